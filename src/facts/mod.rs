@@ -1,0 +1,264 @@
+//! The fact layer: everything imagegate knows about the scanned system, each value with the file and
+//! line it came from.
+//!
+//! Collectors are plain functions, called in order from [`collect`] (no registry: the compiler points
+//! at every place a new fact must be handled). A collector returns `Result<T, FactError>`; the
+//! result is stored as a [`Collected`], so one unreadable file turns the rules that need it into
+//! errors while every other rule is still evaluated.
+//!
+//! Rules address facts by their serde path in the JSON that `imagegate facts` prints, so that dump
+//! and the rule files use the same names (see docs/facts.md).
+
+pub mod accounts;
+pub mod cloud_init;
+pub mod lifecycle;
+pub mod mac;
+pub mod os_release;
+pub mod packages;
+pub mod services;
+pub mod sshd;
+pub mod sysctl;
+pub mod updates;
+
+use serde::Serialize;
+
+use crate::rootfs::{RootFs, RootFsError};
+
+/// Where a value came from: a file and line inside the scanned root, or a note (a compiled-in
+/// default, a kernel interface, a derived value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct Source {
+    /// In-image path of the file that decided the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// 1-based line in that file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// What the value is when no file decided it (e.g. "compiled-in default of OpenSSH 9.2p1").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Source {
+    /// A file and line.
+    pub fn at(path: impl Into<String>, line: u32) -> Self {
+        Source { path: Some(path.into()), line: Some(line), note: None }
+    }
+    /// A whole file.
+    pub fn file(path: impl Into<String>) -> Self {
+        Source { path: Some(path.into()), line: None, note: None }
+    }
+    /// No file: a default or a derived value.
+    pub fn note(note: impl Into<String>) -> Self {
+        Source { path: None, line: None, note: Some(note.into()) }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.path, self.line, &self.note) {
+            (Some(p), Some(l), _) => write!(f, "{p}:{l}"),
+            (Some(p), None, _) => write!(f, "{p}"),
+            (None, _, Some(n)) => write!(f, "{n}"),
+            (None, _, None) => write!(f, "(unknown source)"),
+        }
+    }
+}
+
+/// A value that another setting overrode: kept as evidence of what the winner shadowed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shadowed<T> {
+    /// The overridden value.
+    pub value: T,
+    /// Where it was set.
+    pub source: Source,
+}
+
+/// One fact value with its provenance. Serialized as `{"value": …, "source": {…}, "shadowed": […]}`;
+/// the rule engine recognises this shape and reports `source` and `shadowed` as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fact<T> {
+    /// The value in force.
+    pub value: T,
+    /// What decided it.
+    pub source: Source,
+    /// Values the winner overrode, in the order they were met.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shadowed: Vec<Shadowed<T>>,
+}
+
+impl<T> Fact<T> {
+    /// A value without competitors.
+    pub fn new(value: T, source: Source) -> Self {
+        Fact { value, source, shadowed: Vec::new() }
+    }
+}
+
+/// Why a fact is missing: an error (something could not be read or parsed) or not-applicable (the
+/// fact cannot exist here, e.g. runtime values in an offline root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Missing {
+    /// Could not be read or trusted.
+    Error,
+    /// Does not exist on this kind of target.
+    NotApplicable,
+}
+
+/// A fact that could not be collected, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unavailable {
+    /// Error or not-applicable.
+    pub status: Missing,
+    /// Why, for the user ("cannot read /etc/shadow: permission denied (run as root or with sudo)").
+    pub reason: String,
+}
+
+/// The outcome of one collector. Serialized untagged: the value itself, or
+/// `{"unavailable": {"status": …, "reason": …}}`, which the rule engine turns into an error or
+/// not-applicable finding for every rule that needs it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Collected<T> {
+    /// The fact.
+    Ok(T),
+    /// Why there is none.
+    Unavailable {
+        /// The reason.
+        unavailable: Unavailable,
+    },
+}
+
+impl<T> Collected<T> {
+    /// The value, if collected.
+    pub fn ok(&self) -> Option<&T> {
+        match self {
+            Collected::Ok(v) => Some(v),
+            Collected::Unavailable { .. } => None,
+        }
+    }
+    /// An error marker.
+    pub fn error(reason: impl Into<String>) -> Self {
+        Collected::Unavailable { unavailable: Unavailable { status: Missing::Error, reason: reason.into() } }
+    }
+    /// A not-applicable marker.
+    pub fn not_applicable(reason: impl Into<String>) -> Self {
+        Collected::Unavailable { unavailable: Unavailable { status: Missing::NotApplicable, reason: reason.into() } }
+    }
+}
+
+impl<T> From<Result<T, FactError>> for Collected<T> {
+    fn from(r: Result<T, FactError>) -> Self {
+        match r {
+            Ok(v) => Collected::Ok(v),
+            Err(FactError::NotApplicable(reason)) => Collected::not_applicable(reason),
+            Err(e) => Collected::error(e.to_string()),
+        }
+    }
+}
+
+/// Why a collector failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FactError {
+    /// A file could not be read.
+    #[error(transparent)]
+    Fs(#[from] RootFsError),
+    /// A file could not be parsed; the message says what was wrong at that line.
+    #[error("{path}:{line}: {msg}")]
+    Parse {
+        /// In-image path.
+        path: String,
+        /// 1-based line.
+        line: u32,
+        /// What is wrong, lowercase, no trailing period.
+        msg: String,
+    },
+    /// The input is unusable for another reason (e.g. an include loop, an invalid configuration).
+    #[error("{0}")]
+    Invalid(String),
+    /// The fact does not exist on this target (not an error).
+    #[error("{0}")]
+    NotApplicable(String),
+}
+
+/// What every collector may know about the scan.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The root is the running system: /proc and /sys describe it.
+    pub live: bool,
+    /// "Today" for age and end-of-life computations (`--as-of`).
+    pub as_of: jiff::civil::Date,
+}
+
+/// The scanned target, for report headers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// Host path of the scanned root.
+    pub root: String,
+    /// Whether runtime state (/proc, /sys) was read.
+    pub live: bool,
+    /// The "today" used.
+    pub as_of: String,
+}
+
+/// Every fact collected about one target. Field names are the first component of rule fact paths.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    /// What was scanned.
+    pub target: Target,
+    /// /etc/os-release.
+    pub os: Collected<os_release::OsRelease>,
+    /// Installed packages.
+    pub packages: Collected<packages::Packages>,
+    /// The effective sshd configuration.
+    pub sshd: Collected<sshd::Sshd>,
+    /// Kernel parameters, runtime and persisted.
+    pub sysctl: Collected<sysctl::Sysctl>,
+    /// SELinux and AppArmor.
+    pub mac: Collected<mac::Mac>,
+    /// cloud-init.
+    pub cloud_init: Collected<cloud_init::CloudInit>,
+    /// Pending security updates.
+    pub updates: Collected<updates::PendingUpdates>,
+    /// Automatic update configuration.
+    pub auto_updates: Collected<updates::AutoUpdates>,
+    /// Local accounts.
+    pub accounts: Collected<accounts::Accounts>,
+    /// systemd unit enablement.
+    pub services: Collected<services::Services>,
+    /// Support lifecycle of the release.
+    pub lifecycle: Collected<lifecycle::Lifecycle>,
+}
+
+/// Runs every collector against `fs`.
+pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
+    let os: Collected<_> = os_release::collect(fs).into();
+    let packages: Collected<_> = packages::collect(fs, ctx).into();
+    let sshd = sshd::collect(fs, ctx, packages.ok()).into();
+    let sysctl = sysctl::collect(fs, ctx).into();
+    let mac = mac::collect(fs, ctx, os.ok(), packages.ok()).into();
+    let cloud_init = cloud_init::collect(fs, ctx, packages.ok()).into();
+    let updates = updates::collect_pending(fs, ctx, os.ok(), &packages).into();
+    let auto_updates = updates::collect_auto(fs, ctx, os.ok(), packages.ok()).into();
+    let accounts = accounts::collect(fs, ctx).into();
+    let services = services::collect(fs, ctx).into();
+    let lifecycle = lifecycle::collect(ctx, &os).into();
+    Facts {
+        target: Target {
+            root: fs.host_root().display().to_string(),
+            live: ctx.live,
+            as_of: ctx.as_of.to_string(),
+        },
+        os,
+        packages,
+        sshd,
+        sysctl,
+        mac,
+        cloud_init,
+        updates,
+        auto_updates,
+        accounts,
+        services,
+        lifecycle,
+    }
+}

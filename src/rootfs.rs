@@ -1,0 +1,634 @@
+//! Root-confined, read-only file access: the only module that touches the filesystem.
+//!
+//! Every path a collector asks for is an absolute *in-image* path (`/etc/ssh/sshd_config`), resolved
+//! as if the scanned directory were `/`: `..` stops at the root and absolute symlink targets restart at
+//! the root, exactly as they would after `chroot`. On Linux ≥ 5.6 the kernel does this for us with
+//! `openat2(…, RESOLVE_IN_ROOT)`; elsewhere a userspace resolver walks the path one component at a
+//! time with the same clamping (both are tested against the same hostile trees).
+//!
+//! What this module refuses, and why:
+//! - FIFOs, sockets and device files are never opened for reading: a FIFO would block the scan for
+//!   ever and `/dev/zero` never ends. A file is first opened `O_PATH`, checked with `fstat`, and only
+//!   then re-opened for reading (and checked again, so a swap in between is caught).
+//! - Reads are bounded ([`DEFAULT_LIMIT`] unless the caller asks for another bound).
+//! - Text reads refuse NUL bytes: none of the configuration files imagegate reads may contain one.
+//!
+//! Absence is data: a missing file (`ENOENT`, or `ENOTDIR` on the way) is `Ok(None)`. Anything else
+//! that stops a read is a [`RootFsError`] naming the in-image path and the reason.
+//!
+//! Nothing here writes, and nothing here executes: clippy's `disallowed-methods` keeps `std::fs` and
+//! `std::process` out of every other module.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat, openat2, readlinkat};
+use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat};
+
+/// Largest file read by default (16 MiB); package databases ask for more explicitly.
+pub const DEFAULT_LIMIT: u64 = 16 << 20;
+/// Symlinks followed while resolving one path before giving up (Linux's own limit is 40).
+const MAX_SYMLINKS: usize = 40;
+/// Most paths one glob may return; an `Include` matching more is hostile, not a configuration.
+pub const GLOB_LIMIT: usize = 4096;
+
+/// What kind of file a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Directory,
+    /// A symbolic link (only from [`RootFs::symlink_metadata`]).
+    Symlink,
+    /// A named pipe.
+    Fifo,
+    /// A Unix socket.
+    Socket,
+    /// A character device.
+    CharDevice,
+    /// A block device.
+    BlockDevice,
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::File => "regular file",
+            Kind::Directory => "directory",
+            Kind::Symlink => "symbolic link",
+            Kind::Fifo => "FIFO",
+            Kind::Socket => "socket",
+            Kind::CharDevice => "character device",
+            Kind::BlockDevice => "block device",
+        })
+    }
+}
+
+/// The metadata of one path, as `stat(2)` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Meta {
+    /// File type.
+    pub kind: Kind,
+    /// Permission bits, including set-id and sticky bits (`st_mode & 0o7777`).
+    pub mode: u32,
+    /// Owner uid.
+    pub uid: u32,
+    /// Owner gid.
+    pub gid: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: i64,
+    /// Device id of the filesystem holding it.
+    #[serde(skip)]
+    pub dev: u64,
+    /// Inode number.
+    #[serde(skip)]
+    pub ino: u64,
+}
+
+impl Meta {
+    fn from_stat(st: &FileStat) -> Self {
+        let fmt = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
+        let kind = match fmt {
+            SFlag::S_IFDIR => Kind::Directory,
+            SFlag::S_IFLNK => Kind::Symlink,
+            SFlag::S_IFIFO => Kind::Fifo,
+            SFlag::S_IFSOCK => Kind::Socket,
+            SFlag::S_IFCHR => Kind::CharDevice,
+            SFlag::S_IFBLK => Kind::BlockDevice,
+            _ => Kind::File,
+        };
+        Meta {
+            kind,
+            mode: st.st_mode & 0o7777,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            size: st.st_size as u64,
+            mtime: st.st_mtime,
+            dev: st.st_dev,
+            ino: st.st_ino,
+        }
+    }
+}
+
+/// One directory entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The entry's name (lossily decoded; image paths are expected to be UTF-8).
+    pub name: String,
+    /// The in-image path of the entry.
+    pub path: String,
+}
+
+/// Why a read inside the root failed. Every variant names the in-image path.
+#[derive(Debug, thiserror::Error)]
+pub enum RootFsError {
+    /// The scanning user may not read the file.
+    #[error("cannot read {path}: permission denied (run as root or with sudo)")]
+    PermissionDenied {
+        /// In-image path.
+        path: String,
+    },
+    /// The path names something that is not a regular file (or directory, for listings).
+    #[error("cannot read {path}: it is a {kind}, not a {wanted}")]
+    WrongKind {
+        /// In-image path.
+        path: String,
+        /// What was found.
+        kind: Kind,
+        /// What was expected.
+        wanted: Kind,
+    },
+    /// The file is larger than the read bound.
+    #[error("cannot read {path}: larger than the {limit}-byte limit")]
+    TooLarge {
+        /// In-image path.
+        path: String,
+        /// The bound in bytes.
+        limit: u64,
+    },
+    /// A text file contained a NUL byte.
+    #[error("cannot read {path}: binary content (NUL byte at offset {offset})")]
+    Binary {
+        /// In-image path.
+        path: String,
+        /// Offset of the first NUL.
+        offset: usize,
+    },
+    /// Too many symbolic links, or a loop.
+    #[error("cannot read {path}: too many levels of symbolic links")]
+    SymlinkLoop {
+        /// In-image path.
+        path: String,
+    },
+    /// A glob matched more paths than [`GLOB_LIMIT`].
+    #[error("pattern {pattern} matches more than {limit} paths")]
+    TooManyMatches {
+        /// The glob pattern.
+        pattern: String,
+        /// The bound.
+        limit: usize,
+    },
+    /// Any other I/O error.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// In-image path.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The root itself could not be opened.
+    #[error("cannot open root directory {path}: {source}")]
+    Root {
+        /// Host path of the root.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl RootFsError {
+    fn from_errno(path: &str, e: Errno) -> Self {
+        match e {
+            Errno::EACCES | Errno::EPERM => RootFsError::PermissionDenied { path: path.to_owned() },
+            Errno::ELOOP => RootFsError::SymlinkLoop { path: path.to_owned() },
+            _ => RootFsError::Io { path: path.to_owned(), source: std::io::Error::from(e) },
+        }
+    }
+}
+
+/// Which path resolver a [`RootFs`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolver {
+    /// `openat2(RESOLVE_IN_ROOT)`: the kernel clamps the walk.
+    Kernel,
+    /// Component-by-component walk in userspace, for kernels without `openat2`.
+    Userspace,
+}
+
+/// A directory treated as `/`, opened once and read through.
+#[derive(Debug)]
+pub struct RootFs {
+    host: PathBuf,
+    dir: OwnedFd,
+    resolver: Resolver,
+}
+
+type Result<T> = std::result::Result<T, RootFsError>;
+
+fn absent<T>(r: std::result::Result<T, Errno>, path: &str) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(Errno::ENOENT | Errno::ENOTDIR) => Ok(None),
+        Err(e) => Err(RootFsError::from_errno(path, e)),
+    }
+}
+
+impl RootFs {
+    /// Opens `root` with the best resolver this kernel offers.
+    pub fn open(root: &Path) -> Result<Self> {
+        let mut fs = Self::open_with(root, Resolver::Kernel)?;
+        // Probe once: ENOSYS (old kernel) or EPERM (seccomp filters in some containers) mean
+        // openat2 is unusable here, and the userspace walk takes over.
+        let how = OpenHow::new()
+            .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
+            .resolve(ResolveFlag::RESOLVE_IN_ROOT);
+        if let Err(Errno::ENOSYS | Errno::EPERM) = openat2(fs.dir.as_fd(), ".", how) {
+            fs.resolver = Resolver::Userspace;
+        }
+        Ok(fs)
+    }
+
+    /// Opens `root` with a chosen resolver (tests run both).
+    pub fn open_with(root: &Path, resolver: Resolver) -> Result<Self> {
+        let dir = nix::fcntl::open(root, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| RootFsError::Root { path: root.display().to_string(), source: e.into() })?;
+        Ok(RootFs { host: root.to_path_buf(), dir, resolver })
+    }
+
+    /// The host path of the root directory.
+    pub fn host_root(&self) -> &Path {
+        &self.host
+    }
+
+    /// The resolver in use.
+    pub fn resolver(&self) -> Resolver {
+        self.resolver
+    }
+
+    /// Resolves `path` inside the root to an `O_PATH` descriptor.
+    fn resolve(&self, path: &str, follow: bool) -> std::result::Result<OwnedFd, Errno> {
+        let rel = path.trim_start_matches('/');
+        let rel = if rel.is_empty() { "." } else { rel };
+        match self.resolver {
+            Resolver::Kernel => {
+                let mut flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
+                if !follow {
+                    flags |= OFlag::O_NOFOLLOW;
+                }
+                let how = OpenHow::new()
+                    .flags(flags)
+                    .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+                openat2(self.dir.as_fd(), rel, how)
+            }
+            Resolver::Userspace => self.resolve_userspace(rel, follow),
+        }
+    }
+
+    /// The userspace twin of `RESOLVE_IN_ROOT`: opens `O_PATH` what [`RootFs::walk_userspace`]
+    /// arrives at.
+    fn resolve_userspace(&self, rel: &str, follow: bool) -> std::result::Result<OwnedFd, Errno> {
+        let real = self.walk_userspace(rel, follow)?;
+        openat(self.dir.as_fd(), OsStr::from_bytes(&real), OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())
+    }
+
+    /// A logical walk where `..` pops (never above the root) and a symlink's target is spliced into
+    /// the remaining components, restarting at the root when absolute. Returns the symlink-free
+    /// path relative to the root (`.` for the root itself); with `follow == false` a final symlink
+    /// is kept as is.
+    fn walk_userspace(&self, rel: &str, follow: bool) -> std::result::Result<Vec<u8>, Errno> {
+        let mut done: Vec<Vec<u8>> = Vec::new();
+        let mut todo: std::collections::VecDeque<Vec<u8>> =
+            rel.trim_start_matches('/').as_bytes().split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
+        let mut links = 0;
+        while let Some(c) = todo.pop_front() {
+            match c.as_slice() {
+                b"" | b"." => continue,
+                b".." => {
+                    done.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            let mut candidate = done.join(&b'/');
+            if !candidate.is_empty() {
+                candidate.push(b'/');
+            }
+            candidate.extend_from_slice(&c);
+            let cpath = OsStr::from_bytes(&candidate);
+            let st = fstatat(self.dir.as_fd(), cpath, AtFlags::AT_SYMLINK_NOFOLLOW)?;
+            let is_link = st.st_mode & SFlag::S_IFMT.bits() == SFlag::S_IFLNK.bits();
+            if is_link && (follow || !todo.is_empty()) {
+                links += 1;
+                if links > MAX_SYMLINKS {
+                    return Err(Errno::ELOOP);
+                }
+                let target = readlinkat(self.dir.as_fd(), cpath)?;
+                let target = target.as_bytes();
+                if target.starts_with(b"/") {
+                    done.clear();
+                }
+                for part in target.split(|&b| b == b'/').rev() {
+                    todo.push_front(part.to_vec());
+                }
+            } else {
+                done.push(c);
+            }
+        }
+        let joined = done.join(&b'/');
+        Ok(if joined.is_empty() { b".".to_vec() } else { joined })
+    }
+
+    /// Metadata of `path`, following symlinks inside the root. `Ok(None)` when absent.
+    pub fn metadata(&self, path: &str) -> Result<Option<Meta>> {
+        let fd = absent(self.resolve(path, true), path)?;
+        fd.map(|fd| fstat(fd.as_fd()).map(|st| Meta::from_stat(&st)).map_err(|e| RootFsError::from_errno(path, e)))
+            .transpose()
+    }
+
+    /// Metadata of `path` itself (a symlink is reported as one). `Ok(None)` when absent.
+    pub fn symlink_metadata(&self, path: &str) -> Result<Option<Meta>> {
+        let fd = absent(self.resolve(path, false), path)?;
+        fd.map(|fd| fstat(fd.as_fd()).map(|st| Meta::from_stat(&st)).map_err(|e| RootFsError::from_errno(path, e)))
+            .transpose()
+    }
+
+    /// The target of the symlink at `path`, as written. `Ok(None)` when absent or not a link.
+    pub fn read_link(&self, path: &str) -> Result<Option<String>> {
+        let Some(fd) = absent(self.resolve(path, false), path)? else { return Ok(None) };
+        match readlinkat(fd.as_fd(), "") {
+            Ok(t) => Ok(Some(t.to_string_lossy().into_owned())),
+            Err(Errno::EINVAL | Errno::ENOENT) => Ok(None),
+            Err(e) => Err(RootFsError::from_errno(path, e)),
+        }
+    }
+
+    /// Opens a regular file for reading, refusing anything else before a read is attempted.
+    fn open_regular(&self, path: &str) -> Result<Option<(std::fs::File, Meta)>> {
+        let Some(pfd) = absent(self.resolve(path, true), path)? else { return Ok(None) };
+        let meta = Meta::from_stat(&fstat(pfd.as_fd()).map_err(|e| RootFsError::from_errno(path, e))?);
+        if meta.kind != Kind::File {
+            return Err(RootFsError::WrongKind { path: path.to_owned(), kind: meta.kind, wanted: Kind::File });
+        }
+        // An O_PATH descriptor cannot be read, and re-opening it through /proc/self/fd needs /proc:
+        // resolve again for reading and compare dev/ino with what was checked.
+        let rel = path.trim_start_matches('/');
+        let flags = OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC;
+        let fd = match self.resolver {
+            Resolver::Kernel => {
+                let how = OpenHow::new()
+                    .flags(flags)
+                    .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+                openat2(self.dir.as_fd(), if rel.is_empty() { "." } else { rel }, how)
+            }
+            Resolver::Userspace => self.walk_userspace(rel, true).and_then(|real| {
+                openat(self.dir.as_fd(), OsStr::from_bytes(&real), flags | OFlag::O_NOFOLLOW, Mode::empty())
+            }),
+        };
+        let fd = absent(fd, path)?.ok_or_else(|| RootFsError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::other("file vanished during the scan"),
+        })?;
+        let again = Meta::from_stat(&fstat(fd.as_fd()).map_err(|e| RootFsError::from_errno(path, e))?);
+        if again.kind != Kind::File || again.dev != meta.dev || again.ino != meta.ino {
+            return Err(RootFsError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::other("file changed during the scan"),
+            });
+        }
+        Ok(Some((std::fs::File::from(fd), meta)))
+    }
+
+    /// Reads at most `limit` bytes of a regular file; a longer file is [`RootFsError::TooLarge`].
+    /// Files under /proc and /sys report size 0, so the bound is enforced on the bytes read.
+    pub fn read_bytes_limited(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let Some((file, meta)) = self.open_regular(path)? else { return Ok(None) };
+        if meta.size > limit {
+            return Err(RootFsError::TooLarge { path: path.to_owned(), limit });
+        }
+        let mut buf = Vec::with_capacity(meta.size.min(limit) as usize);
+        file.take(limit + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| match e.raw_os_error() {
+                Some(code) => RootFsError::from_errno(path, Errno::from_raw(code)),
+                None => RootFsError::Io { path: path.to_owned(), source: e },
+            })?;
+        if buf.len() as u64 > limit {
+            return Err(RootFsError::TooLarge { path: path.to_owned(), limit });
+        }
+        Ok(Some(buf))
+    }
+
+    /// Reads a text file of at most [`DEFAULT_LIMIT`] bytes. Invalid UTF-8 is replaced (U+FFFD);
+    /// a NUL byte makes it [`RootFsError::Binary`].
+    pub fn read_text(&self, path: &str) -> Result<Option<String>> {
+        self.read_text_limited(path, DEFAULT_LIMIT)
+    }
+
+    /// [`RootFs::read_text`] with a caller-chosen bound.
+    pub fn read_text_limited(&self, path: &str, limit: u64) -> Result<Option<String>> {
+        let Some(bytes) = self.read_bytes_limited(path, limit)? else { return Ok(None) };
+        if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+            return Err(RootFsError::Binary { path: path.to_owned(), offset });
+        }
+        Ok(Some(match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }))
+    }
+
+    /// The entries of a directory, sorted by name in byte order (`.` and `..` left out).
+    /// `Ok(None)` when the directory is absent.
+    pub fn read_dir(&self, path: &str) -> Result<Option<Vec<Entry>>> {
+        let Some(pfd) = absent(self.resolve(path, true), path)? else { return Ok(None) };
+        let meta = Meta::from_stat(&fstat(pfd.as_fd()).map_err(|e| RootFsError::from_errno(path, e))?);
+        if meta.kind != Kind::Directory {
+            return Err(RootFsError::WrongKind { path: path.to_owned(), kind: meta.kind, wanted: Kind::Directory });
+        }
+        let dfd = openat(pfd.as_fd(), ".", OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| RootFsError::from_errno(path, e))?;
+        let mut dir = nix::dir::Dir::from_fd(dfd).map_err(|e| RootFsError::from_errno(path, e))?;
+        let base = path.trim_end_matches('/');
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        for ent in dir.iter() {
+            let ent = ent.map_err(|e| RootFsError::from_errno(path, e))?;
+            let name = ent.file_name().to_bytes();
+            if name != b"." && name != b".." {
+                names.push(name.to_vec());
+            }
+        }
+        names.sort();
+        Ok(Some(
+            names
+                .into_iter()
+                .map(|n| {
+                    let name = String::from_utf8_lossy(&n).into_owned();
+                    Entry { path: format!("{base}/{name}"), name }
+                })
+                .collect(),
+        ))
+    }
+
+    /// Expands a glob(3)-style pattern (`*`, `?`, `[...]` per component; no `**`) inside the root.
+    /// Results are sorted in byte order, as glob(3) sorts them in the C locale. A relative
+    /// pattern is taken relative to `/`. Hidden entries match only a pattern component that
+    /// starts with a dot, as in glob(3).
+    pub fn glob(&self, pattern: &str) -> Result<Vec<String>> {
+        let mut current: Vec<String> = vec![String::new()];
+        let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
+        for (i, part) in parts.iter().enumerate() {
+            let last = i + 1 == parts.len();
+            let mut next = Vec::new();
+            for base in &current {
+                if !has_glob_meta(part) {
+                    let p = format!("{base}/{part}");
+                    let exists = if last { self.symlink_metadata(&p)?.is_some() } else {
+                        matches!(self.metadata(&p)?, Some(Meta { kind: Kind::Directory, .. }))
+                    };
+                    if exists {
+                        next.push(p);
+                    }
+                    continue;
+                }
+                let dir = if base.is_empty() { "/" } else { base.as_str() };
+                let entries = match self.read_dir(dir) {
+                    Ok(Some(e)) => e,
+                    Ok(None) | Err(RootFsError::WrongKind { .. }) => continue,
+                    Err(e) => return Err(e),
+                };
+                for e in entries {
+                    if e.name.starts_with('.') && !part.starts_with('.') {
+                        continue;
+                    }
+                    if fnmatch(part.as_bytes(), e.name.as_bytes()) {
+                        next.push(format!("{base}/{}", e.name));
+                        if next.len() > GLOB_LIMIT {
+                            return Err(RootFsError::TooManyMatches { pattern: pattern.to_owned(), limit: GLOB_LIMIT });
+                        }
+                    }
+                }
+            }
+            current = next;
+        }
+        if parts.is_empty() {
+            return Ok(vec!["/".to_owned()]);
+        }
+        current.sort();
+        Ok(current)
+    }
+}
+
+fn has_glob_meta(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'*' | b'?' | b'['))
+}
+
+/// fnmatch(3) without flags on one path component: `*`, `?`, `[...]` (with `!`/`^` negation and
+/// ranges), and `\` escaping the next character.
+pub fn fnmatch(pat: &[u8], s: &[u8]) -> bool {
+    // Iterative matcher with single-star backtracking: linear in practice, no recursion to blow.
+    let (mut p, mut i) = (0usize, 0usize);
+    let (mut star_p, mut star_i) = (usize::MAX, 0usize);
+    while i < s.len() {
+        if p < pat.len() {
+            match pat[p] {
+                b'*' => {
+                    star_p = p;
+                    star_i = i;
+                    p += 1;
+                    continue;
+                }
+                b'?' => {
+                    p += 1;
+                    i += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((matched, len)) = bracket(&pat[p..], s[i]) {
+                        if matched {
+                            p += len;
+                            i += 1;
+                            continue;
+                        }
+                    } else if s[i] == b'[' {
+                        p += 1;
+                        i += 1;
+                        continue;
+                    }
+                }
+                b'\\' if p + 1 < pat.len() => {
+                    if pat[p + 1] == s[i] {
+                        p += 2;
+                        i += 1;
+                        continue;
+                    }
+                }
+                c => {
+                    if c == s[i] {
+                        p += 1;
+                        i += 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        if star_p != usize::MAX {
+            p = star_p + 1;
+            star_i += 1;
+            i = star_i;
+            continue;
+        }
+        return false;
+    }
+    while p < pat.len() && pat[p] == b'*' {
+        p += 1;
+    }
+    p == pat.len()
+}
+
+/// Matches `c` against the bracket expression at the start of `pat`; returns (matched, length) or
+/// `None` when the bracket is unterminated (then `[` is literal).
+fn bracket(pat: &[u8], c: u8) -> Option<(bool, usize)> {
+    let mut j = 1;
+    let negate = matches!(pat.get(j), Some(b'!') | Some(b'^'));
+    if negate {
+        j += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while j < pat.len() {
+        let lo = pat[j];
+        if lo == b']' && !first {
+            return Some((matched != negate, j + 1));
+        }
+        first = false;
+        if j + 2 < pat.len() && pat[j + 1] == b'-' && pat[j + 2] != b']' {
+            if (lo..=pat[j + 2]).contains(&c) {
+                matched = true;
+            }
+            j += 3;
+        } else {
+            if lo == c {
+                matched = true;
+            }
+            j += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnmatch_basics() {
+        assert!(fnmatch(b"*.conf", b"50-cloud-init.conf"));
+        assert!(!fnmatch(b"*.conf", b"50-cloud-init.conf.bak"));
+        assert!(fnmatch(b"a?c", b"abc"));
+        assert!(fnmatch(b"[0-9]*", b"5x"));
+        assert!(!fnmatch(b"[!0-9]*", b"5x"));
+        assert!(fnmatch(b"*a*b*c*", b"xxaxxbxxcxx"));
+        assert!(!fnmatch(b"*a*b*c*d", &[b'a'; 5000]));
+        assert!(fnmatch(b"[", b"["));
+        assert!(fnmatch(b"\\*", b"*"));
+        assert!(!fnmatch(b"\\*", b"x"));
+    }
+}

@@ -26,7 +26,7 @@ use crate::rootfs::{RootFs, RootFsError};
 
 /// Where a value came from: a file and line inside the scanned root, or a note (a compiled-in
 /// default, a kernel interface, a derived value).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
 pub struct Source {
     /// In-image path of the file that decided the value.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,15 +42,27 @@ pub struct Source {
 impl Source {
     /// A file and line.
     pub fn at(path: impl Into<String>, line: u32) -> Self {
-        Source { path: Some(path.into()), line: Some(line), note: None }
+        Source {
+            path: Some(path.into()),
+            line: Some(line),
+            note: None,
+        }
     }
     /// A whole file.
     pub fn file(path: impl Into<String>) -> Self {
-        Source { path: Some(path.into()), line: None, note: None }
+        Source {
+            path: Some(path.into()),
+            line: None,
+            note: None,
+        }
     }
     /// No file: a default or a derived value.
     pub fn note(note: impl Into<String>) -> Self {
-        Source { path: None, line: None, note: Some(note.into()) }
+        Source {
+            path: None,
+            line: None,
+            note: Some(note.into()),
+        }
     }
 }
 
@@ -90,7 +102,11 @@ pub struct Fact<T> {
 impl<T> Fact<T> {
     /// A value without competitors.
     pub fn new(value: T, source: Source) -> Self {
-        Fact { value, source, shadowed: Vec::new() }
+        Fact {
+            value,
+            source,
+            shadowed: Vec::new(),
+        }
     }
 }
 
@@ -139,11 +155,21 @@ impl<T> Collected<T> {
     }
     /// An error marker.
     pub fn error(reason: impl Into<String>) -> Self {
-        Collected::Unavailable { unavailable: Unavailable { status: Missing::Error, reason: reason.into() } }
+        Collected::Unavailable {
+            unavailable: Unavailable {
+                status: Missing::Error,
+                reason: reason.into(),
+            },
+        }
     }
     /// A not-applicable marker.
     pub fn not_applicable(reason: impl Into<String>) -> Self {
-        Collected::Unavailable { unavailable: Unavailable { status: Missing::NotApplicable, reason: reason.into() } }
+        Collected::Unavailable {
+            unavailable: Unavailable {
+                status: Missing::NotApplicable,
+                reason: reason.into(),
+            },
+        }
     }
 }
 
@@ -200,6 +226,23 @@ pub struct Target {
     /// The "today" used.
     pub as_of: String,
 }
+
+/// The top-level fact groups, i.e. the field names of [`Facts`]: the first component of every rule
+/// fact path (a test checks the list against the serialized struct).
+pub const GROUPS: &[&str] = &[
+    "target",
+    "os",
+    "packages",
+    "sshd",
+    "sysctl",
+    "mac",
+    "cloud_init",
+    "updates",
+    "auto_updates",
+    "accounts",
+    "services",
+    "lifecycle",
+];
 
 /// Every fact collected about one target. Field names are the first component of rule fact paths.
 #[derive(Debug, Clone, Serialize)]

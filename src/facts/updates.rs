@@ -14,11 +14,21 @@ pub struct PendingUpdates {}
 pub struct AutoUpdates {}
 
 /// Collects pending security updates from local package indexes.
-pub fn collect_pending(_fs: &RootFs, _ctx: &Context, _os: Option<&OsRelease>, _packages: &Collected<Packages>) -> Result<PendingUpdates, FactError> {
+pub fn collect_pending(
+    _fs: &RootFs,
+    _ctx: &Context,
+    _os: Option<&OsRelease>,
+    _packages: &Collected<Packages>,
+) -> Result<PendingUpdates, FactError> {
     Err(FactError::Invalid("updates collector not built yet".into()))
 }
 
 /// Collects automatic-update configuration.
-pub fn collect_auto(_fs: &RootFs, _ctx: &Context, _os: Option<&OsRelease>, _packages: Option<&Packages>) -> Result<AutoUpdates, FactError> {
+pub fn collect_auto(
+    _fs: &RootFs,
+    _ctx: &Context,
+    _os: Option<&OsRelease>,
+    _packages: Option<&Packages>,
+) -> Result<AutoUpdates, FactError> {
     Err(FactError::Invalid("auto-updates collector not built yet".into()))
 }

@@ -9,9 +9,17 @@
 //! Rules address facts by their serde path in the JSON that `imagegate facts` prints, so that dump
 //! and the rule files use the same names (see docs/facts.md).
 
+pub mod access;
 pub mod accounts;
+pub mod boot;
 pub mod cloud_init;
+pub mod files;
+pub mod filesystem;
+pub mod firewall;
+pub mod homes;
+pub mod hygiene;
 pub mod lifecycle;
+pub mod logging;
 pub mod mac;
 pub mod os_release;
 pub mod packages;
@@ -271,6 +279,22 @@ pub struct Facts {
     pub services: Collected<services::Services>,
     /// Support lifecycle of the release.
     pub lifecycle: Collected<lifecycle::Lifecycle>,
+    /// Kernel filesystem modules, mount options, the filesystem walk.
+    pub filesystem: Collected<filesystem::Filesystem>,
+    /// Ownership and permissions of well-known files.
+    pub files: Collected<files::Files>,
+    /// Bootloader configuration and kernel command line.
+    pub boot: Collected<boot::Boot>,
+    /// auditd, journald, rsyslog.
+    pub logging: Collected<logging::Logging>,
+    /// Host firewall.
+    pub firewall: Collected<firewall::Firewall>,
+    /// PAM, login.defs, sudo, su, shell settings, cron/at, banners.
+    pub access: Collected<access::Access>,
+    /// Home directories, dot files, root's PATH.
+    pub homes: Collected<homes::Homes>,
+    /// Image hygiene before capture.
+    pub hygiene: Collected<hygiene::Hygiene>,
 }
 
 /// Runs every collector against `fs`.
@@ -286,6 +310,14 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
     let accounts = accounts::collect(fs, ctx).into();
     let services = services::collect(fs, ctx).into();
     let lifecycle = lifecycle::collect(ctx, &os).into();
+    let filesystem = filesystem::collect(fs, ctx).into();
+    let files = files::collect(fs, ctx).into();
+    let boot = boot::collect(fs, ctx).into();
+    let logging = logging::collect(fs, ctx).into();
+    let firewall = firewall::collect(fs, ctx).into();
+    let access = access::collect(fs, ctx).into();
+    let homes = homes::collect(fs, ctx).into();
+    let hygiene = hygiene::collect(fs, ctx).into();
     Facts {
         target: Target {
             root: fs.host_root().display().to_string(),
@@ -303,5 +335,13 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
         accounts,
         services,
         lifecycle,
+        filesystem,
+        files,
+        boot,
+        logging,
+        firewall,
+        access,
+        homes,
+        hygiene,
     }
 }

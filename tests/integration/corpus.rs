@@ -81,3 +81,16 @@ fn ssg_references_are_real_complianceascode_ids() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+#[test]
+fn fact_groups_match_the_facts_struct() {
+    let dir = crate::util::fixture_copy("debian12");
+    let fs = imagegate::rootfs::RootFs::open(dir.path()).unwrap();
+    let ctx = imagegate::facts::Context {
+        live: false,
+        as_of: crate::util::AS_OF.parse().unwrap(),
+    };
+    let v = serde_json::to_value(imagegate::facts::collect(&fs, &ctx)).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, imagegate::facts::GROUPS);
+}

@@ -39,11 +39,62 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// A fixture root copied into a fresh temporary directory.
+/// A variant root's description, `fixtures/roots/<name>.toml`: the variant directory is an
+/// overlay on `base`, after `remove` is applied to the base.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Variant {
+    base: String,
+    #[serde(default)]
+    remove: Vec<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+/// A fixture root (a variant is materialised over its base) copied into a fresh temporary
+/// directory.
 pub fn fixture_copy(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&repo().join("fixtures/roots").join(name), dir.path());
+    let roots = repo().join("fixtures/roots");
+    let meta = roots.join(format!("{name}.toml"));
+    if let Ok(text) = std::fs::read_to_string(&meta) {
+        let v: Variant = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", meta.display()));
+        let base = fixture_copy(&v.base);
+        copy_tree(base.path(), dir.path());
+        for r in &v.remove {
+            let p = dir.path().join(r.trim_start_matches('/'));
+            match std::fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() => std::fs::remove_dir_all(&p).unwrap(),
+                Ok(_) => std::fs::remove_file(&p).unwrap(),
+                Err(_) => panic!("{}: remove {r}: not in {}", meta.display(), v.base),
+            }
+        }
+        overlay_tree(&roots.join(name), dir.path());
+        return dir;
+    }
+    copy_tree(&roots.join(name), dir.path());
     dir
+}
+
+/// Copies `from` over `to`, replacing files (and links) that exist.
+fn overlay_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).min_depth(1).sort_by_file_name() {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            continue;
+        }
+        if std::fs::symlink_metadata(&dest).is_ok() {
+            std::fs::remove_file(&dest).unwrap();
+        }
+        if e.file_type().is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
 }
 
 /// Runs the imagegate binary.

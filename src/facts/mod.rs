@@ -250,6 +250,14 @@ pub const GROUPS: &[&str] = &[
     "accounts",
     "services",
     "lifecycle",
+    "filesystem",
+    "files",
+    "boot",
+    "logging",
+    "firewall",
+    "access",
+    "homes",
+    "hygiene",
 ];
 
 /// Every fact collected about one target. Field names are the first component of rule fact paths.

@@ -48,6 +48,8 @@ enum Cmd {
         #[command(subcommand)]
         cmd: RulesCmd,
     },
+    /// Print the host path of every file a scan reads (what `make bench` reads as its floor).
+    Inputs(TargetArgs),
     /// Print the effective sshd configuration in `sshd -T`'s own format.
     SshdConfig {
         #[command(flatten)]
@@ -154,6 +156,14 @@ pub fn run() -> anyhow::Result<ExitCode> {
             EXIT_OK
         }
         Cmd::Rules { cmd } => rules_cmd(cmd, &mut out)?,
+        Cmd::Inputs(target) => {
+            let (fs, ctx) = open_target(&target)?;
+            facts::collect(&fs, &ctx);
+            for p in fs.files_read() {
+                writeln!(out, "{}", fs.host_root().join(p.trim_start_matches('/')).display())?;
+            }
+            EXIT_OK
+        }
         Cmd::SshdConfig { target, conn } => {
             let (fs, ctx) = open_target(&target)?;
             let conn = conn

@@ -22,6 +22,7 @@ fn status_label(s: Status) -> (&'static str, &'static str) {
     match s {
         Status::Fail => ("FAIL", "1;31"),
         Status::Error => ("ERROR", "1;35"),
+        Status::Waived => ("WAIVE", "33"),
         Status::Pass => ("PASS", "32"),
         Status::NotApplicable => ("N/A", "2"),
     }
@@ -95,6 +96,13 @@ pub fn render(report: &Report, style: crate::report::Style, out: &mut dyn Write)
             if let Some(r) = &f.reason {
                 writeln!(out, "      reason: {r}")?;
             }
+            if let Some(w) = &f.waiver {
+                writeln!(
+                    out,
+                    "      waived until {} by {} ({}): {}",
+                    w.expires, w.owner, w.origin, w.reason
+                )?;
+            }
             evidence_lines(f, color, out)?;
             if status == Status::Fail {
                 let first = f.remediation.lines().next().unwrap_or("");
@@ -121,7 +129,7 @@ pub fn summary_line(report: &Report) -> String {
         format!("{} fail ({})", s.fail, by_sev.join(", "))
     };
     format!(
-        "{} rules: {fail}, {} error, {} pass, {} not-applicable",
-        s.total, s.error, s.pass, s.not_applicable
+        "{} rules: {fail}, {} error, {} waived, {} pass, {} not-applicable",
+        s.total, s.error, s.waived, s.pass, s.not_applicable
     )
 }

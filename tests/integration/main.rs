@@ -10,6 +10,8 @@ mod cases;
 mod cli;
 /// The rule corpus: every rule loads, has pass and fail cases, follows the message style.
 mod corpus;
+/// Facts against the distribution's own tools (dpkg-query, the shell) on real systems.
+mod differential;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.

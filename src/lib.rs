@@ -6,3 +6,4 @@
 
 pub mod facts;
 pub mod rootfs;
+pub mod version;

@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod mac;
 pub mod os_release;
 pub mod packages;
+pub mod pending;
 pub mod services;
 pub mod sshd;
 pub mod sysctl;

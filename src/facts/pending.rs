@@ -1,0 +1,12 @@
+//! stub
+use serde::Serialize;
+use super::{Collected, Context, FactError};
+use crate::facts::{os_release::OsRelease, packages::Packages};
+use crate::rootfs::RootFs;
+/// Pending security updates.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingUpdates {}
+/// Collects pending security updates from local package indexes.
+pub fn collect_pending(_fs: &RootFs, _ctx: &Context, _os: Option<&OsRelease>, _packages: &Collected<Packages>) -> Result<PendingUpdates, FactError> {
+    Err(FactError::Invalid("updates collector not built yet".into()))
+}

@@ -10,6 +10,11 @@ use crate::rootfs::RootFs;
 pub struct Mac {}
 
 /// Collects SELinux and AppArmor state.
-pub fn collect(_fs: &RootFs, _ctx: &Context, _os: Option<&OsRelease>, _packages: Option<&Packages>) -> Result<Mac, FactError> {
+pub fn collect(
+    _fs: &RootFs,
+    _ctx: &Context,
+    _os: Option<&OsRelease>,
+    _packages: Option<&Packages>,
+) -> Result<Mac, FactError> {
     Err(FactError::Invalid("mac collector not built yet".into()))
 }

@@ -11,6 +11,11 @@ use crate::rootfs::RootFs;
 pub struct AutoUpdates {}
 
 /// Collects automatic-update configuration.
-pub fn collect_auto(_fs: &RootFs, _ctx: &Context, _os: Option<&OsRelease>, _packages: Option<&Packages>) -> Result<AutoUpdates, FactError> {
+pub fn collect_auto(
+    _fs: &RootFs,
+    _ctx: &Context,
+    _os: Option<&OsRelease>,
+    _packages: Option<&Packages>,
+) -> Result<AutoUpdates, FactError> {
     Err(FactError::Invalid("auto-updates collector not built yet".into()))
 }

@@ -254,7 +254,16 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
         if !security {
             continue;
         }
-        let suite = field("codename").or(field("suite")).unwrap_or(prefix).to_owned();
+        // The pocket's name: whichever of Suite/Codename says `-security` (Ubuntu: Suite
+        // `noble-security`, Codename `noble`; Debian: Suite `oldstable-security`, Codename
+        // `bookworm-security`), else the codename.
+        let suite = ["suite", "codename"]
+            .iter()
+            .filter_map(|k| field(k))
+            .find(|v| v.ends_with("-security"))
+            .or(field("codename"))
+            .unwrap_or(prefix)
+            .to_owned();
         let date = match st.get("date").and_then(|(d, l)| Some((parse_release_date(d)?, Source::at(&path, l)))) {
             Some(d) => Some(d),
             None => fs.metadata(&path)?.and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),

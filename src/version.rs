@@ -90,7 +90,11 @@ fn dpkg_split(v: &str) -> (&str, &str, &str) {
 fn epoch_cmp(a: &str, b: &str) -> Ordering {
     let norm = |s: &str| {
         let s = s.trim_start_matches('0');
-        if s.bytes().all(|c| c.is_ascii_digit()) { s.to_owned() } else { String::new() }
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.to_owned()
+        } else {
+            String::new()
+        }
     };
     let (a, b) = (norm(a), norm(b));
     a.len().cmp(&b.len()).then_with(|| a.cmp(&b))
@@ -135,7 +139,10 @@ pub fn dpkg_valid(v: &str) -> bool {
     if !upstream.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         return false;
     }
-    if !upstream.bytes().all(|c| c.is_ascii_alphanumeric() || b".-+~:".contains(&c)) {
+    if !upstream
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || b".-+~:".contains(&c))
+    {
         return false;
     }
     revision.is_none_or(|r| r.bytes().all(|c| c.is_ascii_alphanumeric() || b".+~".contains(&c)))
@@ -192,7 +199,13 @@ pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
         }
         let (Some(first), Some(_)) = (ca, cb) else { break };
         let isnum = first.is_ascii_digit();
-        let class = |c: &u8| if isnum { c.is_ascii_digit() } else { c.is_ascii_alphabetic() };
+        let class = |c: &u8| {
+            if isnum {
+                c.is_ascii_digit()
+            } else {
+                c.is_ascii_alphabetic()
+            }
+        };
         let seg_a_len = a.get(i..).unwrap_or_default().iter().take_while(|c| class(c)).count();
         let seg_b_len = b.get(j..).unwrap_or_default().iter().take_while(|c| class(c)).count();
         let mut seg_a = a.get(i..i + seg_a_len).unwrap_or_default();
@@ -247,10 +260,12 @@ pub fn rpm_split(evr: &str) -> (u64, &str, Option<&str>) {
 pub fn rpm_cmp(a: &str, b: &str) -> Ordering {
     let (ea, va, ra) = rpm_split(a);
     let (eb, vb, rb) = rpm_split(b);
-    ea.cmp(&eb).then_with(|| rpmvercmp(va, vb)).then_with(|| match (ra, rb) {
-        (Some(ra), Some(rb)) => rpmvercmp(ra, rb),
-        _ => Ordering::Equal,
-    })
+    ea.cmp(&eb)
+        .then_with(|| rpmvercmp(va, vb))
+        .then_with(|| match (ra, rb) {
+            (Some(ra), Some(rb)) => rpmvercmp(ra, rb),
+            _ => Ordering::Equal,
+        })
 }
 
 /// The upstream part of a package version, normalised to its leading dotted-number run, for

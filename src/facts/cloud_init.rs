@@ -177,7 +177,9 @@ pub fn parse_cfg(text: &str) -> Settings {
 }
 
 fn line_of(text: &str, needle: &str) -> Option<u32> {
-    text.lines().position(|l| l.contains(needle)).and_then(|i| u32::try_from(i + 1).ok())
+    text.lines()
+        .position(|l| l.contains(needle))
+        .and_then(|i| u32::try_from(i + 1).ok())
 }
 
 /// Extracts instance data from instance-data.json text read from `path`.
@@ -188,9 +190,15 @@ pub fn parse_instance_data(path: &str, text: &str) -> Result<InstanceData, FactE
         msg: format!("invalid JSON: {e}"),
     })?;
     let fact = |ptrs: &[&str], key: &str| -> Option<Fact<String>> {
-        ptrs.iter().find_map(|p| v.pointer(p).and_then(|x| x.as_str().map(str::to_owned)).filter(|s| !s.is_empty()))
+        ptrs.iter()
+            .find_map(|p| {
+                v.pointer(p)
+                    .and_then(|x| x.as_str().map(str::to_owned))
+                    .filter(|s| !s.is_empty())
+            })
             .map(|s| {
-                let src = line_of(text, &format!("\"{key}\"")).map_or_else(|| Source::file(path), |l| Source::at(path, l));
+                let src =
+                    line_of(text, &format!("\"{key}\"")).map_or_else(|| Source::file(path), |l| Source::at(path, l));
                 Fact::new(s, src)
             })
     };
@@ -258,7 +266,10 @@ pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Resu
                 Some(old) => {
                     let prev = std::mem::replace(old, Fact::new(value, src));
                     old.shadowed = prev.shadowed;
-                    old.shadowed.push(Shadowed { value: prev.value, source: prev.source });
+                    old.shadowed.push(Shadowed {
+                        value: prev.value,
+                        source: prev.source,
+                    });
                 }
                 None => {
                     merged.insert(key, Fact::new(value, src));
@@ -281,7 +292,14 @@ pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Resu
                 let conv = Fact {
                     value: f.value.text(),
                     source: f.source.clone(),
-                    shadowed: f.shadowed.iter().map(|s| Shadowed { value: s.value.text(), source: s.source.clone() }).collect(),
+                    shadowed: f
+                        .shadowed
+                        .iter()
+                        .map(|s| Shadowed {
+                            value: s.value.text(),
+                            source: s.source.clone(),
+                        })
+                        .collect(),
                 };
                 datasource.entry(ds.clone()).or_default().insert(rest.join("."), conv);
             }
@@ -300,7 +318,14 @@ pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Resu
             data.instance_id = Some(Fact::new(id.to_owned(), Source::at(id_path, 1)));
         }
     }
-    Ok(CloudInit { installed, version, package_version, datasource_list, datasource, instance })
+    Ok(CloudInit {
+        installed,
+        version,
+        package_version,
+        datasource_list,
+        datasource,
+        instance,
+    })
 }
 
 #[cfg(test)]
@@ -314,9 +339,15 @@ mod tests {
     #[test]
     fn flow_and_block_datasource_lists() {
         let s = parse_cfg("datasource_list: [ Ec2, 'None' ]  # comment\n");
-        assert_eq!(get(&s, "datasource_list"), Some(&Value::List(vec!["Ec2".into(), "None".into()])));
+        assert_eq!(
+            get(&s, "datasource_list"),
+            Some(&Value::List(vec!["Ec2".into(), "None".into()]))
+        );
         let s = parse_cfg("datasource_list:\n  - Ec2\n  - None\nother: 1\n");
-        assert_eq!(get(&s, "datasource_list"), Some(&Value::List(vec!["Ec2".into(), "None".into()])));
+        assert_eq!(
+            get(&s, "datasource_list"),
+            Some(&Value::List(vec!["Ec2".into(), "None".into()]))
+        );
         let s = parse_cfg("datasource_list:\n- Ec2\n");
         assert_eq!(get(&s, "datasource_list"), Some(&Value::List(vec!["Ec2".into()])));
     }
@@ -326,9 +357,18 @@ mod tests {
         let t = "#cloud-config\ndatasource:\n  Ec2:\n    timeout: 5\n    metadata_urls:\n      - http://169.254.169.254\n  Azure:\n    apply_network_config: false\nusers: [default]\n";
         let s = parse_cfg(t);
         assert_eq!(get(&s, "datasource.Ec2.timeout"), Some(&Value::Scalar("5".into())));
-        assert_eq!(get(&s, "datasource.Ec2.metadata_urls"), Some(&Value::List(vec!["http://169.254.169.254".into()])));
-        assert_eq!(get(&s, "datasource.Azure.apply_network_config"), Some(&Value::Scalar("false".into())));
-        let line = s.iter().find(|(p, _, _)| p.join(".") == "datasource.Ec2.timeout").map(|x| x.2);
+        assert_eq!(
+            get(&s, "datasource.Ec2.metadata_urls"),
+            Some(&Value::List(vec!["http://169.254.169.254".into()]))
+        );
+        assert_eq!(
+            get(&s, "datasource.Azure.apply_network_config"),
+            Some(&Value::Scalar("false".into()))
+        );
+        let line = s
+            .iter()
+            .find(|(p, _, _)| p.join(".") == "datasource.Ec2.timeout")
+            .map(|x| x.2);
         assert_eq!(line, Some(4));
     }
 
@@ -344,7 +384,10 @@ mod tests {
         let t = "{\n \"ds\": {\n  \"dynamic\": {\"instance-identity\": {\"document\": {\n   \"accountId\": \"123456789012\"}}},\n  \"meta_data\": {\n   \"ami-id\": \"ami-0abc\"\n  }\n },\n \"v1\": {\"platform\": \"ec2\", \"region\": \"eu-west-1\"}\n}";
         let d = parse_instance_data("/run/cloud-init/instance-data.json", t).unwrap();
         assert_eq!(d.image_id.as_ref().unwrap().value, "ami-0abc");
-        assert_eq!(d.image_id.unwrap().source, Source::at("/run/cloud-init/instance-data.json", 6));
+        assert_eq!(
+            d.image_id.unwrap().source,
+            Source::at("/run/cloud-init/instance-data.json", 6)
+        );
         assert_eq!(d.owner.unwrap().value, "123456789012");
         assert_eq!(d.platform.unwrap().value, "ec2");
         assert!(parse_instance_data("/x", "{nope").is_err());

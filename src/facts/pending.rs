@@ -105,13 +105,18 @@ pub fn collect_pending(
     let pkgs = match packages {
         Collected::Ok(p) => p,
         Collected::Unavailable { unavailable } => {
-            return Err(FactError::Invalid(format!("installed packages unknown: {}", unavailable.reason)));
+            return Err(FactError::Invalid(format!(
+                "installed packages unknown: {}",
+                unavailable.reason
+            )));
         }
     };
     match pkgs.manager {
         Manager::Dpkg => apt(fs, ctx, pkgs),
         Manager::Rpm => dnf(fs, ctx, pkgs),
-        Manager::Apk => Err(FactError::NotApplicable("apk has no security advisory metadata locally".into())),
+        Manager::Apk => Err(FactError::NotApplicable(
+            "apk has no security advisory metadata locally".into(),
+        )),
     }
 }
 
@@ -124,7 +129,10 @@ fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
         inflate(path, lz4_flex::frame::FrameDecoder::new(bytes.as_slice()))?
     } else if path.ends_with(".gz") {
         inflate(path, flate2::read::GzDecoder::new(bytes.as_slice()))?
-    } else if let Some(ext) = [".xz", ".bz2", ".zst", ".zck", ".lzma"].iter().find(|e| path.ends_with(**e)) {
+    } else if let Some(ext) = [".xz", ".bz2", ".zst", ".zck", ".lzma"]
+        .iter()
+        .find(|e| path.ends_with(**e))
+    {
         return Err(FactError::Invalid(format!(
             "{path}: {ext} compression is not supported (imagegate reads plain, .gz and .lz4 indexes)"
         )));
@@ -143,7 +151,9 @@ fn inflate(path: &str, r: impl Read) -> Result<Vec<u8>, FactError> {
         .read_to_end(&mut out)
         .map_err(|e| FactError::Invalid(format!("{path}: cannot decompress: {e}")))?;
     if out.len() as u64 > INFLATED_LIMIT {
-        return Err(FactError::Invalid(format!("{path}: decompresses to more than {INFLATED_LIMIT} bytes")));
+        return Err(FactError::Invalid(format!(
+            "{path}: decompresses to more than {INFLATED_LIMIT} bytes"
+        )));
     }
     Ok(out)
 }
@@ -202,7 +212,12 @@ pub fn parse_release_date(s: &str) -> Option<jiff::civil::Date> {
 }
 
 fn date_of_mtime(mtime: i64) -> Option<jiff::civil::Date> {
-    Some(jiff::Timestamp::from_second(mtime).ok()?.to_zoned(jiff::tz::TimeZone::UTC).date())
+    Some(
+        jiff::Timestamp::from_second(mtime)
+            .ok()?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date(),
+    )
 }
 
 fn age_days(ctx: &Context, d: jiff::civil::Date) -> Option<i64> {
@@ -249,7 +264,9 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
         let stanzas = parse_stanzas(&path, &text)?;
         let Some(st) = stanzas.first() else { continue };
         let field = |k: &str| st.get(k).map(|(v, _)| v);
-        let security = ["suite", "codename"].iter().any(|k| field(k).is_some_and(|v| v.ends_with("-security")))
+        let security = ["suite", "codename"]
+            .iter()
+            .any(|k| field(k).is_some_and(|v| v.ends_with("-security")))
             || field("label") == Some("Debian-Security");
         if !security {
             continue;
@@ -264,9 +281,14 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             .or(field("codename"))
             .unwrap_or(prefix)
             .to_owned();
-        let date = match st.get("date").and_then(|(d, l)| Some((parse_release_date(d)?, Source::at(&path, l)))) {
+        let date = match st
+            .get("date")
+            .and_then(|(d, l)| Some((parse_release_date(d)?, Source::at(&path, l))))
+        {
             Some(d) => Some(d),
-            None => fs.metadata(&path)?.and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
+            None => fs
+                .metadata(&path)?
+                .and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
         };
         if let Some((d, src)) = &date {
             if newest.as_ref().is_none_or(|(n, _)| d > n) {
@@ -284,7 +306,9 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             let ipath = format!("{APT_LISTS}/{n}");
             let itext = read_index(fs, &ipath)?;
             for st in parse_stanzas(&ipath, &itext)? {
-                let (Some((name, _)), Some((version, _))) = (st.get("package"), st.get("version")) else { continue };
+                let (Some((name, _)), Some((version, _))) = (st.get("package"), st.get("version")) else {
+                    continue;
+                };
                 let Some(inst) = pkgs.get(name) else { continue };
                 let arch = st.get("architecture").map(|(a, _)| a);
                 for i in inst.instances() {
@@ -306,7 +330,12 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             }
             indexes.push(ipath);
         }
-        pockets.push(Pocket { name: suite, release: path, date: date.map(|(d, _)| d.to_string()), indexes });
+        pockets.push(Pocket {
+            name: suite,
+            release: path,
+            date: date.map(|(d, _)| d.to_string()),
+            indexes,
+        });
     }
     if pockets.is_empty() {
         return Err(FactError::Invalid(format!(
@@ -361,7 +390,10 @@ pub fn parse_updateinfo(path: &str, text: &str) -> Result<Vec<AdvisoryPackage>, 
     let mut text_target: Option<&'static str> = None;
     let line_at = |pos: u64| -> u32 {
         let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(text.len());
-        let n = text.as_bytes().get(..pos).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        let n = text
+            .as_bytes()
+            .get(..pos)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
         u32::try_from(n + 1).unwrap_or(u32::MAX)
     };
     loop {
@@ -373,7 +405,9 @@ pub fn parse_updateinfo(path: &str, text: &str) -> Result<Vec<AdvisoryPackage>, 
         })?;
         let attr = |e: &quick_xml::events::BytesStart<'_>, k: &str| -> Option<String> {
             e.attributes().flatten().find(|a| a.key.as_ref() == k).and_then(|a| {
-                a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned())
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()
+                    .map(|v| v.into_owned())
             })
         };
         match ev {
@@ -388,7 +422,9 @@ pub fn parse_updateinfo(path: &str, text: &str) -> Result<Vec<AdvisoryPackage>, 
                 "id" if in_security => text_target = Some("id"),
                 "severity" if in_security => text_target = Some("severity"),
                 "package" if in_security => {
-                    let (Some(name), Some(version)) = (attr(&e, "name"), attr(&e, "version")) else { continue };
+                    let (Some(name), Some(version)) = (attr(&e, "name"), attr(&e, "version")) else {
+                        continue;
+                    };
                     let mut evr = String::new();
                     if let Some(ep) = attr(&e, "epoch").filter(|ep| !ep.is_empty() && ep != "0") {
                         evr.push_str(&ep);
@@ -413,7 +449,9 @@ pub fn parse_updateinfo(path: &str, text: &str) -> Result<Vec<AdvisoryPackage>, 
             Event::Text(t) => match text_target {
                 Some("id") => id.push_str(t.xml10_content().trim()),
                 Some("severity") => {
-                    severity.get_or_insert_with(String::new).push_str(t.xml10_content().trim());
+                    severity
+                        .get_or_insert_with(String::new)
+                        .push_str(t.xml10_content().trim());
                 }
                 _ => {}
             },
@@ -480,7 +518,9 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
         let repomd = format!("{dir}/repodata/repomd.xml");
         let date = match fs.read_text(&repomd)?.as_deref().and_then(repomd_date) {
             Some(d) => Some((d, Source::file(&repomd))),
-            None => fs.metadata(&path)?.and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
+            None => fs
+                .metadata(&path)?
+                .and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
         };
         if let Some((d, src)) = &date {
             if newest.as_ref().is_none_or(|(n, _)| d > n) {
@@ -507,7 +547,12 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                 }
             }
         }
-        pockets.push(Pocket { name: repo, release: repomd, date: date.map(|(d, _)| d.to_string()), indexes: vec![path] });
+        pockets.push(Pocket {
+            name: repo,
+            release: repomd,
+            date: date.map(|(d, _)| d.to_string()),
+            indexes: vec![path],
+        });
     }
     Ok(finish("dnf", ctx, newest, pockets, best))
 }
@@ -527,8 +572,14 @@ mod tests {
 
     #[test]
     fn release_date_rfc2822() {
-        assert_eq!(parse_release_date("Sat, 26 Oct 2024 09:12:41 UTC"), Some(jiff::civil::date(2024, 10, 26)));
-        assert_eq!(parse_release_date("26 Oct 2024 09:12:41 +0000"), Some(jiff::civil::date(2024, 10, 26)));
+        assert_eq!(
+            parse_release_date("Sat, 26 Oct 2024 09:12:41 UTC"),
+            Some(jiff::civil::date(2024, 10, 26))
+        );
+        assert_eq!(
+            parse_release_date("26 Oct 2024 09:12:41 +0000"),
+            Some(jiff::civil::date(2024, 10, 26))
+        );
         assert_eq!(parse_release_date("yesterday"), None);
     }
 

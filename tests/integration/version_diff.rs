@@ -25,8 +25,13 @@ impl Rng {
     }
 }
 
-const ATOMS: &[&str] = &["0", "00", "1", "01", "2", "9", "10", "010", "99", "100", "a", "b", "z", "A", "Z", "p", "rc", "dfsg", "ubuntu", "deb", "git", "~", "~~", "+", ".", "-"];
-const REV_ATOMS: &[&str] = &["0", "1", "01", "2", "10", "ubuntu", "deb12u", "build", "a", "~", "+", ".", "~bpo"];
+const ATOMS: &[&str] = &[
+    "0", "00", "1", "01", "2", "9", "10", "010", "99", "100", "a", "b", "z", "A", "Z", "p", "rc", "dfsg", "ubuntu",
+    "deb", "git", "~", "~~", "+", ".", "-",
+];
+const REV_ATOMS: &[&str] = &[
+    "0", "1", "01", "2", "10", "ubuntu", "deb12u", "build", "a", "~", "+", ".", "~bpo",
+];
 
 fn gen_part(r: &mut Rng, atoms: &[&str], len: usize) -> String {
     let mut s = String::new();
@@ -99,11 +104,24 @@ fn dpkg_says(a: &str, b: &str) -> Ordering {
 
 fn corpus() -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = [
-        ("1.0~rc1", "1.0"), ("1.0~~", "1.0~"), ("1.0~~a", "1.0~~"), ("1.0a", "1.0+"), ("1.0+", "1.0."),
-        ("1:1.0", "2.0"), ("0:1.0", "1.0"), ("1.001", "1.1"), ("1.0-1-2", "1.0-1-10"), ("1.0", "1.0-0"),
-        ("1:9.6p1-3ubuntu13.5", "1:9.6p1-3ubuntu13.4"), ("24.1.3-0ubuntu1~22.04.1", "24.1.3-0ubuntu1"),
-        ("2.36.1-8+deb12u1", "2.36.1-8"), ("1:2:3-4", "1:2:3-5"), ("1.0Z", "1.0a"), ("10", "9"),
-        ("1.2.3+dfsg-1", "1.2.3-1"), ("0.17+2.5-3", "0.17-2.5-3"),
+        ("1.0~rc1", "1.0"),
+        ("1.0~~", "1.0~"),
+        ("1.0~~a", "1.0~~"),
+        ("1.0a", "1.0+"),
+        ("1.0+", "1.0."),
+        ("1:1.0", "2.0"),
+        ("0:1.0", "1.0"),
+        ("1.001", "1.1"),
+        ("1.0-1-2", "1.0-1-10"),
+        ("1.0", "1.0-0"),
+        ("1:9.6p1-3ubuntu13.5", "1:9.6p1-3ubuntu13.4"),
+        ("24.1.3-0ubuntu1~22.04.1", "24.1.3-0ubuntu1"),
+        ("2.36.1-8+deb12u1", "2.36.1-8"),
+        ("1:2:3-4", "1:2:3-5"),
+        ("1.0Z", "1.0a"),
+        ("10", "9"),
+        ("1.2.3+dfsg-1", "1.2.3-1"),
+        ("0.17+2.5-3", "0.17-2.5-3"),
     ]
     .iter()
     .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -111,7 +129,11 @@ fn corpus() -> Vec<(String, String)> {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
     while pairs.len() < 2400 {
         let a = gen_version(&mut r);
-        let b = if r.below(3) == 0 { gen_version(&mut r) } else { mutate(&mut r, &a) };
+        let b = if r.below(3) == 0 {
+            gen_version(&mut r)
+        } else {
+            mutate(&mut r, &a)
+        };
         if dpkg_valid(&a) && dpkg_valid(&b) {
             pairs.push((a, b));
         }
@@ -122,7 +144,11 @@ fn corpus() -> Vec<(String, String)> {
 #[test]
 fn dpkg_cmp_agrees_with_dpkg_compare_versions() {
     #[allow(clippy::disallowed_methods)]
-    let have = Command::new("dpkg").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let have = Command::new("dpkg")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     if !have.is_ok_and(|s| s.success()) {
         println!("skipped: dpkg is not installed on this host");
         return;

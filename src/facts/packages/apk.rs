@@ -38,7 +38,12 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
         records.push(Record {
             source_package: c.o.unwrap_or_else(|| name.clone()),
             name,
-            instance: Instance { version, arch: c.a, state: "installed".into(), source: Source::at(path, c.line) },
+            instance: Instance {
+                version,
+                arch: c.a,
+                state: "installed".into(),
+                source: Source::at(path, c.line),
+            },
         });
         Ok(())
     };
@@ -59,7 +64,10 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
                 msg: "expected a one-letter `K:value` line".into(),
             });
         };
-        let c = cur.get_or_insert_with(|| Cur { line: lineno, ..Cur::default() });
+        let c = cur.get_or_insert_with(|| Cur {
+            line: lineno,
+            ..Cur::default()
+        });
         let v = Some(value.to_owned());
         match key {
             "P" => c.p = v,
@@ -89,13 +97,18 @@ C:Q1def=\nP:openssh-server\nV:9.7_p1-r4\nA:x86_64\no:openssh\n";
         let p = parse(INSTALLED, text).unwrap();
         assert_eq!(p.count, 2);
         let o = p.get("openssh-server").unwrap();
-        assert_eq!((o.version.as_str(), o.source_package.as_str()), ("9.7_p1-r4", "openssh"));
+        assert_eq!(
+            (o.version.as_str(), o.source_package.as_str()),
+            ("9.7_p1-r4", "openssh")
+        );
         assert_eq!(o.source, Source::at(INSTALLED, 11));
     }
 
     #[test]
     fn record_without_version_is_an_error() {
-        let e = parse(INSTALLED, "P:musl\nV:1\n\nP:busybox\nA:x86_64\n").unwrap_err().to_string();
+        let e = parse(INSTALLED, "P:musl\nV:1\n\nP:busybox\nA:x86_64\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("/lib/apk/db/installed:4:"), "{e}");
     }
 

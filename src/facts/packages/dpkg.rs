@@ -41,7 +41,10 @@ pub struct Stanza {
 impl Stanza {
     /// The value of a field (name compared case-insensitively) and its line.
     pub fn get(&self, name: &str) -> Option<(&str, u32)> {
-        self.fields.iter().find(|(k, _, _)| k.eq_ignore_ascii_case(name)).map(|(_, v, l)| (v.as_str(), *l))
+        self.fields
+            .iter()
+            .find(|(k, _, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v, l)| (v.as_str(), *l))
     }
 }
 
@@ -84,7 +87,8 @@ pub fn parse_stanzas(path: &str, text: &str) -> Result<Vec<Stanza>, FactError> {
         if cur.fields.is_empty() {
             cur.line = lineno;
         }
-        cur.fields.push((name.trim().to_ascii_lowercase(), value.trim().to_owned(), lineno));
+        cur.fields
+            .push((name.trim().to_ascii_lowercase(), value.trim().to_owned(), lineno));
     }
     if !cur.fields.is_empty() {
         out.push(cur);
@@ -97,8 +101,14 @@ fn truncate(s: &str) -> String {
 }
 
 /// States whose files are on disk (see the module doc).
-const PRESENT_STATES: &[&str] =
-    &["installed", "triggers-pending", "triggers-awaited", "half-configured", "unpacked", "half-installed"];
+const PRESENT_STATES: &[&str] = &[
+    "installed",
+    "triggers-pending",
+    "triggers-awaited",
+    "half-configured",
+    "unpacked",
+    "half-installed",
+];
 /// Every state dpkg knows.
 const ALL_STATES: &[&str] = &[
     "not-installed",
@@ -116,16 +126,29 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
     let mut records = Vec::new();
     let mut native: Option<String> = None;
     for st in parse_stanzas(path, text)? {
-        let err = |line: u32, msg: String| FactError::Parse { path: path.into(), line, msg };
+        let err = |line: u32, msg: String| FactError::Parse {
+            path: path.into(),
+            line,
+            msg,
+        };
         let Some((name, _)) = st.get("package") else {
-            return Err(err(st.line, "stanza without a Package field (truncated or damaged status file?)".into()));
+            return Err(err(
+                st.line,
+                "stanza without a Package field (truncated or damaged status file?)".into(),
+            ));
         };
         let Some((status, sline)) = st.get("status") else {
-            return Err(err(st.line, format!("package {name}: missing Status field (truncated status file?)")));
+            return Err(err(
+                st.line,
+                format!("package {name}: missing Status field (truncated status file?)"),
+            ));
         };
         let words: Vec<&str> = status.split_whitespace().collect();
         let [_want, _flag, state] = words.as_slice() else {
-            return Err(err(sline, format!("package {name}: Status must have three words, found {status:?}")));
+            return Err(err(
+                sline,
+                format!("package {name}: Status must have three words, found {status:?}"),
+            ));
         };
         if !ALL_STATES.contains(state) {
             return Err(err(sline, format!("package {name}: unknown package state {state:?}")));
@@ -134,7 +157,10 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
             continue;
         }
         let Some((version, _)) = st.get("version") else {
-            return Err(err(st.line, format!("package {name}: {state} but no Version field (truncated status file?)")));
+            return Err(err(
+                st.line,
+                format!("package {name}: {state} but no Version field (truncated status file?)"),
+            ));
         };
         let arch = st.get("architecture").map(|(a, _)| a.to_owned());
         if name == "dpkg" {
@@ -212,12 +238,17 @@ Package: rsh-server\nStatus: install reinstreq half-installed\nArchitecture: amd
         assert!(e.contains("unknown package state"), "{e}");
         let text = "Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\n";
         let e = parse(STATUS, text).unwrap_err().to_string();
-        assert_eq!(e, "/var/lib/dpkg/status:5: package b: installed but no Version field (truncated status file?)");
+        assert_eq!(
+            e,
+            "/var/lib/dpkg/status:5: package b: installed but no Version field (truncated status file?)"
+        );
     }
 
     #[test]
     fn garbage_line_is_a_parse_error() {
-        let e = parse(STATUS, "Package: a\nthis is not a field\n").unwrap_err().to_string();
+        let e = parse(STATUS, "Package: a\nthis is not a field\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("/var/lib/dpkg/status:2:"), "{e}");
     }
 

@@ -151,7 +151,12 @@ pub fn group(
             ))
         })
         .collect();
-    Packages { manager, database: database.to_owned(), count: installed.len(), installed }
+    Packages {
+        manager,
+        database: database.to_owned(),
+        count: installed.len(),
+        installed,
+    }
 }
 
 /// Reads the first package database present in the root.

@@ -114,7 +114,9 @@ pub fn parse_header(blob: &[u8]) -> Result<Header, String> {
 
 /// `openssh-8.7p1-38.el9.src.rpm` → `openssh`.
 fn source_name(srpm: &str) -> Option<String> {
-    let base = srpm.strip_suffix(".src.rpm").or_else(|| srpm.strip_suffix(".nosrc.rpm"))?;
+    let base = srpm
+        .strip_suffix(".src.rpm")
+        .or_else(|| srpm.strip_suffix(".nosrc.rpm"))?;
     let (nv, _release) = base.rsplit_once('-')?;
     let (n, _version) = nv.rsplit_once('-')?;
     Some(n.to_owned())
@@ -161,11 +163,15 @@ pub fn read_sqlite(path: &str, mut bytes: Vec<u8>) -> Result<Packages, FactError
         }
     }
     let sql = |e: rusqlite::Error| invalid(format!("sqlite: {e}"));
-    let mut conn = Connection::open_in_memory_with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(sql)?;
+    let mut conn =
+        Connection::open_in_memory_with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(sql)?;
     let len = bytes.len();
-    conn.deserialize_read_exact(rusqlite::MAIN_DB, bytes.as_slice(), len, true).map_err(sql)?;
-    let mut stmt = conn.prepare("SELECT hnum, blob FROM Packages ORDER BY hnum").map_err(sql)?;
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, bytes.as_slice(), len, true)
+        .map_err(sql)?;
+    let mut stmt = conn
+        .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+        .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
     let mut records = Vec::new();
     let mut native = None;
@@ -189,13 +195,21 @@ pub fn read_sqlite(path: &str, mut bytes: Vec<u8>) -> Result<Packages, FactError
             native.clone_from(&h.arch);
         }
         records.push(Record {
-            source_package: h.sourcerpm.as_deref().and_then(source_name).unwrap_or_else(|| name.clone()),
+            source_package: h
+                .sourcerpm
+                .as_deref()
+                .and_then(source_name)
+                .unwrap_or_else(|| name.clone()),
             name,
             instance: Instance {
                 version: evr,
                 arch: h.arch,
                 state: "installed".into(),
-                source: Source { path: Some(path.into()), line: None, note: Some(format!("Packages hnum {hnum}")) },
+                source: Source {
+                    path: Some(path.into()),
+                    line: None,
+                    note: Some(format!("Packages hnum {hnum}")),
+                },
             },
         });
     }
@@ -212,7 +226,11 @@ mod tests {
         let mut data = Vec::new();
         let mut n = 0u32;
         if let Some(e) = epoch {
-            index.extend_from_slice(&[TAG_EPOCH, TYPE_INT32, data.len() as u32, 1].map(u32::to_be_bytes).concat());
+            index.extend_from_slice(
+                &[TAG_EPOCH, TYPE_INT32, data.len() as u32, 1]
+                    .map(u32::to_be_bytes)
+                    .concat(),
+            );
             data.extend_from_slice(&e.to_be_bytes());
             n += 1;
         }
@@ -232,7 +250,15 @@ mod tests {
 
     #[test]
     fn header_tags_and_epoch() {
-        let b = header(&[(TAG_NAME, "openssh-server"), (TAG_VERSION, "8.7p1"), (TAG_RELEASE, "38.el9"), (TAG_ARCH, "x86_64")], Some(1));
+        let b = header(
+            &[
+                (TAG_NAME, "openssh-server"),
+                (TAG_VERSION, "8.7p1"),
+                (TAG_RELEASE, "38.el9"),
+                (TAG_ARCH, "x86_64"),
+            ],
+            Some(1),
+        );
         let h = parse_header(&b).unwrap();
         assert_eq!(h.name.as_deref(), Some("openssh-server"));
         assert_eq!(h.epoch, Some(1));
@@ -260,7 +286,10 @@ mod tests {
     #[test]
     fn source_rpm_name_strips_version_release() {
         assert_eq!(source_name("openssh-8.7p1-38.el9.src.rpm").as_deref(), Some("openssh"));
-        assert_eq!(source_name("python-cloud-init-23.4-7.el9.src.rpm").as_deref(), Some("python-cloud-init"));
+        assert_eq!(
+            source_name("python-cloud-init-23.4-7.el9.src.rpm").as_deref(),
+            Some("python-cloud-init")
+        );
         assert_eq!(source_name("garbage"), None);
     }
 
@@ -268,9 +297,17 @@ mod tests {
     fn sqlite_database_from_memory() {
         // Build an rpmdb with rusqlite itself, serialize it and read it back.
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)").unwrap();
-        for (n, v, r) in [("bash", "5.1.8", "9.el9"), ("kernel-core", "5.14.0", "427.13.1.el9_4"), ("kernel-core", "5.14.0", "362.8.1.el9_3")] {
-            let b = header(&[(TAG_NAME, n), (TAG_VERSION, v), (TAG_RELEASE, r), (TAG_ARCH, "x86_64")], None);
+        conn.execute_batch("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)")
+            .unwrap();
+        for (n, v, r) in [
+            ("bash", "5.1.8", "9.el9"),
+            ("kernel-core", "5.14.0", "427.13.1.el9_4"),
+            ("kernel-core", "5.14.0", "362.8.1.el9_3"),
+        ] {
+            let b = header(
+                &[(TAG_NAME, n), (TAG_VERSION, v), (TAG_RELEASE, r), (TAG_ARCH, "x86_64")],
+                None,
+            );
             conn.execute("INSERT INTO Packages (blob) VALUES (?1)", [b]).unwrap();
         }
         let bytes = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();

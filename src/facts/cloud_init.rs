@@ -138,18 +138,18 @@ pub fn parse_cfg(text: &str) -> Settings {
         let indent = line.len() - line.trim_start().len();
         let body = line.trim_start();
         if let Some(item) = body.strip_prefix("- ").or(if body == "-" { Some("") } else { None }) {
-            if let Some((_, kind, items, _)) = block.as_mut() {
-                if indent >= *kind {
-                    items.push(unquote(item));
-                    continue;
-                }
+            if let Some((_, kind, items, _)) = block.as_mut()
+                && indent >= *kind
+            {
+                items.push(unquote(item));
+                continue;
             }
             continue; // a list item we do not track
         }
-        if let Some((path, _, items, l)) = block.take() {
-            if !items.is_empty() {
-                out.push((path, Value::List(items), l));
-            }
+        if let Some((path, _, items, l)) = block.take()
+            && !items.is_empty()
+        {
+            out.push((path, Value::List(items), l));
         }
         let Some((key, value)) = body.split_once(':').filter(|(_, v)| v.is_empty() || v.starts_with(' ')) else {
             continue;
@@ -168,10 +168,10 @@ pub fn parse_cfg(text: &str) -> Settings {
             out.push((path, scalar_or_list(value), lineno));
         }
     }
-    if let Some((path, _, items, l)) = block.take() {
-        if !items.is_empty() {
-            out.push((path, Value::List(items), l));
-        }
+    if let Some((path, _, items, l)) = block.take()
+        && !items.is_empty()
+    {
+        out.push((path, Value::List(items), l));
     }
     out
 }
@@ -283,26 +283,37 @@ pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Resu
             Value::Scalar(s) => vec![s.clone()],
         },
         source: f.source.clone(),
-        shadowed: Vec::new(),
+        shadowed: f
+            .shadowed
+            .iter()
+            .map(|s| Shadowed {
+                value: match &s.value {
+                    Value::List(l) => l.clone(),
+                    Value::Scalar(x) => vec![x.clone()],
+                },
+                source: s.source.clone(),
+            })
+            .collect(),
     });
     let mut datasource: BTreeMap<String, BTreeMap<String, Fact<String>>> = BTreeMap::new();
     for (key, f) in &merged {
-        if let [top, ds, rest @ ..] = key.as_slice() {
-            if top == "datasource" && !rest.is_empty() {
-                let conv = Fact {
-                    value: f.value.text(),
-                    source: f.source.clone(),
-                    shadowed: f
-                        .shadowed
-                        .iter()
-                        .map(|s| Shadowed {
-                            value: s.value.text(),
-                            source: s.source.clone(),
-                        })
-                        .collect(),
-                };
-                datasource.entry(ds.clone()).or_default().insert(rest.join("."), conv);
-            }
+        if let [top, ds, rest @ ..] = key.as_slice()
+            && top == "datasource"
+            && !rest.is_empty()
+        {
+            let conv = Fact {
+                value: f.value.text(),
+                source: f.source.clone(),
+                shadowed: f
+                    .shadowed
+                    .iter()
+                    .map(|s| Shadowed {
+                        value: s.value.text(),
+                        source: s.source.clone(),
+                    })
+                    .collect(),
+            };
+            datasource.entry(ds.clone()).or_default().insert(rest.join("."), conv);
         }
     }
 

@@ -290,10 +290,10 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                 .metadata(&path)?
                 .and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
         };
-        if let Some((d, src)) = &date {
-            if newest.as_ref().is_none_or(|(n, _)| d > n) {
-                newest = Some((*d, src.clone()));
-            }
+        if let Some((d, src)) = &date
+            && newest.as_ref().is_none_or(|(n, _)| d > n)
+        {
+            newest = Some((*d, src.clone()));
         }
         let mut indexes = Vec::new();
         let want = format!("{prefix}_");
@@ -522,10 +522,10 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                 .metadata(&path)?
                 .and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
         };
-        if let Some((d, src)) = &date {
-            if newest.as_ref().is_none_or(|(n, _)| d > n) {
-                newest = Some((*d, src.clone()));
-            }
+        if let Some((d, src)) = &date
+            && newest.as_ref().is_none_or(|(n, _)| d > n)
+        {
+            newest = Some((*d, src.clone()));
         }
         let text = read_index(fs, &path)?;
         for a in parse_updateinfo(&path, &text)? {

@@ -80,7 +80,6 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
     if let Some(c) = cur.take() {
         finish(c, &mut records)?;
     }
-    drop(finish);
     // apk never installs two versions of one name, so the version ordering only breaks ties
     // that cannot occur; plain string order keeps it deterministic.
     Ok(group(Manager::Apk, path, records, native.as_deref(), |a, b| a.cmp(b)))

@@ -157,10 +157,10 @@ pub fn read_sqlite(path: &str, mut bytes: Vec<u8>) -> Result<Packages, FactError
         return Err(invalid("not an sqlite database".into()));
     }
     // WAL mode (file format bytes 18/19 = 2) cannot be opened in memory; the copy is ours.
-    if let Some(b) = bytes.get_mut(18..20) {
-        if b == [2, 2] {
-            b.copy_from_slice(&[1, 1]);
-        }
+    if let Some(b) = bytes.get_mut(18..20)
+        && b == [2, 2]
+    {
+        b.copy_from_slice(&[1, 1]);
     }
     let sql = |e: rusqlite::Error| invalid(format!("sqlite: {e}"));
     let mut conn =

@@ -871,10 +871,8 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
                 if rest.contains('\r') {
                     return Err(format!("invalid {k} argument"));
                 }
-                if let Some(i) = rest.find('#') {
-                    rest.truncate(i);
-                    rest = rest.trim_end().to_owned();
-                }
+                // servconf.c means to cut a trailing comment here, but searches `line`, which
+                // strdelim has already cut after the keyword: the comment stays (sshd -T shows it).
                 if rest.eq_ignore_ascii_case("none") {
                     rest = String::new();
                 }

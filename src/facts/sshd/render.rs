@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use super::keywords::{self, Item, Opts, Slot};
+use super::keywords::{self, Opts, Slot};
+#[cfg(test)]
+use super::keywords::Item;
 use super::matching::{addr_match_list, filter_allow, filter_deny, match_pattern_list};
 use super::parse::{Config, Criterion};
 use super::ConnSpec;

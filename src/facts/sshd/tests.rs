@@ -113,3 +113,41 @@ fn weakening_table() {
     assert!(!is_weaker("permitrootlogin", "no", "prohibit-password"));
     assert!(is_weaker("maxauthtries", "10", "3"));
 }
+
+fn root(name: &str) -> RootFs {
+    RootFs::open(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/roots").join(name)).unwrap()
+}
+
+#[test]
+fn fixture_roots_have_the_expected_effective_values() {
+    // (root, passwordauthentication, kbdinteractive, permitemptypasswords, permitrootlogin, pubkey, overrides)
+    let expect = [
+        ("ubuntu2204", "no", "no", "no", "no", "yes", 0),
+        ("ubuntu2404", "yes", "no", "no", "prohibit-password", "yes", 0),
+        ("debian12", "yes", "no", "no", "prohibit-password", "yes", 0),
+        ("rocky9", "yes", "no", "no", "yes", "yes", 0),
+        ("al2023", "no", "no", "no", "forced-commands-only", "yes", 0),
+        ("alinux3", "yes", "no", "no", "yes", "yes", 0),
+        ("centos7", "no", "no", "no", "no", "yes", 1),
+        ("alpine320", "no", "yes", "no", "no", "yes", 0),
+    ];
+    for (name, pw, kbd, empty, root_login, pubkey, overrides) in expect {
+        let s = collect_sshd(&root(name), None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got = (
+            eff(&s, "passwordauthentication"),
+            eff(&s, "kbdinteractiveauthentication"),
+            eff(&s, "permitemptypasswords"),
+            eff(&s, "permitrootlogin"),
+            eff(&s, "pubkeyauthentication"),
+            s.match_overrides.len(),
+        );
+        assert_eq!(got, (pw.into(), kbd.into(), empty.into(), root_login.into(), pubkey.into(), overrides), "{name}");
+    }
+    let rocky = collect_sshd(&root("rocky9"), None).unwrap();
+    assert!(rocky.files.contains(&"/etc/crypto-policies/back-ends/opensshserver.config".to_owned()));
+    assert_eq!(eff(&rocky, "requiredrsasize"), "2048");
+    let u = collect_sshd(&root("ubuntu2404"), None).unwrap();
+    let pw = &u.effective["passwordauthentication"];
+    assert_eq!(pw.source.path.as_deref(), Some("/etc/ssh/sshd_config.d/50-cloud-init.conf"));
+    assert_eq!(pw.shadowed.len(), 2);
+}

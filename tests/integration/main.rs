@@ -1,2 +1,1 @@
 //! Integration tests.
-mod sshd_diff;

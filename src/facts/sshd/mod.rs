@@ -256,8 +256,8 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         for (kw, (values, slot)) in render::by_keyword(&block_lines) {
             let Some(slot) = slot else { continue };
             let fact = to_fact(kw, values, Some(&slot), MODELLED_VERSION);
-            if let (Value::One(v), Some(Fact { value: Value::One(g), .. })) = (&fact.value, effective.get(kw)) {
-                if is_weaker(kw, v, g) {
+            if let (Value::One(v), Some(Fact { value: Value::One(g), .. })) = (&fact.value, effective.get(kw))
+                && is_weaker(kw, v, g) {
                     match_overrides.push(MatchOverride {
                         criteria: b.text.clone(),
                         keyword: kw.to_owned(),
@@ -266,7 +266,6 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
                         source: fact.source.clone(),
                     });
                 }
-            }
             settings.insert(kw.to_owned(), fact);
         }
         match_blocks.push(MatchBlock { criteria: b.text.clone(), source: b.source.clone(), settings });

@@ -148,12 +148,11 @@ pub(super) fn assemble(list: Option<&str>, def: &str, all: &str) -> Result<Strin
 /// Whether Match block `b` applies. `ci` None: the first pass, where only `Match all` is active.
 fn block_active(cfg: &Config, b: usize, ci: Option<&ConnSpec>) -> Result<bool, String> {
     let Some(block) = cfg.blocks.get(b) else { return Ok(false) };
-    if let Some(p) = block.parent {
-        if !block_active(cfg, p, ci)? {
+    if let Some(p) = block.parent
+        && !block_active(cfg, p, ci)? {
             // sshd parses includes inside an inactive block with SSHCFG_NEVERMATCH.
             return Ok(false);
         }
-    }
     let mut result = true;
     for c in &block.criteria {
         let ok = match (c, ci) {
@@ -209,12 +208,11 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
     // fill_default_server_options: a lone "none" ChannelTimeout / "any" AuthenticationMethods
     // is the same as unset.
     for (opt, none) in [("channeltimeout", "none"), ("authenticationmethods", "any")] {
-        if let Some(s) = global.get_mut(opt) {
-            if s.items.len() == 1 && s.items.first().is_some_and(|i| i.v.eq_ignore_ascii_case(none)) {
+        if let Some(s) = global.get_mut(opt)
+            && s.items.len() == 1 && s.items.first().is_some_and(|i| i.v.eq_ignore_ascii_case(none)) {
                 let old = std::mem::take(&mut s.items);
                 s.shadowed.extend(old);
             }
-        }
     }
     let blank = ConnSpec::default();
     let ci = ci.unwrap_or(&blank);

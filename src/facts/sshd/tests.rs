@@ -151,3 +151,14 @@ fn fixture_roots_have_the_expected_effective_values() {
     assert_eq!(pw.source.path.as_deref(), Some("/etc/ssh/sshd_config.d/50-cloud-init.conf"));
     assert_eq!(pw.shadowed.len(), 2);
 }
+
+#[test]
+fn fact_json_shape() {
+    let s = collect_sshd(&root("centos7"), None).unwrap();
+    let j = serde_json::to_value(&s).unwrap();
+    assert_eq!(j["effective"]["passwordauthentication"]["value"], "no");
+    assert_eq!(j["effective"]["port"]["value"][0], "22");
+    assert_eq!(j["match_overrides"][0]["keyword"], "passwordauthentication");
+    assert_eq!(j["match_overrides"][0]["criteria"], "User backup Address 10.20.0.0/16");
+    assert_eq!(j["match_blocks"][0]["settings"]["allowtcpforwarding"]["value"], "no");
+}

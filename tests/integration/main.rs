@@ -18,3 +18,5 @@ mod rootfs;
 mod snapshots;
 /// dpkg_cmp against the real `dpkg --compare-versions` (skipped without dpkg).
 mod version_diff;
+/// sshd -T against the in-process effective configuration.
+mod sshd_diff;

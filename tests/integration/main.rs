@@ -16,7 +16,7 @@ mod differential;
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.
 mod snapshots;
-/// dpkg_cmp against the real `dpkg --compare-versions` (skipped without dpkg).
-mod version_diff;
 /// sshd -T against the in-process effective configuration.
 mod sshd_diff;
+/// dpkg_cmp against the real `dpkg --compare-versions` (skipped without dpkg).
+mod version_diff;

@@ -40,7 +40,10 @@ fn real_sshd_t(root: &Path, spec: Option<&str>) -> Result<String, String> {
          mount --bind '{ssh}' /etc/ssh && mount -o remount,bind,ro /etc/ssh && cd / && {SSHD} -T -f /etc/ssh/sshd_config{c}",
         ssh = root.join("etc/ssh").display()
     );
-    let out = Command::new("unshare").args(["-m", "sh", "-c", &script]).output().unwrap();
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .output()
+        .unwrap();
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -71,7 +74,11 @@ fn sshd_t_agrees_with_real_sshd_on_corpus() {
         return;
     }
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/sshd");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 15, "corpus too small");
     // The fixture roots' /etc/ssh trees too, except those that include files outside /etc/ssh
@@ -91,7 +98,11 @@ fn sshd_t_agrees_with_real_sshd_on_corpus() {
         let tmp = tempfile::tempdir().unwrap();
         copy_dir(&case.join("etc/ssh"), &tmp.path().join("etc/ssh"));
         let key = tmp.path().join("etc/ssh/ssh_host_ed25519_key");
-        let st = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).status().unwrap();
+        let st = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap();
         assert!(st.success());
         let fs = RootFs::open(tmp.path()).unwrap();
         let expect_invalid = case.join("expect-invalid").exists();
@@ -106,7 +117,10 @@ fn sshd_t_agrees_with_real_sshd_on_corpus() {
             .collect();
         for spec in specs {
             compared += 1;
-            let label = format!("{name} {}", spec.as_deref().map_or("-T".to_owned(), |s| format!("-T -C {s}")));
+            let label = format!(
+                "{name} {}",
+                spec.as_deref().map_or("-T".to_owned(), |s| format!("-T -C {s}"))
+            );
             let real = real_sshd_t(tmp.path(), spec.as_deref());
             let conn = spec.as_deref().map(|s| parse_conn_spec(s).unwrap());
             let ours = render_sshd_t(&fs, None, conn.as_ref());
@@ -117,7 +131,10 @@ fn sshd_t_agrees_with_real_sshd_on_corpus() {
                         let ol: Vec<&str> = o.lines().collect();
                         let mut diff = String::new();
                         for i in 0..rl.len().max(ol.len()) {
-                            let (a, b) = (rl.get(i).copied().unwrap_or("<none>"), ol.get(i).copied().unwrap_or("<none>"));
+                            let (a, b) = (
+                                rl.get(i).copied().unwrap_or("<none>"),
+                                ol.get(i).copied().unwrap_or("<none>"),
+                            );
                             if a != b {
                                 diff.push_str(&format!("\n  line {}: sshd {a:?} | imagegate {b:?}", i + 1));
                             }
@@ -130,12 +147,18 @@ fn sshd_t_agrees_with_real_sshd_on_corpus() {
                 (Err(e), Err(_)) if expect_invalid => {
                     let _ = e;
                 }
-                (Err(e), Err(o)) => failures.push(format!("{label}: both reject, but case not marked expect-invalid: sshd {e:?} imagegate {o}")),
+                (Err(e), Err(o)) => failures.push(format!(
+                    "{label}: both reject, but case not marked expect-invalid: sshd {e:?} imagegate {o}"
+                )),
                 (Err(e), Ok(_)) => failures.push(format!("{label}: sshd rejects ({}) but imagegate accepts", e.trim())),
                 (Ok(_), Err(o)) => failures.push(format!("{label}: sshd accepts but imagegate rejects: {o}")),
             }
         }
     }
-    println!("sshd differential: {} cases, {compared} comparisons, {} failures", cases.len(), failures.len());
+    println!(
+        "sshd differential: {} cases, {compared} comparisons, {} failures",
+        cases.len(),
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -85,12 +85,22 @@ const PERMIT_ROOT: &[(&str, &str)] = &[
 const IGNORE_RHOSTS: &[(&str, &str)] = &[("yes", "yes"), ("no", "no"), ("shosts-only", "shosts-only")];
 const COMPRESSION: &[(&str, &str)] = &[("yes", "yes"), ("delayed", "yes"), ("no", "no")];
 const GATEWAY: &[(&str, &str)] = &[("clientspecified", "clientspecified"), ("yes", "yes"), ("no", "no")];
-const TCPFWD: &[(&str, &str)] =
-    &[("yes", "yes"), ("all", "yes"), ("no", "no"), ("remote", "remote"), ("local", "local")];
+const TCPFWD: &[(&str, &str)] = &[
+    ("yes", "yes"),
+    ("all", "yes"),
+    ("no", "no"),
+    ("remote", "remote"),
+    ("local", "local"),
+];
 
 macro_rules! kw {
     ($name:literal, $opt:literal, $m:literal, $kind:expr) => {
-        Keyword { name: $name, opt: $opt, in_match: $m, kind: $kind }
+        Keyword {
+            name: $name,
+            opt: $opt,
+            in_match: $m,
+            kind: $kind,
+        }
     };
 }
 
@@ -114,14 +124,39 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("rhostsauthentication", "-", false, Kind::Ignored),
     kw!("rhostsrsaauthentication", "-", true, Kind::Ignored),
     kw!("hostbasedauthentication", "hostbasedauthentication", true, Kind::Flag),
-    kw!("hostbasedusesnamefrompacketonly", "hostbasedusesnamefrompacketonly", true, Kind::Flag),
-    kw!("hostbasedacceptedalgorithms", "hostbasedacceptedalgorithms", true, Kind::Special),
-    kw!("hostbasedacceptedkeytypes", "hostbasedacceptedalgorithms", true, Kind::Special),
+    kw!(
+        "hostbasedusesnamefrompacketonly",
+        "hostbasedusesnamefrompacketonly",
+        true,
+        Kind::Flag
+    ),
+    kw!(
+        "hostbasedacceptedalgorithms",
+        "hostbasedacceptedalgorithms",
+        true,
+        Kind::Special
+    ),
+    kw!(
+        "hostbasedacceptedkeytypes",
+        "hostbasedacceptedalgorithms",
+        true,
+        Kind::Special
+    ),
     kw!("hostkeyalgorithms", "hostkeyalgorithms", false, Kind::Special),
     kw!("rsaauthentication", "-", true, Kind::Ignored),
     kw!("pubkeyauthentication", "pubkeyauthentication", true, Kind::Flag),
-    kw!("pubkeyacceptedalgorithms", "pubkeyacceptedalgorithms", true, Kind::Special),
-    kw!("pubkeyacceptedkeytypes", "pubkeyacceptedalgorithms", true, Kind::Special),
+    kw!(
+        "pubkeyacceptedalgorithms",
+        "pubkeyacceptedalgorithms",
+        true,
+        Kind::Special
+    ),
+    kw!(
+        "pubkeyacceptedkeytypes",
+        "pubkeyacceptedalgorithms",
+        true,
+        Kind::Special
+    ),
     kw!("pubkeyauthoptions", "pubkeyauthoptions", true, Kind::Special),
     kw!("dsaauthentication", "pubkeyauthentication", false, Kind::Flag),
     kw!("kerberosauthentication", "kerberosauthentication", true, Kind::Flag),
@@ -131,17 +166,42 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("kerberostgtpassing", "-", false, Kind::Ignored),
     kw!("afstokenpassing", "-", false, Kind::Ignored),
     kw!("gssapiauthentication", "gssapiauthentication", true, Kind::Flag),
-    kw!("gssapicleanupcredentials", "gssapicleanupcredentials", false, Kind::Flag),
+    kw!(
+        "gssapicleanupcredentials",
+        "gssapicleanupcredentials",
+        false,
+        Kind::Flag
+    ),
     kw!("gssapicleanupcreds", "gssapicleanupcredentials", false, Kind::Flag),
-    kw!("gssapistrictacceptorcheck", "gssapistrictacceptorcheck", false, Kind::Flag),
+    kw!(
+        "gssapistrictacceptorcheck",
+        "gssapistrictacceptorcheck",
+        false,
+        Kind::Flag
+    ),
     kw!("gssapikeyexchange", "gssapikeyexchange", false, Kind::Flag),
-    kw!("gssapistorecredentialsonrekey", "gssapistorecredentialsonrekey", false, Kind::Flag),
+    kw!(
+        "gssapistorecredentialsonrekey",
+        "gssapistorecredentialsonrekey",
+        false,
+        Kind::Flag
+    ),
     kw!("gssapikexalgorithms", "gssapikexalgorithms", false, Kind::Special),
     kw!("gssusesessionccache", "-", false, Kind::Ignored),
     kw!("gssapiusesessioncredcache", "-", false, Kind::Ignored),
     kw!("passwordauthentication", "passwordauthentication", true, Kind::Flag),
-    kw!("kbdinteractiveauthentication", "kbdinteractiveauthentication", true, Kind::Flag),
-    kw!("challengeresponseauthentication", "kbdinteractiveauthentication", true, Kind::Flag),
+    kw!(
+        "kbdinteractiveauthentication",
+        "kbdinteractiveauthentication",
+        true,
+        Kind::Flag
+    ),
+    kw!(
+        "challengeresponseauthentication",
+        "kbdinteractiveauthentication",
+        true,
+        Kind::Flag
+    ),
     kw!("skeyauthentication", "kbdinteractiveauthentication", true, Kind::Flag),
     kw!("checkmail", "-", false, Kind::Ignored),
     kw!("listenaddress", "listenaddress", false, Kind::Special),
@@ -200,18 +260,43 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("hostcertificate", "hostcertificate", false, Kind::Special),
     kw!("revokedkeys", "revokedkeys", true, Kind::Path),
     kw!("trustedusercakeys", "trustedusercakeys", true, Kind::Path),
-    kw!("authorizedprincipalsfile", "authorizedprincipalsfile", true, Kind::Special),
+    kw!(
+        "authorizedprincipalsfile",
+        "authorizedprincipalsfile",
+        true,
+        Kind::Special
+    ),
     kw!("kexalgorithms", "kexalgorithms", false, Kind::Special),
     kw!("ipqos", "ipqos", true, Kind::Special),
     kw!("authorizedkeyscommand", "authorizedkeyscommand", true, Kind::Special),
-    kw!("authorizedkeyscommanduser", "authorizedkeyscommanduser", true, Kind::Special),
-    kw!("authorizedprincipalscommand", "authorizedprincipalscommand", true, Kind::Special),
-    kw!("authorizedprincipalscommanduser", "authorizedprincipalscommanduser", true, Kind::Special),
+    kw!(
+        "authorizedkeyscommanduser",
+        "authorizedkeyscommanduser",
+        true,
+        Kind::Special
+    ),
+    kw!(
+        "authorizedprincipalscommand",
+        "authorizedprincipalscommand",
+        true,
+        Kind::Special
+    ),
+    kw!(
+        "authorizedprincipalscommanduser",
+        "authorizedprincipalscommanduser",
+        true,
+        Kind::Special
+    ),
     kw!("versionaddendum", "versionaddendum", false, Kind::Special),
     kw!("authenticationmethods", "authenticationmethods", true, Kind::Special),
     kw!("streamlocalbindmask", "streamlocalbindmask", true, Kind::Special),
     kw!("streamlocalbindunlink", "streamlocalbindunlink", true, Kind::Flag),
-    kw!("allowstreamlocalforwarding", "allowstreamlocalforwarding", true, Kind::Multi(TCPFWD)),
+    kw!(
+        "allowstreamlocalforwarding",
+        "allowstreamlocalforwarding",
+        true,
+        Kind::Multi(TCPFWD)
+    ),
     kw!("fingerprinthash", "fingerprinthash", false, Kind::Special),
     kw!("disableforwarding", "disableforwarding", true, Kind::Flag),
     kw!("exposeauthinfo", "exposeauthinfo", true, Kind::Flag),
@@ -220,7 +305,12 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("securitykeyprovider", "securitykeyprovider", false, Kind::Special),
     kw!("requiredrsasize", "requiredrsasize", true, Kind::Int),
     kw!("channeltimeout", "channeltimeout", true, Kind::Special),
-    kw!("unusedconnectiontimeout", "unusedconnectiontimeout", true, Kind::Special),
+    kw!(
+        "unusedconnectiontimeout",
+        "unusedconnectiontimeout",
+        true,
+        Kind::Special
+    ),
     kw!("debianbanner", "debianbanner", false, Kind::Flag),
 ];
 
@@ -237,7 +327,12 @@ pub(super) fn a2port(s: &str) -> Option<i32> {
 /// `strtonum`: a decimal integer within bounds, nothing else.
 fn strtonum(s: &str, min: i64, max: i64) -> Option<i64> {
     let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let v: i64 = t.strip_prefix('+').unwrap_or(t).parse().ok().filter(|_| !t.starts_with("+-"))?;
+    let v: i64 = t
+        .strip_prefix('+')
+        .unwrap_or(t)
+        .parse()
+        .ok()
+        .filter(|_| !t.starts_with("+-"))?;
     (min..=max).contains(&v).then_some(v)
 }
 
@@ -316,7 +411,9 @@ fn tilde(p: &str) -> Result<String, String> {
         None => Ok(p.to_owned()),
         Some("") => Ok("/root".into()),
         Some(r) if r.starts_with('/') => Ok(format!("/root{r}")),
-        Some(_) => Err(format!("path \"{p}\" names another user's home directory (not resolved offline)")),
+        Some(_) => Err(format!(
+            "path \"{p}\" names another user's home directory (not resolved offline)"
+        )),
     }
 }
 
@@ -350,7 +447,11 @@ fn first_line(o: &mut Opts, opt: &'static str, vals: Vec<String>, src: &Source) 
     let set = !slot.items.is_empty();
     for v in vals {
         let item = Item { v, src: src.clone() };
-        if set { slot.shadowed.push(item) } else { slot.items.push(item) }
+        if set {
+            slot.shadowed.push(item)
+        } else {
+            slot.items.push(item)
+        }
     }
 }
 
@@ -406,14 +507,20 @@ fn scan_scaled(s: &str) -> Option<u64> {
         'B' => (&s[..s.len() - 1], 1),
         _ => (s, 1),
     };
-    num.parse::<u64>().ok()?.checked_mul(mult).filter(|v| *v <= i64::MAX as u64)
+    num.parse::<u64>()
+        .ok()?
+        .checked_mul(mult)
+        .filter(|v| *v <= i64::MAX as u64)
 }
 
 /// C `sscanf("%d")` on a prefix: (value, rest).
 fn scan_int(s: &str) -> Option<(i64, &str)> {
     let t = s.trim_start();
     let digits_at = usize::from(t.starts_with(['+', '-']));
-    let end = t.get(digits_at..)?.find(|c: char| !c.is_ascii_digit()).map_or(t.len(), |e| e + digits_at);
+    let end = t
+        .get(digits_at..)?
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(t.len(), |e| e + digits_at);
     if end == digits_at {
         return None;
     }
@@ -485,7 +592,9 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
     let opt = kw.opt;
     match opt {
         "port" => {
-            let p = a2port(arg0).filter(|p| *p > 0).ok_or_else(|| format!("badly formatted port number \"{arg0}\""))?;
+            let p = a2port(arg0)
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("badly formatted port number \"{arg0}\""))?;
             if o.get("port").map_or(0, |s| s.items.len()) >= 256 {
                 return Err("too many ports".into());
             }
@@ -500,11 +609,13 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             }
             if args.len() > 1 {
                 // "rdomain NAME": routing domains are not compiled into this sshd.
-                return Err(if args.get(1).map(String::as_str) == Some("rdomain") && args.len() == 3 {
-                    "bad routing domain (not supported on this platform)".into()
-                } else {
-                    "bad ListenAddress syntax".into()
-                });
+                return Err(
+                    if args.get(1).map(String::as_str) == Some("rdomain") && args.len() == 3 {
+                        "bad routing domain (not supported on this platform)".into()
+                    } else {
+                        "bad ListenAddress syntax".into()
+                    },
+                );
             }
             let (host, port) = split_hostport(arg0)?;
             if active {
@@ -526,16 +637,25 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             if arg0.is_empty() {
                 return Err("missing socket name".into());
             }
-            let v = if arg0 == "SSH_AUTH_SOCK" { arg0.to_owned() } else { derelativise(arg0)? };
+            let v = if arg0 == "SSH_AUTH_SOCK" {
+                arg0.to_owned()
+            } else {
+                derelativise(arg0)?
+            };
             if active {
                 first(o, opt, v, src);
             }
             Ok(1)
         }
         "syslogfacility" => {
-            const F: &[&str] =
-                &["DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"];
-            let f = F.iter().find(|f| f.eq_ignore_ascii_case(arg0)).ok_or_else(|| format!("unsupported log facility '{arg0}'"))?;
+            const F: &[&str] = &[
+                "DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5",
+                "LOCAL6", "LOCAL7",
+            ];
+            let f = F
+                .iter()
+                .find(|f| f.eq_ignore_ascii_case(arg0))
+                .ok_or_else(|| format!("unsupported log facility '{arg0}'"))?;
             // No activep check in servconf.c (the keyword is global-only anyway).
             first(o, opt, (*f).to_owned(), src);
             Ok(1)
@@ -543,10 +663,21 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
         "loglevel" => {
             // log_level_name() prints the first name with the value: QUIET → SILENT, DEBUG1 → DEBUG.
             const L: &[(&str, &str)] = &[
-                ("SILENT", "SILENT"), ("QUIET", "SILENT"), ("FATAL", "FATAL"), ("ERROR", "ERROR"), ("INFO", "INFO"),
-                ("VERBOSE", "VERBOSE"), ("DEBUG", "DEBUG"), ("DEBUG1", "DEBUG"), ("DEBUG2", "DEBUG2"), ("DEBUG3", "DEBUG3"),
+                ("SILENT", "SILENT"),
+                ("QUIET", "SILENT"),
+                ("FATAL", "FATAL"),
+                ("ERROR", "ERROR"),
+                ("INFO", "INFO"),
+                ("VERBOSE", "VERBOSE"),
+                ("DEBUG", "DEBUG"),
+                ("DEBUG1", "DEBUG"),
+                ("DEBUG2", "DEBUG2"),
+                ("DEBUG3", "DEBUG3"),
             ];
-            let (_, c) = L.iter().find(|(n, _)| n.eq_ignore_ascii_case(arg0)).ok_or_else(|| format!("unsupported log level '{arg0}'"))?;
+            let (_, c) = L
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(arg0))
+                .ok_or_else(|| format!("unsupported log level '{arg0}'"))?;
             if active {
                 first(o, opt, (*c).to_owned(), src);
             }
@@ -576,7 +707,9 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
                         return Err(format!("keyword {k} \"none\" argument must appear alone"));
                     }
                 } else if opt == "channeltimeout" {
-                    let ok = a.split_once('=').is_some_and(|(t, v)| !t.is_empty() && convtime(v).is_some());
+                    let ok = a
+                        .split_once('=')
+                        .is_some_and(|(t, v)| !t.is_empty() && convtime(v).is_some());
                     if !ok {
                         return Err(format!("invalid channel timeout {a}"));
                     }
@@ -693,7 +826,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             for a in args {
                 let bad = a.is_empty() || (opt == "acceptenv" && a.contains('='));
                 if bad {
-                    return Err(if opt == "acceptenv" { "invalid environment name".into() } else { format!("invalid {k} pattern: \"{a}\"") });
+                    return Err(if opt == "acceptenv" {
+                        "invalid environment name".into()
+                    } else {
+                        format!("invalid {k} pattern: \"{a}\"")
+                    });
                 }
                 if active {
                     append(o, opt, a.clone(), src);
@@ -725,7 +862,9 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             if !active {
                 return Ok(2.min(args.len()));
             }
-            if o.get(opt).is_some_and(|s| s.items.iter().any(|i| i.v.split(' ').next() == Some(arg0))) {
+            if o.get(opt)
+                .is_some_and(|s| s.items.iter().any(|i| i.v.split(' ').next() == Some(arg0)))
+            {
                 return Err(format!("subsystem '{arg0}' already defined"));
             }
             if o.get(opt).map_or(0, |s| s.items.len()) >= 256 {
@@ -744,9 +883,10 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             }
             // sscanf("%d:%d:%d"): 3 fields, or 1 (then full = begin; rate untouched).
             let (b, r1) = scan_int(arg0).ok_or_else(bad)?;
-            let three = r1.strip_prefix(':').and_then(scan_int).and_then(|(r, r2)| {
-                r2.strip_prefix(':').and_then(scan_int).map(|(m, _)| (r, m))
-            });
+            let three = r1
+                .strip_prefix(':')
+                .and_then(scan_int)
+                .and_then(|(r, r2)| r2.strip_prefix(':').and_then(scan_int).map(|(m, _)| (r, m)));
             let partial = r1.starts_with(':') && three.is_none();
             if partial {
                 return Err(bad());
@@ -778,7 +918,9 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             let v = if arg0 == "none" {
                 "none".to_owned()
             } else {
-                strtonum(arg0, 0, i64::from(i32::MAX)).ok_or_else(|| format!("{k} integer value invalid"))?.to_string()
+                strtonum(arg0, 0, i64::from(i32::MAX))
+                    .ok_or_else(|| format!("{k} integer value invalid"))?
+                    .to_string()
             };
             if active {
                 last(o, opt, v, src);
@@ -827,7 +969,10 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
         "permittunnel" => {
             const T: &[&str] = &["no", "point-to-point", "ethernet", "yes"];
             // strcmp: case-sensitive, unlike the other yes/no keywords.
-            let t = T.iter().find(|t| **t == arg0).ok_or_else(|| format!("bad {k} argument {arg0}"))?;
+            let t = T
+                .iter()
+                .find(|t| **t == arg0)
+                .ok_or_else(|| format!("bad {k} argument {arg0}"))?;
             if active {
                 first(o, opt, (*t).to_owned(), src);
             }
@@ -877,7 +1022,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
                     rest = String::new();
                 }
             }
-            if opt.ends_with("command") && opt != "forcecommand" && !rest.starts_with('/') && !rest.eq_ignore_ascii_case("none") {
+            if opt.ends_with("command")
+                && opt != "forcecommand"
+                && !rest.starts_with('/')
+                && !rest.eq_ignore_ascii_case("none")
+            {
                 return Err(format!("{k} must be an absolute path"));
             }
             if active {
@@ -906,7 +1055,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             if arg0.is_empty() {
                 return Err(missing());
             }
-            let v = if arg0.eq_ignore_ascii_case("internal") { arg0.to_owned() } else { derelativise(arg0)? };
+            let v = if arg0.eq_ignore_ascii_case("internal") {
+                arg0.to_owned()
+            } else {
+                derelativise(arg0)?
+            };
             if active {
                 first(o, opt, v, src);
             }
@@ -932,7 +1085,10 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             }
             // strtol(arg, &p, 8): leading octal digits; trailing garbage is accepted.
             let digits: String = arg0.chars().take_while(|c| ('0'..='7').contains(c)).collect();
-            let v = i64::from_str_radix(&digits, 8).ok().filter(|v| *v <= 0o777).ok_or_else(|| format!("invalid {k}"))?;
+            let v = i64::from_str_radix(&digits, 8)
+                .ok()
+                .filter(|v| *v <= 0o777)
+                .ok_or_else(|| format!("invalid {k}"))?;
             if active {
                 last(o, opt, format!("0{v:o}"), src);
             }
@@ -940,7 +1096,10 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
         }
         "fingerprinthash" => {
             const H: &[&str] = &["MD5", "SHA1", "SHA256", "SHA384", "SHA512"];
-            let h = H.iter().find(|h| h.eq_ignore_ascii_case(arg0)).ok_or_else(|| format!("invalid {k} algorithm \"{arg0}\""))?;
+            let h = H
+                .iter()
+                .find(|h| h.eq_ignore_ascii_case(arg0))
+                .ok_or_else(|| format!("invalid {k} algorithm \"{arg0}\""))?;
             if active {
                 last(o, opt, (*h).to_owned(), src);
             }
@@ -991,7 +1150,9 @@ fn split_hostport(a: &str) -> Result<(String, i32), String> {
     let (h, p) = hpdelim(a).ok_or_else(|| "bad address:port usage".to_owned())?;
     let port = match p {
         None => 0,
-        Some(p) => a2port(p).filter(|v| *v > 0).ok_or_else(|| "bad port number".to_owned())?,
+        Some(p) => a2port(p)
+            .filter(|v| *v > 0)
+            .ok_or_else(|| "bad port number".to_owned())?,
     };
     Ok((h, port))
 }
@@ -999,7 +1160,14 @@ fn split_hostport(a: &str) -> Result<(String, i32), String> {
 /// `auth2_methods_valid(…, 0)`: comma-separated method names (keyboard-interactive may carry a
 /// `:device`).
 fn valid_auth_methods(list: &str) -> bool {
-    const M: &[&str] = &["none", "publickey", "password", "keyboard-interactive", "hostbased", "gssapi-with-mic"];
+    const M: &[&str] = &[
+        "none",
+        "publickey",
+        "password",
+        "keyboard-interactive",
+        "hostbased",
+        "gssapi-with-mic",
+    ];
     !list.is_empty()
         && list.split(',').all(|m| {
             let (name, sub) = match m.split_once(':') {
@@ -1026,8 +1194,14 @@ mod tests {
 
     #[test]
     fn aliases_share_one_option() {
-        assert_eq!(lookup("ChallengeResponseAuthentication").map(|k| k.opt), Some("kbdinteractiveauthentication"));
-        assert_eq!(lookup("PUBKEYACCEPTEDKEYTYPES").map(|k| k.opt), Some("pubkeyacceptedalgorithms"));
+        assert_eq!(
+            lookup("ChallengeResponseAuthentication").map(|k| k.opt),
+            Some("kbdinteractiveauthentication")
+        );
+        assert_eq!(
+            lookup("PUBKEYACCEPTEDKEYTYPES").map(|k| k.opt),
+            Some("pubkeyacceptedalgorithms")
+        );
         assert!(lookup("PasswordAuth").is_none());
     }
 

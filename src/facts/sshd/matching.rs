@@ -42,7 +42,11 @@ pub(super) fn match_pattern_list(s: &str, list: &str, dolower: bool) -> i32 {
             Some(r) => (true, r),
             None => (false, sub),
         };
-        let sub = if dolower { sub.to_ascii_lowercase() } else { sub.to_owned() };
+        let sub = if dolower {
+            sub.to_ascii_lowercase()
+        } else {
+            sub.to_owned()
+        };
         if match_pattern(s, &sub) {
             if neg {
                 return -1;
@@ -56,12 +60,20 @@ pub(super) fn match_pattern_list(s: &str, list: &str, dolower: bool) -> i32 {
 /// `match_filter_allowlist(proposal, filter)`: names of `proposal` (in its order) that the
 /// pattern-list `filter` matches.
 pub(super) fn filter_allow(proposal: &str, filter: &str) -> Vec<String> {
-    proposal.split(',').filter(|n| !n.is_empty() && match_pattern_list(n, filter, false) == 1).map(str::to_owned).collect()
+    proposal
+        .split(',')
+        .filter(|n| !n.is_empty() && match_pattern_list(n, filter, false) == 1)
+        .map(str::to_owned)
+        .collect()
 }
 
 /// `match_filter_denylist(proposal, filter)`: names of `proposal` the filter does not match.
 pub(super) fn filter_deny(proposal: &str, filter: &str) -> Vec<String> {
-    proposal.split(',').filter(|n| !n.is_empty() && match_pattern_list(n, filter, false) != 1).map(str::to_owned).collect()
+    proposal
+        .split(',')
+        .filter(|n| !n.is_empty() && match_pattern_list(n, filter, false) != 1)
+        .map(str::to_owned)
+        .collect()
 }
 
 /// `addr_pton_cidr`: Ok((addr, masklen)), Err(-1) not an address, Err(-2) host bits set or

@@ -42,8 +42,17 @@ pub enum Value {
 
 /// Keywords `sshd -T` prints once per value.
 const MULTI_LINE: &[&str] = &[
-    "port", "listenaddress", "hostkey", "hostcertificate", "allowusers", "denyusers", "allowgroups", "denygroups",
-    "acceptenv", "setenv", "subsystem",
+    "port",
+    "listenaddress",
+    "hostkey",
+    "hostcertificate",
+    "allowusers",
+    "denyusers",
+    "allowgroups",
+    "denygroups",
+    "acceptenv",
+    "setenv",
+    "subsystem",
 ];
 
 /// One Match block and what it sets.
@@ -104,7 +113,10 @@ pub const WEAKER: &[(&str, Option<&[&str]>)] = &[
     ("passwordauthentication", Some(&["no", "yes"])),
     ("kbdinteractiveauthentication", Some(&["no", "yes"])),
     ("permitemptypasswords", Some(&["no", "yes"])),
-    ("permitrootlogin", Some(&["no", "forced-commands-only", "prohibit-password", "yes"])),
+    (
+        "permitrootlogin",
+        Some(&["no", "forced-commands-only", "prohibit-password", "yes"]),
+    ),
     ("hostbasedauthentication", Some(&["no", "yes"])),
     ("ignorerhosts", Some(&["yes", "shosts-only", "no"])),
     ("x11forwarding", Some(&["no", "yes"])),
@@ -166,7 +178,9 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
             "laddr" if p.contains('=') => ci.laddr = Some(v),
             "rdomain" if p.contains('=') => ci.rdomain = Some(v),
             "lport" if p.contains('=') => {
-                ci.lport = Some(keywords::a2port(&v).ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?);
+                ci.lport = Some(
+                    keywords::a2port(&v).ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
+                );
             }
             _ => return Err(format!("invalid test mode specification {p}")),
         }
@@ -176,9 +190,9 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
 
 fn check_version(version: Option<&str>) -> Option<String> {
     match version {
-        Some(v) if v != MODELLED_VERSION => {
-            Some(format!("defaults of OpenSSH {MODELLED_VERSION} used; {v} was asked for and is not modelled"))
-        }
+        Some(v) if v != MODELLED_VERSION => Some(format!(
+            "defaults of OpenSSH {MODELLED_VERSION} used; {v} was asked for and is not modelled"
+        )),
         _ => None,
     }
 }
@@ -187,7 +201,8 @@ fn check_version(version: Option<&str>) -> Option<String> {
 /// would on OpenSSH 9.2p1: same keywords, order and canonical values, one per line.
 pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>) -> Result<String, FactError> {
     let _ = version;
-    let cfg = parse::load(fs, CONFIG_PATH)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
+    let cfg =
+        parse::load(fs, CONFIG_PATH)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
     let (mut global, matched) = render::evaluate(&cfg, conn)?;
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global).map_err(FactError::Invalid)?;
@@ -195,22 +210,39 @@ pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>
 }
 
 fn shadowed(items: &[keywords::Item]) -> Vec<Shadowed<Value>> {
-    items.iter().map(|i| Shadowed { value: Value::One(facts_value("", &i.v)), source: i.src.clone() }).collect()
+    items
+        .iter()
+        .map(|i| Shadowed {
+            value: Value::One(facts_value("", &i.v)),
+            source: i.src.clone(),
+        })
+        .collect()
 }
 
 /// The value rules see: `sshd -T` form, except PermitRootLogin's without-password is given its
 /// documented name prohibit-password.
 fn facts_value(kw: &str, v: &str) -> String {
-    if (kw == "permitrootlogin" || kw.is_empty()) && v == "without-password" { "prohibit-password".into() } else { v.to_owned() }
+    if (kw == "permitrootlogin" || kw.is_empty()) && v == "without-password" {
+        "prohibit-password".into()
+    } else {
+        v.to_owned()
+    }
 }
 
 fn to_fact(kw: &str, values: Vec<String>, slot: Option<&keywords::Slot>, version: &str) -> Fact<Value> {
     let values: Vec<String> = values.iter().map(|v| facts_value(kw, v)).collect();
-    let value = if MULTI_LINE.contains(&kw) { Value::Many(values) } else { Value::One(values.join(" ")) };
+    let value = if MULTI_LINE.contains(&kw) {
+        Value::Many(values)
+    } else {
+        Value::One(values.join(" "))
+    };
     match slot {
         Some(s) => Fact {
             value,
-            source: s.items.first().map_or_else(|| render::default_source(version), |i| i.src.clone()),
+            source: s
+                .items
+                .first()
+                .map_or_else(|| render::default_source(version), |i| i.src.clone()),
             shadowed: shadowed(&s.shadowed),
         },
         None => Fact::new(value, render::default_source(version)),
@@ -256,19 +288,29 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         for (kw, (values, slot)) in render::by_keyword(&block_lines) {
             let Some(slot) = slot else { continue };
             let fact = to_fact(kw, values, Some(&slot), MODELLED_VERSION);
-            if let (Value::One(v), Some(Fact { value: Value::One(g), .. })) = (&fact.value, effective.get(kw))
-                && is_weaker(kw, v, g) {
-                    match_overrides.push(MatchOverride {
-                        criteria: b.text.clone(),
-                        keyword: kw.to_owned(),
-                        value: v.clone(),
-                        global_value: g.clone(),
-                        source: fact.source.clone(),
-                    });
-                }
+            if let (
+                Value::One(v),
+                Some(Fact {
+                    value: Value::One(g), ..
+                }),
+            ) = (&fact.value, effective.get(kw))
+                && is_weaker(kw, v, g)
+            {
+                match_overrides.push(MatchOverride {
+                    criteria: b.text.clone(),
+                    keyword: kw.to_owned(),
+                    value: v.clone(),
+                    global_value: g.clone(),
+                    source: fact.source.clone(),
+                });
+            }
             settings.insert(kw.to_owned(), fact);
         }
-        match_blocks.push(MatchBlock { criteria: b.text.clone(), source: b.source.clone(), settings });
+        match_blocks.push(MatchBlock {
+            criteria: b.text.clone(),
+            source: b.source.clone(),
+            settings,
+        });
     }
     Ok(Sshd {
         installed: true,
@@ -293,7 +335,9 @@ pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Resu
 /// The upstream version of the installed OpenSSH server (`1:9.2p1-2+deb12u5` → `9.2p1`), from
 /// the package database: openssh-server (Debian, RPM family) or openssh-server-pam/openssh (Alpine).
 pub fn openssh_version(packages: Option<&Packages>) -> Option<String> {
-    let p = ["openssh-server", "openssh-server-pam", "openssh"].iter().find_map(|n| packages?.get(n))?;
+    let p = ["openssh-server", "openssh-server-pam", "openssh"]
+        .iter()
+        .find_map(|n| packages?.get(n))?;
     let v = p.version.split_once(':').map_or(p.version.as_str(), |(_, v)| v);
     Some(v.split('-').next().unwrap_or(v).to_owned())
 }

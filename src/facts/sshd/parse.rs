@@ -164,7 +164,11 @@ pub(super) enum LineKind {
     /// Empty or comment.
     Blank,
     /// A keyword with its raw rest and split arguments.
-    Keyword { keyword: String, rest: String, args: Vec<String> },
+    Keyword {
+        keyword: String,
+        rest: String,
+        args: Vec<String>,
+    },
 }
 
 /// Splits one line the way `process_server_config_line_depth` does. `line` is one line of the
@@ -180,7 +184,9 @@ pub(super) fn parse_line(line: &str) -> Result<LineKind, String> {
         return Ok(LineKind::Blank);
     }
     let mut s = Some(t.into_bytes());
-    let Some(mut kw) = strdelim(&mut s, true) else { return Ok(LineKind::Blank) };
+    let Some(mut kw) = strdelim(&mut s, true) else {
+        return Ok(LineKind::Blank);
+    };
     if kw.is_empty() {
         match strdelim(&mut s, true) {
             Some(k) => kw = k,
@@ -227,7 +233,10 @@ pub(super) fn parse_match(rest: &str) -> Result<(Vec<Criterion>, String), String
             "host" => Criterion::Host(arg.clone()),
             "address" | "localaddress" => {
                 if super::matching::addr_match_list(None, &arg) == -2 {
-                    return Err(format!("invalid Match {} argument '{arg}'", attrib.to_ascii_lowercase()));
+                    return Err(format!(
+                        "invalid Match {} argument '{arg}'",
+                        attrib.to_ascii_lowercase()
+                    ));
                 }
                 if attrib.eq_ignore_ascii_case("address") {
                     Criterion::Address(arg.clone())
@@ -253,7 +262,9 @@ pub(super) fn parse_match(rest: &str) -> Result<(Vec<Criterion>, String), String
 
 /// Reads `path` and everything it includes into a [`Config`]. `Ok(None)` when `path` is absent.
 pub(super) fn load(fs: &RootFs, path: &str) -> Result<Option<Config>, FactError> {
-    let Some(text) = fs.read_text(path)? else { return Ok(None) };
+    let Some(text) = fs.read_text(path)? else {
+        return Ok(None);
+    };
     let mut cfg = Config::default();
     parse_file(fs, &mut cfg, path, &text, 0, None)?;
     Ok(Some(cfg))
@@ -275,7 +286,11 @@ fn parse_file(
     cfg.files.push(path.to_owned());
     // A Match inside an included file ends with that file: the includer's state is restored.
     let mut block = base;
-    let err = |line: usize, msg: String| FactError::Parse { path: path.to_owned(), line: line as u32, msg };
+    let err = |line: usize, msg: String| FactError::Parse {
+        path: path.to_owned(),
+        line: line as u32,
+        msg,
+    };
     for (i, line) in text.split('\n').enumerate() {
         let lineno = i + 1;
         let (keyword, rest, args) = match parse_line(line).map_err(|m| err(lineno, m))? {
@@ -285,7 +300,12 @@ fn parse_file(
         let source = Source::at(path, lineno as u32);
         if keyword.eq_ignore_ascii_case("match") {
             let (criteria, text) = parse_match(&rest).map_err(|m| err(lineno, format!("bad Match condition: {m}")))?;
-            cfg.blocks.push(Block { text, criteria, source, parent: base });
+            cfg.blocks.push(Block {
+                text,
+                criteria,
+                source,
+                parent: base,
+            });
             block = Some(cfg.blocks.len() - 1);
             continue;
         }
@@ -298,9 +318,16 @@ fn parse_file(
                     return Err(err(lineno, format!("keyword {keyword} empty argument")));
                 }
                 if arg.starts_with('~') {
-                    return Err(err(lineno, format!("include path \"{arg}\" starts with ~ (not supported offline)")));
+                    return Err(err(
+                        lineno,
+                        format!("include path \"{arg}\" starts with ~ (not supported offline)"),
+                    ));
                 }
-                let pattern = if arg.starts_with('/') { arg.clone() } else { format!("{SSHDIR}/{arg}") };
+                let pattern = if arg.starts_with('/') {
+                    arg.clone()
+                } else {
+                    format!("{SSHDIR}/{arg}")
+                };
                 // glob(3) with no flags: sorted in byte order, no match is not an error.
                 for file in fs.glob(&pattern)? {
                     let Some(inc) = fs.read_text(&file)? else { continue };
@@ -310,9 +337,17 @@ fn parse_file(
             continue;
         }
         if cfg.directives.len() >= MAX_DIRECTIVES {
-            return Err(FactError::Invalid(format!("{path}: more than {MAX_DIRECTIVES} directives after includes")));
+            return Err(FactError::Invalid(format!(
+                "{path}: more than {MAX_DIRECTIVES} directives after includes"
+            )));
         }
-        cfg.directives.push(Directive { keyword, args, rest, source, block });
+        cfg.directives.push(Directive {
+            keyword,
+            args,
+            rest,
+            source,
+            block,
+        });
     }
     Ok(())
 }
@@ -330,11 +365,23 @@ mod tests {
 
     #[test]
     fn keyword_equals_value_and_spaces_around_equals() {
-        assert_eq!(kw("PasswordAuthentication=no"), ("PasswordAuthentication".into(), vec!["no".into()]));
-        assert_eq!(kw("PasswordAuthentication = no"), ("PasswordAuthentication".into(), vec!["no".into()]));
-        assert_eq!(kw("  PasswordAuthentication\tno\r"), ("PasswordAuthentication".into(), vec!["no".into()]));
+        assert_eq!(
+            kw("PasswordAuthentication=no"),
+            ("PasswordAuthentication".into(), vec!["no".into()])
+        );
+        assert_eq!(
+            kw("PasswordAuthentication = no"),
+            ("PasswordAuthentication".into(), vec!["no".into()])
+        );
+        assert_eq!(
+            kw("  PasswordAuthentication\tno\r"),
+            ("PasswordAuthentication".into(), vec!["no".into()])
+        );
         // Only one '=' is a separator: the second becomes an argument (sshd then rejects it).
-        assert_eq!(kw("PasswordAuthentication == no").1, vec!["=".to_owned(), "no".to_owned()]);
+        assert_eq!(
+            kw("PasswordAuthentication == no").1,
+            vec!["=".to_owned(), "no".to_owned()]
+        );
     }
 
     #[test]
@@ -346,7 +393,10 @@ mod tests {
 
     #[test]
     fn argv_split_quotes_and_escapes() {
-        assert_eq!(argv_split(r#"a "b c" 'd e'f g\ h"#).unwrap(), vec!["a", "b c", "d ef", "g h"]);
+        assert_eq!(
+            argv_split(r#"a "b c" 'd e'f g\ h"#).unwrap(),
+            vec!["a", "b c", "d ef", "g h"]
+        );
         assert!(argv_split("\"open").is_err());
     }
 

@@ -30,8 +30,14 @@ fn absent_config_is_not_installed_not_an_error() {
 #[test]
 fn cloud_init_dropin_included_first_wins_over_later_no() {
     let (_d, fs) = tree(&[
-        ("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\n"),
-        ("/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication yes\n"),
+        (
+            "/etc/ssh/sshd_config",
+            "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\n",
+        ),
+        (
+            "/etc/ssh/sshd_config.d/50-cloud-init.conf",
+            "PasswordAuthentication yes\n",
+        ),
     ]);
     let s = collect_sshd(&fs, None).unwrap();
     let f = &s.effective["passwordauthentication"];
@@ -61,7 +67,12 @@ fn match_block_does_not_override_global_for_other_users() {
     assert_eq!(eff(&s, "passwordauthentication"), "no");
     assert_eq!(s.match_overrides.len(), 1);
     assert_eq!(s.match_overrides[0].criteria, "User alice");
-    let alice = render_sshd_t(&fs, None, Some(&parse_conn_spec("user=alice,host=h,addr=10.0.0.1").unwrap())).unwrap();
+    let alice = render_sshd_t(
+        &fs,
+        None,
+        Some(&parse_conn_spec("user=alice,host=h,addr=10.0.0.1").unwrap()),
+    )
+    .unwrap();
     assert!(alice.contains("\npasswordauthentication yes\n"));
     let bob = render_sshd_t(&fs, None, Some(&parse_conn_spec("user=bob").unwrap())).unwrap();
     assert!(bob.contains("\npasswordauthentication no\n"));
@@ -95,7 +106,9 @@ fn global_only_keyword_inside_match_is_invalid() {
 fn default_dump_matches_sshd_t_of_empty_config() {
     let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "\n")]);
     let out = render_sshd_t(&fs, None, None).unwrap();
-    assert!(out.starts_with("port 22\naddressfamily any\nlistenaddress [::]:22\nlistenaddress 0.0.0.0:22\nusepam no\n"));
+    assert!(
+        out.starts_with("port 22\naddressfamily any\nlistenaddress [::]:22\nlistenaddress 0.0.0.0:22\nusepam no\n")
+    );
     assert!(out.ends_with("permituserenvironment no\npubkeyauthoptions none\n"));
 }
 
@@ -115,7 +128,12 @@ fn weakening_table() {
 }
 
 fn root(name: &str) -> RootFs {
-    RootFs::open(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/roots").join(name)).unwrap()
+    RootFs::open(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/roots")
+            .join(name),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -141,14 +159,32 @@ fn fixture_roots_have_the_expected_effective_values() {
             eff(&s, "pubkeyauthentication"),
             s.match_overrides.len(),
         );
-        assert_eq!(got, (pw.into(), kbd.into(), empty.into(), root_login.into(), pubkey.into(), overrides), "{name}");
+        assert_eq!(
+            got,
+            (
+                pw.into(),
+                kbd.into(),
+                empty.into(),
+                root_login.into(),
+                pubkey.into(),
+                overrides
+            ),
+            "{name}"
+        );
     }
     let rocky = collect_sshd(&root("rocky9"), None).unwrap();
-    assert!(rocky.files.contains(&"/etc/crypto-policies/back-ends/opensshserver.config".to_owned()));
+    assert!(
+        rocky
+            .files
+            .contains(&"/etc/crypto-policies/back-ends/opensshserver.config".to_owned())
+    );
     assert_eq!(eff(&rocky, "requiredrsasize"), "2048");
     let u = collect_sshd(&root("ubuntu2404"), None).unwrap();
     let pw = &u.effective["passwordauthentication"];
-    assert_eq!(pw.source.path.as_deref(), Some("/etc/ssh/sshd_config.d/50-cloud-init.conf"));
+    assert_eq!(
+        pw.source.path.as_deref(),
+        Some("/etc/ssh/sshd_config.d/50-cloud-init.conf")
+    );
     assert_eq!(pw.shadowed.len(), 2);
 }
 

@@ -624,7 +624,7 @@ impl<'a> Eval<'a> {
                 if decisive.is_empty() {
                     self.evidence.push(Evidence {
                         fact: name,
-                        value: Value::from(format!("{} item(s), none decisive", items.len())),
+                        value: Value::from(format!("{} item(s) checked, none matched", items.len())),
                         source: None,
                         shadowed: Vec::new(),
                         unavailable: None,

@@ -91,3 +91,46 @@ fn e2e_root_packages_match_dpkg_query() {
     };
     compare_packages(&root);
 }
+
+/// `apt list --upgradable` names the pocket of each candidate: every package apt would upgrade
+/// from a security pocket must be pending for imagegate, and everything imagegate lists must be
+/// upgradable for apt (its candidate may come from another pocket when that one is newer still).
+#[test]
+fn live_pending_security_updates_match_apt() {
+    let Ok(out) = Command::new("apt")
+        .args(["list", "--upgradable"])
+        .env("LC_ALL", "C")
+        .output()
+    else {
+        eprintln!("skipped: apt is not available");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let upgradable: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.split_once('/')?;
+            Some((name, rest.split_whitespace().next()?))
+        })
+        .collect();
+    let v = facts("/");
+    let Some(pending) = v["updates"]["pending"].as_array() else {
+        eprintln!("skipped: no apt index on this machine ({})", v["updates"]);
+        return;
+    };
+    let ours: std::collections::BTreeSet<&str> = pending.iter().filter_map(|p| p["package"].as_str()).collect();
+    for (name, suites) in &upgradable {
+        if suites.split(',').any(|s| s.ends_with("-security")) {
+            assert!(
+                ours.contains(name),
+                "apt upgrades {name} from {suites}, imagegate does not list it"
+            );
+        }
+    }
+    for name in &ours {
+        assert!(
+            upgradable.iter().any(|(n, _)| n == name),
+            "imagegate lists {name}, apt cannot upgrade it"
+        );
+    }
+}

@@ -159,15 +159,19 @@ pub fn group(
     }
 }
 
+/// Largest text package database read (dpkg status, apk installed). A server with thousands of
+/// packages has a status file of a few MiB; a million-line database is about 30 MiB.
+const TEXT_DB_LIMIT: u64 = 128 << 20;
+
 /// Reads the first package database present in the root.
 pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Packages, FactError> {
-    if let Some(text) = fs.read_text(dpkg::STATUS)? {
+    if let Some(text) = fs.read_text_limited(dpkg::STATUS, TEXT_DB_LIMIT)? {
         return dpkg::parse(dpkg::STATUS, &text);
     }
     if let Some(p) = rpm::collect(fs)? {
         return Ok(p);
     }
-    if let Some(text) = fs.read_text(apk::INSTALLED)? {
+    if let Some(text) = fs.read_text_limited(apk::INSTALLED, TEXT_DB_LIMIT)? {
         return apk::parse(apk::INSTALLED, &text);
     }
     Err(FactError::Invalid(

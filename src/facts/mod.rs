@@ -10,6 +10,7 @@
 //! and the rule files use the same names (see docs/facts.md).
 
 pub mod accounts;
+pub mod auto_updates;
 pub mod cloud_init;
 pub mod lifecycle;
 pub mod mac;

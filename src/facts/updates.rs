@@ -9,16 +9,9 @@ use crate::rootfs::RootFs;
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingUpdates {}
 
-/// Automatic update configuration.
-#[derive(Debug, Clone, Serialize)]
-pub struct AutoUpdates {}
+pub use super::auto_updates::{AutoUpdates, collect_auto};
 
 /// Collects pending security updates from local package indexes.
 pub fn collect_pending(_fs: &RootFs, _ctx: &Context, _os: Option<&OsRelease>, _packages: &Collected<Packages>) -> Result<PendingUpdates, FactError> {
     Err(FactError::Invalid("updates collector not built yet".into()))
-}
-
-/// Collects automatic-update configuration.
-pub fn collect_auto(_fs: &RootFs, _ctx: &Context, _os: Option<&OsRelease>, _packages: Option<&Packages>) -> Result<AutoUpdates, FactError> {
-    Err(FactError::Invalid("auto-updates collector not built yet".into()))
 }

@@ -170,9 +170,32 @@ pub fn normalize_key(key: &str) -> String {
     }
 }
 
-/// Collapses runs of whitespace to one space and trims, so values compare as the kernel means them.
+/// Collapses runs of whitespace to one space and trims, and writes integer fields in decimal, so
+/// values compare as the kernel means them: integer sysctls are parsed with base 0
+/// (`proc_dointvec` → `strtoul` base 0), so `0x01b6` and `0666` in a file set 438 — the decimal
+/// /proc/sys prints back.
 pub fn normalize_value(v: &str) -> String {
-    v.split_whitespace().collect::<Vec<_>>().join(" ")
+    v.split_whitespace().map(normalize_int).collect::<Vec<_>>().join(" ")
+}
+
+/// One whitespace-separated field: a C integer literal becomes decimal, anything else is kept.
+fn normalize_int(tok: &str) -> String {
+    let (neg, digits) = match tok.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, tok),
+    };
+    let parsed = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        u64::from_str_radix(digits.get(1..).unwrap_or_default(), 8).ok()
+    } else {
+        None
+    };
+    match parsed {
+        Some(n) if neg => format!("-{n}"),
+        Some(n) => n.to_string(),
+        None => tok.to_owned(),
+    }
 }
 
 fn is_glob(key: &str) -> bool {
@@ -430,6 +453,15 @@ mod tests {
         assert_eq!(p.value_of("net.ipv4.conf.eth0.rp_filter").unwrap().value, "2");
         assert!(p.value_of("net.ipv4.conf.all.rp_filter").is_none());
         assert_eq!(p.value_of("net.ipv4.conf.default.rp_filter").unwrap().value, "1");
+    }
+
+    #[test]
+    fn hex_and_octal_integers_compare_as_the_kernel_parses_them() {
+        assert_eq!(normalize_value("0x01b6"), "438");
+        assert_eq!(normalize_value("010"), "8");
+        assert_eq!(normalize_value(" 4096\t87380  0x10 "), "4096 87380 16");
+        assert_eq!(normalize_value("|/usr/lib/systemd/systemd-coredump %P"), "|/usr/lib/systemd/systemd-coredump %P");
+        assert_eq!(normalize_value("0"), "0");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! running kernel has in /proc/sys.
 //!
 //! Persisted values follow sysctl.d(5) as systemd-sysctl applies them, plus /etc/sysctl.conf last as
-//! procps `sysctl --system` does:
+//! procps `sysctl --system` does (unless a sysctl.d link such as 99-sysctl.conf already names it):
 //! - directories, most important first: /etc/sysctl.d, /run/sysctl.d, /usr/local/lib/sysctl.d,
 //!   /usr/lib/sysctl.d, /lib/sysctl.d; only `*.conf` files; a file name in an earlier directory
 //!   shadows the same name in later ones (that is how /etc masks a vendor file);
@@ -258,7 +258,16 @@ pub fn config_files(fs: &RootFs) -> Result<Vec<String>, FactError> {
         }
     }
     let mut files: Vec<String> = by_name.into_values().collect();
-    if fs.metadata(SYSCTL_CONF)?.is_some() {
+    // Debian and the RHEL family link /etc/sysctl.d/99-sysctl.conf to ../sysctl.conf, which
+    // systemd-sysctl reads in its place; procps reads /etc/sysctl.conf again at the end. Applying it
+    // twice changes nothing but would list every setting in it as shadowed by itself.
+    let mut linked = false;
+    for f in &files {
+        if let Some(t) = fs.read_link(f)? {
+            linked |= t == SYSCTL_CONF || t == "../sysctl.conf" || t == "../../etc/sysctl.conf";
+        }
+    }
+    if !linked && fs.metadata(SYSCTL_CONF)?.is_some() {
         files.push(SYSCTL_CONF.to_owned());
     }
     Ok(files)

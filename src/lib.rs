@@ -1,8 +1,21 @@
 //! imagegate: a pre-deployment compliance checker for Linux server images.
 //!
-//! The pipeline is `rootfs` (confined reads) → `facts` (typed values with provenance) → `rules`
-//! (TOML data: predicates over fact paths) → `eval` (findings) → `report` (text, JSON, …).
+//! The pipeline is [`rootfs`] (confined, read-only file access) → [`facts`] (typed values with the
+//! file and line they came from) → [`rules`] (TOML data: predicates over fact paths) → [`eval`]
+//! (one finding per rule) → [`report`] (text, JSON, …). [`cli`] wires them to the command line.
+//!
+//! Where things go: a new rule is a TOML edit in `rules/` plus cases in `fixtures/cases/`; a new
+//! fact is a module in `src/facts/` and a field of [`facts::Facts`]; a new output format is a module
+//! in `src/report/` and a [`report::Format`] variant.
 #![warn(missing_docs)]
 
+pub mod cli;
+pub mod diag;
+pub mod eval;
 pub mod facts;
+pub mod report;
 pub mod rootfs;
+pub mod rules;
+pub mod tailoring;
+pub mod version;
+pub mod waivers;

@@ -200,7 +200,10 @@ impl RootFsError {
         match e {
             Errno::EACCES | Errno::EPERM => RootFsError::PermissionDenied { path: path.to_owned() },
             Errno::ELOOP => RootFsError::SymlinkLoop { path: path.to_owned() },
-            _ => RootFsError::Io { path: path.to_owned(), source: std::io::Error::from(e) },
+            _ => RootFsError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::from(e),
+            },
         }
     }
 }
@@ -220,6 +223,8 @@ pub struct RootFs {
     host: PathBuf,
     dir: OwnedFd,
     resolver: Resolver,
+    /// Every regular file read, for `imagegate inputs` and the benchmark's floor.
+    read_log: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 type Result<T> = std::result::Result<T, RootFsError>;
@@ -249,14 +254,34 @@ impl RootFs {
 
     /// Opens `root` with a chosen resolver (tests run both).
     pub fn open_with(root: &Path, resolver: Resolver) -> Result<Self> {
-        let dir = nix::fcntl::open(root, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-            .map_err(|e| RootFsError::Root { path: root.display().to_string(), source: e.into() })?;
-        Ok(RootFs { host: root.to_path_buf(), dir, resolver })
+        let dir = nix::fcntl::open(
+            root,
+            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| RootFsError::Root {
+            path: root.display().to_string(),
+            source: e.into(),
+        })?;
+        Ok(RootFs {
+            host: root.to_path_buf(),
+            dir,
+            resolver,
+            read_log: Default::default(),
+        })
     }
 
     /// The host path of the root directory.
     pub fn host_root(&self) -> &Path {
         &self.host
+    }
+
+    /// The in-image paths of every regular file read so far, sorted.
+    pub fn files_read(&self) -> Vec<String> {
+        self.read_log
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The resolver in use.
@@ -287,7 +312,12 @@ impl RootFs {
     /// arrives at.
     fn resolve_userspace(&self, rel: &str, follow: bool) -> std::result::Result<OwnedFd, Errno> {
         let real = self.walk_userspace(rel, follow)?;
-        openat(self.dir.as_fd(), OsStr::from_bytes(&real), OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())
+        openat(
+            self.dir.as_fd(),
+            OsStr::from_bytes(&real),
+            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
     }
 
     /// A logical walk where `..` pops (never above the root) and a symlink's target is spliced into
@@ -296,8 +326,12 @@ impl RootFs {
     /// is kept as is.
     fn walk_userspace(&self, rel: &str, follow: bool) -> std::result::Result<Vec<u8>, Errno> {
         let mut done: Vec<Vec<u8>> = Vec::new();
-        let mut todo: std::collections::VecDeque<Vec<u8>> =
-            rel.trim_start_matches('/').as_bytes().split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
+        let mut todo: std::collections::VecDeque<Vec<u8>> = rel
+            .trim_start_matches('/')
+            .as_bytes()
+            .split(|&b| b == b'/')
+            .map(<[u8]>::to_vec)
+            .collect();
         let mut links = 0;
         while let Some(c) = todo.pop_front() {
             match c.as_slice() {
@@ -340,20 +374,30 @@ impl RootFs {
     /// Metadata of `path`, following symlinks inside the root. `Ok(None)` when absent.
     pub fn metadata(&self, path: &str) -> Result<Option<Meta>> {
         let fd = absent(self.resolve(path, true), path)?;
-        fd.map(|fd| fstat(fd.as_fd()).map(|st| Meta::from_stat(&st)).map_err(|e| RootFsError::from_errno(path, e)))
-            .transpose()
+        fd.map(|fd| {
+            fstat(fd.as_fd())
+                .map(|st| Meta::from_stat(&st))
+                .map_err(|e| RootFsError::from_errno(path, e))
+        })
+        .transpose()
     }
 
     /// Metadata of `path` itself (a symlink is reported as one). `Ok(None)` when absent.
     pub fn symlink_metadata(&self, path: &str) -> Result<Option<Meta>> {
         let fd = absent(self.resolve(path, false), path)?;
-        fd.map(|fd| fstat(fd.as_fd()).map(|st| Meta::from_stat(&st)).map_err(|e| RootFsError::from_errno(path, e)))
-            .transpose()
+        fd.map(|fd| {
+            fstat(fd.as_fd())
+                .map(|st| Meta::from_stat(&st))
+                .map_err(|e| RootFsError::from_errno(path, e))
+        })
+        .transpose()
     }
 
     /// The target of the symlink at `path`, as written. `Ok(None)` when absent or not a link.
     pub fn read_link(&self, path: &str) -> Result<Option<String>> {
-        let Some(fd) = absent(self.resolve(path, false), path)? else { return Ok(None) };
+        let Some(fd) = absent(self.resolve(path, false), path)? else {
+            return Ok(None);
+        };
         match readlinkat(fd.as_fd(), "") {
             Ok(t) => Ok(Some(t.to_string_lossy().into_owned())),
             Err(Errno::EINVAL | Errno::ENOENT) => Ok(None),
@@ -363,10 +407,16 @@ impl RootFs {
 
     /// Opens a regular file for reading, refusing anything else before a read is attempted.
     fn open_regular(&self, path: &str) -> Result<Option<(std::fs::File, Meta)>> {
-        let Some(pfd) = absent(self.resolve(path, true), path)? else { return Ok(None) };
+        let Some(pfd) = absent(self.resolve(path, true), path)? else {
+            return Ok(None);
+        };
         let meta = Meta::from_stat(&fstat(pfd.as_fd()).map_err(|e| RootFsError::from_errno(path, e))?);
         if meta.kind != Kind::File {
-            return Err(RootFsError::WrongKind { path: path.to_owned(), kind: meta.kind, wanted: Kind::File });
+            return Err(RootFsError::WrongKind {
+                path: path.to_owned(),
+                kind: meta.kind,
+                wanted: Kind::File,
+            });
         }
         // An O_PATH descriptor cannot be read, and re-opening it through /proc/self/fd needs /proc:
         // resolve again for reading and compare dev/ino with what was checked.
@@ -380,7 +430,12 @@ impl RootFs {
                 openat2(self.dir.as_fd(), if rel.is_empty() { "." } else { rel }, how)
             }
             Resolver::Userspace => self.walk_userspace(rel, true).and_then(|real| {
-                openat(self.dir.as_fd(), OsStr::from_bytes(&real), flags | OFlag::O_NOFOLLOW, Mode::empty())
+                openat(
+                    self.dir.as_fd(),
+                    OsStr::from_bytes(&real),
+                    flags | OFlag::O_NOFOLLOW,
+                    Mode::empty(),
+                )
             }),
         };
         let fd = absent(fd, path)?.ok_or_else(|| RootFsError::Io {
@@ -400,19 +455,33 @@ impl RootFs {
     /// Reads at most `limit` bytes of a regular file; a longer file is [`RootFsError::TooLarge`].
     /// Files under /proc and /sys report size 0, so the bound is enforced on the bytes read.
     pub fn read_bytes_limited(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
-        let Some((file, meta)) = self.open_regular(path)? else { return Ok(None) };
+        let Some((file, meta)) = self.open_regular(path)? else {
+            return Ok(None);
+        };
+        if let Ok(mut log) = self.read_log.lock() {
+            log.insert(path.to_owned());
+        }
         if meta.size > limit {
-            return Err(RootFsError::TooLarge { path: path.to_owned(), limit });
+            return Err(RootFsError::TooLarge {
+                path: path.to_owned(),
+                limit,
+            });
         }
         let mut buf = Vec::with_capacity(meta.size.min(limit) as usize);
         file.take(limit + 1)
             .read_to_end(&mut buf)
             .map_err(|e| match e.raw_os_error() {
                 Some(code) => RootFsError::from_errno(path, Errno::from_raw(code)),
-                None => RootFsError::Io { path: path.to_owned(), source: e },
+                None => RootFsError::Io {
+                    path: path.to_owned(),
+                    source: e,
+                },
             })?;
         if buf.len() as u64 > limit {
-            return Err(RootFsError::TooLarge { path: path.to_owned(), limit });
+            return Err(RootFsError::TooLarge {
+                path: path.to_owned(),
+                limit,
+            });
         }
         Ok(Some(buf))
     }
@@ -425,9 +494,14 @@ impl RootFs {
 
     /// [`RootFs::read_text`] with a caller-chosen bound.
     pub fn read_text_limited(&self, path: &str, limit: u64) -> Result<Option<String>> {
-        let Some(bytes) = self.read_bytes_limited(path, limit)? else { return Ok(None) };
+        let Some(bytes) = self.read_bytes_limited(path, limit)? else {
+            return Ok(None);
+        };
         if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-            return Err(RootFsError::Binary { path: path.to_owned(), offset });
+            return Err(RootFsError::Binary {
+                path: path.to_owned(),
+                offset,
+            });
         }
         Ok(Some(match String::from_utf8(bytes) {
             Ok(s) => s,
@@ -438,13 +512,24 @@ impl RootFs {
     /// The entries of a directory, sorted by name in byte order (`.` and `..` left out).
     /// `Ok(None)` when the directory is absent.
     pub fn read_dir(&self, path: &str) -> Result<Option<Vec<Entry>>> {
-        let Some(pfd) = absent(self.resolve(path, true), path)? else { return Ok(None) };
+        let Some(pfd) = absent(self.resolve(path, true), path)? else {
+            return Ok(None);
+        };
         let meta = Meta::from_stat(&fstat(pfd.as_fd()).map_err(|e| RootFsError::from_errno(path, e))?);
         if meta.kind != Kind::Directory {
-            return Err(RootFsError::WrongKind { path: path.to_owned(), kind: meta.kind, wanted: Kind::Directory });
+            return Err(RootFsError::WrongKind {
+                path: path.to_owned(),
+                kind: meta.kind,
+                wanted: Kind::Directory,
+            });
         }
-        let dfd = openat(pfd.as_fd(), ".", OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-            .map_err(|e| RootFsError::from_errno(path, e))?;
+        let dfd = openat(
+            pfd.as_fd(),
+            ".",
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| RootFsError::from_errno(path, e))?;
         let mut dir = nix::dir::Dir::from_fd(dfd).map_err(|e| RootFsError::from_errno(path, e))?;
         let base = path.trim_end_matches('/');
         let mut names: Vec<Vec<u8>> = Vec::new();
@@ -461,7 +546,10 @@ impl RootFs {
                 .into_iter()
                 .map(|n| {
                     let name = String::from_utf8_lossy(&n).into_owned();
-                    Entry { path: format!("{base}/{name}"), name }
+                    Entry {
+                        path: format!("{base}/{name}"),
+                        name,
+                    }
                 })
                 .collect(),
         ))
@@ -480,8 +568,16 @@ impl RootFs {
             for base in &current {
                 if !has_glob_meta(part) {
                     let p = format!("{base}/{part}");
-                    let exists = if last { self.symlink_metadata(&p)?.is_some() } else {
-                        matches!(self.metadata(&p)?, Some(Meta { kind: Kind::Directory, .. }))
+                    let exists = if last {
+                        self.symlink_metadata(&p)?.is_some()
+                    } else {
+                        matches!(
+                            self.metadata(&p)?,
+                            Some(Meta {
+                                kind: Kind::Directory,
+                                ..
+                            })
+                        )
                     };
                     if exists {
                         next.push(p);
@@ -501,7 +597,10 @@ impl RootFs {
                     if fnmatch(part.as_bytes(), e.name.as_bytes()) {
                         next.push(format!("{base}/{}", e.name));
                         if next.len() > GLOB_LIMIT {
-                            return Err(RootFsError::TooManyMatches { pattern: pattern.to_owned(), limit: GLOB_LIMIT });
+                            return Err(RootFsError::TooManyMatches {
+                                pattern: pattern.to_owned(),
+                                limit: GLOB_LIMIT,
+                            });
                         }
                     }
                 }
@@ -630,5 +729,54 @@ mod tests {
         assert!(fnmatch(b"[", b"["));
         assert!(fnmatch(b"\\*", b"*"));
         assert!(!fnmatch(b"\\*", b"x"));
+    }
+}
+
+/// Files that belong to the user running imagegate (rule directories, tailoring, waivers), read
+/// from the host, never from the scanned root. Bounded like every other read.
+pub mod host {
+    use std::io::Read;
+    use std::path::Path;
+
+    /// Largest user file read (4 MiB).
+    const LIMIT: u64 = 4 << 20;
+
+    /// Reads a user file as UTF-8 text.
+    pub fn read_text(path: &Path) -> std::io::Result<String> {
+        let f = std::fs::File::open(path)?;
+        if !f.metadata()?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        let mut s = String::new();
+        f.take(LIMIT + 1).read_to_string(&mut s)?;
+        if s.len() as u64 > LIMIT {
+            return Err(std::io::Error::other(format!("larger than {LIMIT} bytes")));
+        }
+        Ok(s)
+    }
+
+    /// The `*.toml` files of a directory (a file is taken as a one-file directory), sorted by
+    /// name: (display path, contents).
+    pub fn read_toml_dir(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
+        if std::fs::metadata(dir)?.is_file() {
+            return Ok(vec![(dir.display().to_string(), read_text(dir)?)]);
+        }
+        let mut paths: Vec<_> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|p| Ok((p.display().to_string(), read_text(&p)?)))
+            .collect()
+    }
+
+    /// Creates (or truncates) a report file the user asked for, creating its parent directory.
+    pub fn create(path: &Path) -> std::io::Result<std::fs::File> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::File::create(path)
     }
 }

@@ -9,10 +9,18 @@
 //! Rules address facts by their serde path in the JSON that `imagegate facts` prints, so that dump
 //! and the rule files use the same names (see docs/facts.md).
 
+pub mod access;
 pub mod accounts;
 pub mod auto_updates;
+pub mod boot;
 pub mod cloud_init;
+pub mod files;
+pub mod filesystem;
+pub mod firewall;
+pub mod homes;
+pub mod hygiene;
 pub mod lifecycle;
+pub mod logging;
 pub mod mac;
 pub mod os_release;
 pub mod packages;
@@ -27,7 +35,7 @@ use crate::rootfs::{RootFs, RootFsError};
 
 /// Where a value came from: a file and line inside the scanned root, or a note (a compiled-in
 /// default, a kernel interface, a derived value).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
 pub struct Source {
     /// In-image path of the file that decided the value.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,15 +51,27 @@ pub struct Source {
 impl Source {
     /// A file and line.
     pub fn at(path: impl Into<String>, line: u32) -> Self {
-        Source { path: Some(path.into()), line: Some(line), note: None }
+        Source {
+            path: Some(path.into()),
+            line: Some(line),
+            note: None,
+        }
     }
     /// A whole file.
     pub fn file(path: impl Into<String>) -> Self {
-        Source { path: Some(path.into()), line: None, note: None }
+        Source {
+            path: Some(path.into()),
+            line: None,
+            note: None,
+        }
     }
     /// No file: a default or a derived value.
     pub fn note(note: impl Into<String>) -> Self {
-        Source { path: None, line: None, note: Some(note.into()) }
+        Source {
+            path: None,
+            line: None,
+            note: Some(note.into()),
+        }
     }
 }
 
@@ -91,7 +111,11 @@ pub struct Fact<T> {
 impl<T> Fact<T> {
     /// A value without competitors.
     pub fn new(value: T, source: Source) -> Self {
-        Fact { value, source, shadowed: Vec::new() }
+        Fact {
+            value,
+            source,
+            shadowed: Vec::new(),
+        }
     }
 }
 
@@ -140,11 +164,21 @@ impl<T> Collected<T> {
     }
     /// An error marker.
     pub fn error(reason: impl Into<String>) -> Self {
-        Collected::Unavailable { unavailable: Unavailable { status: Missing::Error, reason: reason.into() } }
+        Collected::Unavailable {
+            unavailable: Unavailable {
+                status: Missing::Error,
+                reason: reason.into(),
+            },
+        }
     }
     /// A not-applicable marker.
     pub fn not_applicable(reason: impl Into<String>) -> Self {
-        Collected::Unavailable { unavailable: Unavailable { status: Missing::NotApplicable, reason: reason.into() } }
+        Collected::Unavailable {
+            unavailable: Unavailable {
+                status: Missing::NotApplicable,
+                reason: reason.into(),
+            },
+        }
     }
 }
 
@@ -200,7 +234,34 @@ pub struct Target {
     pub live: bool,
     /// The "today" used.
     pub as_of: String,
+    /// The first line of /etc/hostname, when there is one.
+    pub hostname: Option<String>,
 }
+
+/// The top-level fact groups, i.e. the field names of [`Facts`]: the first component of every rule
+/// fact path (a test checks the list against the serialized struct).
+pub const GROUPS: &[&str] = &[
+    "target",
+    "os",
+    "packages",
+    "sshd",
+    "sysctl",
+    "mac",
+    "cloud_init",
+    "updates",
+    "auto_updates",
+    "accounts",
+    "services",
+    "lifecycle",
+    "filesystem",
+    "files",
+    "boot",
+    "logging",
+    "firewall",
+    "access",
+    "homes",
+    "hygiene",
+];
 
 /// Every fact collected about one target. Field names are the first component of rule fact paths.
 #[derive(Debug, Clone, Serialize)]
@@ -229,6 +290,22 @@ pub struct Facts {
     pub services: Collected<services::Services>,
     /// Support lifecycle of the release.
     pub lifecycle: Collected<lifecycle::Lifecycle>,
+    /// Kernel filesystem modules, mount options, the filesystem walk.
+    pub filesystem: Collected<filesystem::Filesystem>,
+    /// Ownership and permissions of well-known files.
+    pub files: Collected<files::Files>,
+    /// Bootloader configuration and kernel command line.
+    pub boot: Collected<boot::Boot>,
+    /// auditd, journald, rsyslog.
+    pub logging: Collected<logging::Logging>,
+    /// Host firewall.
+    pub firewall: Collected<firewall::Firewall>,
+    /// PAM, login.defs, sudo, su, shell settings, cron/at, banners.
+    pub access: Collected<access::Access>,
+    /// Home directories, dot files, root's PATH.
+    pub homes: Collected<homes::Homes>,
+    /// Image hygiene before capture.
+    pub hygiene: Collected<hygiene::Hygiene>,
 }
 
 /// Runs every collector against `fs`.
@@ -244,11 +321,26 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
     let accounts = accounts::collect(fs, ctx).into();
     let services = services::collect(fs, ctx).into();
     let lifecycle = lifecycle::collect(ctx, &os).into();
+    let filesystem = filesystem::collect(fs, ctx).into();
+    let files = files::collect(fs, ctx).into();
+    let boot = boot::collect(fs, ctx).into();
+    let logging = logging::collect(fs, ctx).into();
+    let firewall = firewall::collect(fs, ctx).into();
+    let access = access::collect(fs, ctx).into();
+    let homes = homes::collect(fs, ctx).into();
+    let hygiene = hygiene::collect(fs, ctx).into();
     Facts {
         target: Target {
             root: fs.host_root().display().to_string(),
             live: ctx.live,
             as_of: ctx.as_of.to_string(),
+            // Identification only: an unreadable /etc/hostname leaves it unknown.
+            hostname: fs
+                .read_text_limited("/etc/hostname", 4096)
+                .ok()
+                .flatten()
+                .and_then(|t| t.lines().next().map(|l| l.trim().to_owned()))
+                .filter(|h| !h.is_empty()),
         },
         os,
         packages,
@@ -261,5 +353,13 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
         accounts,
         services,
         lifecycle,
+        filesystem,
+        files,
+        boot,
+        logging,
+        firewall,
+        access,
+        homes,
+        hygiene,
     }
 }

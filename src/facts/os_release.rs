@@ -47,7 +47,9 @@ pub fn collect(fs: &RootFs) -> Result<OsRelease, FactError> {
             return Ok(parse(path, &text));
         }
     }
-    Err(FactError::Invalid("neither /etc/os-release nor /usr/lib/os-release exists".into()))
+    Err(FactError::Invalid(
+        "neither /etc/os-release nor /usr/lib/os-release exists".into(),
+    ))
 }
 
 /// Parses os-release text read from `path`.
@@ -58,7 +60,9 @@ pub fn parse(path: &str, text: &str) -> OsRelease {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             continue;
         }
@@ -67,7 +71,10 @@ pub fn parse(path: &str, text: &str) -> OsRelease {
         fields.insert(key.to_owned(), Fact::new(value, Source::at(path, i as u32 + 1)));
     }
     let get = |k: &str| fields.get(k).cloned();
-    let id = get("ID").map(|f| Fact { value: f.value.to_ascii_lowercase(), ..f });
+    let id = get("ID").map(|f| Fact {
+        value: f.value.to_ascii_lowercase(),
+        ..f
+    });
     let id_like = get("ID_LIKE").map(|f| Fact {
         value: f.value.split_whitespace().map(str::to_owned).collect::<Vec<_>>(),
         source: f.source,
@@ -94,7 +101,10 @@ fn family(id: &str, like: &[String]) -> String {
     let all: Vec<&str> = std::iter::once(id).chain(like.iter().map(String::as_str)).collect();
     for (fam, members) in [
         ("debian", &["debian", "ubuntu"][..]),
-        ("rhel", &["rhel", "fedora", "centos", "amzn", "alinux", "rocky", "almalinux", "ol"][..]),
+        (
+            "rhel",
+            &["rhel", "fedora", "centos", "amzn", "alinux", "rocky", "almalinux", "ol"][..],
+        ),
         ("alpine", &["alpine"][..]),
         ("suse", &["suse", "sles", "opensuse", "opensuse-leap"][..]),
     ] {
@@ -162,7 +172,10 @@ mod tests {
 
     #[test]
     fn crlf_and_later_assignment_wins() {
-        let r = parse("/etc/os-release", "ID=centos\r\nID=\"rocky\"\r\nID_LIKE=\"rhel centos fedora\"\r\n");
+        let r = parse(
+            "/etc/os-release",
+            "ID=centos\r\nID=\"rocky\"\r\nID_LIKE=\"rhel centos fedora\"\r\n",
+        );
         assert_eq!(r.id.unwrap().value, "rocky");
         assert_eq!(r.id_like.unwrap().value, vec!["rhel", "centos", "fedora"]);
         assert_eq!(r.family, "rhel");

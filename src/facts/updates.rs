@@ -12,6 +12,11 @@ pub struct PendingUpdates {}
 pub use super::auto_updates::{AutoUpdates, collect_auto};
 
 /// Collects pending security updates from local package indexes.
-pub fn collect_pending(_fs: &RootFs, _ctx: &Context, _os: Option<&OsRelease>, _packages: &Collected<Packages>) -> Result<PendingUpdates, FactError> {
+pub fn collect_pending(
+    _fs: &RootFs,
+    _ctx: &Context,
+    _os: Option<&OsRelease>,
+    _packages: &Collected<Packages>,
+) -> Result<PendingUpdates, FactError> {
     Err(FactError::Invalid("updates collector not built yet".into()))
 }

@@ -1,1 +1,18 @@
-//! Integration tests.
+//! One integration-test binary (ripgrep's layout): each module says what belongs in it.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros, clippy::disallowed_types)]
+
+/// Fixture roots in temporary directories, running the binary, loading cases.
+mod util;
+
+/// Every case in fixtures/cases/*.toml evaluates to its expected status.
+mod cases;
+/// Exit codes, argument errors, output streams.
+mod cli;
+/// The rule corpus: every rule loads, has pass and fail cases, follows the message style.
+mod corpus;
+/// Facts against the distribution's own tools (dpkg-query, the shell) on real systems.
+mod differential;
+/// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
+mod rootfs;
+/// Facts and findings of every fixture root, snapshotted.
+mod snapshots;

@@ -1,0 +1,25 @@
+//! Embeds every rule file under rules/ (not rules/data/) into the binary, sorted by path.
+#![allow(clippy::disallowed_methods)]
+use std::fmt::Write;
+
+fn main() {
+    println!("cargo:rerun-if-changed=rules");
+    let mut files: Vec<String> = std::fs::read_dir("rules")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .map(|p| p.display().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut out = String::from("&[\n");
+    for f in &files {
+        let abs = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join(f);
+        let _ = writeln!(out, "    ({f:?}, include_str!({:?})),", abs.display().to_string());
+    }
+    out.push(']');
+    let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded_rules.rs");
+    std::fs::write(dest, out).unwrap_or_else(|e| panic!("cannot write embedded rule list: {e}"));
+}

@@ -1,0 +1,427 @@
+//! Command-line interface: clap definitions (validation only), turned into a run.
+//!
+//! Exit codes (docs/output.md): 0 = no failing finding at or above `--fail-on`; 1 = failing
+//! findings; 2 = the scan could not be run or trusted (bad arguments, an invalid rule file, or a rule
+//! that ended in error). 2 takes precedence over 1: a scan with an error finding cannot vouch for the
+//! rest, and a pipeline must not mistake it for an ordinary failure.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::eval::{self, Selection, Status};
+use crate::facts::{self, Context};
+use crate::report::{self, Format, Style};
+use crate::rootfs::{RootFs, host};
+use crate::rules::{RuleSet, Severity};
+use crate::tailoring::Tailoring;
+use crate::waivers;
+
+/// Exit code: nothing failed at or above the threshold.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: failing findings.
+pub const EXIT_FAIL: u8 = 1;
+/// Exit code: the scan could not be run or trusted.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "imagegate",
+    version,
+    about = "Pre-deployment compliance checks for Linux server images"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Scan this machine (or an image root) and report findings.
+    Scan(ScanArgs),
+    /// Print every collected fact as JSON, each with its source file and line.
+    Facts(TargetArgs),
+    /// List, explain or validate rules.
+    Rules {
+        #[command(subcommand)]
+        cmd: RulesCmd,
+    },
+    /// Validate a waivers file against the rules (exit 1 if a waiver has expired).
+    Waivers {
+        #[command(subcommand)]
+        cmd: WaiversCmd,
+    },
+    /// Print the host path of every file a scan reads (what `make bench` reads as its floor).
+    Inputs(TargetArgs),
+    /// Print the effective sshd configuration in `sshd -T`'s own format.
+    SshdConfig {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Connection parameters, as `sshd -T -C` takes them: user=alice,host=h,addr=10.0.0.1
+        #[arg(long = "match", value_name = "SPEC")]
+        conn: Option<String>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct TargetArgs {
+    /// Scan this directory as if it were `/` (an unpacked or mounted image), without booting it.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    root: PathBuf,
+    /// Treat the root's /proc and /sys as the running system's (implied when the root is `/`;
+    /// for captured snapshots and tests).
+    #[arg(long)]
+    assume_live: bool,
+    /// The date to evaluate ages and end-of-life against (YYYY-MM-DD), for reproducible runs.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<jiff::civil::Date>,
+}
+
+#[derive(Args, Debug, Clone)]
+struct RuleArgs {
+    /// Add the rule files of DIR (or one file); a rule with an existing id replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    rules: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    rules: RuleArgs,
+    /// The rule profile to evaluate.
+    #[arg(long, default_value = "cloud-image")]
+    profile: String,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Exit 1 only for failing findings of at least this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    fail_on: Severity,
+    /// Set a rule variable (e.g. --var max_index_age_days=14); repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Evaluate only these rule ids; repeatable.
+    #[arg(long, value_name = "ID")]
+    only: Vec<String>,
+    /// Leave out these rule ids; repeatable.
+    #[arg(long, value_name = "ID")]
+    skip: Vec<String>,
+    /// Tailoring file: variables, disabled rules, severity overrides, composed profiles.
+    #[arg(long, value_name = "FILE")]
+    tailoring: Option<PathBuf>,
+    /// Waivers file: accepted failures with reason, owner and expiry.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Warn about waivers expiring within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = waivers::DEFAULT_WARN_DAYS)]
+    waiver_warn_days: i64,
+    /// Colour in the text report.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+enum WaiversCmd {
+    /// Check every waiver: known rule, reason, owner, a date; report expired and expiring ones.
+    Check {
+        /// The waivers file.
+        file: PathBuf,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// "Today" (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<jiff::civil::Date>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCmd {
+    /// id, severity, title and profiles of every rule, and the count per profile.
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Only the rules of this profile.
+        #[arg(long)]
+        profile: Option<String>,
+    },
+    /// Rationale, remediation and references of one rule.
+    Explain {
+        /// The rule id.
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Load rule files and report every problem (exit 2 on any).
+    Validate {
+        /// Rule files or directories (default: the shipped rules).
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Parses arguments and runs; errors are printed to stderr by `main` and exit 2.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let code = match cli.cmd {
+        Cmd::Scan(args) => scan(args, &mut out)?,
+        Cmd::Facts(target) => {
+            let (fs, ctx) = open_target(&target)?;
+            let facts = facts::collect(&fs, &ctx);
+            serde_json::to_writer_pretty(&mut out, &facts)?;
+            writeln!(out)?;
+            EXIT_OK
+        }
+        Cmd::Rules { cmd } => rules_cmd(cmd, &mut out)?,
+        Cmd::Waivers {
+            cmd: WaiversCmd::Check { file, rules, as_of },
+        } => {
+            let rules = load_rules(&rules)?;
+            let text =
+                host::read_text(&file).with_context(|| format!("cannot read waivers file {}", file.display()))?;
+            let list = waivers::parse(&file.display().to_string(), &text, &rules)?;
+            let today = as_of.unwrap_or_else(today);
+            let mut code = EXIT_OK;
+            for w in &list {
+                let until = waivers::expiry(w).unwrap_or(today);
+                let days = (until - today).get_days();
+                let state = if until < today {
+                    code = EXIT_FAIL;
+                    "EXPIRED".to_owned()
+                } else if i64::from(days) <= waivers::DEFAULT_WARN_DAYS {
+                    format!("expires in {days} days")
+                } else {
+                    "ok".to_owned()
+                };
+                writeln!(
+                    out,
+                    "{:<44} until {until}  {state:<18} {} ({})",
+                    w.rule, w.owner, w.origin
+                )?;
+            }
+            writeln!(out, "{} waivers", list.len())?;
+            code
+        }
+        Cmd::Inputs(target) => {
+            let (fs, ctx) = open_target(&target)?;
+            facts::collect(&fs, &ctx);
+            for p in fs.files_read() {
+                writeln!(out, "{}", fs.host_root().join(p.trim_start_matches('/')).display())?;
+            }
+            EXIT_OK
+        }
+        Cmd::SshdConfig { target, conn } => {
+            let (fs, ctx) = open_target(&target)?;
+            let conn = conn
+                .map(|c| facts::sshd::parse_conn_spec(&c))
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let packages: facts::Collected<_> = facts::packages::collect(&fs, &ctx).into();
+            let version = facts::sshd::openssh_version(packages.ok());
+            match facts::sshd::render_sshd_t(&fs, version.as_deref(), conn.as_ref()) {
+                Ok(text) => {
+                    out.write_all(text.as_bytes())?;
+                    EXIT_OK
+                }
+                Err(e) => {
+                    out.flush()?;
+                    crate::diag::error(&format!("{e}"));
+                    EXIT_ERROR
+                }
+            }
+        }
+    };
+    out.flush()?;
+    Ok(ExitCode::from(code))
+}
+
+fn open_target(t: &TargetArgs) -> anyhow::Result<(RootFs, Context)> {
+    let fs = RootFs::open(&t.root)?;
+    let live = t.assume_live || t.root == std::path::Path::new("/");
+    let as_of = t.as_of.unwrap_or_else(today);
+    Ok((fs, Context { live, as_of }))
+}
+
+/// Today's date in UTC.
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+fn load_rules(args: &RuleArgs) -> anyhow::Result<RuleSet> {
+    let mut set = RuleSet::embedded().context("the shipped rules do not load (a build problem)")?;
+    for dir in &args.rules {
+        set.add_dir(dir)?;
+    }
+    Ok(set)
+}
+
+/// `NAME=VALUE`, the value read as a TOML value when it is one (`3`, `true`, `["a","b"]`), else
+/// as a string.
+fn parse_var(s: &str) -> anyhow::Result<(String, serde_json::Value)> {
+    let Some((k, v)) = s.split_once('=') else {
+        bail!("--var takes NAME=VALUE, got {s:?}")
+    };
+    let value = match toml::from_str::<toml::Table>(&format!("v = {v}")) {
+        Ok(t) => serde_json::to_value(&t["v"])?,
+        Err(_) => serde_json::Value::String(v.to_owned()),
+    };
+    Ok((k.trim().to_owned(), value))
+}
+
+fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let rules = load_rules(&args.rules)?;
+    let tailoring = match &args.tailoring {
+        Some(path) => {
+            let text =
+                host::read_text(path).with_context(|| format!("cannot read tailoring file {}", path.display()))?;
+            Tailoring::parse(&path.display().to_string(), &text, &rules)?
+        }
+        None => Tailoring::default(),
+    };
+    let Some(mut ids) = tailoring.profile_ids(&rules, &args.profile) else {
+        let mut names: Vec<String> = rules.profiles().iter().map(|s| s.to_string()).collect();
+        names.extend(tailoring.profiles.keys().cloned());
+        bail!("unknown profile {:?} (available: {})", args.profile, names.join(", "));
+    };
+    let mut vars = tailoring.vars.clone();
+    for v in &args.vars {
+        let (k, val) = parse_var(v)?;
+        if !rules.rules.values().any(|r| r.vars.contains_key(&k)) {
+            bail!(
+                "--var {k}: no rule has a variable named {k:?} (`imagegate rules explain ID` lists a rule's variables)"
+            );
+        }
+        vars.insert(k, val);
+    }
+    for id in args.only.iter().chain(&args.skip) {
+        if !rules.rules.contains_key(id) {
+            bail!("unknown rule id {id:?} (see `imagegate rules list`)");
+        }
+    }
+    if !args.only.is_empty() {
+        ids.retain(|id| args.only.contains(id));
+    }
+    ids.retain(|id| !args.skip.contains(id) && !tailoring.disabled.contains_key(id));
+    let waivers = match &args.waivers {
+        Some(path) => {
+            let text = host::read_text(path).with_context(|| format!("cannot read waivers file {}", path.display()))?;
+            waivers::parse(&path.display().to_string(), &text, &rules)?
+        }
+        None => Vec::new(),
+    };
+    let sel = Selection {
+        profile: args.profile.clone(),
+        ids,
+        vars,
+        severity: tailoring.severity.clone(),
+    };
+    let (fs, ctx) = open_target(&args.target)?;
+    let facts = facts::collect(&fs, &ctx);
+    let mut report = eval::evaluate(&rules, &sel, &facts);
+    let applied = waivers::apply(&mut report, &waivers, ctx.as_of, args.waiver_warn_days);
+    for w in &applied.expiring {
+        crate::diag::warning(w);
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    report::render(args.format, &report, Style { color }, out)?;
+    Ok(exit_code(&report, args.fail_on))
+}
+
+/// 2 if any rule ended in error, else 1 if any failure is at or above `fail_on`, else 0.
+pub fn exit_code(report: &eval::Report, fail_on: Severity) -> u8 {
+    if report.findings.iter().any(|f| f.status == Status::Error) {
+        EXIT_ERROR
+    } else if report
+        .findings
+        .iter()
+        .any(|f| f.status == Status::Fail && f.severity >= fail_on)
+    {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    }
+}
+
+fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
+    match cmd {
+        RulesCmd::List { rules, profile } => {
+            let set = load_rules(&rules)?;
+            if let Some(p) = &profile {
+                if !set.profiles().contains(p.as_str()) {
+                    bail!("unknown profile {p:?}");
+                }
+            }
+            for r in set.rules.values() {
+                if profile.as_ref().is_some_and(|p| !r.profiles.contains(p)) {
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "{:<44} {:<8} {}  [{}]",
+                    r.id,
+                    r.severity.as_str(),
+                    r.title,
+                    r.profiles.join(", ")
+                )?;
+            }
+            writeln!(out)?;
+            for p in set.profiles() {
+                let n = set.rules.values().filter(|r| r.profiles.iter().any(|x| x == p)).count();
+                writeln!(out, "profile {p}: {n} rules")?;
+            }
+            Ok(EXIT_OK)
+        }
+        RulesCmd::Explain { id, rules } => {
+            let set = load_rules(&rules)?;
+            let Some(r) = set.rules.get(&id) else {
+                bail!("unknown rule id {id:?} (see `imagegate rules list`)")
+            };
+            writeln!(out, "{}: {}", r.id, r.title)?;
+            writeln!(out, "severity: {}    profiles: {}", r.severity, r.profiles.join(", "))?;
+            if !r.families.is_empty() {
+                writeln!(out, "applies to: {}", r.families.join(", "))?;
+            }
+            writeln!(out, "\nwhy:\n{}\n\nfix:\n{}", r.rationale.trim(), r.remediation.trim())?;
+            if !r.references.is_empty() {
+                writeln!(out, "\nreferences:")?;
+                for (k, v) in &r.references {
+                    writeln!(out, "  {k}: {v}")?;
+                }
+            }
+            if !r.vars.is_empty() {
+                writeln!(out, "\nvariables (set with --var NAME=VALUE):")?;
+                for (k, v) in &r.vars {
+                    writeln!(out, "  {k} = {v}")?;
+                }
+            }
+            writeln!(out, "\ndefined at: {}", r.origin)?;
+            Ok(EXIT_OK)
+        }
+        RulesCmd::Validate { paths } => {
+            let mut set = RuleSet::embedded().context("the shipped rules do not load")?;
+            for p in &paths {
+                set.add_dir(p)?;
+            }
+            writeln!(out, "{} rules load", set.rules.len())?;
+            Ok(EXIT_OK)
+        }
+    }
+}

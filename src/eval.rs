@@ -1,0 +1,311 @@
+//! Evaluating a rule set against collected facts: one [`Finding`] per selected rule.
+//!
+//! A rule's status is decided in this order: the distribution family (`families`), `applies_when`
+//! (false → not-applicable), `error_when` (true → error: the inputs are too stale to trust), then
+//! `check`. Any fact that could not be read turns the rule into an error with the collector's
+//! reason; nothing unknown is ever reported as a pass (see rules/expr.rs for the logic).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::facts::{Facts, Missing, Target};
+use crate::rules::expr::{Eval, Evidence, Truth, Vars};
+use crate::rules::{Rule, RuleSet, Severity};
+
+/// The outcome of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The check failed.
+    Fail,
+    /// The rule could not be evaluated; `reason` says why.
+    Error,
+    /// The check failed, and a waiver accepts the failure (see `waiver`).
+    Waived,
+    /// The check held.
+    Pass,
+    /// The rule does not apply to this target; `reason` says why.
+    NotApplicable,
+}
+
+impl Status {
+    /// All statuses, in report order.
+    pub const ALL: [Status; 5] = [
+        Status::Fail,
+        Status::Error,
+        Status::Waived,
+        Status::Pass,
+        Status::NotApplicable,
+    ];
+
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Waived => "waived",
+            Status::NotApplicable => "not-applicable",
+        }
+    }
+}
+
+/// One rule's result, with everything a report needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Rule id.
+    pub id: String,
+    /// Rule title.
+    pub title: String,
+    /// Area (first component of the id).
+    pub area: String,
+    /// Severity (after overrides).
+    pub severity: Severity,
+    /// The outcome.
+    pub status: Status,
+    /// Why, for error and not-applicable (and for failures decided by `error_when`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The facts read, their values and sources.
+    pub evidence: Vec<Evidence>,
+    /// Why the rule matters.
+    pub rationale: String,
+    /// What to do about a failure.
+    pub remediation: String,
+    /// Benchmark sections and external rule ids.
+    pub references: BTreeMap<String, String>,
+    /// The waiver that accepts this failure, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<crate::waivers::Applied>,
+}
+
+/// Counts by status, and failures by severity.
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Rules evaluated.
+    pub total: usize,
+    /// Passed.
+    pub pass: usize,
+    /// Failed.
+    pub fail: usize,
+    /// Ended in error.
+    pub error: usize,
+    /// Not applicable.
+    pub not_applicable: usize,
+    /// Failed, but waived.
+    pub waived: usize,
+    /// Failed findings per severity.
+    pub fail_by_severity: BTreeMap<Severity, usize>,
+}
+
+/// Identifies the tool in reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// "imagegate".
+    pub name: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+}
+
+/// Header facts about the target shown atop every report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Host {
+    /// PRETTY_NAME, when known.
+    pub os: Option<String>,
+    /// os-release ID and VERSION_ID, when known.
+    pub release: Option<String>,
+    /// The hostname (/etc/hostname), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The cloud image id from cloud-init instance data, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+}
+
+/// The result of one scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Schema identifier of this JSON document (see docs/output.md).
+    pub schema: &'static str,
+    /// The tool.
+    pub tool: Tool,
+    /// The profile evaluated.
+    pub profile: String,
+    /// What was scanned.
+    pub target: Target,
+    /// Header facts.
+    pub host: Host,
+    /// Counts.
+    pub summary: Summary,
+    /// One per rule, sorted by id.
+    pub findings: Vec<Finding>,
+}
+
+/// Schema identifier of the JSON report.
+pub const SCHEMA: &str = "imagegate.report/v1";
+
+/// Which rules to run, with what variables and severities.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Profile name (for the report).
+    pub profile: String,
+    /// The rule ids to evaluate (the profile's, after `--only`, `--skip` and tailoring).
+    pub ids: BTreeSet<String>,
+    /// Variable overrides (by name, for every rule that declares it).
+    pub vars: BTreeMap<String, Value>,
+    /// Severity overrides by rule id.
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// The rules a selection picks, sorted by id.
+pub fn select<'a>(rules: &'a RuleSet, sel: &Selection) -> Vec<&'a Rule> {
+    rules.rules.values().filter(|r| sel.ids.contains(&r.id)).collect()
+}
+
+/// Evaluates the selected rules against the facts.
+pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
+    let json = serde_json::to_value(facts).unwrap_or(Value::Null);
+    let findings: Vec<Finding> = select(rules, sel)
+        .into_iter()
+        .map(|r| {
+            let mut f = evaluate_rule(r, &json, &sel.vars);
+            if let Some(sev) = sel.severity.get(&r.id) {
+                f.severity = *sev;
+            }
+            f
+        })
+        .collect();
+    let summary = summarize(&findings);
+    let os = facts.os.ok();
+    Report {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "imagegate",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        profile: sel.profile.clone(),
+        target: facts.target.clone(),
+        host: Host {
+            os: os.and_then(|o| o.pretty_name.as_ref().map(|f| f.value.clone())),
+            release: os.and_then(|o| {
+                let id = o.id.as_ref()?.value.clone();
+                Some(match &o.version_id {
+                    Some(v) => format!("{id} {}", v.value),
+                    None => id,
+                })
+            }),
+            hostname: facts.target.hostname.clone(),
+            image_id: ["/cloud_init/instance/image_id", "/cloud_init/instance/image_id/value"]
+                .iter()
+                .find_map(|p| json.pointer(p).and_then(Value::as_str).map(str::to_owned)),
+        },
+        summary,
+        findings,
+    }
+}
+
+/// Counts findings by status, and failures by severity.
+pub fn summarize(findings: &[Finding]) -> Summary {
+    let mut summary = Summary {
+        total: findings.len(),
+        ..Summary::default()
+    };
+    for f in findings {
+        match f.status {
+            Status::Pass => summary.pass += 1,
+            Status::Fail => {
+                summary.fail += 1;
+                *summary.fail_by_severity.entry(f.severity).or_default() += 1;
+            }
+            Status::Error => summary.error += 1,
+            Status::NotApplicable => summary.not_applicable += 1,
+            Status::Waived => summary.waived += 1,
+        }
+    }
+    summary
+}
+
+/// Evaluates one rule against the facts JSON.
+pub fn evaluate_rule(rule: &Rule, facts: &Value, overrides: &BTreeMap<String, Value>) -> Finding {
+    let mut vars: Vars = rule.vars.clone();
+    for (k, v) in overrides {
+        if let Some(slot) = vars.get_mut(k) {
+            *slot = v.clone();
+        }
+    }
+    let mut ev = Eval::new(facts, &vars);
+    let (status, reason) = decide(rule, &mut ev);
+    Finding {
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        area: rule.area.clone(),
+        severity: rule.severity,
+        status,
+        reason,
+        evidence: ev.evidence,
+        rationale: rule.rationale.clone(),
+        remediation: rule.remediation.clone(),
+        references: rule.references.clone(),
+        waiver: None,
+    }
+}
+
+fn unknown(m: Missing, r: String) -> (Status, Option<String>) {
+    match m {
+        Missing::Error => (Status::Error, Some(r)),
+        Missing::NotApplicable => (Status::NotApplicable, Some(r)),
+    }
+}
+
+fn decide(rule: &Rule, ev: &mut Eval<'_>) -> (Status, Option<String>) {
+    if !rule.families.is_empty() {
+        let fam = ev.facts.pointer("/os");
+        if let Some(reason) = fam
+            .and_then(|o| o.pointer("/unavailable/reason"))
+            .and_then(Value::as_str)
+        {
+            return (Status::Error, Some(format!("cannot tell the distribution: {reason}")));
+        }
+        let family = fam
+            .and_then(|o| o.get("family"))
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
+        if !rule.families.iter().any(|f| f == family) {
+            return (
+                Status::NotApplicable,
+                Some(format!(
+                    "applies to the {} family, this is {family}",
+                    rule.families.join("/")
+                )),
+            );
+        }
+    }
+    if let Some(cond) = &rule.applies_when {
+        let before = ev.evidence.len();
+        match ev.eval(cond, None) {
+            Truth::True => ev.evidence.truncate(before),
+            Truth::False => {
+                let why = rule
+                    .not_applicable
+                    .clone()
+                    .unwrap_or_else(|| "the rule's applies_when condition is false".into());
+                return (Status::NotApplicable, Some(why));
+            }
+            Truth::Unknown(m, r) => return unknown(m, r),
+        }
+    }
+    for ew in &rule.error_when {
+        match ev.eval(&ew.check, None) {
+            Truth::True => return (Status::Error, Some(ew.reason.clone())),
+            Truth::Unknown(Missing::Error, r) => return (Status::Error, Some(r)),
+            Truth::False | Truth::Unknown(Missing::NotApplicable, _) => {}
+        }
+    }
+    match ev.eval(&rule.check, None) {
+        Truth::True => (Status::Pass, None),
+        Truth::False => (Status::Fail, None),
+        Truth::Unknown(m, r) => unknown(m, r),
+    }
+}

@@ -1,0 +1,110 @@
+//! Rules are data: TOML files under `rules/`, embedded in the binary at build time, plus any
+//! directory the user adds. The engine knows no rule by name; see docs/rules.md for the format.
+
+pub mod expr;
+pub mod load;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use expr::{Expr, FactPath};
+pub use load::{RuleError, RuleSet};
+
+/// How bad a failing finding is. Ordered: `Info < Low < … < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Inventory and advice.
+    Info,
+    /// Hardening with little exposure.
+    Low,
+    /// The default for hardening rules.
+    Medium,
+    /// Exposure an attacker can use.
+    High,
+    /// Exposure that must stop a build.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown severity {s:?} (expected info, low, medium, high or critical)"))
+    }
+}
+
+/// A condition that makes a rule's result untrustworthy (e.g. a stale package index).
+#[derive(Debug, Clone)]
+pub struct ErrorWhen {
+    /// When this holds, the rule ends in error.
+    pub check: Expr,
+    /// Why, for the user.
+    pub reason: String,
+}
+
+/// One rule, loaded and validated.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// `<area>.<kebab-name>`.
+    pub id: String,
+    /// The part of the id before the first dot.
+    pub area: String,
+    /// Lowercase, no trailing period.
+    pub title: String,
+    /// Severity of a failure.
+    pub severity: Severity,
+    /// Profiles that select the rule.
+    pub profiles: Vec<String>,
+    /// `os.family` values it applies to; empty = all.
+    pub families: Vec<String>,
+    /// Why it matters.
+    pub rationale: String,
+    /// What to do.
+    pub remediation: String,
+    /// Benchmark sections and rule ids elsewhere (`cis`, `ssg`, …).
+    pub references: BTreeMap<String, String>,
+    /// Outside this condition the rule is not-applicable.
+    pub applies_when: Option<Expr>,
+    /// The reason shown when `applies_when` is false.
+    pub not_applicable: Option<String>,
+    /// Conditions that make the result an error.
+    pub error_when: Vec<ErrorWhen>,
+    /// The predicate that must hold.
+    pub check: Expr,
+    /// Variable defaults.
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// Where the rule was defined (`rules/ssh.toml:12`, or a user file).
+    pub origin: String,
+}

@@ -1,0 +1,96 @@
+//! Meta-tests over the shipped rules (clippy's missing-test-files and message conventions,
+//! kube-bench's "every rule file loads").
+use std::collections::BTreeSet;
+
+use imagegate::rules::RuleSet;
+
+use crate::util::cases;
+
+#[test]
+fn shipped_rules_load() {
+    let set = RuleSet::embedded().unwrap();
+    assert!(!set.rules.is_empty(), "no rules are embedded");
+    assert!(set.profiles().contains("cloud-image"));
+}
+
+#[test]
+fn every_rule_has_a_pass_and_a_fail_case_and_no_case_is_orphaned() {
+    let set = RuleSet::embedded().unwrap();
+    let cases = cases();
+    let mut missing = Vec::new();
+    for id in set.rules.keys() {
+        for want in ["pass", "fail"] {
+            if !cases.iter().any(|(_, c)| &c.rule == id && c.expect == want) {
+                missing.push(format!("{id}: no `{want}` case"));
+            }
+        }
+    }
+    for (file, c) in &cases {
+        if !set.rules.contains_key(&c.rule) {
+            missing.push(format!("{file}: case for unknown rule {}", c.rule));
+        }
+        if !["pass", "fail", "error", "not-applicable"].contains(&c.expect.as_str()) {
+            missing.push(format!("{file}: {}: bad expect {:?}", c.rule, c.expect));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn titles_and_texts_follow_the_message_style() {
+    let set = RuleSet::embedded().unwrap();
+    let mut bad = Vec::new();
+    for r in set.rules.values() {
+        // Lowercase start, except a first word that is a name written with inner capitals or an
+        // acronym (SSH, SELinux, AppArmor).
+        let first = r.title.split(' ').next().unwrap_or("");
+        if first.starts_with(|c: char| c.is_uppercase()) && !first.chars().skip(1).any(char::is_uppercase) {
+            bad.push(format!("{}: title starts with a capital: {:?}", r.id, r.title));
+        }
+        if r.title.ends_with('.') {
+            bad.push(format!("{}: title ends with a period", r.id));
+        }
+        if r.rationale.trim().is_empty() || r.remediation.trim().is_empty() {
+            bad.push(format!("{}: empty rationale or remediation", r.id));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn ssg_references_are_real_complianceascode_ids() {
+    let known: BTreeSet<String> = std::fs::read_to_string(crate::util::repo().join("rules/data/ssg-rule-ids.txt"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.trim().to_owned())
+        .collect();
+    let set = RuleSet::embedded().unwrap();
+    let mut bad = Vec::new();
+    for r in set.rules.values() {
+        if let Some(ids) = r.references.get("ssg") {
+            for id in ids.split([',', ' ']).filter(|s| !s.is_empty()) {
+                if !known.contains(id) {
+                    bad.push(format!(
+                        "{}: ssg reference {id:?} is not in rules/data/ssg-rule-ids.txt",
+                        r.id
+                    ));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn fact_groups_match_the_facts_struct() {
+    let dir = crate::util::fixture_copy("debian12");
+    let fs = imagegate::rootfs::RootFs::open(dir.path()).unwrap();
+    let ctx = imagegate::facts::Context {
+        live: false,
+        as_of: crate::util::AS_OF.parse().unwrap(),
+    };
+    let v = serde_json::to_value(imagegate::facts::collect(&fs, &ctx)).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, imagegate::facts::GROUPS);
+}

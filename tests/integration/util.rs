@@ -1,0 +1,174 @@
+//! Shared helpers: fixture roots copied to temporary directories, the binary, the case files.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde::Deserialize;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixture root names (directories under fixtures/roots).
+pub fn root_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("fixtures/roots"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Copies a tree, keeping symlinks as symlinks.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in walkdir::WalkDir::new(from).min_depth(1).sort_by_file_name() {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        let ft = e.file_type();
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
+        } else if ft.is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A variant root's description, `fixtures/roots/<name>.toml`: the variant directory is an
+/// overlay on `base`, after `remove` is applied to the base.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Variant {
+    base: String,
+    #[serde(default)]
+    remove: Vec<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+/// A fixture root (a variant is materialised over its base) copied into a fresh temporary
+/// directory.
+pub fn fixture_copy(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let roots = repo().join("fixtures/roots");
+    let meta = roots.join(format!("{name}.toml"));
+    if let Ok(text) = std::fs::read_to_string(&meta) {
+        let v: Variant = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", meta.display()));
+        let base = fixture_copy(&v.base);
+        copy_tree(base.path(), dir.path());
+        for r in &v.remove {
+            let p = dir.path().join(r.trim_start_matches('/'));
+            match std::fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() => std::fs::remove_dir_all(&p).unwrap(),
+                Ok(_) => std::fs::remove_file(&p).unwrap(),
+                Err(_) => panic!("{}: remove {r}: not in {}", meta.display(), v.base),
+            }
+        }
+        overlay_tree(&roots.join(name), dir.path());
+        return dir;
+    }
+    copy_tree(&roots.join(name), dir.path());
+    dir
+}
+
+/// Copies `from` over `to`, replacing files (and links) that exist.
+fn overlay_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).min_depth(1).sort_by_file_name() {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            continue;
+        }
+        if std::fs::symlink_metadata(&dest).is_ok() {
+            std::fs::remove_file(&dest).unwrap();
+        }
+        if e.file_type().is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Runs the imagegate binary.
+pub fn imagegate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_imagegate"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// One case of fixtures/cases/*.toml.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub rule: String,
+    pub expect: String,
+    pub base: String,
+    #[serde(default)]
+    pub live: bool,
+    #[serde(default)]
+    pub files: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
+    #[serde(default)]
+    pub vars: std::collections::BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    #[serde(default)]
+    case: Vec<Case>,
+}
+
+/// Every case, with the file it came from.
+pub fn cases() -> Vec<(String, Case)> {
+    let mut out = Vec::new();
+    let dir = repo().join("fixtures/cases");
+    let Ok(rd) = std::fs::read_dir(&dir) else { return out };
+    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    for f in files.into_iter().filter(|f| f.extension().is_some_and(|x| x == "toml")) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let parsed: CaseFile = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        out.extend(parsed.case.into_iter().map(|c| (name.clone(), c)));
+    }
+    out
+}
+
+/// Builds a case's root: the base copied, `remove` applied, then `files` written.
+pub fn case_root(c: &Case) -> tempfile::TempDir {
+    let dir = fixture_copy(&c.base);
+    for r in &c.remove {
+        let p = dir.path().join(r.trim_start_matches('/'));
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&p).unwrap(),
+            Ok(_) => std::fs::remove_file(&p).unwrap(),
+            Err(_) => panic!("case for {}: remove {r}: not in base root {}", c.rule, c.base),
+        }
+    }
+    for (path, content) in &c.files {
+        let p = dir.path().join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(&p).unwrap();
+        }
+        std::fs::write(&p, content).unwrap();
+    }
+    dir
+}
+
+/// The fixed date every fixture scan uses, so end-of-life and index ages do not drift.
+pub const AS_OF: &str = "2026-11-01";

@@ -24,6 +24,7 @@ pub mod logging;
 pub mod mac;
 pub mod os_release;
 pub mod packages;
+pub mod pending;
 pub mod services;
 pub mod sshd;
 pub mod sysctl;

@@ -16,3 +16,5 @@ mod differential;
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.
 mod snapshots;
+/// dpkg_cmp against the real `dpkg --compare-versions` (skipped without dpkg).
+mod version_diff;

@@ -15,8 +15,8 @@
 //!   enabled.
 //!
 //! Timer and service states come from the services collector (links on disk, no systemctl).
-//! Whether a package is installed is judged from files its package ships (a binary or unit file)
-//! until the packages fact exposes installed names.
+//! Whether a package is installed comes from the package database; when that could not be read,
+//! from files the package ships (a binary or unit file).
 //!
 //! Deliberately ignored: cron-driven apt (`/etc/cron.daily/apt-compat` on non-systemd hosts),
 //! unattended-upgrades' origin patterns (which updates it takes), dnf5-automatic.
@@ -63,6 +63,8 @@ pub struct AptAuto {
 /// dnf-automatic configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct DnfAutomatic {
+    /// dnf-automatic is installed (evidence in `source`).
+    pub installed: Fact<bool>,
     /// `[commands] apply_updates`.
     pub apply_updates: Option<Fact<String>>,
     /// `[commands] upgrade_type` (`default` or `security`).
@@ -307,36 +309,42 @@ fn runs(timer: &Option<Fact<String>>) -> bool {
     timer.as_ref().is_some_and(|t| t.value == "enabled" || t.value == "static")
 }
 
-fn first_existing(fs: &RootFs, paths: &[&str]) -> Result<Option<String>, FactError> {
-    for p in paths {
-        if fs.symlink_metadata(p)?.is_some() {
-            return Ok(Some((*p).to_owned()));
+/// Whether a package is installed, with evidence: the package database when it could be read
+/// (`packages` is `Some`), else the first of `files` (a binary or unit file the package ships)
+/// present in the image. Shared with the MAC collector.
+pub fn installed(fs: &RootFs, packages: Option<&Packages>, name: &str, files: &[&str]) -> Result<Fact<bool>, FactError> {
+    if let Some(p) = packages {
+        return Ok(match p.get(name) {
+            Some(pkg) => Fact::new(true, pkg.source.clone()),
+            None => Fact::new(false, Source::note(format!("package {name} is not in {}", p.database))),
+        });
+    }
+    for f in files {
+        if fs.symlink_metadata(f)?.is_some() {
+            return Ok(Fact::new(true, Source::file(*f)));
         }
     }
-    Ok(None)
+    Ok(Fact::new(false, Source::note(format!("package database unreadable and none of {} exists", files.join(", ")))))
 }
 
 /// Collects automatic-update configuration.
-pub fn collect_auto(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, _packages: Option<&Packages>) -> Result<AutoUpdates, FactError> {
-    // TODO(packages): once Packages exposes installed names, consult it before file evidence.
+pub fn collect_auto(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, packages: Option<&Packages>) -> Result<AutoUpdates, FactError> {
     let services = services::collect(fs, ctx)?;
     let mut verdicts: Vec<(&str, Fact<bool>)> = Vec::new();
 
     let apt = match read_apt_config(fs)? {
         None => None,
         Some(cfg) => {
-            let evidence = first_existing(
+            let installed = installed(
                 fs,
+                packages,
+                "unattended-upgrades",
                 &[
                     "/usr/bin/unattended-upgrade",
                     "/usr/lib/systemd/system/unattended-upgrades.service",
                     "/lib/systemd/system/unattended-upgrades.service",
                 ],
             )?;
-            let installed = match evidence {
-                Some(p) => Fact::new(true, Source::file(p)),
-                None => Fact::new(false, Source::note("no /usr/bin/unattended-upgrade or unattended-upgrades.service in the image")),
-            };
             let a = AptAuto {
                 installed,
                 unattended_upgrade: cfg.get("apt::periodic::unattended-upgrade").cloned(),
@@ -372,12 +380,20 @@ pub fn collect_auto(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, _packag
         text => {
             let ini = text.map(|t| parse_ini(dnf_conf, &t)).unwrap_or_default();
             let d = DnfAutomatic {
+                installed: installed(
+                    fs,
+                    packages,
+                    "dnf-automatic",
+                    &["/usr/bin/dnf-automatic", "/usr/lib/systemd/system/dnf-automatic.timer"],
+                )?,
                 apply_updates: ini.get("commands.apply_updates").cloned(),
                 upgrade_type: ini.get("commands.upgrade_type").cloned(),
                 timer: dnf_timer,
                 install_timer: dnf_install_timer,
             };
-            let verdict = if runs(&d.install_timer) {
+            let verdict = if !d.installed.value {
+                Fact::new(false, d.installed.source.clone())
+            } else if runs(&d.install_timer) {
                 Fact::new(true, d.install_timer.as_ref().map(|t| t.source.clone()).unwrap_or_else(|| Source::note("")))
             } else if !runs(&d.timer) {
                 let src = d.timer.as_ref().map_or_else(|| Source::note("dnf-automatic.timer is absent"), |t| t.source.clone());

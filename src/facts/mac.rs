@@ -68,7 +68,8 @@ pub struct Selinux {
 /// AppArmor state.
 #[derive(Debug, Clone, Serialize)]
 pub struct Apparmor {
-    /// The AppArmor userspace is present (evidence in `source`).
+    /// The apparmor package is installed (evidence in `source`: the package database, or a file it
+    /// ships when the database is unreadable).
     pub installed: Fact<bool>,
     /// The kernel module reports AppArmor enabled (live only).
     pub enabled_runtime: Collected<Fact<bool>>,
@@ -296,21 +297,14 @@ pub fn parse_complain_flags(text: &str) -> Vec<(String, u32)> {
     out
 }
 
-fn first_existing(fs: &RootFs, paths: &[&str]) -> Result<Option<String>, FactError> {
-    for p in paths {
-        if fs.metadata(p)?.is_some() {
-            return Ok(Some((*p).to_owned()));
-        }
-    }
-    Ok(None)
-}
-
 /// Directories under /etc/apparmor.d that hold no profiles of their own.
 const NOT_PROFILES: [&str; 8] = ["abstractions", "tunables", "local", "disable", "force-complain", "cache", "abi", "apache2.d"];
 
-fn collect_apparmor(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline]) -> Result<Apparmor, FactError> {
-    let evidence = first_existing(
+fn collect_apparmor(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline], packages: Option<&Packages>) -> Result<Apparmor, FactError> {
+    let installed = super::auto_updates::installed(
         fs,
+        packages,
+        "apparmor",
         &[
             "/usr/sbin/apparmor_parser",
             "/sbin/apparmor_parser",
@@ -319,11 +313,6 @@ fn collect_apparmor(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline]) -> Result<
             "/etc/init.d/apparmor",
         ],
     )?;
-    // TODO(packages): once Packages exposes installed names, prefer `apparmor` being installed.
-    let installed = match evidence {
-        Some(p) => Fact::new(true, Source::file(p)),
-        None => Fact::new(false, Source::note("no apparmor_parser or apparmor.service in the image")),
-    };
 
     let disabled: Vec<String> =
         fs.read_dir("/etc/apparmor.d/disable")?.unwrap_or_default().into_iter().map(|e| e.name).collect();
@@ -422,10 +411,10 @@ fn collect_selinux(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline]) -> Result<S
 }
 
 /// Collects SELinux and AppArmor state.
-pub fn collect(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, _packages: Option<&Packages>) -> Result<Mac, FactError> {
+pub fn collect(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, packages: Option<&Packages>) -> Result<Mac, FactError> {
     let cmdlines = kernel_cmdlines(fs, ctx)?;
     let selinux = collect_selinux(fs, ctx, &cmdlines)?;
-    let apparmor = collect_apparmor(fs, ctx, &cmdlines)?;
+    let apparmor = collect_apparmor(fs, ctx, &cmdlines, packages)?;
     let active = derive_active(ctx, &selinux, &apparmor);
     Ok(Mac { active, selinux, apparmor })
 }

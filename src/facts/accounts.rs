@@ -119,7 +119,11 @@ fn records(text: &str) -> impl Iterator<Item = (u32, Vec<&str>)> {
 pub fn parse_passwd(path: &str, text: &str) -> Result<Vec<User>, FactError> {
     let mut out = Vec::new();
     for (line, f) in records(text) {
-        let err = |msg: &str| FactError::Parse { path: path.to_owned(), line, msg: msg.to_owned() };
+        let err = |msg: &str| FactError::Parse {
+            path: path.to_owned(),
+            line,
+            msg: msg.to_owned(),
+        };
         if f.len() < 7 {
             return Err(err("expected 7 colon-separated fields"));
         }
@@ -144,10 +148,18 @@ pub fn parse_group(path: &str, text: &str) -> Result<Vec<Group>, FactError> {
     let mut out = Vec::new();
     for (line, f) in records(text) {
         if f.len() < 4 {
-            return Err(FactError::Parse { path: path.to_owned(), line, msg: "expected 4 colon-separated fields".into() });
+            return Err(FactError::Parse {
+                path: path.to_owned(),
+                line,
+                msg: "expected 4 colon-separated fields".into(),
+            });
         }
         let Some(gid) = parse_id(f[2]) else {
-            return Err(FactError::Parse { path: path.to_owned(), line, msg: "gid is not a number".into() });
+            return Err(FactError::Parse {
+                path: path.to_owned(),
+                line,
+                msg: "gid is not a number".into(),
+            });
         };
         out.push(Group {
             name: f[0].to_owned(),
@@ -178,7 +190,9 @@ pub fn hash_algorithm(field: &str) -> Option<&'static str> {
     }
     Some(match h {
         _ if h.starts_with("$1$") => "md5",
-        _ if h.starts_with("$2a$") || h.starts_with("$2b$") || h.starts_with("$2y$") || h.starts_with("$2x$") => "bcrypt",
+        _ if h.starts_with("$2a$") || h.starts_with("$2b$") || h.starts_with("$2y$") || h.starts_with("$2x$") => {
+            "bcrypt"
+        }
         _ if h.starts_with("$3$") => "nthash",
         _ if h.starts_with("$5$") => "sha256",
         _ if h.starts_with("$6$") => "sha512",
@@ -199,7 +213,11 @@ pub fn parse_shadow(path: &str, text: &str) -> Result<Vec<ShadowEntry>, FactErro
     let mut out = Vec::new();
     for (line, f) in records(text) {
         if f.len() < 2 {
-            return Err(FactError::Parse { path: path.to_owned(), line, msg: "expected at least 2 colon-separated fields".into() });
+            return Err(FactError::Parse {
+                path: path.to_owned(),
+                line,
+                msg: "expected at least 2 colon-separated fields".into(),
+            });
         }
         out.push(ShadowEntry {
             name: f[0].to_owned(),
@@ -212,12 +230,21 @@ pub fn parse_shadow(path: &str, text: &str) -> Result<Vec<ShadowEntry>, FactErro
 }
 
 /// Every occurrence of a key that occurs more than once, in file order.
-fn duplicates<T>(items: &[T], key: impl Fn(&T) -> String, shown: impl Fn(&T) -> String, src: impl Fn(&T) -> Source) -> Vec<Fact<String>> {
+fn duplicates<T>(
+    items: &[T],
+    key: impl Fn(&T) -> String,
+    shown: impl Fn(&T) -> String,
+    src: impl Fn(&T) -> Source,
+) -> Vec<Fact<String>> {
     let mut count: BTreeMap<String, usize> = BTreeMap::new();
     for i in items {
         *count.entry(key(i)).or_default() += 1;
     }
-    items.iter().filter(|i| count.get(&key(i)).copied().unwrap_or(0) > 1).map(|i| Fact::new(shown(i), src(i))).collect()
+    items
+        .iter()
+        .filter(|i| count.get(&key(i)).copied().unwrap_or(0) > 1)
+        .map(|i| Fact::new(shown(i), src(i)))
+        .collect()
 }
 
 /// Derives the account facts from parsed databases.
@@ -234,23 +261,41 @@ pub fn derive(users: Vec<User>, groups: Vec<Group>, shadow: Collected<Vec<Shadow
                 .filter(|u| u.password_field.is_empty())
                 .map(|u| Fact::new(u.name.clone(), u.source.clone()))
                 .collect();
-            v.extend(sh.iter().filter(|s| s.state == "empty").map(|s| Fact::new(s.name.clone(), s.source.clone())));
+            v.extend(
+                sh.iter()
+                    .filter(|s| s.state == "empty")
+                    .map(|s| Fact::new(s.name.clone(), s.source.clone())),
+            );
             Collected::Ok(v)
         }
-        Collected::Unavailable { unavailable } => Collected::Unavailable { unavailable: unavailable.clone() },
+        Collected::Unavailable { unavailable } => Collected::Unavailable {
+            unavailable: unavailable.clone(),
+        },
     };
     let root_password = match &shadow {
         Collected::Ok(sh) => Collected::Ok(match sh.iter().find(|s| s.name == "root") {
             Some(s) => Fact::new(s.state.clone(), s.source.clone()),
             None => Fact::new("missing".to_owned(), Source::note("no root entry in /etc/shadow")),
         }),
-        Collected::Unavailable { unavailable } => Collected::Unavailable { unavailable: unavailable.clone() },
+        Collected::Unavailable { unavailable } => Collected::Unavailable {
+            unavailable: unavailable.clone(),
+        },
     };
     Accounts {
         duplicate_names: duplicates(&users, |u| u.name.clone(), |u| u.name.clone(), |u| u.source.clone()),
-        duplicate_uids: duplicates(&users, |u| u.uid.to_string(), |u| format!("{}:{}", u.name, u.uid), |u| u.source.clone()),
+        duplicate_uids: duplicates(
+            &users,
+            |u| u.uid.to_string(),
+            |u| format!("{}:{}", u.name, u.uid),
+            |u| u.source.clone(),
+        ),
         duplicate_group_names: duplicates(&groups, |g| g.name.clone(), |g| g.name.clone(), |g| g.source.clone()),
-        duplicate_gids: duplicates(&groups, |g| g.gid.to_string(), |g| format!("{}:{}", g.name, g.gid), |g| g.source.clone()),
+        duplicate_gids: duplicates(
+            &groups,
+            |g| g.gid.to_string(),
+            |g| format!("{}:{}", g.name, g.gid),
+            |g| g.source.clone(),
+        ),
         uid0_non_root,
         empty_password,
         root_password,
@@ -310,9 +355,15 @@ mod tests {
         let users = parse_passwd("/etc/passwd", PASSWD).unwrap();
         let shadow = parse_shadow("/etc/shadow", "root:*:19000:0:99999:7:::\nubuntu::19000:0:99999:7:::\n").unwrap();
         let a = derive(users, vec![], Collected::Ok(shadow));
-        assert_eq!(a.uid0_non_root.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(), ["toor"]);
+        assert_eq!(
+            a.uid0_non_root.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(),
+            ["toor"]
+        );
         let empty = a.empty_password.ok().unwrap();
-        assert_eq!(empty.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(), ["nopw", "ubuntu"]);
+        assert_eq!(
+            empty.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(),
+            ["nopw", "ubuntu"]
+        );
         assert_eq!(empty[1].source, Source::at("/etc/shadow", 2));
         assert_eq!(a.root_password.ok().unwrap().value, "locked");
         assert_eq!(a.duplicate_uids.len(), 2);
@@ -321,7 +372,11 @@ mod tests {
     #[test]
     fn unreadable_shadow_makes_password_facts_errors_but_keeps_passwd_facts() {
         let users = parse_passwd("/etc/passwd", PASSWD).unwrap();
-        let a = derive(users, vec![], Collected::error("cannot read /etc/shadow: permission denied (run as root or with sudo)"));
+        let a = derive(
+            users,
+            vec![],
+            Collected::error("cannot read /etc/shadow: permission denied (run as root or with sudo)"),
+        );
         assert!(a.empty_password.ok().is_none());
         assert!(a.root_password.ok().is_none());
         assert_eq!(a.uid0_non_root.len(), 1);

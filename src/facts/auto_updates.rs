@@ -159,7 +159,10 @@ fn tokenize(text: &str) -> Vec<(Tok, u32)> {
             }
             _ => {
                 let start = i;
-                while b.get(i).is_some_and(|&c| !c.is_ascii_whitespace() && !matches!(c, b'{' | b'}' | b';' | b'"')) {
+                while b
+                    .get(i)
+                    .is_some_and(|&c| !c.is_ascii_whitespace() && !matches!(c, b'{' | b'}' | b';' | b'"'))
+                {
                     i += 1;
                 }
                 out.push((Tok::Word(text.get(start..i).unwrap_or_default().to_owned()), line));
@@ -204,7 +207,10 @@ pub fn parse_apt_conf(path: &str, text: &str, cfg: &mut AptConfig) -> Result<(),
                             Some(f) => {
                                 let old = std::mem::replace(f, Fact::new(v, src));
                                 f.shadowed = old.shadowed;
-                                f.shadowed.push(Shadowed { value: old.value, source: old.source });
+                                f.shadowed.push(Shadowed {
+                                    value: old.value,
+                                    source: old.source,
+                                });
                             }
                             None => {
                                 cfg.insert(key, Fact::new(v, src));
@@ -218,7 +224,11 @@ pub fn parse_apt_conf(path: &str, text: &str, cfg: &mut AptConfig) -> Result<(),
             }
             Tok::Open => {
                 let Some(n) = name.take() else {
-                    return Err(FactError::Parse { path: path.to_owned(), line, msg: "'{' without a name".into() });
+                    return Err(FactError::Parse {
+                        path: path.to_owned(),
+                        line,
+                        msg: "'{' without a name".into(),
+                    });
                 };
                 value = None;
                 // One stack entry per `{`, so `A::B {` … `}` closes both components at once.
@@ -226,7 +236,11 @@ pub fn parse_apt_conf(path: &str, text: &str, cfg: &mut AptConfig) -> Result<(),
             }
             Tok::Close => {
                 if scope.is_empty() {
-                    return Err(FactError::Parse { path: path.to_owned(), line, msg: "unbalanced '}'".into() });
+                    return Err(FactError::Parse {
+                        path: path.to_owned(),
+                        line,
+                        msg: "unbalanced '}'".into(),
+                    });
                 }
                 scope.pop();
                 name = None;
@@ -240,7 +254,10 @@ pub fn parse_apt_conf(path: &str, text: &str, cfg: &mut AptConfig) -> Result<(),
 /// Whether apt reads a file in apt.conf.d (apt.conf(5)): no extension or `.conf`, and only
 /// alphanumerics, `-`, `_` and `.` in the name.
 pub fn apt_reads(name: &str) -> bool {
-    let chars_ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    let chars_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     let ext_ok = match name.rsplit_once('.') {
         None => true,
         Some((_, ext)) => ext == "conf",
@@ -284,7 +301,10 @@ pub fn parse_ini(path: &str, text: &str) -> BTreeMap<String, Fact<String>> {
             continue;
         }
         if let Some((k, v)) = l.split_once('=').or_else(|| l.split_once(':')) {
-            out.insert(format!("{section}.{}", k.trim()), Fact::new(v.trim().to_owned(), Source::at(path, i as u32 + 1)));
+            out.insert(
+                format!("{section}.{}", k.trim()),
+                Fact::new(v.trim().to_owned(), Source::at(path, i as u32 + 1)),
+            );
         }
     }
     out
@@ -302,17 +322,27 @@ fn periodic_on(v: &str) -> bool {
 }
 
 fn unit_fact(services: &Services, name: &str) -> Option<Fact<String>> {
-    services.units.get(name).map(|u| Fact::new(u.state.clone(), u.source.clone()))
+    services
+        .units
+        .get(name)
+        .map(|u| Fact::new(u.state.clone(), u.source.clone()))
 }
 
 fn runs(timer: &Option<Fact<String>>) -> bool {
-    timer.as_ref().is_some_and(|t| t.value == "enabled" || t.value == "static")
+    timer
+        .as_ref()
+        .is_some_and(|t| t.value == "enabled" || t.value == "static")
 }
 
 /// Whether a package is installed, with evidence: the package database when it could be read
 /// (`packages` is `Some`), else the first of `files` (a binary or unit file the package ships)
 /// present in the image. Shared with the MAC collector.
-pub fn installed(fs: &RootFs, packages: Option<&Packages>, name: &str, files: &[&str]) -> Result<Fact<bool>, FactError> {
+pub fn installed(
+    fs: &RootFs,
+    packages: Option<&Packages>,
+    name: &str,
+    files: &[&str],
+) -> Result<Fact<bool>, FactError> {
     if let Some(p) = packages {
         return Ok(match p.get(name) {
             Some(pkg) => Fact::new(true, pkg.source.clone()),
@@ -324,11 +354,22 @@ pub fn installed(fs: &RootFs, packages: Option<&Packages>, name: &str, files: &[
             return Ok(Fact::new(true, Source::file(*f)));
         }
     }
-    Ok(Fact::new(false, Source::note(format!("package database unreadable and none of {} exists", files.join(", ")))))
+    Ok(Fact::new(
+        false,
+        Source::note(format!(
+            "package database unreadable and none of {} exists",
+            files.join(", ")
+        )),
+    ))
 }
 
 /// Collects automatic-update configuration.
-pub fn collect_auto(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, packages: Option<&Packages>) -> Result<AutoUpdates, FactError> {
+pub fn collect_auto(
+    fs: &RootFs,
+    ctx: &Context,
+    _os: Option<&OsRelease>,
+    packages: Option<&Packages>,
+) -> Result<AutoUpdates, FactError> {
     let services = services::collect(fs, ctx)?;
     let mut verdicts: Vec<(&str, Fact<bool>)> = Vec::new();
 
@@ -356,16 +397,31 @@ pub fn collect_auto(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, package
             } else if let Some(f) = a.unattended_upgrade.as_ref().filter(|f| !periodic_on(&f.value)) {
                 Fact::new(false, f.source.clone())
             } else if a.unattended_upgrade.is_none() {
-                Fact::new(false, Source::note("APT::Periodic::Unattended-Upgrade is not set (apt's default is 0)"))
+                Fact::new(
+                    false,
+                    Source::note("APT::Periodic::Unattended-Upgrade is not set (apt's default is 0)"),
+                )
             } else if let Some(f) = a.update_package_lists.as_ref().filter(|f| !periodic_on(&f.value)) {
                 Fact::new(false, f.source.clone())
             } else if a.update_package_lists.is_none() {
-                Fact::new(false, Source::note("APT::Periodic::Update-Package-Lists is not set (apt's default is 0)"))
+                Fact::new(
+                    false,
+                    Source::note("APT::Periodic::Update-Package-Lists is not set (apt's default is 0)"),
+                )
             } else if !runs(&a.timer) {
-                let src = a.timer.as_ref().map_or_else(|| Source::note("apt-daily-upgrade.timer is absent"), |t| t.source.clone());
+                let src = a.timer.as_ref().map_or_else(
+                    || Source::note("apt-daily-upgrade.timer is absent"),
+                    |t| t.source.clone(),
+                );
                 Fact::new(false, src)
             } else {
-                Fact::new(true, a.unattended_upgrade.as_ref().map(|f| f.source.clone()).unwrap_or_else(|| Source::note("")))
+                Fact::new(
+                    true,
+                    a.unattended_upgrade
+                        .as_ref()
+                        .map(|f| f.source.clone())
+                        .unwrap_or_else(|| Source::note("")),
+                )
             };
             verdicts.push(("unattended-upgrades", verdict));
             Some(a)
@@ -394,14 +450,26 @@ pub fn collect_auto(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, package
             let verdict = if !d.installed.value {
                 Fact::new(false, d.installed.source.clone())
             } else if runs(&d.install_timer) {
-                Fact::new(true, d.install_timer.as_ref().map(|t| t.source.clone()).unwrap_or_else(|| Source::note("")))
+                Fact::new(
+                    true,
+                    d.install_timer
+                        .as_ref()
+                        .map(|t| t.source.clone())
+                        .unwrap_or_else(|| Source::note("")),
+                )
             } else if !runs(&d.timer) {
-                let src = d.timer.as_ref().map_or_else(|| Source::note("dnf-automatic.timer is absent"), |t| t.source.clone());
+                let src = d
+                    .timer
+                    .as_ref()
+                    .map_or_else(|| Source::note("dnf-automatic.timer is absent"), |t| t.source.clone());
                 Fact::new(false, src)
             } else {
                 match &d.apply_updates {
                     Some(f) => Fact::new(truthy(&f.value), f.source.clone()),
-                    None => Fact::new(false, Source::note("apply_updates is not set in /etc/dnf/automatic.conf (default no)")),
+                    None => Fact::new(
+                        false,
+                        Source::note("apply_updates is not set in /etc/dnf/automatic.conf (default no)"),
+                    ),
                 }
             };
             verdicts.push(("dnf-automatic", verdict));
@@ -414,14 +482,23 @@ pub fn collect_auto(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, package
         None => None,
         Some(t) => {
             let ini = parse_ini(yum_conf, &t);
-            let y = YumCron { apply_updates: ini.get("commands.apply_updates").cloned(), service: unit_fact(&services, "yum-cron.service") };
+            let y = YumCron {
+                apply_updates: ini.get("commands.apply_updates").cloned(),
+                service: unit_fact(&services, "yum-cron.service"),
+            };
             let verdict = if !runs(&y.service) {
-                let src = y.service.as_ref().map_or_else(|| Source::note("yum-cron.service is absent"), |s| s.source.clone());
+                let src = y
+                    .service
+                    .as_ref()
+                    .map_or_else(|| Source::note("yum-cron.service is absent"), |s| s.source.clone());
                 Fact::new(false, src)
             } else {
                 match &y.apply_updates {
                     Some(f) => Fact::new(truthy(&f.value), f.source.clone()),
-                    None => Fact::new(false, Source::note("apply_updates is not set in /etc/yum/yum-cron.conf (default no)")),
+                    None => Fact::new(
+                        false,
+                        Source::note("apply_updates is not set in /etc/yum/yum-cron.conf (default no)"),
+                    ),
                 }
             };
             verdicts.push(("yum-cron", verdict));
@@ -437,7 +514,13 @@ pub fn collect_auto(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, package
             (Fact::new("none".to_owned(), src.clone()), Fact::new(false, src))
         }
     };
-    Ok(AutoUpdates { enabled, mechanism, apt, dnf_automatic, yum_cron })
+    Ok(AutoUpdates {
+        enabled,
+        mechanism,
+        apt,
+        dnf_automatic,
+        yum_cron,
+    })
 }
 
 #[cfg(test)]
@@ -447,9 +530,18 @@ mod tests {
     #[test]
     fn nested_scopes_and_flat_keys_are_the_same_key() {
         let mut cfg = AptConfig::new();
-        parse_apt_conf("/etc/apt/apt.conf.d/20auto-upgrades", "APT::Periodic::Update-Package-Lists \"1\";\nAPT::Periodic::Unattended-Upgrade \"1\";\n", &mut cfg)
-            .unwrap();
-        parse_apt_conf("/etc/apt/apt.conf.d/99local", "// off\nAPT {\n  Periodic {\n    unattended-upgrade \"0\"; /* c */\n  };\n};\n", &mut cfg).unwrap();
+        parse_apt_conf(
+            "/etc/apt/apt.conf.d/20auto-upgrades",
+            "APT::Periodic::Update-Package-Lists \"1\";\nAPT::Periodic::Unattended-Upgrade \"1\";\n",
+            &mut cfg,
+        )
+        .unwrap();
+        parse_apt_conf(
+            "/etc/apt/apt.conf.d/99local",
+            "// off\nAPT {\n  Periodic {\n    unattended-upgrade \"0\"; /* c */\n  };\n};\n",
+            &mut cfg,
+        )
+        .unwrap();
         let f = &cfg["apt::periodic::unattended-upgrade"];
         assert_eq!(f.value, "0");
         assert_eq!(f.source, Source::at("/etc/apt/apt.conf.d/99local", 4));
@@ -459,7 +551,12 @@ mod tests {
     #[test]
     fn scope_opened_with_double_colon_name_closes_fully() {
         let mut cfg = AptConfig::new();
-        parse_apt_conf("/x", "APT::Periodic {\n Unattended-Upgrade \"1\";\n};\nFoo \"bar\";\n", &mut cfg).unwrap();
+        parse_apt_conf(
+            "/x",
+            "APT::Periodic {\n Unattended-Upgrade \"1\";\n};\nFoo \"bar\";\n",
+            &mut cfg,
+        )
+        .unwrap();
         assert!(cfg.contains_key("apt::periodic::unattended-upgrade"));
         assert!(cfg.contains_key("foo"), "{cfg:?}");
     }
@@ -493,8 +590,14 @@ mod tests {
 
     #[test]
     fn ini_sections_and_booleans() {
-        let ini = parse_ini("/etc/dnf/automatic.conf", "[commands]\n# c\nupgrade_type = security\napply_updates = yes\n[emitters]\nemit_via = stdio\n");
-        assert_eq!(ini["commands.apply_updates"].source, Source::at("/etc/dnf/automatic.conf", 4));
+        let ini = parse_ini(
+            "/etc/dnf/automatic.conf",
+            "[commands]\n# c\nupgrade_type = security\napply_updates = yes\n[emitters]\nemit_via = stdio\n",
+        );
+        assert_eq!(
+            ini["commands.apply_updates"].source,
+            Source::at("/etc/dnf/automatic.conf", 4)
+        );
         assert!(truthy(&ini["commands.apply_updates"].value));
         assert!(!periodic_on("0"));
         assert!(periodic_on("always"));

@@ -91,7 +91,9 @@ pub fn parse_table(text: &str) -> Result<Table, FactError> {
 }
 
 fn date(d: &toml::value::Datetime) -> Result<jiff::civil::Date, FactError> {
-    d.to_string().parse().map_err(|e| FactError::Invalid(format!("the lifecycle table has a bad date {d}: {e}")))
+    d.to_string()
+        .parse()
+        .map_err(|e| FactError::Invalid(format!("the lifecycle table has a bad date {d}: {e}")))
 }
 
 /// The candidate versions for a VERSION_ID, most specific first: `3.20.3`, `3.20`, `3`.
@@ -108,9 +110,10 @@ pub fn version_candidates(v: &str) -> Vec<&str> {
 /// Finds the row for an os-release identity.
 pub fn lookup<'t>(table: &'t Table, id: &str, version_id: &str, name: &str) -> Option<&'t Row> {
     version_candidates(version_id).into_iter().find_map(|v| {
-        table.release.iter().find(|r| {
-            r.id == id && r.version == v && r.name_contains.as_deref().is_none_or(|n| name.contains(n))
-        })
+        table
+            .release
+            .iter()
+            .find(|r| r.id == id && r.version == v && r.name_contains.as_deref().is_none_or(|n| name.contains(n)))
     })
 }
 
@@ -119,7 +122,10 @@ pub fn collect(ctx: &Context, os: &Collected<OsRelease>) -> Result<Lifecycle, Fa
     let os = match os {
         Collected::Ok(os) => os,
         Collected::Unavailable { unavailable } => {
-            return Err(FactError::Invalid(format!("os-release is unavailable: {}", unavailable.reason)));
+            return Err(FactError::Invalid(format!(
+                "os-release is unavailable: {}",
+                unavailable.reason
+            )));
         }
     };
     let table = parse_table(TABLE)?;
@@ -130,7 +136,10 @@ pub fn collect(ctx: &Context, os: &Collected<OsRelease>) -> Result<Lifecycle, Fa
 pub fn evaluate(ctx: &Context, os: &OsRelease, table: &Table) -> Result<Lifecycle, FactError> {
     let id = os.id.as_ref().map_or("linux", |f| f.value.as_str());
     let Some(version) = os.version_id.as_ref() else {
-        return Err(FactError::Invalid(format!("{} has no VERSION_ID: the release cannot be looked up", os.path)));
+        return Err(FactError::Invalid(format!(
+            "{} has no VERSION_ID: the release cannot be looked up",
+            os.path
+        )));
     };
     let name = os.fields.get("NAME").map_or("", |f| f.value.as_str());
     let Some(row) = lookup(table, id, &version.value, name) else {
@@ -140,13 +149,26 @@ pub fn evaluate(ctx: &Context, os: &OsRelease, table: &Table) -> Result<Lifecycl
         )));
     };
     let eol = date(&row.eol)?;
-    let days_left = i64::from(ctx.as_of.until(eol).map_err(|e| FactError::Invalid(e.to_string()))?.get_days());
+    let days_left = i64::from(
+        ctx.as_of
+            .until(eol)
+            .map_err(|e| FactError::Invalid(e.to_string()))?
+            .get_days(),
+    );
     let extended = row.extended.as_ref().map(date).transpose()?;
     let extended_days_left = match extended {
-        Some(d) => Some(i64::from(ctx.as_of.until(d).map_err(|e| FactError::Invalid(e.to_string()))?.get_days())),
+        Some(d) => Some(i64::from(
+            ctx.as_of
+                .until(d)
+                .map_err(|e| FactError::Invalid(e.to_string()))?
+                .get_days(),
+        )),
         None => None,
     };
-    let row_src = Source::note(format!("lifecycle table: {} {} ({}, table as of {})", row.id, row.version, row.source, table.as_of));
+    let row_src = Source::note(format!(
+        "lifecycle table: {} {} ({}, table as of {})",
+        row.id, row.version, row.source, table.as_of
+    ));
     let derived = Source::note(format!("end of support {eol} minus as-of date {}", ctx.as_of));
     Ok(Lifecycle {
         release: Fact::new(format!("{id} {}", version.value), version.source.clone()),
@@ -170,13 +192,20 @@ mod tests {
     use crate::facts::os_release;
 
     fn ctx(d: &str) -> Context {
-        Context { live: false, as_of: d.parse().unwrap() }
+        Context {
+            live: false,
+            as_of: d.parse().unwrap(),
+        }
     }
 
     #[test]
     fn shipped_table_parses_and_has_unique_keys() {
         let t = parse_table(TABLE).unwrap();
-        let mut keys: Vec<_> = t.release.iter().map(|r| (&r.id, &r.version, &r.name_contains)).collect();
+        let mut keys: Vec<_> = t
+            .release
+            .iter()
+            .map(|r| (&r.id, &r.version, &r.name_contains))
+            .collect();
         let n = keys.len();
         keys.sort();
         keys.dedup();
@@ -213,6 +242,9 @@ mod tests {
         let t = parse_table(TABLE).unwrap();
         let os = os_release::parse("/etc/os-release", "ID=gentoo\nVERSION_ID=2.15\n");
         let e = evaluate(&ctx("2026-01-01"), &os, &t).unwrap_err().to_string();
-        assert!(e.starts_with("release gentoo 2.15 is not in the lifecycle table (as of 20"), "{e}");
+        assert!(
+            e.starts_with("release gentoo 2.15 is not in the lifecycle table (as of 20"),
+            "{e}"
+        );
     }
 }

@@ -121,7 +121,10 @@ pub fn split_cmdline(s: &str) -> Vec<String> {
 /// The value of the last `name=` parameter on a command line (the kernel's `__setup` handlers see
 /// every occurrence, the last one winning).
 pub fn param<'a>(params: &'a [String], name: &str) -> Option<&'a str> {
-    params.iter().rev().find_map(|p| p.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+    params
+        .iter()
+        .rev()
+        .find_map(|p| p.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
 }
 
 /// Evaluates a sourced shell file of `NAME="value"` assignments (as /etc/default/grub is), expanding
@@ -134,7 +137,9 @@ pub fn parse_shell_assignments(text: &str, vars: &mut BTreeMap<String, (String, 
             continue;
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((name, rest)) = line.split_once('=') else { continue };
+        let Some((name, rest)) = line.split_once('=') else {
+            continue;
+        };
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             continue;
         }
@@ -194,7 +199,10 @@ pub fn kernel_cmdlines(fs: &RootFs, ctx: &Context) -> Result<Vec<Cmdline>, FactE
     let mut out = Vec::new();
     if ctx.live {
         if let Some(t) = fs.read_text_limited("/proc/cmdline", 64 << 10)? {
-            out.push(Cmdline { source: Source::file("/proc/cmdline"), params: split_cmdline(&t) });
+            out.push(Cmdline {
+                source: Source::file("/proc/cmdline"),
+                params: split_cmdline(&t),
+            });
         }
         return Ok(out);
     }
@@ -203,17 +211,24 @@ pub fn kernel_cmdlines(fs: &RootFs, ctx: &Context) -> Result<Vec<Cmdline>, FactE
     let mut files = vec!["/etc/default/grub".to_owned()];
     files.extend(fs.glob("/etc/default/grub.d/*.cfg")?);
     for path in &files {
-        let Some(text) = fs.read_text_limited(path, LIMIT)? else { continue };
+        let Some(text) = fs.read_text_limited(path, LIMIT)? else {
+            continue;
+        };
         for (name, value, line) in parse_shell_assignments(&text, &mut vars) {
             if name == "GRUB_CMDLINE_LINUX" || name == "GRUB_CMDLINE_LINUX_DEFAULT" {
-                out.push(Cmdline { source: Source::at(path.as_str(), line), params: split_cmdline(&value) });
+                out.push(Cmdline {
+                    source: Source::at(path.as_str(), line),
+                    params: split_cmdline(&value),
+                });
             }
         }
     }
     let mut cfgs = fs.glob("/boot/grub*/grub.cfg")?;
     cfgs.extend(fs.glob("/boot/loader/entries/*.conf")?);
     for path in cfgs {
-        let Some(text) = fs.read_text_limited(&path, LIMIT)? else { continue };
+        let Some(text) = fs.read_text_limited(&path, LIMIT)? else {
+            continue;
+        };
         for (i, l) in text.lines().enumerate() {
             let l = l.trim();
             let rest = l
@@ -222,7 +237,10 @@ pub fn kernel_cmdlines(fs: &RootFs, ctx: &Context) -> Result<Vec<Cmdline>, FactE
                 .or_else(|| l.strip_prefix("linux16 "))
                 .or_else(|| l.strip_prefix("options "));
             if let Some(rest) = rest {
-                out.push(Cmdline { source: Source::at(path.as_str(), i as u32 + 1), params: split_cmdline(rest) });
+                out.push(Cmdline {
+                    source: Source::at(path.as_str(), i as u32 + 1),
+                    params: split_cmdline(rest),
+                });
             }
         }
     }
@@ -245,7 +263,10 @@ fn cmdline_flag(lines: &[Cmdline], name: &str, value: &str, ctx: &Context) -> Fa
         paths.dedup();
         paths.join(", ")
     };
-    Fact::new(false, Source::note(format!("{name}={value} not on the kernel command line ({checked})")))
+    Fact::new(
+        false,
+        Source::note(format!("{name}={value} not on the kernel command line ({checked})")),
+    )
 }
 
 /// Parses /etc/selinux/config into (SELINUX, SELINUXTYPE).
@@ -298,9 +319,23 @@ pub fn parse_complain_flags(text: &str) -> Vec<(String, u32)> {
 }
 
 /// Directories under /etc/apparmor.d that hold no profiles of their own.
-const NOT_PROFILES: [&str; 8] = ["abstractions", "tunables", "local", "disable", "force-complain", "cache", "abi", "apache2.d"];
+const NOT_PROFILES: [&str; 8] = [
+    "abstractions",
+    "tunables",
+    "local",
+    "disable",
+    "force-complain",
+    "cache",
+    "abi",
+    "apache2.d",
+];
 
-fn collect_apparmor(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline], packages: Option<&Packages>) -> Result<Apparmor, FactError> {
+fn collect_apparmor(
+    fs: &RootFs,
+    ctx: &Context,
+    cmdlines: &[Cmdline],
+    packages: Option<&Packages>,
+) -> Result<Apparmor, FactError> {
     let installed = super::auto_updates::installed(
         fs,
         packages,
@@ -314,10 +349,18 @@ fn collect_apparmor(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline], packages: 
         ],
     )?;
 
-    let disabled: Vec<String> =
-        fs.read_dir("/etc/apparmor.d/disable")?.unwrap_or_default().into_iter().map(|e| e.name).collect();
-    let forced: Vec<String> =
-        fs.read_dir("/etc/apparmor.d/force-complain")?.unwrap_or_default().into_iter().map(|e| e.name).collect();
+    let disabled: Vec<String> = fs
+        .read_dir("/etc/apparmor.d/disable")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    let forced: Vec<String> = fs
+        .read_dir("/etc/apparmor.d/force-complain")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
     let mut profiles_in_config = Vec::new();
     let mut profiles_complain_config = Vec::new();
     for e in fs.read_dir("/etc/apparmor.d")?.unwrap_or_default() {
@@ -332,7 +375,10 @@ fn collect_apparmor(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline], packages: 
             profiles_complain_config.push(Fact::new(name, Source::at(e.path.as_str(), line)));
         }
         if forced.contains(&e.name) {
-            profiles_complain_config.push(Fact::new(e.name.clone(), Source::file(format!("/etc/apparmor.d/force-complain/{}", e.name))));
+            profiles_complain_config.push(Fact::new(
+                e.name.clone(),
+                Source::file(format!("/etc/apparmor.d/force-complain/{}", e.name)),
+            ));
         }
         profiles_in_config.push(Fact::new(e.name.clone(), Source::file(e.path)));
     }
@@ -342,34 +388,64 @@ fn collect_apparmor(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline], packages: 
         let p = "/sys/module/apparmor/parameters/enabled";
         let enabled = match fs.read_text_limited(p, 4096)? {
             Some(t) => Fact::new(t.trim() == "Y", Source::file(p)),
-            None => Fact::new(false, Source::note(format!("{p} is absent: the kernel has no AppArmor"))),
+            None => Fact::new(
+                false,
+                Source::note(format!("{p} is absent: the kernel has no AppArmor")),
+            ),
         };
         let lists = if enabled.value {
             let pp = "/sys/kernel/security/apparmor/profiles";
             match fs.read_text_limited(pp, LIMIT) {
                 Ok(Some(t)) => {
                     let loaded = parse_loaded_profiles(&t);
-                    let pick = |m: &str| loaded.iter().filter(|(_, mode)| mode == m).map(|(n, _)| n.clone()).collect::<Vec<_>>();
+                    let pick = |m: &str| {
+                        loaded
+                            .iter()
+                            .filter(|(_, mode)| mode == m)
+                            .map(|(n, _)| n.clone())
+                            .collect::<Vec<_>>()
+                    };
                     let other = loaded
                         .iter()
                         .filter(|(_, m)| m != "enforce" && m != "complain")
                         .map(|(n, m)| format!("{n} ({m})"))
                         .collect();
-                    (Collected::Ok(pick("enforce")), Collected::Ok(pick("complain")), Collected::Ok(other))
+                    (
+                        Collected::Ok(pick("enforce")),
+                        Collected::Ok(pick("complain")),
+                        Collected::Ok(other),
+                    )
                 }
                 Ok(None) => {
                     let r = format!("{pp} is absent: securityfs is not mounted");
-                    (Collected::error(r.clone()), Collected::error(r.clone()), Collected::error(r))
+                    (
+                        Collected::error(r.clone()),
+                        Collected::error(r.clone()),
+                        Collected::error(r),
+                    )
                 }
-                Err(e) => (Collected::error(e.to_string()), Collected::error(e.to_string()), Collected::error(e.to_string())),
+                Err(e) => (
+                    Collected::error(e.to_string()),
+                    Collected::error(e.to_string()),
+                    Collected::error(e.to_string()),
+                ),
             }
         } else {
-            (Collected::Ok(Vec::new()), Collected::Ok(Vec::new()), Collected::Ok(Vec::new()))
+            (
+                Collected::Ok(Vec::new()),
+                Collected::Ok(Vec::new()),
+                Collected::Ok(Vec::new()),
+            )
         };
         (Collected::Ok(enabled), lists.0, lists.1, lists.2)
     } else {
         let r = "runtime value exists only on a running system";
-        (Collected::not_applicable(r), Collected::not_applicable(r), Collected::not_applicable(r), Collected::not_applicable(r))
+        (
+            Collected::not_applicable(r),
+            Collected::not_applicable(r),
+            Collected::not_applicable(r),
+            Collected::not_applicable(r),
+        )
     };
     Ok(Apparmor {
         installed,
@@ -391,10 +467,14 @@ fn collect_selinux(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline]) -> Result<S
     let enforce_runtime = if ctx.live {
         let p = "/sys/fs/selinux/enforce";
         match fs.read_text_limited(p, 4096) {
-            Ok(Some(t)) => {
-                Collected::Ok(Fact::new(if t.trim() == "1" { "enforcing" } else { "permissive" }.to_owned(), Source::file(p)))
-            }
-            Ok(None) => Collected::Ok(Fact::new("disabled".to_owned(), Source::note(format!("{p} is absent: selinuxfs is not mounted")))),
+            Ok(Some(t)) => Collected::Ok(Fact::new(
+                if t.trim() == "1" { "enforcing" } else { "permissive" }.to_owned(),
+                Source::file(p),
+            )),
+            Ok(None) => Collected::Ok(Fact::new(
+                "disabled".to_owned(),
+                Source::note(format!("{p} is absent: selinuxfs is not mounted")),
+            )),
             Err(e) => Collected::error(e.to_string()),
         }
     } else {
@@ -411,12 +491,21 @@ fn collect_selinux(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline]) -> Result<S
 }
 
 /// Collects SELinux and AppArmor state.
-pub fn collect(fs: &RootFs, ctx: &Context, _os: Option<&OsRelease>, packages: Option<&Packages>) -> Result<Mac, FactError> {
+pub fn collect(
+    fs: &RootFs,
+    ctx: &Context,
+    _os: Option<&OsRelease>,
+    packages: Option<&Packages>,
+) -> Result<Mac, FactError> {
     let cmdlines = kernel_cmdlines(fs, ctx)?;
     let selinux = collect_selinux(fs, ctx, &cmdlines)?;
     let apparmor = collect_apparmor(fs, ctx, &cmdlines, packages)?;
     let active = derive_active(ctx, &selinux, &apparmor);
-    Ok(Mac { active, selinux, apparmor })
+    Ok(Mac {
+        active,
+        selinux,
+        apparmor,
+    })
 }
 
 /// Which MAC system is in force.
@@ -433,7 +522,10 @@ fn derive_active(ctx: &Context, se: &Selinux, aa: &Apparmor) -> Fact<String> {
         {
             return s("apparmor", f.source.clone());
         }
-        return s("none", Source::note("neither selinuxfs nor an enabled AppArmor module on the running kernel"));
+        return s(
+            "none",
+            Source::note("neither selinuxfs nor an enabled AppArmor module on the running kernel"),
+        );
     }
     if let Some(m) = &se.mode_config
         && m.value != "disabled"
@@ -444,7 +536,10 @@ fn derive_active(ctx: &Context, se: &Selinux, aa: &Apparmor) -> Fact<String> {
     if aa.installed.value && !aa.profiles_in_config.is_empty() && !aa.cmdline_disabled.value {
         return s("apparmor", aa.installed.source.clone());
     }
-    s("none", Source::note("no SELinux configuration in force and no AppArmor with profiles in the image"))
+    s(
+        "none",
+        Source::note("no SELinux configuration in force and no AppArmor with profiles in the image"),
+    )
 }
 
 #[cfg(test)]
@@ -458,7 +553,10 @@ mod tests {
             "GRUB_CMDLINE_LINUX=\"console=ttyS0\"\n# c\nGRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX selinux=0\"\nGRUB_TIMEOUT=0\n",
             &mut vars,
         );
-        assert_eq!(a[1], ("GRUB_CMDLINE_LINUX_DEFAULT".into(), "console=ttyS0 selinux=0".into(), 3));
+        assert_eq!(
+            a[1],
+            ("GRUB_CMDLINE_LINUX_DEFAULT".into(), "console=ttyS0 selinux=0".into(), 3)
+        );
         assert_eq!(param(&split_cmdline(&a[1].1), "selinux"), Some("0"));
     }
 
@@ -486,6 +584,9 @@ mod tests {
     #[test]
     fn complain_flag_in_profile_header() {
         let t = "abi <abi/4.0>,\ninclude <tunables/global>\nprofile foo /usr/bin/foo flags=(attach_disconnected,complain) {\n}\n/usr/bin/bar flags=(complain) {\n}\nprofile baz flags=(unconfined) {\n}\n";
-        assert_eq!(parse_complain_flags(t), vec![("foo".into(), 3), ("/usr/bin/bar".into(), 5)]);
+        assert_eq!(
+            parse_complain_flags(t),
+            vec![("foo".into(), 3), ("/usr/bin/bar".into(), 5)]
+        );
     }
 }

@@ -40,8 +40,19 @@ pub const UNIT_DIRS: [&str; 5] = [
 const ADMIN_DIRS: [&str; 2] = ["/etc/systemd/system", "/run/systemd/system"];
 
 /// Unit name suffixes (systemd.unit(5)).
-const SUFFIXES: [&str; 11] =
-    [".service", ".socket", ".timer", ".target", ".path", ".mount", ".automount", ".swap", ".slice", ".scope", ".device"];
+const SUFFIXES: [&str; 11] = [
+    ".service",
+    ".socket",
+    ".timer",
+    ".target",
+    ".path",
+    ".mount",
+    ".automount",
+    ".swap",
+    ".slice",
+    ".scope",
+    ".device",
+];
 
 /// Largest unit file read.
 const UNIT_LIMIT: u64 = 1 << 20;
@@ -109,13 +120,22 @@ fn is_dev_null(target: &str) -> bool {
 pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Services, FactError> {
     let systemd = collect_systemd(fs)?;
     if !systemd.is_empty() {
-        return Ok(Services { init: "systemd".into(), units: systemd });
+        return Ok(Services {
+            init: "systemd".into(),
+            units: systemd,
+        });
     }
     let openrc = collect_openrc(fs)?;
     if !openrc.is_empty() {
-        return Ok(Services { init: "openrc".into(), units: openrc });
+        return Ok(Services {
+            init: "openrc".into(),
+            units: openrc,
+        });
     }
-    Ok(Services { init: "none".into(), units: BTreeMap::new() })
+    Ok(Services {
+        init: "none".into(),
+        units: BTreeMap::new(),
+    })
 }
 
 fn collect_systemd(fs: &RootFs) -> Result<BTreeMap<String, Unit>, FactError> {
@@ -129,8 +149,12 @@ fn collect_systemd(fs: &RootFs) -> Result<BTreeMap<String, Unit>, FactError> {
         let Some(entries) = fs.read_dir(dir)? else { continue };
         let admin = ADMIN_DIRS.contains(&dir);
         for e in entries {
-            let Some(meta) = fs.symlink_metadata(&e.path)? else { continue };
-            if meta.kind == Kind::Directory || (meta.kind == Kind::Symlink && (e.name.ends_with(".wants") || e.name.ends_with(".requires"))) {
+            let Some(meta) = fs.symlink_metadata(&e.path)? else {
+                continue;
+            };
+            if meta.kind == Kind::Directory
+                || (meta.kind == Kind::Symlink && (e.name.ends_with(".wants") || e.name.ends_with(".requires")))
+            {
                 if e.name.ends_with(".wants") || e.name.ends_with(".requires") {
                     let Some(links) = fs.read_dir(&e.path)? else { continue };
                     let into = if admin { &mut admin_links } else { &mut vendor_links };
@@ -146,7 +170,10 @@ fn collect_systemd(fs: &RootFs) -> Result<BTreeMap<String, Unit>, FactError> {
             let (masked, alias) = if meta.kind == Kind::Symlink {
                 let target = fs.read_link(&e.path)?.unwrap_or_default();
                 let base = target.rsplit('/').next().unwrap_or_default().to_owned();
-                (is_dev_null(&target), (is_unit_name(&base) && base != e.name).then_some(base))
+                (
+                    is_dev_null(&target),
+                    (is_unit_name(&base) && base != e.name).then_some(base),
+                )
             } else {
                 // systemd.unit(5): an empty unit file is masked just like a link to /dev/null.
                 (meta.size == 0, None)
@@ -162,24 +189,53 @@ fn collect_systemd(fs: &RootFs) -> Result<BTreeMap<String, Unit>, FactError> {
     names.sort();
     names.dedup();
     for name in names {
-        let frag = fragments.get(&name).or_else(|| template_of(&name).and_then(|t| fragments.get(&t)));
+        let frag = fragments
+            .get(&name)
+            .or_else(|| template_of(&name).and_then(|t| fragments.get(&t)));
         let admin = admin_links.get(&name).cloned().unwrap_or_default();
         let vendor = vendor_links.get(&name).cloned().unwrap_or_default();
         let mut wanted_by = admin.clone();
         wanted_by.extend(vendor.iter().cloned());
         let fragment = frag.map(|f| f.0.clone());
         let unit = match frag {
-            Some((path, true, _)) => Unit { state: "masked".into(), source: Source::file(path), fragment, wanted_by },
-            _ if !admin.is_empty() => Unit { state: "enabled".into(), source: Source::file(&admin[0]), fragment, wanted_by },
+            Some((path, true, _)) => Unit {
+                state: "masked".into(),
+                source: Source::file(path),
+                fragment,
+                wanted_by,
+            },
+            _ if !admin.is_empty() => Unit {
+                state: "enabled".into(),
+                source: Source::file(&admin[0]),
+                fragment,
+                wanted_by,
+            },
             // An alias link in /etc is what `systemctl enable` creates for `Alias=`.
-            Some((path, false, Some(_))) if path.starts_with("/etc/") => {
-                Unit { state: "alias".into(), source: Source::file(path), fragment, wanted_by }
-            }
-            _ if !vendor.is_empty() => Unit { state: "static".into(), source: Source::file(&vendor[0]), fragment, wanted_by },
+            Some((path, false, Some(_))) if path.starts_with("/etc/") => Unit {
+                state: "alias".into(),
+                source: Source::file(path),
+                fragment,
+                wanted_by,
+            },
+            _ if !vendor.is_empty() => Unit {
+                state: "static".into(),
+                source: Source::file(&vendor[0]),
+                fragment,
+                wanted_by,
+            },
             Some((path, false, _)) => {
                 let text = fs.read_text_limited(path, UNIT_LIMIT)?.unwrap_or_default();
-                let state = if has_install_section(&text) { "disabled" } else { "static" };
-                Unit { state: state.into(), source: Source::file(path), fragment, wanted_by }
+                let state = if has_install_section(&text) {
+                    "disabled"
+                } else {
+                    "static"
+                };
+                Unit {
+                    state: state.into(),
+                    source: Source::file(path),
+                    fragment,
+                    wanted_by,
+                }
             }
             None => continue,
         };
@@ -207,7 +263,9 @@ fn collect_openrc(fs: &RootFs) -> Result<BTreeMap<String, Unit>, FactError> {
     let mut units = BTreeMap::new();
     if let Some(levels) = fs.read_dir("/etc/runlevels")? {
         for level in levels {
-            let Some(services) = fs.read_dir(&level.path)? else { continue };
+            let Some(services) = fs.read_dir(&level.path)? else {
+                continue;
+            };
             for s in services {
                 let u = units.entry(s.name.clone()).or_insert_with(|| Unit {
                     state: "enabled".into(),
@@ -240,7 +298,9 @@ mod tests {
 
     #[test]
     fn install_section_needs_a_setting() {
-        assert!(has_install_section("[Unit]\nDescription=x\n[Install]\nWantedBy=multi-user.target\n"));
+        assert!(has_install_section(
+            "[Unit]\nDescription=x\n[Install]\nWantedBy=multi-user.target\n"
+        ));
         assert!(!has_install_section("[Unit]\nDescription=x\n[Install]\n# nothing\n"));
         assert!(!has_install_section("[Unit]\n[Service]\nExecStart=/bin/true\n"));
     }

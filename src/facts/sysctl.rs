@@ -36,7 +36,13 @@ use super::{Collected, Context, Fact, FactError, Shadowed, Source};
 use crate::rootfs::{RootFs, fnmatch};
 
 /// sysctl.d directories, in precedence order (sysctl.d(5)).
-pub const DIRS: [&str; 5] = ["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
+pub const DIRS: [&str; 5] = [
+    "/etc/sysctl.d",
+    "/run/sysctl.d",
+    "/usr/local/lib/sysctl.d",
+    "/usr/lib/sysctl.d",
+    "/lib/sysctl.d",
+];
 
 /// The legacy file procps applies after every sysctl.d file.
 pub const SYSCTL_CONF: &str = "/etc/sysctl.conf";
@@ -221,7 +227,11 @@ pub fn parse(text: &str) -> Vec<Line> {
                 if key.is_empty() {
                     continue;
                 }
-                out.push(Line::Assign { key, value: normalize_value(v), line: line_no });
+                out.push(Line::Assign {
+                    key,
+                    value: normalize_value(v),
+                    line: line_no,
+                });
             }
             None => {
                 if let Some(k) = line.strip_prefix('-') {
@@ -290,7 +300,11 @@ impl Persisted {
         for l in lines {
             match l {
                 Line::Assign { key, value, line } if is_glob(&key) => {
-                    self.globs.push(GlobAssignment { pattern: key, value, source: Source::at(path, line) });
+                    self.globs.push(GlobAssignment {
+                        pattern: key,
+                        value,
+                        source: Source::at(path, line),
+                    });
                 }
                 Line::Assign { key, value, line } => {
                     let source = Source::at(path, line);
@@ -298,7 +312,10 @@ impl Persisted {
                         Some(f) => {
                             let old = std::mem::replace(&mut f.value, value);
                             let old_src = std::mem::replace(&mut f.source, source);
-                            f.shadowed.push(Shadowed { value: old, source: old_src });
+                            f.shadowed.push(Shadowed {
+                                value: old,
+                                source: old_src,
+                            });
                         }
                         None => {
                             self.explicit.insert(key, Fact::new(value, source));
@@ -328,7 +345,10 @@ impl Persisted {
                 None => new,
                 Some(prev) => {
                     let mut shadowed = prev.shadowed;
-                    shadowed.push(Shadowed { value: prev.value, source: prev.source });
+                    shadowed.push(Shadowed {
+                        value: prev.value,
+                        source: prev.source,
+                    });
                     Fact { shadowed, ..new }
                 }
             });
@@ -370,7 +390,9 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Sysctl, FactError> {
     let files = config_files(fs)?;
     let mut persisted = Persisted::default();
     for path in &files {
-        let Some(text) = fs.read_text_limited(path, FILE_LIMIT)? else { continue };
+        let Some(text) = fs.read_text_limited(path, FILE_LIMIT)? else {
+            continue;
+        };
         persisted.apply(path, parse(&text));
     }
 
@@ -404,14 +426,25 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Sysctl, FactError> {
                 source: p.source.clone(),
             });
         }
-        keys.insert(name, SysctlKey { persisted: persisted_value, runtime });
+        keys.insert(
+            name,
+            SysctlKey {
+                persisted: persisted_value,
+                runtime,
+            },
+        );
     }
     let disagreements = if ctx.live {
         Collected::Ok(disagreements)
     } else {
         Collected::not_applicable("runtime values exist only on a running system")
     };
-    Ok(Sysctl { keys, globs: persisted.globs, files, disagreements })
+    Ok(Sysctl {
+        keys,
+        globs: persisted.globs,
+        files,
+        disagreements,
+    })
 }
 
 #[cfg(test)]
@@ -420,21 +453,47 @@ mod tests {
 
     #[test]
     fn slash_first_separator_swaps_dots_and_slashes() {
-        assert_eq!(normalize_key("net/ipv4/conf/enp3s0.200/forwarding"), "net.ipv4.conf.enp3s0/200.forwarding");
-        assert_eq!(normalize_key("net.ipv4.conf.enp3s0/200.forwarding"), "net.ipv4.conf.enp3s0/200.forwarding");
-        assert_eq!(proc_path("net.ipv4.conf.enp3s0/200.forwarding"), "/proc/sys/net/ipv4/conf/enp3s0.200/forwarding");
+        assert_eq!(
+            normalize_key("net/ipv4/conf/enp3s0.200/forwarding"),
+            "net.ipv4.conf.enp3s0/200.forwarding"
+        );
+        assert_eq!(
+            normalize_key("net.ipv4.conf.enp3s0/200.forwarding"),
+            "net.ipv4.conf.enp3s0/200.forwarding"
+        );
+        assert_eq!(
+            proc_path("net.ipv4.conf.enp3s0/200.forwarding"),
+            "/proc/sys/net/ipv4/conf/enp3s0.200/forwarding"
+        );
     }
 
     #[test]
     fn comments_dash_prefix_and_whitespace_around_equals() {
-        let lines = parse("# c\n; c\n  kernel.sysrq   =   176  \n-net.ipv4.conf.all.rp_filter\n-vm.swappiness=10\nnonsense\nnet.ipv4.tcp_rmem = 4096\t87380   6291456\n");
+        let lines = parse(
+            "# c\n; c\n  kernel.sysrq   =   176  \n-net.ipv4.conf.all.rp_filter\n-vm.swappiness=10\nnonsense\nnet.ipv4.tcp_rmem = 4096\t87380   6291456\n",
+        );
         assert_eq!(
             lines,
             vec![
-                Line::Assign { key: "kernel.sysrq".into(), value: "176".into(), line: 3 },
-                Line::Exclude { key: "net.ipv4.conf.all.rp_filter".into(), line: 4 },
-                Line::Assign { key: "vm.swappiness".into(), value: "10".into(), line: 5 },
-                Line::Assign { key: "net.ipv4.tcp_rmem".into(), value: "4096 87380 6291456".into(), line: 7 },
+                Line::Assign {
+                    key: "kernel.sysrq".into(),
+                    value: "176".into(),
+                    line: 3
+                },
+                Line::Exclude {
+                    key: "net.ipv4.conf.all.rp_filter".into(),
+                    line: 4
+                },
+                Line::Assign {
+                    key: "vm.swappiness".into(),
+                    value: "10".into(),
+                    line: 5
+                },
+                Line::Assign {
+                    key: "net.ipv4.tcp_rmem".into(),
+                    value: "4096 87380 6291456".into(),
+                    line: 7
+                },
             ]
         );
     }
@@ -458,7 +517,10 @@ mod tests {
             "/usr/lib/sysctl.d/50-default.conf",
             parse("net.ipv4.conf.default.rp_filter = 2\nnet.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.all.rp_filter\n"),
         );
-        p.apply("/etc/sysctl.d/10-early.conf", parse("net.ipv4.conf.default.rp_filter = 1\n"));
+        p.apply(
+            "/etc/sysctl.d/10-early.conf",
+            parse("net.ipv4.conf.default.rp_filter = 1\n"),
+        );
         assert_eq!(p.value_of("net.ipv4.conf.eth0.rp_filter").unwrap().value, "2");
         assert!(p.value_of("net.ipv4.conf.all.rp_filter").is_none());
         assert_eq!(p.value_of("net.ipv4.conf.default.rp_filter").unwrap().value, "1");
@@ -469,7 +531,10 @@ mod tests {
         assert_eq!(normalize_value("0x01b6"), "438");
         assert_eq!(normalize_value("010"), "8");
         assert_eq!(normalize_value(" 4096\t87380  0x10 "), "4096 87380 16");
-        assert_eq!(normalize_value("|/usr/lib/systemd/systemd-coredump %P"), "|/usr/lib/systemd/systemd-coredump %P");
+        assert_eq!(
+            normalize_value("|/usr/lib/systemd/systemd-coredump %P"),
+            "|/usr/lib/systemd/systemd-coredump %P"
+        );
         assert_eq!(normalize_value("0"), "0");
     }
 

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod auto_updates;
 pub mod boot;
 pub mod cloud_init;
 pub mod files;

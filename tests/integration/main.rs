@@ -12,6 +12,8 @@ mod cli;
 mod corpus;
 /// Facts against the distribution's own tools (dpkg-query, the shell) on real systems.
 mod differential;
+/// Runtime sysctl values against `sysctl -n` on the machine running the tests.
+mod sysctl_diff;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.

@@ -8,6 +8,8 @@ mod util;
 mod cases;
 /// Exit codes, argument errors, output streams.
 mod cli;
+/// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.
+mod formats;
 /// The rule corpus: every rule loads, has pass and fail cases, follows the message style.
 mod corpus;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.

@@ -5,7 +5,7 @@ BIN     := target/$(TARGET)/release/imagegate
 # The gnu target links glibc statically with crt-static: one binary to copy into any image.
 STATIC  := -C target-feature=+crt-static
 
-.PHONY: build run test lint rules snapshots bench e2e fuzz clean
+.PHONY: build run test lint rules snapshots bench e2e fuzz clean report-screenshot
 
 build:
 	RUSTFLAGS="$(STATIC)" $(CARGO) build --release --locked --target $(TARGET)
@@ -29,6 +29,11 @@ rules:
 
 snapshots:
 	INSTA_UPDATE=always $(CARGO) test --locked
+
+# Render a fixture root's HTML report, screenshot it (out/report.png) and check the filters in
+# headless Chromium. Not part of `make test`: needs `apt-get install -y chromium`.
+report-screenshot:
+	sh scripts/report-screenshot.sh $(ROOT)
 
 clean:
 	$(CARGO) clean

@@ -75,15 +75,20 @@ fn show_value(v: &Value) -> String {
     }
 }
 
-/// The status keys used in `data-status`, in display order, with their headings. `waived` is the
-/// hook for waivers (see [`waived`]).
-const GROUPS: &[(&str, &str)] = &[
-    ("fail", "Failing"),
-    ("error", "Could not be evaluated"),
-    ("waived", "Waived"),
-    ("pass", "Passing"),
-    ("not-applicable", "Not applicable"),
+/// The status keys used in `data-status`, in display order, with their headings and short labels
+/// (chart rows, filter buttons). `waived` is the hook for waivers (see [`waived`]).
+const GROUPS: &[(&str, &str, &str)] = &[
+    ("fail", "Failing", "fail"),
+    ("error", "Could not be evaluated", "error"),
+    ("waived", "Waived", "waived"),
+    ("pass", "Passing", "pass"),
+    ("not-applicable", "Not applicable", "n/a"),
 ];
+
+/// The short label of a status key.
+fn short_label(key: &str) -> &'static str {
+    GROUPS.iter().find(|g| g.0 == key).map_or("", |g| g.2)
+}
 
 /// Hook for waivers, which do not exist yet: the findings a waiver accepted. When `Finding` gains
 /// its waiver, return those here; they are then listed in the `waived` group (and filter) instead
@@ -360,8 +365,8 @@ pub fn page(report: &Report) -> String {
     );
     let cards: Vec<(&str, &str, usize)> = GROUPS
         .iter()
-        .filter(|(k, _)| *k != "waived" || count("waived") > 0)
-        .map(|(k, label)| (*k, *label, count(k)))
+        .filter(|(k, _, _)| *k != "waived" || count("waived") > 0)
+        .map(|(k, label, _)| (*k, *label, count(k)))
         .collect();
     for (k, label, n) in &cards {
         let _ = write!(
@@ -373,7 +378,7 @@ pub fn page(report: &Report) -> String {
     o.push_str(&stacked_bar(&cards, s.total));
     let status_rows: Vec<(String, usize, &str)> = cards
         .iter()
-        .map(|(k, label, n)| ((*label).to_owned(), *n, status_color(k)))
+        .map(|(k, _, n)| (short_label(k).to_owned(), *n, status_color(k)))
         .collect();
     let sev_rows: Vec<(String, usize, &str)> = Severity::ALL
         .iter()
@@ -398,7 +403,7 @@ pub fn page(report: &Report) -> String {
     let statuses: Vec<(String, String)> = cards
         .iter()
         .filter(|c| c.2 > 0)
-        .map(|(k, label, _)| ((*k).to_owned(), label.to_lowercase()))
+        .map(|(k, _, _)| ((*k).to_owned(), short_label(k).to_owned()))
         .collect();
     filter_row(&mut o, "status", "Status", &statuses);
     let sevs: BTreeSet<Severity> = report.findings.iter().map(|f| f.severity).collect();
@@ -414,7 +419,7 @@ pub fn page(report: &Report) -> String {
     o.push_str("</nav>\n");
 
     // Findings.
-    for (key, heading) in GROUPS {
+    for (key, heading, _) in GROUPS {
         let Some(list) = groups.get(key) else { continue };
         let _ = write!(
             o,

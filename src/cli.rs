@@ -217,7 +217,9 @@ fn parse_var(s: &str) -> anyhow::Result<(String, serde_json::Value)> {
 /// `FORMAT=PATH` of `--report`.
 fn parse_report_spec(s: &str) -> Result<(Format, PathBuf), String> {
     let Some((name, path)) = s.split_once('=') else {
-        return Err(format!("expected FORMAT=PATH (e.g. junit=out/imagegate.xml), got {s:?}"));
+        return Err(format!(
+            "expected FORMAT=PATH (e.g. junit=out/imagegate.xml), got {s:?}"
+        ));
     };
     let format = Format::from_str(name.trim(), true).map_err(|_| {
         let names: Vec<&str> = Format::value_variants().iter().map(|f| f.name()).collect();

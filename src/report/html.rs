@@ -167,15 +167,16 @@ fn stacked_bar(counts: &[(&str, &str, usize)], total: usize) -> String {
         x += w;
     }
     // Integer division leaves a few units: give them to the last segment's colour band.
-    if total > 0 && x < 1000 {
-        if let Some((key, _, _)) = counts.iter().rev().find(|c| c.2 > 0) {
-            let _ = write!(
-                svg,
-                r#"<rect x="{x}" width="{}" height="14" fill="{}"/>"#,
-                1000 - x,
-                status_color(key)
-            );
-        }
+    if total > 0
+        && x < 1000
+        && let Some((key, _, _)) = counts.iter().rev().find(|c| c.2 > 0)
+    {
+        let _ = write!(
+            svg,
+            r#"<rect x="{x}" width="{}" height="14" fill="{}"/>"#,
+            1000 - x,
+            status_color(key)
+        );
     }
     svg.push_str("</svg>");
     svg
@@ -207,7 +208,9 @@ fn finding_html(out: &mut String, f: &Finding, key: &str) {
         let _ = write!(out, r#"<p class="reason"><b>{what}:</b> {}</p>"#, escape(r));
     }
     if !f.evidence.is_empty() {
-        out.push_str(r#"<table class="evidence"><thead><tr><th>Fact</th><th>Value</th><th>Decided by</th></tr></thead><tbody>"#);
+        out.push_str(
+            r#"<table class="evidence"><thead><tr><th>Fact</th><th>Value</th><th>Decided by</th></tr></thead><tbody>"#,
+        );
         for e in &f.evidence {
             let fact = escape(&e.fact);
             if let Some(why) = &e.unavailable {
@@ -242,11 +245,23 @@ fn finding_html(out: &mut String, f: &Finding, key: &str) {
         out.push_str("</tbody></table>");
     }
     if f.status == Status::Fail {
-        let _ = write!(out, r#"<div class="fix"><h4>Remediation</h4>{}</div>"#, prose(&f.remediation));
+        let _ = write!(
+            out,
+            r#"<div class="fix"><h4>Remediation</h4>{}</div>"#,
+            prose(&f.remediation)
+        );
     }
-    let _ = write!(out, r#"<div class="why"><h4>Why it matters</h4>{}</div>"#, prose(&f.rationale));
+    let _ = write!(
+        out,
+        r#"<div class="why"><h4>Why it matters</h4>{}</div>"#,
+        prose(&f.rationale)
+    );
     if f.status != Status::Fail && !f.remediation.trim().is_empty() {
-        let _ = write!(out, r#"<div class="why"><h4>Remediation</h4>{}</div>"#, prose(&f.remediation));
+        let _ = write!(
+            out,
+            r#"<div class="why"><h4>Remediation</h4>{}</div>"#,
+            prose(&f.remediation)
+        );
     }
     if !f.references.is_empty() {
         out.push_str(r#"<p class="refs">"#);

@@ -35,7 +35,10 @@ fn description(f: &Finding) -> String {
         }
     }
     if f.status == Status::Fail {
-        s.push_str(&format!("remediation:\n  {}\n", f.remediation.trim().replace('\n', "\n  ")));
+        s.push_str(&format!(
+            "remediation:\n  {}\n",
+            f.remediation.trim().replace('\n', "\n  ")
+        ));
     }
     s
 }

@@ -396,9 +396,7 @@ fn locations(f: &Finding) -> (Location, Vec<Location>) {
                 .iter()
                 .find_map(|e| e.source.as_ref().and_then(|s| s.note.clone()))
                 .map(|n| format!("no file in the image decided this ({n}); anchored at the image's os-release"))
-                .unwrap_or_else(|| {
-                    "no file in the image decided this; anchored at the image's os-release".into()
-                });
+                .unwrap_or_else(|| "no file in the image decided this; anchored at the image's os-release".into());
             let loc = Location {
                 id: None,
                 physical_location: PhysicalLocation {
@@ -549,7 +547,10 @@ mod tests {
     #[test]
     fn hostile_file_names_are_percent_encoded_in_uris() {
         assert_eq!(encode_path("etc/a b%\"<x>"), "etc/a%20b%25%22%3Cx%3E");
-        assert_eq!(encode_path("etc/ssh/sshd_config.d/50-cloud-init.conf"), "etc/ssh/sshd_config.d/50-cloud-init.conf");
+        assert_eq!(
+            encode_path("etc/ssh/sshd_config.d/50-cloud-init.conf"),
+            "etc/ssh/sshd_config.d/50-cloud-init.conf"
+        );
         assert_eq!(encode_path("etc/é"), "etc/%C3%A9");
     }
 

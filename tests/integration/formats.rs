@@ -70,10 +70,9 @@ fn render_all(root: &Path, profile_args: &[&str]) -> Rendered {
 
 fn text_counts(text: &str) -> Counts {
     let line = text.lines().last().unwrap();
-    let re = regex::Regex::new(
-        r"^(\d+) rules: (\d+) fail(?: \([^)]*\))?, (\d+) error, (\d+) pass, (\d+) not-applicable$",
-    )
-    .unwrap();
+    let re =
+        regex::Regex::new(r"^(\d+) rules: (\d+) fail(?: \([^)]*\))?, (\d+) error, (\d+) pass, (\d+) not-applicable$")
+            .unwrap();
     let c = re.captures(line).unwrap_or_else(|| panic!("no summary line: {line:?}"));
     let n = |i: usize| c[i].parse::<usize>().unwrap();
     Counts {
@@ -111,7 +110,11 @@ fn junit_counts(xml: &str) -> Counts {
     for suite in &parsed.test_suites {
         // Every testcase has the name and classname Jenkins and GitLab key results on.
         for tc in &suite.test_cases {
-            assert!(tc.name.as_str().starts_with(suite.name.as_str()), "{}", tc.name.as_str());
+            assert!(
+                tc.name.as_str().starts_with(suite.name.as_str()),
+                "{}",
+                tc.name.as_str()
+            );
             let class = tc.classname.as_ref().expect("classname").as_str().to_owned();
             assert_eq!(class, format!("imagegate.{}", suite.name.as_str()));
             c.total += 1;
@@ -130,7 +133,9 @@ fn junit_counts(xml: &str) -> Counts {
     }
     let attr = |name: &str| -> usize {
         let re = regex::Regex::new(&format!(r#"<testsuites [^>]*\b{name}="(\d+)""#)).unwrap();
-        re.captures(xml).unwrap_or_else(|| panic!("no {name} attribute"))[1].parse().unwrap()
+        re.captures(xml).unwrap_or_else(|| panic!("no {name} attribute"))[1]
+            .parse()
+            .unwrap()
     };
     assert_eq!(
         (attr("tests"), attr("failures"), attr("errors"), attr("skipped")),
@@ -144,7 +149,11 @@ fn junit_counts(xml: &str) -> Counts {
 fn sarif_counts(v: &Value) -> (usize, usize) {
     let results = v["runs"][0]["results"].as_array().unwrap();
     let by = |s: &str| results.iter().filter(|r| r["properties"]["status"] == s).count();
-    assert_eq!(by("fail") + by("error"), results.len(), "a result that is neither fail nor error");
+    assert_eq!(
+        by("fail") + by("error"),
+        results.len(),
+        "a result that is neither fail nor error"
+    );
     (by("fail"), by("error"))
 }
 
@@ -166,7 +175,9 @@ fn html_counts(html: &str) -> Counts {
     // The summary section's data attributes say the same.
     let attr = |k: &str| -> usize {
         let re = regex::Regex::new(&format!(r#"<section class="summary"[^>]* data-{k}="(\d+)""#)).unwrap();
-        re.captures(html).unwrap_or_else(|| panic!("no data-{k}"))[1].parse().unwrap()
+        re.captures(html).unwrap_or_else(|| panic!("no data-{k}"))[1]
+            .parse()
+            .unwrap()
     };
     assert_eq!(
         Counts {
@@ -187,10 +198,9 @@ fn html_counts(html: &str) -> Counts {
 /// where the metaschema rejects it; it belongs beside `properties`. The file itself stays exactly
 /// as published (tests/data/README.md).
 fn sarif_validator() -> jsonschema::Validator {
-    let mut schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("tests/data/sarif-schema-2.1.0.json")).unwrap(),
-    )
-    .unwrap();
+    let mut schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("tests/data/sarif-schema-2.1.0.json")).unwrap())
+            .unwrap();
     let region = schema.pointer_mut("/definitions/region").unwrap();
     let any_of = region["properties"]
         .as_object_mut()
@@ -209,7 +219,11 @@ fn assert_valid_sarif(validator: &jsonschema::Validator, v: &Value, what: &str) 
         .iter_errors(v)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "{what}: SARIF does not validate:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{what}: SARIF does not validate:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// Checks one scan: all formats agree, SARIF is valid and located, the exit code matches.
@@ -219,7 +233,11 @@ fn check_agreement(name: &str, r: &Rendered, validator: &jsonschema::Validator) 
     assert_eq!(text_counts(&r.text), c, "{name}: text vs JSON");
     assert_eq!(junit_counts(&r.junit), c, "{name}: JUnit vs JSON");
     assert_eq!(html_counts(&r.html), c, "{name}: HTML vs JSON");
-    assert_eq!(sarif_counts(&r.sarif), (c.fail, c.error), "{name}: SARIF results vs JSON");
+    assert_eq!(
+        sarif_counts(&r.sarif),
+        (c.fail, c.error),
+        "{name}: SARIF results vs JSON"
+    );
     assert_valid_sarif(validator, &r.sarif, name);
     // Every result is located at a file inside the image (GitHub rejects an upload otherwise).
     for res in r.sarif["runs"][0]["results"].as_array().unwrap() {
@@ -228,7 +246,9 @@ fn check_agreement(name: &str, r: &Rendered, validator: &jsonschema::Validator) 
         let uri = loc["uri"].as_str().unwrap();
         assert!(!uri.is_empty() && !uri.starts_with('/'), "{name}: {uri}");
     }
-    let base = r.sarif["runs"][0]["originalUriBaseIds"]["IMAGEROOT"]["uri"].as_str().unwrap();
+    let base = r.sarif["runs"][0]["originalUriBaseIds"]["IMAGEROOT"]["uri"]
+        .as_str()
+        .unwrap();
     assert!(base.starts_with("file:///") && base.ends_with('/'), "{name}: {base}");
     let want = if c.error > 0 {
         2
@@ -262,7 +282,10 @@ fn every_format_agrees_on_the_counts_for_every_fixture_root() {
         seen.not_applicable += c.not_applicable;
     }
     // The test rules exercise every status somewhere.
-    assert!(seen.pass > 0 && seen.fail > 0 && seen.error > 0 && seen.not_applicable > 0, "{seen:?}");
+    assert!(
+        seen.pass > 0 && seen.fail > 0 && seen.error > 0 && seen.not_applicable > 0,
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -314,7 +337,10 @@ fn sarif_locates_a_failure_at_the_deciding_file_and_line() {
     assert!(res["message"]["text"].as_str().unwrap().contains(r#"os.id = "ubuntu""#));
     let rule = &r.sarif["runs"][0]["tool"]["driver"]["rules"][res["ruleIndex"].as_u64().unwrap() as usize];
     assert_eq!(rule["id"], "os.release-is-debian-or-rocky");
-    assert_eq!(rule["shortDescription"]["text"], "the image is built on Debian or Rocky Linux");
+    assert_eq!(
+        rule["shortDescription"]["text"],
+        "the image is built on Debian or Rocky Linux"
+    );
     assert_eq!(rule["properties"]["security-severity"], "8.0");
     assert_eq!(rule["properties"]["references"]["cis"], "1.1.1");
 }
@@ -360,7 +386,10 @@ check = { fact = "os.pretty_name", eq = "plain" }
     // SARIF: still valid, the value carried as text.
     assert_valid_sarif(&sarif_validator(), &r.sarif, "hostile");
     let msg = r.sarif["runs"][0]["results"][0]["message"]["text"].as_str().unwrap();
-    assert!(msg.contains("<script>alert(") && msg.contains("onerror=alert(1)> & ]]>"), "{msg}");
+    assert!(
+        msg.contains("<script>alert(") && msg.contains("onerror=alert(1)> & ]]>"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -382,7 +411,10 @@ fn html_is_self_contained() {
     }
     // Failing findings come first.
     let first = h.find(r#"<article class="finding""#).unwrap();
-    assert!(h[first..].starts_with(r#"<article class="finding" id="rule-os.release-is-debian-or-rocky" data-status="fail""#));
+    assert!(
+        h[first..]
+            .starts_with(r#"<article class="finding" id="rule-os.release-is-debian-or-rocky" data-status="fail""#)
+    );
 }
 
 #[test]
@@ -410,7 +442,10 @@ fn an_unwritable_report_file_exits_2_and_says_why() {
     ]);
     assert_eq!(res.status.code(), Some(2));
     let err = String::from_utf8_lossy(&res.stderr);
-    assert!(err.contains("cannot write the junit report to") && err.contains("report.xml"), "{err}");
+    assert!(
+        err.contains("cannot write the junit report to") && err.contains("report.xml"),
+        "{err}"
+    );
     // The other report and stdout are still written.
     assert!(good.is_file());
     assert!(String::from_utf8_lossy(&res.stdout).contains("rules:"));

@@ -8,10 +8,10 @@ mod util;
 mod cases;
 /// Exit codes, argument errors, output streams.
 mod cli;
-/// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.
-mod formats;
 /// The rule corpus: every rule loads, has pass and fail cases, follows the message style.
 mod corpus;
+/// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.
+mod formats;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.

@@ -285,3 +285,74 @@ pub(crate) fn walk(
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok((files, skipped))
 }
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)]
+mod tests {
+    use super::*;
+
+    fn root() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("etc")).unwrap();
+        std::fs::create_dir_all(d.path().join("root")).unwrap();
+        std::fs::write(d.path().join("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+        d
+    }
+
+    fn ctx() -> Context {
+        Context {
+            live: false,
+            as_of: jiff::civil::date(2026, 11, 1),
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_scan_limit_is_skipped_not_passed() {
+        let d = root();
+        std::fs::write(d.path().join("root/big.tar"), vec![b'x'; SCAN_LIMIT as usize + 1]).unwrap();
+        let fs = RootFs::open(d.path()).unwrap();
+        let h = collect(&fs, &ctx()).unwrap();
+        let s = h.secrets.ok().unwrap();
+        assert!(s.found.is_empty());
+        assert_eq!(s.skipped.len(), 1);
+        assert_eq!(s.skipped[0].path, "/root/big.tar");
+    }
+
+    #[test]
+    fn a_directory_past_the_entry_bound_is_recorded() {
+        let d = root();
+        let tmp = d.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        for i in 0..=MAX_DIR_ENTRIES {
+            std::fs::write(tmp.join(format!("f{i}")), "").unwrap();
+        }
+        let fs = RootFs::open(d.path()).unwrap();
+        let h = collect(&fs, &ctx()).unwrap();
+        let t = h.leftovers.tmp_entries.ok().unwrap();
+        assert_eq!(t.found.len(), MAX_DIR_ENTRIES);
+        assert_eq!(t.skipped.len(), 1);
+    }
+
+    #[test]
+    fn without_passwd_the_home_based_parts_are_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let fs = RootFs::open(d.path()).unwrap();
+        let h = collect(&fs, &ctx()).unwrap();
+        assert!(h.histories.ok().is_none());
+        assert!(h.authorized_keys.ok().is_none());
+        assert!(h.secrets.ok().is_none());
+        assert!(h.users.ok().is_none());
+        assert!(h.machine_id.ok().is_some());
+    }
+
+    #[test]
+    fn a_history_linked_to_dev_null_is_not_a_leftover() {
+        let d = root();
+        std::os::unix::fs::symlink("/dev/null", d.path().join("root/.bash_history")).unwrap();
+        std::fs::write(d.path().join("root/.lesshst"), "x\n").unwrap();
+        let fs = RootFs::open(d.path()).unwrap();
+        let h = collect(&fs, &ctx()).unwrap();
+        let paths: Vec<_> = h.histories.ok().unwrap().iter().map(|x| x.path.clone()).collect();
+        assert_eq!(paths, vec!["/root/.lesshst"]);
+    }
+}

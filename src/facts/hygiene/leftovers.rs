@@ -106,7 +106,10 @@ pub fn expected_tmp(dir: &str, name: &str) -> Option<&'static str> {
         return Some("snapd's private /tmp root");
     }
     if dir == "/tmp" {
-        if matches!(name, ".X11-unix" | ".ICE-unix" | ".XIM-unix" | ".font-unix" | ".Test-unix") {
+        if matches!(
+            name,
+            ".X11-unix" | ".ICE-unix" | ".XIM-unix" | ".font-unix" | ".Test-unix"
+        ) {
             return Some("socket directory created by systemd-tmpfiles (x11.conf)");
         }
         let packer = name
@@ -126,8 +129,14 @@ fn tmp_entries(fs: &RootFs, ctx: &Context) -> Result<Scan<TmpEntry>, FactError> 
         let (entries, skip) = list_dir(fs, dir)?;
         scan.skipped.extend(skip);
         for e in entries {
-            let Some(m) = fs.symlink_metadata(&e.path)? else { continue };
-            let expected = if ctx.live { expected_tmp(dir, &e.name).map(str::to_owned) } else { None };
+            let Some(m) = fs.symlink_metadata(&e.path)? else {
+                continue;
+            };
+            let expected = if ctx.live {
+                expected_tmp(dir, &e.name).map(str::to_owned)
+            } else {
+                None
+            };
             scan.found.push(TmpEntry {
                 source: Source::file(&e.path),
                 path: e.path,
@@ -201,7 +210,10 @@ fn logs(fs: &RootFs) -> Result<Scan<SizedPath>, FactError> {
         .into_iter()
         .filter(|(p, m)| m.size > 0 && !p.starts_with("/var/log/journal/"))
         .collect();
-    Ok(Scan { found: sized(found), skipped })
+    Ok(Scan {
+        found: sized(found),
+        skipped,
+    })
 }
 
 fn core_dumps(fs: &RootFs) -> Result<Scan<SizedPath>, FactError> {
@@ -209,7 +221,12 @@ fn core_dumps(fs: &RootFs) -> Result<Scan<SizedPath>, FactError> {
     for dir in ["/var/crash", "/var/lib/systemd/coredump"] {
         let (files, skipped) = walk(fs, dir, 2, false)?;
         // apport keeps a `.lock` and kdump an empty directory skeleton: only content counts.
-        scan.found.extend(sized(files.into_iter().filter(|(p, m)| m.size > 0 && !p.ends_with("/.lock")).collect()));
+        scan.found.extend(sized(
+            files
+                .into_iter()
+                .filter(|(p, m)| m.size > 0 && !p.ends_with("/.lock"))
+                .collect(),
+        ));
         scan.skipped.extend(skipped);
     }
     let mut root = Vec::new();
@@ -227,10 +244,11 @@ pub fn parse_fstab_swap(text: &str) -> Vec<(u32, String)> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let f: Vec<&str> = raw.split_whitespace().collect();
-        if let [spec, _, "swap", ..] = f.as_slice() {
-            if spec.starts_with('/') && !spec.starts_with("/dev/") {
-                out.push((u32::try_from(i + 1).unwrap_or(u32::MAX), (*spec).to_owned()));
-            }
+        if let [spec, _, "swap", ..] = f.as_slice()
+            && spec.starts_with('/')
+            && !spec.starts_with("/dev/")
+        {
+            out.push((u32::try_from(i + 1).unwrap_or(u32::MAX), (*spec).to_owned()));
         }
     }
     out
@@ -238,7 +256,10 @@ pub fn parse_fstab_swap(text: &str) -> Vec<(u32, String)> {
 
 fn swap_files(fs: &RootFs) -> Result<Vec<SwapFile>, FactError> {
     let mut out: Vec<SwapFile> = Vec::new();
-    let fstab = fs.read_text("/etc/fstab")?.map(|t| parse_fstab_swap(&t)).unwrap_or_default();
+    let fstab = fs
+        .read_text("/etc/fstab")?
+        .map(|t| parse_fstab_swap(&t))
+        .unwrap_or_default();
     let named = fstab.iter().map(|(l, p)| (p.clone(), Source::at("/etc/fstab", *l)));
     let usual = ["/swapfile", "/swap.img", "/swap", "/var/swap", "/var/swapfile"]
         .into_iter()
@@ -248,7 +269,11 @@ fn swap_files(fs: &RootFs) -> Result<Vec<SwapFile>, FactError> {
             continue;
         }
         if let Some(m) = fs.metadata(&path)?.filter(|m| m.kind == Kind::File) {
-            out.push(SwapFile { size: m.size, path, source });
+            out.push(SwapFile {
+                size: m.size,
+                path,
+                source,
+            });
         }
     }
     Ok(out)

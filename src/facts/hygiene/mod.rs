@@ -236,14 +236,12 @@ pub(crate) fn list_dir(fs: &RootFs, dir: &str) -> Result<(Vec<crate::rootfs::Ent
     Ok((entries, skip))
 }
 
+/// Files found by [`walk`], and what its bounds left out.
+pub(crate) type Walked = (Vec<(String, Meta)>, Vec<Skip>);
+
 /// A bounded walk below `dir`, not following symlinks: regular files (and, with `links`, symlinks)
 /// at depth 1..=`depth`, each with its metadata, plus what the bounds left out.
-pub(crate) fn walk(
-    fs: &RootFs,
-    dir: &str,
-    depth: usize,
-    links: bool,
-) -> Result<(Vec<(String, Meta)>, Vec<Skip>), RootFsError> {
+pub(crate) fn walk(fs: &RootFs, dir: &str, depth: usize, links: bool) -> Result<Walked, RootFsError> {
     let mut files: Vec<(String, Meta)> = Vec::new();
     let mut skipped = Vec::new();
     let mut todo = vec![(dir.trim_end_matches('/').to_owned(), 1usize)];
@@ -271,7 +269,9 @@ pub(crate) fn walk(
                 files.sort_by(|a, b| a.0.cmp(&b.0));
                 return Ok((files, skipped));
             }
-            let Some(m) = fs.symlink_metadata(&e.path)? else { continue };
+            let Some(m) = fs.symlink_metadata(&e.path)? else {
+                continue;
+            };
             match m.kind {
                 Kind::Directory if level < depth => subdirs.push((e.path, level + 1)),
                 Kind::File => files.push((e.path, m)),

@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 use regex::bytes::Regex;
 use serde::Serialize;
 
-use super::{Home, Scan, Skip, SCAN_LIMIT, walk};
+use super::{Home, SCAN_LIMIT, Scan, Skip, walk};
 use crate::facts::{FactError, Source};
 use crate::rootfs::{Kind, RootFs, RootFsError};
 
@@ -48,12 +48,24 @@ pub struct Secret {
 static PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     [
         // PEM (RFC 7468) and OpenSSH private key armour, encrypted or not.
-        ("private-key", r"-----BEGIN ((RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----"),
+        (
+            "private-key",
+            r"-----BEGIN ((RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----",
+        ),
         // AWS access key ids: AKIA (long-term), ASIA (STS), and the other documented prefixes.
-        ("aws-access-key-id", r"\b(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b"),
-        ("aws-secret-access-key", r"(?i)aws_secret_access_key\s*[=:]\s*[A-Za-z0-9/+=]{40}"),
+        (
+            "aws-access-key-id",
+            r"\b(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
+        ),
+        (
+            "aws-secret-access-key",
+            r"(?i)aws_secret_access_key\s*[=:]\s*[A-Za-z0-9/+=]{40}",
+        ),
         // GitHub classic (ghp_, gho_, ghu_, ghs_, ghr_) and fine-grained tokens.
-        ("github-token", r"\b(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b"),
+        (
+            "github-token",
+            r"\b(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b",
+        ),
         ("gitlab-token", r"\bglpat-[A-Za-z0-9_-]{20}\b"),
         ("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,100}"),
         ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
@@ -68,7 +80,10 @@ pub fn scan_bytes(data: &[u8]) -> Vec<(u32, &'static str)> {
     let mut out = Vec::new();
     for (kind, re) in PATTERNS.iter() {
         for m in re.find_iter(data) {
-            let line = data.get(..m.start()).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count()) + 1;
+            let line = data
+                .get(..m.start())
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+                + 1;
             let line = u32::try_from(line).unwrap_or(u32::MAX);
             if !out.contains(&(line, *kind)) {
                 out.push((line, *kind));
@@ -112,7 +127,10 @@ const CREDENTIAL_FILES: &[(&str, &str)] = &[
     (".azure/service_principal_entries.json", "azure-credentials"),
     (".config/gcloud/credentials.db", "gcloud-credentials"),
     (".config/gcloud/access_tokens.db", "gcloud-credentials"),
-    (".config/gcloud/application_default_credentials.json", "gcloud-credentials"),
+    (
+        ".config/gcloud/application_default_credentials.json",
+        "gcloud-credentials",
+    ),
     (".config/gcloud/legacy_credentials", "gcloud-credentials"),
     (".git-credentials", "git-credentials"),
     (".netrc", "netrc"),
@@ -142,9 +160,7 @@ pub fn collect(fs: &RootFs, homes: &[Home]) -> Result<Scan<Secret>, FactError> {
             // A non-empty file, or for gcloud's legacy_credentials a directory with entries.
             let present = match fs.symlink_metadata(&path)? {
                 Some(m) if m.kind == Kind::File => m.size > 0,
-                Some(m) if m.kind == Kind::Directory => {
-                    fs.read_dir(&path)?.is_some_and(|e| !e.is_empty())
-                }
+                Some(m) if m.kind == Kind::Directory => fs.read_dir(&path)?.is_some_and(|e| !e.is_empty()),
                 _ => false,
             };
             if present {
@@ -157,15 +173,15 @@ pub fn collect(fs: &RootFs, homes: &[Home]) -> Result<Scan<Secret>, FactError> {
             }
         }
         let docker = format!("{dir}/.docker/config.json");
-        if let Some(text) = read_or_skip(fs, &docker, &mut scan.skipped)? {
-            if let Some(line) = docker_auth_line(&String::from_utf8_lossy(&text)) {
-                scan.found.push(Secret {
-                    source: Source::at(&docker, line),
-                    path: docker,
-                    line: Some(line),
-                    kind: "docker-auth".into(),
-                });
-            }
+        if let Some(text) = read_or_skip(fs, &docker, &mut scan.skipped)?
+            && let Some(line) = docker_auth_line(&String::from_utf8_lossy(&text))
+        {
+            scan.found.push(Secret {
+                source: Source::at(&docker, line),
+                path: docker,
+                line: Some(line),
+                kind: "docker-auth".into(),
+            });
         }
         if h.interactive {
             let (found, skipped) = walk(fs, dir, 2, false)?;
@@ -176,7 +192,9 @@ pub fn collect(fs: &RootFs, homes: &[Home]) -> Result<Scan<Secret>, FactError> {
     files.sort();
     files.dedup();
     for path in files {
-        let Some(data) = read_or_skip(fs, &path, &mut scan.skipped)? else { continue };
+        let Some(data) = read_or_skip(fs, &path, &mut scan.skipped)? else {
+            continue;
+        };
         for (line, kind) in scan_bytes(&data) {
             scan.found.push(Secret {
                 source: Source::at(&path, line),
@@ -228,7 +246,10 @@ mod tests {
 
     #[test]
     fn aws_key_id_needs_its_prefix_and_exact_length() {
-        assert_eq!(scan_bytes(b"export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n"), vec![(1, "aws-access-key-id")]);
+        assert_eq!(
+            scan_bytes(b"export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n"),
+            vec![(1, "aws-access-key-id")]
+        );
         assert!(scan_bytes(b"AKIAIOSFODNN7EXAMPLEXX\n").is_empty());
         assert!(scan_bytes(b"AKIA-short\n").is_empty());
     }
@@ -257,8 +278,12 @@ mod tests {
 
     #[test]
     fn docker_config_with_creds_store_only_holds_no_secret() {
-        assert_eq!(docker_auth_line(r#"{"credsStore": "ecr-login", "auths": {"x": {}}}"#), None);
-        let with = "{\n  \"auths\": {\n    \"registry.example.com\": {\n      \"auth\": \"dXNlcjpwYXNz\"\n    }\n  }\n}\n";
+        assert_eq!(
+            docker_auth_line(r#"{"credsStore": "ecr-login", "auths": {"x": {}}}"#),
+            None
+        );
+        let with =
+            "{\n  \"auths\": {\n    \"registry.example.com\": {\n      \"auth\": \"dXNlcjpwYXNz\"\n    }\n  }\n}\n";
         assert_eq!(docker_auth_line(with), Some(4));
         assert_eq!(docker_auth_line("{not json"), Some(1));
     }

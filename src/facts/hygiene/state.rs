@@ -109,7 +109,10 @@ pub fn machine_id(fs: &RootFs) -> Result<Fact<MachineId>, FactError> {
 pub fn dbus_machine_id(fs: &RootFs) -> Result<Fact<DbusMachineId>, FactError> {
     let path = "/var/lib/dbus/machine-id";
     Ok(match fs.symlink_metadata(path)? {
-        None => Fact::new(DbusMachineId::Absent, Source::note("/var/lib/dbus/machine-id does not exist")),
+        None => Fact::new(
+            DbusMachineId::Absent,
+            Source::note("/var/lib/dbus/machine-id does not exist"),
+        ),
         Some(m) if m.kind == Kind::Symlink => Fact::new(DbusMachineId::Link, Source::file(path)),
         Some(_) => Fact::new(DbusMachineId::File, Source::file(path)),
     })
@@ -160,7 +163,8 @@ pub fn parse_mac_bindings(kind: &str, text: &str) -> Vec<(u32, String)> {
         let value = match kind {
             // udev(7): a match key ATTR{address}=="…" (an assignment would be `=`).
             "udev" => line.split(',').map(str::trim).find_map(|kv| {
-                kv.strip_prefix("ATTR{address}").and_then(|r| r.trim_start().strip_prefix("=="))
+                kv.strip_prefix("ATTR{address}")
+                    .and_then(|r| r.trim_start().strip_prefix("=="))
             }),
             "netplan" => line.strip_prefix("macaddress:"),
             "ifcfg" => line.strip_prefix("HWADDR=").or_else(|| line.strip_prefix("MACADDR=")),
@@ -172,7 +176,10 @@ pub fn parse_mac_bindings(kind: &str, text: &str) -> Vec<(u32, String)> {
                 .or_else(|| line.strip_prefix("PermanentMACAddress=")),
         };
         if let Some(m) = value.and_then(|v| MAC.captures(v)).and_then(|c| c.get(1)) {
-            out.push((u32::try_from(i + 1).unwrap_or(u32::MAX), m.as_str().to_ascii_lowercase()));
+            out.push((
+                u32::try_from(i + 1).unwrap_or(u32::MAX),
+                m.as_str().to_ascii_lowercase(),
+            ));
         }
     }
     out
@@ -239,7 +246,10 @@ mod tests {
     fn netplan_macaddress_anywhere_and_ifcfg_hwaddr_quoted() {
         let np = "network:\n  ethernets:\n    eth0:\n      match:\n        macaddress: \"06:AB:cd:00:11:22\"\n";
         assert_eq!(parse_mac_bindings("netplan", np), vec![(5, "06:ab:cd:00:11:22".into())]);
-        assert_eq!(parse_mac_bindings("ifcfg", "DEVICE=eth0\nHWADDR=\"52:54:00:aa:bb:cc\"\n"), vec![(2, "52:54:00:aa:bb:cc".into())]);
+        assert_eq!(
+            parse_mac_bindings("ifcfg", "DEVICE=eth0\nHWADDR=\"52:54:00:aa:bb:cc\"\n"),
+            vec![(2, "52:54:00:aa:bb:cc".into())]
+        );
         assert!(parse_mac_bindings("ifcfg", "#HWADDR=52:54:00:aa:bb:cc\n").is_empty());
     }
 }

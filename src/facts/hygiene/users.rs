@@ -134,12 +134,21 @@ pub fn nologin_shell(shell: &str) -> bool {
 pub fn collect(fs: &RootFs, ctx: &Context) -> Result<(Vec<User>, Vec<Home>), FactError> {
     let path = "/etc/passwd";
     let Some(text) = fs.read_text(path)? else {
-        return Err(FactError::Invalid("/etc/passwd does not exist: accounts and their homes are unknown".into()));
+        return Err(FactError::Invalid(
+            "/etc/passwd does not exist: accounts and their homes are unknown".into(),
+        ));
     };
     let entries = parse_passwd(path, &text)?;
-    let shadow = fs.read_text("/etc/shadow")?.map(|t| parse_shadow(&t)).unwrap_or_default();
+    let shadow = fs
+        .read_text("/etc/shadow")?
+        .map(|t| parse_shadow(&t))
+        .unwrap_or_default();
     let epoch = jiff::civil::date(1970, 1, 1);
-    let today = ctx.as_of.since(epoch).map(|s| i64::from(s.get_days())).unwrap_or(i64::MAX);
+    let today = ctx
+        .as_of
+        .since(epoch)
+        .map(|s| i64::from(s.get_days()))
+        .unwrap_or(i64::MAX);
     let mut users = Vec::new();
     let mut homes = Vec::new();
     for e in entries {
@@ -177,7 +186,11 @@ mod tests {
 
     #[test]
     fn passwd_skips_nis_compat_and_blank_lines() {
-        let p = parse_passwd("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n\n+::::::\npacker:x:1001:1001::/home/packer:/bin/bash\n").unwrap();
+        let p = parse_passwd(
+            "/etc/passwd",
+            "root:x:0:0:root:/root:/bin/bash\n\n+::::::\npacker:x:1001:1001::/home/packer:/bin/bash\n",
+        )
+        .unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!(p[1].line, 4);
         assert_eq!(p[1].home, "/home/packer");
@@ -186,7 +199,10 @@ mod tests {
     #[test]
     fn passwd_short_line_is_an_error_with_its_line() {
         let e = parse_passwd("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nbroken:x:1\n").unwrap_err();
-        assert_eq!(e.to_string(), "/etc/passwd:2: expected 7 colon-separated fields, found 3");
+        assert_eq!(
+            e.to_string(),
+            "/etc/passwd:2: expected 7 colon-separated fields, found 3"
+        );
     }
 
     #[test]

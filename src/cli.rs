@@ -257,7 +257,14 @@ fn open_target(t: &TargetArgs) -> anyhow::Result<(RootFs, Context)> {
     let fs = RootFs::open(&t.root)?;
     let live = t.assume_live || t.root == std::path::Path::new("/");
     let as_of = t.as_of.unwrap_or_else(today);
-    Ok((fs, Context { live, as_of }))
+    Ok((
+        fs,
+        Context {
+            live,
+            as_of,
+            wanted: None,
+        },
+    ))
 }
 
 /// Today's date in UTC.
@@ -366,7 +373,8 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         vars,
         severity: tailoring.severity.clone(),
     };
-    let (fs, ctx) = open_target(&args.target)?;
+    let (fs, mut ctx) = open_target(&args.target)?;
+    ctx.wanted = Some(wanted_groups(&eval::select(&rules, &sel)));
     let facts = facts::collect(&fs, &ctx);
     let mut report = eval::evaluate(&rules, &sel, &facts);
     let applied = waivers::apply(&mut report, &waivers, ctx.as_of, args.waiver_warn_days);
@@ -394,6 +402,22 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     report::render(args.format, &report, Style { color }, out)?;
     Ok(code)
+}
+
+/// The fact groups `rules` read: the first component of every fact path in their checks,
+/// `applies_when` and `error_when` (collectors of expensive groups run only when wanted).
+fn wanted_groups(rules: &[&crate::rules::Rule]) -> std::collections::BTreeSet<String> {
+    let mut paths = Vec::new();
+    for r in rules {
+        r.check.fact_paths(&mut paths);
+        if let Some(a) = &r.applies_when {
+            a.fact_paths(&mut paths);
+        }
+        for e in &r.error_when {
+            e.check.fact_paths(&mut paths);
+        }
+    }
+    paths.iter().filter_map(|p| p.segments.first().cloned()).collect()
 }
 
 /// 2 if any rule ended in error, else 1 if any failure is at or above `fail_on`, else 0.

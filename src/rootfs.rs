@@ -486,6 +486,52 @@ impl RootFs {
         Ok(Some(buf))
     }
 
+    /// Streams a regular file through `sink` in chunks (for digests of package files, which may be
+    /// far larger than any bound worth holding in memory), with the same confinement and kind
+    /// checks as every other read. Returns the bytes streamed; `Ok(None)` when absent. At most
+    /// `limit` bytes are read: a longer file is [`RootFsError::TooLarge`].
+    pub fn read_streaming(&self, path: &str, limit: u64, mut sink: impl FnMut(&[u8])) -> Result<Option<u64>> {
+        let Some((mut file, meta)) = self.open_regular(path)? else {
+            return Ok(None);
+        };
+        if let Ok(mut log) = self.read_log.lock() {
+            log.insert(path.to_owned());
+        }
+        if meta.size > limit {
+            return Err(RootFsError::TooLarge {
+                path: path.to_owned(),
+                limit,
+            });
+        }
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0u64;
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(match e.raw_os_error() {
+                        Some(code) => RootFsError::from_errno(path, Errno::from_raw(code)),
+                        None => RootFsError::Io {
+                            path: path.to_owned(),
+                            source: e,
+                        },
+                    });
+                }
+            };
+            total += n as u64;
+            if total > limit {
+                return Err(RootFsError::TooLarge {
+                    path: path.to_owned(),
+                    limit,
+                });
+            }
+            sink(buf.get(..n).unwrap_or_default());
+        }
+        Ok(Some(total))
+    }
+
     /// Reads a text file of at most [`DEFAULT_LIMIT`] bytes. Invalid UTF-8 is replaced (U+FFFD);
     /// a NUL byte makes it [`RootFsError::Binary`].
     pub fn read_text(&self, path: &str) -> Result<Option<String>> {

@@ -195,6 +195,7 @@ mod tests {
         Context {
             live: false,
             as_of: d.parse().unwrap(),
+            wanted: None,
         }
     }
 

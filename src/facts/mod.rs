@@ -18,6 +18,7 @@ pub mod files;
 pub mod filesystem;
 pub mod firewall;
 pub mod homes;
+pub mod integrity;
 pub mod hygiene;
 pub mod lifecycle;
 pub mod logging;
@@ -26,6 +27,7 @@ pub mod os_release;
 pub mod packages;
 pub mod pending;
 pub mod services;
+pub mod sources;
 pub mod sshd;
 pub mod sysctl;
 pub mod updates;
@@ -224,6 +226,16 @@ pub struct Context {
     pub live: bool,
     /// "Today" for age and end-of-life computations (`--as-of`).
     pub as_of: jiff::civil::Date,
+    /// The fact groups the selected rules read (first components of their fact paths); `None` =
+    /// all (`imagegate facts`). Expensive groups (`integrity`) are only collected when wanted.
+    pub wanted: Option<std::collections::BTreeSet<String>>,
+}
+
+impl Context {
+    /// Whether the fact group `group` is needed by this run.
+    pub fn wants(&self, group: &str) -> bool {
+        self.wanted.as_ref().is_none_or(|w| w.contains(group))
+    }
 }
 
 /// The scanned target, for report headers.
@@ -262,6 +274,8 @@ pub const GROUPS: &[&str] = &[
     "access",
     "homes",
     "hygiene",
+    "integrity",
+    "sources",
 ];
 
 /// Every fact collected about one target. Field names are the first component of rule fact paths.
@@ -307,6 +321,10 @@ pub struct Facts {
     pub homes: Collected<homes::Homes>,
     /// Image hygiene before capture.
     pub hygiene: Collected<hygiene::Hygiene>,
+    /// Installed package files against the digests their package database recorded.
+    pub integrity: Collected<integrity::Integrity>,
+    /// Package sources, their signing, packages no source offers, and the image's provenance.
+    pub sources: Collected<sources::Sources>,
 }
 
 /// Runs every collector against `fs`.
@@ -330,6 +348,13 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
     let access = access::collect(fs, ctx).into();
     let homes = homes::collect(fs, ctx).into();
     let hygiene = hygiene::collect(fs, ctx).into();
+    // Reads every packaged file: only when a selected rule needs it.
+    let integrity = if ctx.wants("integrity") {
+        integrity::collect(fs, ctx, &packages).into()
+    } else {
+        Collected::not_applicable("not needed by the selected rules")
+    };
+    let sources = sources::collect(fs, ctx, &packages).into();
     Facts {
         target: Target {
             root: fs.host_root().display().to_string(),
@@ -362,5 +387,7 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
         access,
         homes,
         hygiene,
+        integrity,
+        sources,
     }
 }

@@ -22,6 +22,7 @@ fn every_case_gets_its_expected_status() {
         let ctx = Context {
             live: c.live,
             as_of: AS_OF.parse().unwrap(),
+            wanted: None,
         };
         let facts = serde_json::to_value(facts::collect(&fs, &ctx)).unwrap();
         let vars = c

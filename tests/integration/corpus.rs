@@ -89,6 +89,7 @@ fn fact_groups_match_the_facts_struct() {
     let ctx = imagegate::facts::Context {
         live: false,
         as_of: crate::util::AS_OF.parse().unwrap(),
+        wanted: None,
     };
     let v = serde_json::to_value(imagegate::facts::collect(&fs, &ctx)).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();

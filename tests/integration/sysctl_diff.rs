@@ -27,6 +27,7 @@ fn runtime_values_match_sysctl_n() {
     let ctx = Context {
         live: true,
         as_of: "2026-11-01".parse().unwrap(),
+        wanted: None,
     };
     let facts = sysctl::collect(&fs, &ctx).unwrap();
     let mut compared = 0;

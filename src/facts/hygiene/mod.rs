@@ -303,6 +303,7 @@ mod tests {
         Context {
             live: false,
             as_of: jiff::civil::date(2026, 11, 1),
+            wanted: None,
         }
     }
 

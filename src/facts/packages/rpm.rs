@@ -150,8 +150,20 @@ pub fn collect(fs: &RootFs) -> Result<Option<Packages>, FactError> {
     Ok(None)
 }
 
-/// Opens an in-memory copy of the sqlite rpmdb read from `path` and parses every header.
-pub fn read_sqlite(path: &str, mut bytes: Vec<u8>) -> Result<Packages, FactError> {
+/// Finds the rpmdb and returns its header blobs `(hnum, blob)` in `hnum` order, with its path;
+/// `Ok(None)` when the root has no sqlite rpmdb (the file digests are in these blobs).
+pub fn headers(fs: &RootFs) -> Result<Option<(String, Vec<(i64, Vec<u8>)>)>, FactError> {
+    for dir in ["/var/lib/rpm", "/usr/lib/sysimage/rpm"] {
+        let path = format!("{dir}/rpmdb.sqlite");
+        if let Some(bytes) = fs.read_bytes_limited(&path, DB_LIMIT)? {
+            return blobs(&path, bytes).map(|b| Some((path, b)));
+        }
+    }
+    Ok(None)
+}
+
+/// Every `(hnum, blob)` of the Packages table of an in-memory copy of the rpmdb.
+fn blobs(path: &str, mut bytes: Vec<u8>) -> Result<Vec<(i64, Vec<u8>)>, FactError> {
     let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
     if !bytes.starts_with(b"SQLite format 3\0") {
         return Err(invalid("not an sqlite database".into()));
@@ -173,11 +185,19 @@ pub fn read_sqlite(path: &str, mut bytes: Vec<u8>) -> Result<Packages, FactError
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
         .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(sql)? {
+        out.push((row.get(0).map_err(sql)?, row.get(1).map_err(sql)?));
+    }
+    Ok(out)
+}
+
+/// Opens an in-memory copy of the sqlite rpmdb read from `path` and parses every header.
+pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
+    let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
     let mut records = Vec::new();
     let mut native = None;
-    while let Some(row) = rows.next().map_err(sql)? {
-        let hnum: i64 = row.get(0).map_err(sql)?;
-        let blob: Vec<u8> = row.get(1).map_err(sql)?;
+    for (hnum, blob) in blobs(path, bytes)? {
         let h = parse_header(&blob).map_err(|e| invalid(format!("header {hnum}: {e}")))?;
         let (Some(name), Some(version)) = (h.name, h.version) else {
             return Err(invalid(format!("header {hnum}: no NAME or VERSION")));

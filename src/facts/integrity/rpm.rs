@@ -1,0 +1,380 @@
+//! The file digests rpm recorded, read from the rpmdb's header blobs (the layout
+//! `packages::rpm` documents), as `rpm -V` uses them (rpm(8) "VERIFY OPTIONS", lib/verify.c):
+//!
+//! - the path of file `i` is `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]` (tags 1118, 1116, 1117);
+//! - its digest is `FILEDIGESTS[i]` (1035, hex), in the algorithm `FILEDIGESTALGO` (5011: 1 MD5,
+//!   8 SHA-256 — the default, 9 SHA-384, 10 SHA-512, 11 SHA-224; MD5 when absent);
+//! - an empty digest means "not a regular file" (directories, symlinks, devices): nothing to read;
+//! - `FILEFLAGS` (1037): `%config` (1<<0) files are conffiles; `%ghost` (1<<6) files are not
+//!   shipped in the package and are skipped, as rpm -V skips them; a `%missingok` (1<<3) file that
+//!   is gone is not reported;
+//! - `FILESTATES` (1029): only files in state 0 ("normal") are verified; 1 replaced, 2 not
+//!   installed (`--excludedocs`, `tsflags=nodocs`, `%_install_langs`), 3 netshared, 4 wrong colour
+//!   (the other multilib architecture's copy) are skipped, as rpm -V skips them.
+//!
+//! SHA-1 (FILEDIGESTALGO 2) and unknown algorithms are not verified: the package is listed under
+//! `no_digests` with the reason. `gpg-pubkey` pseudo-packages have no files and are not listed.
+
+use super::{Algo, Item, NoDigests};
+use crate::facts::{FactError, Source};
+use crate::rootfs::RootFs;
+
+const TAG_NAME: u32 = 1000;
+const TAG_VERSION: u32 = 1001;
+const TAG_RELEASE: u32 = 1002;
+const TAG_FILESTATES: u32 = 1029;
+const TAG_FILEDIGESTS: u32 = 1035;
+const TAG_FILEFLAGS: u32 = 1037;
+const TAG_DIRINDEXES: u32 = 1116;
+const TAG_BASENAMES: u32 = 1117;
+const TAG_DIRNAMES: u32 = 1118;
+const TAG_FILEDIGESTALGO: u32 = 5011;
+
+const TYPE_CHAR: u32 = 1;
+const TYPE_INT8: u32 = 2;
+const TYPE_INT32: u32 = 4;
+const TYPE_STRING: u32 = 6;
+const TYPE_STRING_ARRAY: u32 = 8;
+const TYPE_I18NSTRING: u32 = 9;
+
+const RPMFILE_CONFIG: u32 = 1 << 0;
+const RPMFILE_MISSINGOK: u32 = 1 << 3;
+const RPMFILE_GHOST: u32 = 1 << 6;
+
+/// One verifiable file of a header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Absolute path.
+    pub path: String,
+    /// Hex digest.
+    pub digest: String,
+    /// `%config`.
+    pub config: bool,
+    /// `%missingok`.
+    pub missingok: bool,
+}
+
+/// The file list of one header.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Files {
+    /// NAME.
+    pub name: String,
+    /// `version-release`.
+    pub evr: String,
+    /// The algorithm, or `Err(id)` when unsupported.
+    pub algo: Option<Result<Algo, u32>>,
+    /// Files with a digest to check.
+    pub files: Vec<File>,
+    /// Whether the header lists any file at all.
+    pub has_files: bool,
+    /// Whether it has a FILEDIGESTS tag.
+    pub has_digests: bool,
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// A bounds-checked view of one header's index and data store.
+struct Header<'a> {
+    blob: &'a [u8],
+    il: usize,
+    data: &'a [u8],
+}
+
+impl<'a> Header<'a> {
+    fn new(blob: &'a [u8]) -> Result<Self, String> {
+        let il = be32(blob, 0).ok_or("header shorter than 8 bytes")? as usize;
+        let dl = be32(blob, 4).ok_or("header shorter than 8 bytes")? as usize;
+        if il > 0xffff || dl > 256 * 1024 * 1024 {
+            return Err(format!("implausible header size (il={il}, dl={dl})"));
+        }
+        let start = 8 + il * 16;
+        let data = blob
+            .get(start..start + dl)
+            .ok_or_else(|| format!("header truncated: {} bytes, needs {}", blob.len(), start + dl))?;
+        Ok(Header { blob, il, data })
+    }
+
+    /// `(type, offset, count)` of `tag`.
+    fn entry(&self, tag: u32) -> Option<(u32, usize, usize)> {
+        (0..self.il).find_map(|i| {
+            let e = 8 + i * 16;
+            (be32(self.blob, e)? == tag).then_some(())?;
+            Some((
+                be32(self.blob, e + 4)?,
+                be32(self.blob, e + 8)? as usize,
+                be32(self.blob, e + 12)? as usize,
+            ))
+        })
+    }
+
+    fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, String> {
+        let Some((ty, off, count)) = self.entry(tag) else {
+            return Ok(None);
+        };
+        if !matches!(ty, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING) {
+            return Err(format!("tag {tag} has type {ty}, expected strings"));
+        }
+        let mut rest = self.data.get(off..).ok_or(format!("tag {tag}: offset outside the data store"))?;
+        // Each string needs at least its NUL: a count larger than the store is hostile.
+        if count > rest.len() {
+            return Err(format!("tag {tag}: {count} strings cannot fit the data store"));
+        }
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            let end = rest
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or(format!("tag {tag}: unterminated string"))?;
+            out.push(String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned());
+            rest = rest.get(end + 1..).unwrap_or_default();
+        }
+        Ok(Some(out))
+    }
+
+    fn ints(&self, tag: u32) -> Result<Option<Vec<u32>>, String> {
+        let Some((ty, off, count)) = self.entry(tag) else {
+            return Ok(None);
+        };
+        let width = match ty {
+            TYPE_INT32 => 4,
+            TYPE_CHAR | TYPE_INT8 => 1,
+            _ => return Err(format!("tag {tag} has type {ty}, expected integers")),
+        };
+        let bytes = count
+            .checked_mul(width)
+            .and_then(|n| self.data.get(off..off.checked_add(n)?))
+            .ok_or(format!("tag {tag}: values outside the data store"))?;
+        Ok(Some(if width == 4 {
+            bytes
+                .chunks_exact(4)
+                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        } else {
+            bytes.iter().map(|&b| u32::from(b)).collect()
+        }))
+    }
+}
+
+/// Parses the file list and digests of one header blob.
+pub fn parse_files(blob: &[u8]) -> Result<Files, String> {
+    let h = Header::new(blob)?;
+    let one = |tag| -> Result<String, String> {
+        Ok(h.strings(tag)?.and_then(|v| v.into_iter().next()).unwrap_or_default())
+    };
+    let mut f = Files {
+        name: one(TAG_NAME)?,
+        evr: format!("{}-{}", one(TAG_VERSION)?, one(TAG_RELEASE)?),
+        ..Files::default()
+    };
+    let Some(base) = h.strings(TAG_BASENAMES)? else {
+        return Ok(f);
+    };
+    f.has_files = !base.is_empty();
+    let dirs = h.strings(TAG_DIRNAMES)?.unwrap_or_default();
+    let idx = h.ints(TAG_DIRINDEXES)?.unwrap_or_default();
+    let Some(digests) = h.strings(TAG_FILEDIGESTS)? else {
+        return Ok(f);
+    };
+    f.has_digests = true;
+    let flags = h.ints(TAG_FILEFLAGS)?.unwrap_or_default();
+    let states = h.ints(TAG_FILESTATES)?.unwrap_or_default();
+    f.algo = Some(match h.ints(TAG_FILEDIGESTALGO)?.and_then(|v| v.first().copied()) {
+        None | Some(1) => Ok(Algo::Md5),
+        Some(8) => Ok(Algo::Sha256),
+        Some(9) => Ok(Algo::Sha384),
+        Some(10) => Ok(Algo::Sha512),
+        Some(11) => Ok(Algo::Sha224),
+        Some(other) => Err(other),
+    });
+    if digests.len() != base.len() || idx.len() != base.len() {
+        return Err(format!(
+            "{} basenames, {} dirindexes, {} digests",
+            base.len(),
+            idx.len(),
+            digests.len()
+        ));
+    }
+    for (i, (name, digest)) in base.iter().zip(&digests).enumerate() {
+        let fl = flags.get(i).copied().unwrap_or(0);
+        let state = states.get(i).copied().unwrap_or(0);
+        if digest.is_empty() || fl & RPMFILE_GHOST != 0 || state != 0 {
+            continue;
+        }
+        let dir = idx
+            .get(i)
+            .and_then(|&d| dirs.get(d as usize))
+            .ok_or(format!("file {i}: directory index outside DIRNAMES"))?;
+        f.files.push(File {
+            path: format!("{dir}{name}"),
+            digest: digest.to_ascii_lowercase(),
+            config: fl & RPMFILE_CONFIG != 0,
+            missingok: fl & RPMFILE_MISSINGOK != 0,
+        });
+    }
+    Ok(f)
+}
+
+/// The files to verify, the packages without digests, and the number of packages checked.
+pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactError> {
+    let Some((path, blobs)) = crate::facts::packages::rpm::headers(fs)? else {
+        return Err(FactError::Invalid("no sqlite rpmdb found".into()));
+    };
+    let mut items = Vec::new();
+    let mut none = Vec::new();
+    let mut checked = 0;
+    for (hnum, blob) in blobs {
+        let source = Source {
+            path: Some(path.clone()),
+            line: None,
+            note: Some(format!("Packages hnum {hnum}")),
+        };
+        let f = parse_files(&blob).map_err(|e| FactError::Invalid(format!("{path}: header {hnum}: {e}")))?;
+        if !f.has_files {
+            continue;
+        }
+        let algo = match f.algo {
+            Some(Ok(a)) => a,
+            Some(Err(id)) => {
+                none.push(NoDigests {
+                    package: f.name,
+                    version: f.evr,
+                    reason: format!("file digest algorithm {id} is not supported"),
+                    source,
+                });
+                continue;
+            }
+            None => {
+                none.push(NoDigests {
+                    package: f.name,
+                    version: f.evr,
+                    reason: "the header records no FILEDIGESTS".into(),
+                    source,
+                });
+                continue;
+            }
+        };
+        checked += 1;
+        for file in f.files {
+            // A `%missingok` file that is gone is fine (rpm -V stays quiet); present, it is checked.
+            if file.missingok && fs.symlink_metadata(&file.path)?.is_none() {
+                continue;
+            }
+            items.push(Item {
+                package: f.name.clone(),
+                path: file.path,
+                algo,
+                expected: file.digest,
+                conffile: file.config,
+                source: source.clone(),
+            });
+        }
+    }
+    Ok((items, none, checked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    enum V<'a> {
+        S(&'a [&'a str]),
+        I(&'a [u32]),
+        C(&'a [u8]),
+    }
+
+    fn header(tags: &[(u32, V<'_>)]) -> Vec<u8> {
+        let (mut index, mut data) = (Vec::new(), Vec::new());
+        for (tag, v) in tags {
+            if matches!(v, V::I(_)) {
+                while data.len() % 4 != 0 {
+                    data.push(0);
+                }
+            }
+            let (ty, count) = match v {
+                V::S(s) => (TYPE_STRING_ARRAY, s.len()),
+                V::I(i) => (TYPE_INT32, i.len()),
+                V::C(c) => (TYPE_CHAR, c.len()),
+            };
+            index.extend([*tag, ty, data.len() as u32, count as u32].map(u32::to_be_bytes).concat());
+            match v {
+                V::S(s) => s.iter().for_each(|s| {
+                    data.extend(s.as_bytes());
+                    data.push(0)
+                }),
+                V::I(i) => i.iter().for_each(|i| data.extend(i.to_be_bytes())),
+                V::C(c) => data.extend(*c),
+            }
+        }
+        let mut out = Vec::new();
+        out.extend((tags.len() as u32).to_be_bytes());
+        out.extend((data.len() as u32).to_be_bytes());
+        out.extend(index);
+        out.extend(data);
+        out
+    }
+
+    #[test]
+    fn paths_flags_states_and_algorithm() {
+        let b = header(&[
+            (TAG_NAME, V::S(&["openssh-server"])),
+            (TAG_VERSION, V::S(&["8.7p1"])),
+            (TAG_RELEASE, V::S(&["38.el9"])),
+            (TAG_BASENAMES, V::S(&["ssh", "sshd_config", "sshd", "README", "ghost"])),
+            (TAG_DIRNAMES, V::S(&["/etc/", "/etc/ssh/", "/usr/sbin/", "/usr/share/doc/"])),
+            (TAG_DIRINDEXES, V::I(&[0, 1, 2, 3, 1])),
+            (TAG_FILEDIGESTS, V::S(&["", "AA", "bb", "cc", "dd"])),
+            (TAG_FILEFLAGS, V::I(&[0, RPMFILE_CONFIG | (1 << 4), 0, 1 << 1, RPMFILE_GHOST])),
+            (TAG_FILESTATES, V::C(&[0, 0, 0, 2, 0])),
+            (TAG_FILEDIGESTALGO, V::I(&[8])),
+        ]);
+        let f = parse_files(&b).unwrap();
+        assert_eq!(f.evr, "8.7p1-38.el9");
+        assert_eq!(f.algo, Some(Ok(Algo::Sha256)));
+        let got: Vec<_> = f.files.iter().map(|x| (x.path.as_str(), x.digest.as_str(), x.config)).collect();
+        // The directory (empty digest), the excluded doc (state 2) and the ghost are skipped.
+        assert_eq!(got, [("/etc/ssh/sshd_config", "aa", true), ("/usr/sbin/sshd", "bb", false)]);
+    }
+
+    #[test]
+    fn no_digests_and_sha1_are_told_apart_from_no_files() {
+        let f = parse_files(&header(&[(TAG_NAME, V::S(&["gpg-pubkey"]))])).unwrap();
+        assert!(!f.has_files);
+        let f = parse_files(&header(&[
+            (TAG_NAME, V::S(&["x"])),
+            (TAG_BASENAMES, V::S(&["a"])),
+            (TAG_DIRNAMES, V::S(&["/"])),
+            (TAG_DIRINDEXES, V::I(&[0])),
+        ]))
+        .unwrap();
+        assert!(f.has_files && !f.has_digests);
+        let f = parse_files(&header(&[
+            (TAG_BASENAMES, V::S(&["a"])),
+            (TAG_DIRNAMES, V::S(&["/"])),
+            (TAG_DIRINDEXES, V::I(&[0])),
+            (TAG_FILEDIGESTS, V::S(&["ab"])),
+            (TAG_FILEDIGESTALGO, V::I(&[2])),
+        ]))
+        .unwrap();
+        assert_eq!(f.algo, Some(Err(2)));
+    }
+
+    #[test]
+    fn hostile_counts_and_indexes_are_errors() {
+        let b = header(&[
+            (TAG_BASENAMES, V::S(&["a"])),
+            (TAG_DIRNAMES, V::S(&["/"])),
+            (TAG_DIRINDEXES, V::I(&[7])),
+            (TAG_FILEDIGESTS, V::S(&["ab"])),
+        ]);
+        assert!(parse_files(&b).is_err());
+        for cut in 0..b.len() {
+            let _ = parse_files(&b[..cut]);
+        }
+        let mut b = header(&[(TAG_BASENAMES, V::S(&["a"]))]);
+        b[20..24].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
+        assert!(parse_files(&b).is_err());
+    }
+}

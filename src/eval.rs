@@ -125,6 +125,12 @@ pub struct Host {
     /// The cloud image id, when the image records one (see [`HOST_IMAGE_ID_FACTS`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,
+    /// The cloud platform or, failing that, the DMI vendor (see [`HOST_PLATFORM_FACTS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The account that owns the instance (see [`HOST_OWNER_FACTS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// Fact paths (JSON pointers into the facts) tried in order for [`Host::kernel`]; the first that
@@ -133,6 +139,17 @@ pub const HOST_KERNEL_FACTS: &[&str] = &["/boot/kernel/release", "/boot/kernel/v
 
 /// Fact paths tried in order for [`Host::image_id`] (cloud-init's record of the instance's image).
 pub const HOST_IMAGE_ID_FACTS: &[&str] = &["/cloud_init/instance/image_id"];
+
+/// Fact paths tried in order for [`Host::platform`]: cloud-init's platform, then the firmware's
+/// vendor (DMI, live systems).
+pub const HOST_PLATFORM_FACTS: &[&str] = &[
+    "/cloud_init/instance/platform",
+    "/cloud_init/instance/cloud_name",
+    "/sources/provenance/sys_vendor",
+];
+
+/// Fact paths tried in order for [`Host::owner`] (the account cloud-init's instance data names).
+pub const HOST_OWNER_FACTS: &[&str] = &["/cloud_init/instance/owner"];
 
 /// The first of `pointers` that holds a string in the facts JSON, looking through a `Fact`'s
 /// `{"value": …}` wrapper; header fields are conveniences, so anything else is just absent.
@@ -219,6 +236,8 @@ pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
             hostname: facts.target.hostname.clone(),
             kernel: header_fact(&json, HOST_KERNEL_FACTS),
             image_id: header_fact(&json, HOST_IMAGE_ID_FACTS),
+            platform: header_fact(&json, HOST_PLATFORM_FACTS),
+            owner: header_fact(&json, HOST_OWNER_FACTS),
         },
         summary,
         findings,

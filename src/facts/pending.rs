@@ -121,7 +121,7 @@ pub fn collect_pending(
 }
 
 /// Reads an index file, decompressing `.lz4` and `.gz`; other compressions are errors.
-fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
+pub fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
     let bytes = fs
         .read_bytes_limited(path, FILE_LIMIT)?
         .ok_or_else(|| FactError::Invalid(format!("{path}: vanished during the scan")))?;

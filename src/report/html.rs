@@ -350,6 +350,12 @@ pub fn page(report: &Report) -> String {
     if let Some(i) = &report.host.image_id {
         fact_row(&mut o, "Image id", i);
     }
+    if let Some(p) = &report.host.platform {
+        fact_row(&mut o, "Platform", p);
+    }
+    if let Some(w) = &report.host.owner {
+        fact_row(&mut o, "Owner", w);
+    }
     fact_row(&mut o, "Profile", &report.profile);
     let mode = if report.target.live { "live" } else { "offline" };
     fact_row(&mut o, "Root", &format!("{} ({mode})", report.target.root));

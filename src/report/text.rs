@@ -119,6 +119,15 @@ pub fn render(report: &Report, style: crate::report::Style, out: &mut dyn Write)
         "imagegate {} · profile {} · {what} · root {} ({mode}, as of {})",
         report.tool.version, report.profile, t.root, t.as_of
     )?;
+    // Provenance, when the image records it: which image, whose, on which platform.
+    let h = &report.host;
+    let prov: Vec<String> = [("image", &h.image_id), ("platform", &h.platform), ("owner", &h.owner)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+        .collect();
+    if !prov.is_empty() {
+        writeln!(out, "{}", prov.join(" · "))?;
+    }
     for status in Status::ALL {
         let mut group: Vec<&Finding> = report.findings.iter().filter(|f| f.status == status).collect();
         if group.is_empty() {

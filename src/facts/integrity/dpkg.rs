@@ -10,9 +10,9 @@
 //!   (`:` for a local diversion); another package's file at `from` really lives at `to`.
 //!
 //! Checked packages: those in the status file whose files are on disk (the same states the
-//! package list counts). A package whose files include regular files but that has no md5sums file
-//! is listed under `no_digests`; a package whose `.list` names no regular file at all
-//! (metapackages, transitional packages) has nothing to verify and is not.
+//! package list counts). A package without an md5sums file is listed under `no_digests`, unless
+//! its `.list` names no regular file at all (metapackages, transitional packages: nothing to
+//! verify); a missing `.list` proves nothing, so that package is listed.
 
 use std::collections::BTreeMap;
 
@@ -128,10 +128,11 @@ fn divert(path: String, pkg: &str, div: &BTreeMap<String, Diversion>) -> String 
     }
 }
 
-/// Whether the package's `.list` names any regular file (metapackages name only directories).
+/// Whether the package may have regular files: its `.list` names one (metapackages name only
+/// directories), or there is no `.list` at all (then nothing says the package has no files).
 fn lists_regular_files(fs: &RootFs, base: &str) -> Result<bool, FactError> {
     let Some(text) = fs.read_text_limited(&format!("{INFO}/{base}.list"), META_LIMIT)? else {
-        return Ok(false);
+        return Ok(true);
     };
     for l in text.lines().filter(|l| l.starts_with('/')) {
         if let Some(m) = fs.symlink_metadata(l)?
@@ -203,7 +204,7 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
             }
             None => {
                 let base = bases.first().cloned().unwrap_or_default();
-                if lists_regular_files(fs, &base)? || (multi && lists_regular_files(fs, pkg)?) {
+                if lists_regular_files(fs, &base)? {
                     none.push(NoDigests {
                         package: pkg.to_owned(),
                         version: version.to_owned(),

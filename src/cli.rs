@@ -221,7 +221,15 @@ pub fn run() -> anyhow::Result<ExitCode> {
             code
         }
         Cmd::Inputs(target) => {
-            let (fs, ctx) = open_target(&target)?;
+            let (fs, mut ctx) = open_target(&target)?;
+            // What a default (cloud-image) scan reads: expensive groups it does not need stay out.
+            let rules = RuleSet::embedded().context("the shipped rules do not load (a build problem)")?;
+            let default: Vec<_> = rules
+                .rules
+                .values()
+                .filter(|r| r.profiles.iter().any(|p| p == "cloud-image"))
+                .collect();
+            ctx.wanted = Some(wanted_groups(&default));
             facts::collect(&fs, &ctx);
             for p in fs.files_read() {
                 writeln!(out, "{}", fs.host_root().join(p.trim_start_matches('/')).display())?;

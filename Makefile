@@ -40,10 +40,10 @@ $(E2E_ROOT)/etc/os-release:
 	mkdir -p $(dir $(E2E_ROOT))
 	debootstrap --variant=minbase --include=openssh-server,systemd-sysv,apparmor,unattended-upgrades bookworm $(E2E_ROOT) $(MIRROR)
 
-# End-to-end: scan the debootstrapped root with every profile, and compare its packages with
-# dpkg-query's view of the same database.
+# End-to-end: scan the debootstrapped root with every profile, compare its packages with
+# dpkg-query's view of the same database, verify its package files and catch an altered binary.
 e2e: build e2e-root
-	for p in cloud-image cis-l1-server capture; do ./$(BIN) rules list --profile $$p >/dev/null 2>&1 || continue; \
+	for p in cloud-image cis-l1-server capture supply-chain; do ./$(BIN) rules list --profile $$p >/dev/null 2>&1 || continue; \
 	  ./$(BIN) scan --root $(E2E_ROOT) --profile $$p; test $$? -le 1 || exit 1; done
 	IMAGEGATE_E2E_ROOT=$(abspath $(E2E_ROOT)) $(CARGO) test --locked --test integration differential
 

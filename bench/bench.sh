@@ -6,6 +6,7 @@
 #   2. peers     — imagegate vs OpenSCAP (offline, same debootstrapped root) and Lynis (live)
 #   3. scale     — generated roots of 10k / 100k / 1M files + a 1M-line dpkg database
 #   4. start-up  — --version and rule loading
+#   5. integrity — package file verification (files/s, MB/s) on the Debian root, warm page cache
 #
 # Parts 2 and 3 need a Debian root (BENCH_ROOT, default target/e2e/deb12, built by `make e2e-root`)
 # and the peers (openscap-scanner, ssg-debian, lynis); missing pieces are skipped with a note.
@@ -90,3 +91,15 @@ say "## 4. start-up"
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/startup.json" "$BIN --version" "$BIN rules list" >/dev/null
 read -r v l < <(median "$OUT/startup.json")
 say "--version: $(printf '%.2f' "$(echo "$v*1000" | bc -l)") ms; rules list (parse every embedded rule): $(printf '%.2f' "$(echo "$l*1000" | bc -l)") ms"
+
+say ""
+say "## 5. integrity: package files against their recorded digests ($ROOT, warm cache, $(nproc) threads)"
+if [ -d "$ROOT/var/lib/dpkg/info" ]; then
+  read -r files bytes < <("$BIN" facts --root "$ROOT" | python3 -c "import json,sys; i=json.load(sys.stdin)['integrity']; print(i['files_checked'], i['bytes_checked'])")
+  cmd="$BIN scan --root $ROOT --profile supply-chain --only integrity.package-files-unchanged --format json"
+  hyperfine -N -i --warmup 2 --runs "$RUNS" --export-json "$OUT/integrity.json" "$cmd" >/dev/null
+  t=$(median "$OUT/integrity.json")
+  say "$files files, $(python3 -c "print(f'{$bytes/1e6:.1f}')") MB: median $(printf '%.3f' "$t") s = $(python3 -c "print(f'{$files/$t:,.0f} files/s, {$bytes/1e6/$t:,.0f} MB/s')"); $(measure $cmd)"
+else
+  say "skipped: no dpkg root at $ROOT (make e2e-root builds one)"
+fi

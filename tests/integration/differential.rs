@@ -134,3 +134,49 @@ fn live_pending_security_updates_match_apt() {
         );
     }
 }
+
+/// The debootstrapped root is intact by debsums' standard (every md5sums entry matches), and a
+/// binary altered in a copy of it is reported as changed with its package.
+#[test]
+fn e2e_root_integrity_intact_then_altered_binary_reported() {
+    let Ok(root) = std::env::var("IMAGEGATE_E2E_ROOT") else {
+        eprintln!("skipped: set IMAGEGATE_E2E_ROOT (make e2e) to verify package files on a debootstrapped root");
+        return;
+    };
+    let v = facts(&root);
+    let i = &v["integrity"];
+    assert!(i["files_checked"].as_u64().unwrap_or(0) > 1000, "too few files verified: {i}");
+    for k in ["changed", "missing", "unreadable"] {
+        assert_eq!(i[k], serde_json::json!([]), "{k} in an untouched debootstrap root: {}", i[k]);
+    }
+    // A copy with one byte appended to ls (cp -a keeps links and modes; the copy is ours to alter).
+    let copy = tempfile::tempdir().unwrap();
+    let dest = copy.path().join("root");
+    let ok = Command::new("cp").args(["-a", &root]).arg(&dest).status().unwrap();
+    assert!(ok.success(), "cp -a {root} failed");
+    let ls = dest.join("usr/bin/ls");
+    let mut bytes = std::fs::read(&ls).unwrap();
+    bytes.push(0);
+    std::fs::write(&ls, bytes).unwrap();
+    let v = facts(dest.to_str().unwrap());
+    let changed = v["integrity"]["changed"].as_array().unwrap();
+    assert!(
+        changed
+            .iter()
+            .any(|c| c["package"] == "coreutils" && c["path"].as_str().is_some_and(|p| p.ends_with("bin/ls"))),
+        "altered ls not reported: {changed:?}"
+    );
+    let out = imagegate(&[
+        "scan",
+        "--root",
+        dest.to_str().unwrap(),
+        "--profile",
+        "supply-chain",
+        "--only",
+        "integrity.package-files-unchanged",
+        "--format",
+        "json",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["findings"][0]["status"], "fail", "{r}");
+}

@@ -412,7 +412,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-/// The fact groups `rules` read: the first component of every fact path in their checks,
+/// The fact groups `rules` read: the first component (and the first two) of every fact path in their checks,
 /// `applies_when` and `error_when` (collectors of expensive groups run only when wanted).
 fn wanted_groups(rules: &[&crate::rules::Rule]) -> std::collections::BTreeSet<String> {
     let mut paths = Vec::new();
@@ -425,7 +425,17 @@ fn wanted_groups(rules: &[&crate::rules::Rule]) -> std::collections::BTreeSet<St
             e.check.fact_paths(&mut paths);
         }
     }
-    paths.iter().filter_map(|p| p.segments.first().cloned()).collect()
+    // The group, and `group.part` so a collector can skip an expensive part no rule reads.
+    let mut out = std::collections::BTreeSet::new();
+    for p in &paths {
+        if let Some(g) = p.segments.first() {
+            out.insert(g.clone());
+            if let Some(part) = p.segments.get(1) {
+                out.insert(format!("{g}.{part}"));
+            }
+        }
+    }
+    out
 }
 
 /// 2 if any rule ended in error, else 1 if any failure is at or above `fail_on`, else 0.

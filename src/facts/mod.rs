@@ -226,8 +226,9 @@ pub struct Context {
     pub live: bool,
     /// "Today" for age and end-of-life computations (`--as-of`).
     pub as_of: jiff::civil::Date,
-    /// The fact groups the selected rules read (first components of their fact paths); `None` =
-    /// all (`imagegate facts`). Expensive groups (`integrity`) are only collected when wanted.
+    /// The fact groups the selected rules read (first components of their fact paths, and
+    /// `group.part` for the first two); `None` = all (`imagegate facts`). Expensive groups
+    /// (`integrity`, `sources`) and parts (`sources.offered`) are only collected when wanted.
     pub wanted: Option<std::collections::BTreeSet<String>>,
 }
 
@@ -354,7 +355,11 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
     } else {
         Collected::not_applicable("not needed by the selected rules")
     };
-    let sources = sources::collect(fs, ctx, &packages).into();
+    let sources = if ctx.wants("sources") {
+        sources::collect(fs, ctx, &packages).into()
+    } else {
+        Collected::not_applicable("not needed by the selected rules")
+    };
     Facts {
         target: Target {
             root: fs.host_root().display().to_string(),

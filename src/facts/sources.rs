@@ -231,7 +231,12 @@ pub fn collect(fs: &RootFs, ctx: &Context, packages: &Collected<Packages>) -> Re
     Ok(match pkgs.manager {
         Manager::Dpkg => {
             let repositories = apt_sources(fs)?;
-            let offered = apt_offered(fs, pkgs, &repositories).into();
+            // Reads every cached Packages index (tens of MB): only when a rule needs it.
+            let offered = if ctx.wants("sources.offered") {
+                apt_offered(fs, pkgs, &repositories).into()
+            } else {
+                Collected::not_applicable("not needed by the selected rules")
+            };
             Sources {
                 manager: "apt".into(),
                 apt: Some(apt_keys(fs)?),
@@ -518,10 +523,9 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
     let mut offered: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for path in &indexes {
         let text = crate::facts::pending::read_index(fs, path)?;
-        for st in parse_stanzas(path, &text)? {
-            if let (Some((n, _)), Some((v, _))) = (st.get("package"), st.get("version")) {
-                let arch = st.get("architecture").map_or("all", |(a, _)| a);
-                offered.entry(n.to_owned()).or_default().push((arch.to_owned(), v.to_owned()));
+        for (n, a, v) in index_entries(&text) {
+            if pkgs.installed.contains_key(n) {
+                offered.entry(n.to_owned()).or_default().push((a.to_owned(), v.to_owned()));
             }
         }
     }
@@ -549,6 +553,38 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
         sources_without_index: without,
         unknown,
     })
+}
+
+/// `(Package, Architecture, Version)` of each stanza of a Packages index, without building the
+/// stanzas (a full archive's index has ~60k of them): only those three fields are looked at;
+/// a missing Architecture reads as `all`.
+pub fn index_entries(text: &str) -> Vec<(&str, &str, &str)> {
+    fn flush<'a>(out: &mut Vec<(&'a str, &'a str, &'a str)>, cur: &mut [Option<&'a str>; 3]) {
+        if let [Some(n), a, Some(v)] = *cur {
+            out.push((n, a.unwrap_or("all"), v));
+        }
+        *cur = [None; 3];
+    }
+    let mut out = Vec::new();
+    // Package, Architecture, Version of the current stanza.
+    let mut cur: [Option<&str>; 3] = [None; 3];
+    for line in text.lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            flush(&mut out, &mut cur);
+        } else if let Some((k, val)) = line.split_once(':')
+            && !line.starts_with([' ', '\t'])
+        {
+            let slot = ["package", "architecture", "version"]
+                .iter()
+                .position(|f| k.eq_ignore_ascii_case(f));
+            if let Some(slot) = slot.and_then(|i| cur.get_mut(i)) {
+                *slot = Some(val.trim());
+            }
+        }
+    }
+    flush(&mut out, &mut cur);
+    out
 }
 
 /// A dnf/yum boolean (libdnf's OptionBool: 1/0, yes/no, true/false, on/off).
@@ -866,6 +902,12 @@ Types: deb\nURIs: https://packages.example.com/apt\nSuites: stable\nComponents: 
         assert_eq!(split_url("file:/srv/repo"), ("file".into(), None));
         assert_eq!(uri_to_file_name("http://deb.debian.org/debian/"), "deb.debian.org_debian");
         assert_eq!(uri_to_file_name("https://u:p@h/x"), "h_x");
+    }
+
+    #[test]
+    fn index_entries_default_arch_and_ignore_continuations() {
+        let t = "Package: a\nVersion: 1\nDescription: x\n Version: 9\n\nPackage: b\r\nArchitecture: amd64\r\nVersion: 2\r\n";
+        assert_eq!(index_entries(t), [("a", "all", "1"), ("b", "amd64", "2")]);
     }
 
     #[test]

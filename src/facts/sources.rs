@@ -255,7 +255,9 @@ pub fn collect(fs: &RootFs, ctx: &Context, packages: &Collected<Packages>) -> Re
                 apt: None,
                 dnf: Some(main),
                 apk: None,
-                offered: Collected::not_applicable("matching rpm packages against repository metadata is not supported yet"),
+                offered: Collected::not_applicable(
+                    "matching rpm packages against repository metadata is not supported yet",
+                ),
                 provenance,
             }
         }
@@ -267,7 +269,9 @@ pub fn collect(fs: &RootFs, ctx: &Context, packages: &Collected<Packages>) -> Re
                 apt: None,
                 dnf: None,
                 apk: Some(setup),
-                offered: Collected::not_applicable("matching apk packages against repository indexes is not supported yet"),
+                offered: Collected::not_applicable(
+                    "matching apk packages against repository indexes is not supported yet",
+                ),
                 provenance,
             }
         }
@@ -361,7 +365,9 @@ pub fn parse_sources_list(path: &str, text: &str) -> Result<Vec<Repository>, Fac
             line: lineno,
             msg: msg.into(),
         };
-        let (kind, rest) = line.split_once(char::is_whitespace).ok_or_else(|| err("incomplete source line"))?;
+        let (kind, rest) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| err("incomplete source line"))?;
         if kind != "deb" && kind != "deb-src" {
             return Err(err(&format!("unknown source type {kind:?} (expected deb or deb-src)")));
         }
@@ -370,7 +376,9 @@ pub fn parse_sources_list(path: &str, text: &str) -> Result<Vec<Repository>, Fac
         if let Some(r) = rest.strip_prefix('[') {
             let (o, after) = r.split_once(']').ok_or_else(|| err("unterminated option list `[`"))?;
             for kv in o.split_whitespace() {
-                let (k, v) = kv.split_once('=').ok_or_else(|| err(&format!("option {kv:?} without `=`")))?;
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| err(&format!("option {kv:?} without `=`")))?;
                 // `opt+=v` / `opt-=v` add to or remove from a list option; the value is what we keep.
                 let k = k.trim_end_matches(['+', '-']).to_ascii_lowercase();
                 opts.insert(k, v.to_owned());
@@ -399,7 +407,11 @@ pub fn parse_deb822_sources(path: &str, text: &str) -> Result<Vec<Repository>, F
     let mut out = Vec::new();
     for st in parse_stanzas(path, text)? {
         let get = |k: &str| st.get(k).map(|(v, _)| v);
-        let list = |k: &str| -> Vec<String> { get(k).map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default() };
+        let list = |k: &str| -> Vec<String> {
+            get(k)
+                .map(|v| v.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
         let (types, uris, suites) = (list("types"), list("uris"), list("suites"));
         if types.is_empty() || uris.is_empty() || suites.is_empty() {
             return Err(FactError::Parse {
@@ -423,7 +435,15 @@ pub fn parse_deb822_sources(path: &str, text: &str) -> Result<Vec<Repository>, F
         for t in &types {
             for u in &uris {
                 for s in &suites {
-                    out.push(apt_repo(t, u, s, list("components"), enabled, &opts, Source::at(path, st.line)));
+                    out.push(apt_repo(
+                        t,
+                        u,
+                        s,
+                        list("components"),
+                        enabled,
+                        &opts,
+                        Source::at(path, st.line),
+                    ));
                 }
             }
         }
@@ -492,7 +512,11 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
         let Some(suite) = r.suites.first() else { continue };
         // Flat repositories (`suite` ending in `/`) keep their index next to the suite path.
         let prefix = if suite.ends_with('/') {
-            format!("{}_{}", uri_to_file_name(&r.uri), suite.trim_end_matches('/').replace('/', "_"))
+            format!(
+                "{}_{}",
+                uri_to_file_name(&r.uri),
+                suite.trim_end_matches('/').replace('/', "_")
+            )
         } else {
             format!("{}_dists_{}", uri_to_file_name(&r.uri), suite.replace('/', "_"))
         };
@@ -525,7 +549,10 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
         let text = crate::facts::pending::read_index(fs, path)?;
         for (n, a, v) in index_entries(&text) {
             if pkgs.installed.contains_key(n) {
-                offered.entry(n.to_owned()).or_default().push((a.to_owned(), v.to_owned()));
+                offered
+                    .entry(n.to_owned())
+                    .or_default()
+                    .push((a.to_owned(), v.to_owned()));
             }
         }
     }
@@ -657,13 +684,13 @@ fn dnf(fs: &RootFs) -> Result<(String, DnfMain, Vec<Repository>), FactError> {
     let main = main_sections.iter().find(|(n, _, _)| n == "main").map(|(_, _, m)| m);
     let default = |k: &str, d: bool| -> Result<Fact<bool>, FactError> {
         match main.and_then(|m| m.get(k)) {
-            Some((v, line)) => dnf_bool(v).map(|b| Fact::new(b, Source::at(config, *line))).ok_or_else(|| {
-                FactError::Parse {
+            Some((v, line)) => dnf_bool(v)
+                .map(|b| Fact::new(b, Source::at(config, *line)))
+                .ok_or_else(|| FactError::Parse {
                     path: config.into(),
                     line: *line,
                     msg: format!("{k}: not a boolean: {v:?}"),
-                }
-            }),
+                }),
             None => Ok(Fact::new(
                 d,
                 Source::note(format!("{manager}'s compiled-in default ({manager}.conf(5))")),
@@ -696,19 +723,26 @@ fn dnf(fs: &RootFs) -> Result<(String, DnfMain, Vec<Repository>), FactError> {
         for (id, line, opts) in sections {
             let flag = |k: &str, inherited: &Fact<bool>| -> Result<Fact<bool>, FactError> {
                 match opts.get(k) {
-                    Some((v, l)) => dnf_bool(v)
-                        .map(|b| Fact::new(b, Source::at(&path, *l)))
-                        .ok_or_else(|| FactError::Parse {
-                            path: path.clone(),
-                            line: *l,
-                            msg: format!("{k}: not a boolean: {v:?}"),
-                        }),
+                    Some((v, l)) => {
+                        dnf_bool(v)
+                            .map(|b| Fact::new(b, Source::at(&path, *l)))
+                            .ok_or_else(|| FactError::Parse {
+                                path: path.clone(),
+                                line: *l,
+                                msg: format!("{k}: not a boolean: {v:?}"),
+                            })
+                    }
                     None => Ok(inherited.clone()),
                 }
             };
             let urls = |k: &str| -> Vec<String> {
                 opts.get(k)
-                    .map(|(v, _)| v.split([' ', ',', '\t']).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                    .map(|(v, _)| {
+                        v.split([' ', ',', '\t'])
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             let uri = urls("baseurl")
@@ -772,7 +806,11 @@ fn apk(fs: &RootFs) -> Result<(Vec<Repository>, ApkSetup), FactError> {
             let url = l.split_whitespace().last().unwrap_or(l);
             let (scheme, host) = split_url(url);
             // A bare path is a local repository directory.
-            let scheme = if url.starts_with('/') { "file".to_owned() } else { scheme };
+            let scheme = if url.starts_with('/') {
+                "file".to_owned()
+            } else {
+                scheme
+            };
             repos.push(Repository {
                 manager: "apk".into(),
                 id: l.to_owned(),
@@ -898,9 +936,15 @@ Types: deb\nURIs: https://packages.example.com/apt\nSuites: stable\nComponents: 
 
     #[test]
     fn urls_and_list_file_names() {
-        assert_eq!(split_url("http://user:pw@Mirror.example.com:8080/debian"), ("http".into(), Some("mirror.example.com".into())));
+        assert_eq!(
+            split_url("http://user:pw@Mirror.example.com:8080/debian"),
+            ("http".into(), Some("mirror.example.com".into()))
+        );
         assert_eq!(split_url("file:/srv/repo"), ("file".into(), None));
-        assert_eq!(uri_to_file_name("http://deb.debian.org/debian/"), "deb.debian.org_debian");
+        assert_eq!(
+            uri_to_file_name("http://deb.debian.org/debian/"),
+            "deb.debian.org_debian"
+        );
         assert_eq!(uri_to_file_name("https://u:p@h/x"), "h_x");
     }
 

@@ -145,9 +145,17 @@ fn e2e_root_integrity_intact_then_altered_binary_reported() {
     };
     let v = facts(&root);
     let i = &v["integrity"];
-    assert!(i["files_checked"].as_u64().unwrap_or(0) > 1000, "too few files verified: {i}");
+    assert!(
+        i["files_checked"].as_u64().unwrap_or(0) > 1000,
+        "too few files verified: {i}"
+    );
     for k in ["changed", "missing", "unreadable"] {
-        assert_eq!(i[k], serde_json::json!([]), "{k} in an untouched debootstrap root: {}", i[k]);
+        assert_eq!(
+            i[k],
+            serde_json::json!([]),
+            "{k} in an untouched debootstrap root: {}",
+            i[k]
+        );
     }
     // A copy with one byte appended to ls (cp -a keeps links and modes; the copy is ours to alter).
     let copy = tempfile::tempdir().unwrap();

@@ -52,7 +52,7 @@ pub struct Diversion {
 /// Parses /var/lib/dpkg/diversions (line triples; a trailing incomplete triple is an error).
 pub fn parse_diversions(text: &str) -> Result<BTreeMap<String, Diversion>, FactError> {
     let lines: Vec<&str> = text.lines().collect();
-    if lines.len() % 3 != 0 {
+    if !lines.len().is_multiple_of(3) {
         return Err(FactError::Parse {
             path: DIVERSIONS.into(),
             line: u32::try_from(lines.len()).unwrap_or(u32::MAX),

@@ -117,7 +117,10 @@ impl<'a> Header<'a> {
         if !matches!(ty, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING) {
             return Err(format!("tag {tag} has type {ty}, expected strings"));
         }
-        let mut rest = self.data.get(off..).ok_or(format!("tag {tag}: offset outside the data store"))?;
+        let mut rest = self
+            .data
+            .get(off..)
+            .ok_or(format!("tag {tag}: offset outside the data store"))?;
         // Each string needs at least its NUL: a count larger than the store is hostile.
         if count > rest.len() {
             return Err(format!("tag {tag}: {count} strings cannot fit the data store"));
@@ -161,9 +164,8 @@ impl<'a> Header<'a> {
 /// Parses the file list and digests of one header blob.
 pub fn parse_files(blob: &[u8]) -> Result<Files, String> {
     let h = Header::new(blob)?;
-    let one = |tag| -> Result<String, String> {
-        Ok(h.strings(tag)?.and_then(|v| v.into_iter().next()).unwrap_or_default())
-    };
+    let one =
+        |tag| -> Result<String, String> { Ok(h.strings(tag)?.and_then(|v| v.into_iter().next()).unwrap_or_default()) };
     let mut f = Files {
         name: one(TAG_NAME)?,
         evr: format!("{}-{}", one(TAG_VERSION)?, one(TAG_RELEASE)?),
@@ -298,7 +300,11 @@ mod tests {
                 V::I(i) => (TYPE_INT32, i.len()),
                 V::C(c) => (TYPE_CHAR, c.len()),
             };
-            index.extend([*tag, ty, data.len() as u32, count as u32].map(u32::to_be_bytes).concat());
+            index.extend(
+                [*tag, ty, data.len() as u32, count as u32]
+                    .map(u32::to_be_bytes)
+                    .concat(),
+            );
             match v {
                 V::S(s) => s.iter().for_each(|s| {
                     data.extend(s.as_bytes());
@@ -323,19 +329,32 @@ mod tests {
             (TAG_VERSION, V::S(&["8.7p1"])),
             (TAG_RELEASE, V::S(&["38.el9"])),
             (TAG_BASENAMES, V::S(&["ssh", "sshd_config", "sshd", "README", "ghost"])),
-            (TAG_DIRNAMES, V::S(&["/etc/", "/etc/ssh/", "/usr/sbin/", "/usr/share/doc/"])),
+            (
+                TAG_DIRNAMES,
+                V::S(&["/etc/", "/etc/ssh/", "/usr/sbin/", "/usr/share/doc/"]),
+            ),
             (TAG_DIRINDEXES, V::I(&[0, 1, 2, 3, 1])),
             (TAG_FILEDIGESTS, V::S(&["", "AA", "bb", "cc", "dd"])),
-            (TAG_FILEFLAGS, V::I(&[0, RPMFILE_CONFIG | (1 << 4), 0, 1 << 1, RPMFILE_GHOST])),
+            (
+                TAG_FILEFLAGS,
+                V::I(&[0, RPMFILE_CONFIG | (1 << 4), 0, 1 << 1, RPMFILE_GHOST]),
+            ),
             (TAG_FILESTATES, V::C(&[0, 0, 0, 2, 0])),
             (TAG_FILEDIGESTALGO, V::I(&[8])),
         ]);
         let f = parse_files(&b).unwrap();
         assert_eq!(f.evr, "8.7p1-38.el9");
         assert_eq!(f.algo, Some(Ok(Algo::Sha256)));
-        let got: Vec<_> = f.files.iter().map(|x| (x.path.as_str(), x.digest.as_str(), x.config)).collect();
+        let got: Vec<_> = f
+            .files
+            .iter()
+            .map(|x| (x.path.as_str(), x.digest.as_str(), x.config))
+            .collect();
         // The directory (empty digest), the excluded doc (state 2) and the ghost are skipped.
-        assert_eq!(got, [("/etc/ssh/sshd_config", "aa", true), ("/usr/sbin/sshd", "bb", false)]);
+        assert_eq!(
+            got,
+            [("/etc/ssh/sshd_config", "aa", true), ("/usr/sbin/sshd", "bb", false)]
+        );
     }
 
     #[test]

@@ -150,9 +150,12 @@ pub fn collect(fs: &RootFs) -> Result<Option<Packages>, FactError> {
     Ok(None)
 }
 
+/// `(hnum, header blob)` rows of the rpmdb's Packages table.
+pub type Blobs = Vec<(i64, Vec<u8>)>;
+
 /// Finds the rpmdb and returns its header blobs `(hnum, blob)` in `hnum` order, with its path;
 /// `Ok(None)` when the root has no sqlite rpmdb (the file digests are in these blobs).
-pub fn headers(fs: &RootFs) -> Result<Option<(String, Vec<(i64, Vec<u8>)>)>, FactError> {
+pub fn headers(fs: &RootFs) -> Result<Option<(String, Blobs)>, FactError> {
     for dir in ["/var/lib/rpm", "/usr/lib/sysimage/rpm"] {
         let path = format!("{dir}/rpmdb.sqlite");
         if let Some(bytes) = fs.read_bytes_limited(&path, DB_LIMIT)? {
@@ -163,7 +166,7 @@ pub fn headers(fs: &RootFs) -> Result<Option<(String, Vec<(i64, Vec<u8>)>)>, Fac
 }
 
 /// Every `(hnum, blob)` of the Packages table of an in-memory copy of the rpmdb.
-fn blobs(path: &str, mut bytes: Vec<u8>) -> Result<Vec<(i64, Vec<u8>)>, FactError> {
+fn blobs(path: &str, mut bytes: Vec<u8>) -> Result<Blobs, FactError> {
     let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
     if !bytes.starts_with(b"SQLite format 3\0") {
         return Err(invalid("not an sqlite database".into()));

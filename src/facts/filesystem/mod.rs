@@ -483,7 +483,7 @@ mod tests {
 
     #[test]
     fn later_option_overrides_earlier_and_user_implies_noexec() {
-        assert_eq!(effective_options("defaults,nodev,dev"), Vec::<String>::new());
+        assert_eq!(effective_options("defaults,nodev,dev"), ["defaults"]);
         assert_eq!(effective_options("rw,nosuid,nodev,noexec"), ["rw", "nosuid", "nodev", "noexec"]);
         let u = effective_options("user,exec");
         assert!(u.contains(&"nodev".to_owned()) && !u.contains(&"noexec".to_owned()));

@@ -184,6 +184,11 @@ fn password(fs: &RootFs, cfgs: &[String]) -> Result<(Option<Fact<String>>, Fact<
             if let Some(v) = t.strip_prefix("set superusers=") {
                 superusers = Some(Fact::new(v.trim_matches(['"', '\'']).to_owned(), Source::at(f, i as u32 + 1)));
             }
+            // RHEL's 01_users block (`password_pbkdf2 root ${GRUB2_PASSWORD}`) is conditional on
+            // user.cfg: it sets nothing by itself, so user.cfg decides below.
+            if t.contains("${GRUB2_PASSWORD}") || t.contains("$GRUB2_PASSWORD") {
+                continue;
+            }
             if t.starts_with("password_pbkdf2 ") && pbkdf2.is_none() {
                 pbkdf2 = Some(Source::at(f, i as u32 + 1));
             }

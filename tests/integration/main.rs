@@ -14,3 +14,5 @@ mod corpus;
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.
 mod snapshots;
+/// The bounded filesystem walk over a generated tree (offenders, links, loops, FIFOs, the bound).
+mod walk;

@@ -161,11 +161,10 @@ pub fn parse_core_limit(text: &str) -> Option<(String, u32)> {
     for (i, l) in text.lines().enumerate() {
         let t = l.split('#').next().unwrap_or("");
         let f: Vec<&str> = t.split_whitespace().collect();
-        if let [domain, ty, item, value] = f.as_slice() {
-            if *domain == "*" && (*ty == "hard" || *ty == "-") && *item == "core" {
+        if let [domain, ty, item, value] = f.as_slice()
+            && *domain == "*" && (*ty == "hard" || *ty == "-") && *item == "core" {
                 found = Some(((*value).to_owned(), i as u32 + 1));
             }
-        }
     }
     found
 }
@@ -277,11 +276,10 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Boot, FactError> {
     let mut limit_files = vec!["/etc/security/limits.conf".to_owned()];
     limit_files.extend(fs.glob("/etc/security/limits.d/*.conf")?);
     for f in limit_files {
-        if let Some(text) = fs.read_text(&f)? {
-            if let Some((v, line)) = parse_core_limit(&text) {
+        if let Some(text) = fs.read_text(&f)?
+            && let Some((v, line)) = parse_core_limit(&text) {
                 hard_limit = Some(Fact::new(v, Source::at(&f, line)));
             }
-        }
     }
     let cd = systemd_conf(fs, "coredump.conf", "Coredump")?;
     let installed = fs.metadata("/usr/lib/systemd/systemd-coredump")?.is_some()

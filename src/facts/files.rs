@@ -223,11 +223,10 @@ pub fn systemd_unit_enabled(fs: &RootFs, unit: &str) -> Result<Option<Source>, F
             }
         }
     }
-    if let Some(name) = unit.strip_suffix(".service") {
-        if let Some(hit) = fs.glob(&format!("/etc/runlevels/*/{name}"))?.into_iter().next() {
+    if let Some(name) = unit.strip_suffix(".service")
+        && let Some(hit) = fs.glob(&format!("/etc/runlevels/*/{name}"))?.into_iter().next() {
             return Ok(Some(Source::file(hit)));
         }
-    }
     Ok(None)
 }
 

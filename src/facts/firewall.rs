@@ -55,6 +55,9 @@ pub struct Firewall {
     pub default_deny: Fact<bool>,
 }
 
+/// An open chain block: hooked on input, its policy (value, line), the line it starts on.
+type ChainState = (bool, Option<(String, u32)>, u32);
+
 /// Base chains hooked on input and their policy: (policy, line) for each; `accept` when no
 /// `policy` statement. Comments (`#` to end of line) are removed first.
 pub fn nft_input_policies(text: &str) -> Vec<(String, u32)> {
@@ -69,7 +72,7 @@ pub fn nft_input_policies(text: &str) -> Vec<(String, u32)> {
     }
     let mut out = Vec::new();
     // Open blocks: for a chain, (is hooked on input, policy) — None for other blocks.
-    let mut stack: Vec<Option<(bool, Option<(String, u32)>, u32)>> = Vec::new();
+    let mut stack: Vec<Option<ChainState>> = Vec::new();
     let mut stmt: Vec<&str> = Vec::new();
     for (t, line) in &toks {
         match t.as_str() {
@@ -88,11 +91,10 @@ pub fn nft_input_policies(text: &str) -> Vec<(String, u32)> {
                     }
                 }
                 stmt.clear();
-                if t == "}" {
-                    if let Some(Some((true, pol, start))) = stack.pop() {
+                if t == "}"
+                    && let Some(Some((true, pol, start))) = stack.pop() {
                         out.push(pol.unwrap_or(("accept".into(), start)));
                     }
-                }
             }
             w => stmt.push(w),
         }
@@ -134,11 +136,10 @@ pub fn iptables_input_policy(text: &str) -> Option<(String, u32)> {
         let t = l.trim();
         if let Some(name) = t.strip_prefix('*') {
             table = name;
-        } else if table == "filter" {
-            if let Some(rest) = t.strip_prefix(":INPUT ") {
+        } else if table == "filter"
+            && let Some(rest) = t.strip_prefix(":INPUT ") {
                 return rest.split_whitespace().next().map(|p| (p.to_ascii_lowercase(), i as u32 + 1));
             }
-        }
     }
     None
 }

@@ -242,11 +242,10 @@ pub fn parse_audit_rules(text: &str, path: &str, out: &mut AuditRules) {
         if let Some(e) = enable {
             out.immutable = Fact::new(e == "2", src.clone());
         }
-        if let Some(k) = &key {
-            if !out.keys.contains(k) {
+        if let Some(k) = &key
+            && !out.keys.contains(k) {
                 out.keys.push(k.clone());
             }
-        }
         if let Some(path) = watch {
             out.watches.push(Watch {
                 path,
@@ -257,8 +256,8 @@ pub fn parse_audit_rules(text: &str, path: &str, out: &mut AuditRules) {
             continue;
         }
         if let Some(action) = action {
-            if syscalls.is_empty() {
-                if let (Some(p), true) = (fpath.clone(), action == "always,exit") {
+            if syscalls.is_empty()
+                && let (Some(p), true) = (fpath.clone(), action == "always,exit") {
                     out.watches.push(Watch {
                         path: p,
                         perms: canonical_perms(fperm.as_deref().unwrap_or("rwxa")),
@@ -266,7 +265,6 @@ pub fn parse_audit_rules(text: &str, path: &str, out: &mut AuditRules) {
                         source: src.clone(),
                     });
                 }
-            }
             syscalls.sort();
             syscalls.dedup();
             out.syscalls.push(SyscallRule {

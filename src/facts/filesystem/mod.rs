@@ -378,21 +378,18 @@ fn collect_mounts(fs: &RootFs, ctx: &Context) -> Result<BTreeMap<String, MountPo
         let mut found: Option<(Option<String>, String, Source)> = None;
         // 1. An administrator's unit in /etc/systemd/system overrides the fstab generator.
         let admin = format!("/etc/systemd/system/{unit}");
-        if fs.read_link(&admin)?.as_deref() != Some("/dev/null") {
-            if let Some(text) = fs.read_text(&admin)? {
-                if systemd_unit_enabled(fs, &unit)?.is_some() {
+        if fs.read_link(&admin)?.as_deref() != Some("/dev/null")
+            && let Some(text) = fs.read_text(&admin)?
+                && systemd_unit_enabled(fs, &unit)?.is_some() {
                     let (ty, o) = parse_mount_unit(&text);
                     let (o, line) = o.unwrap_or_default();
                     found = Some((ty, o, Source::at(&admin, line)));
                 }
-            }
-        }
         // 2. fstab (the last line for a mount point is the one mounted on top).
-        if found.is_none() {
-            if let Some((_, ty, o, line)) = fstab.iter().rev().find(|e| e.0 == *mp) {
+        if found.is_none()
+            && let Some((_, ty, o, line)) = fstab.iter().rev().find(|e| e.0 == *mp) {
                 found = Some((Some(ty.clone()), o.clone(), Source::at("/etc/fstab", *line)));
             }
-        }
         // 3. A vendor unit, when enabled (e.g. tmp.mount on Fedora-derived systems).
         if found.is_none() {
             for dir in ["/usr/lib/systemd/system", "/lib/systemd/system"] {

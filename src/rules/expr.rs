@@ -722,11 +722,12 @@ impl<'a> Eval<'a> {
                 empty == *want
             }
             Op::Present(want) => !v.is_null() == *want,
-            Op::ModeMax(mask) => match number(v) {
-                Some(m) if m >= 0.0 => (m as u32) & !mask == 0,
-                _ => match v.as_str().and_then(|s| u32::from_str_radix(s, 8).ok()) {
-                    Some(m) => m & !mask == 0,
-                    None => false,
+            // A string is an octal mode ("0640"), never a decimal number.
+            Op::ModeMax(mask) => match v {
+                Value::String(s) => u32::from_str_radix(s.trim(), 8).is_ok_and(|m| m & !mask == 0),
+                _ => match number(v) {
+                    Some(m) if m >= 0.0 => (m as u32) & !mask == 0,
+                    _ => false,
                 },
             },
         })

@@ -294,6 +294,13 @@ pub fn parse_path_assignments(path: &str, text: &str) -> Vec<PathEntry> {
             continue;
         }
         let source = Source::at(path, u32::try_from(i + 1).unwrap_or(u32::MAX));
+        // RHEL's /etc/profile adds directories with its `pathmunge DIR [after]` function.
+        if let Some(rest) = line.strip_prefix("pathmunge ") {
+            if let Some(dir) = rest.split_whitespace().next().filter(|d| !d.starts_with('$')) {
+                out.extend(path_entries(dir, &source));
+            }
+            continue;
+        }
         for word in line.split([';', ' ', '\t']) {
             let Some(v) = word.strip_prefix("PATH=") else { continue };
             out.extend(path_entries(v.trim_matches(|c| c == '"' || c == '\''), &source));
@@ -453,6 +460,13 @@ mod tests {
             v,
             vec![(".", false, true), ("/usr/sbin", false, false), ("", true, false), ("/root/bin", false, false), ("bin", false, true)]
         );
+    }
+
+    #[test]
+    fn rhel_pathmunge_calls_add_entries() {
+        let e = parse_path_assignments("/etc/profile", "    pathmunge /usr/sbin\n    pathmunge /usr/local/sbin after\npathmunge () {\n");
+        let v: Vec<_> = e.iter().map(|e| e.dir.as_str()).collect();
+        assert_eq!(v, vec!["/usr/sbin", "/usr/local/sbin"]);
     }
 
     #[test]

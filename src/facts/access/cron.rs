@@ -31,9 +31,11 @@ pub struct AccessList {
 /// The lists and whether the commands they govern are installed.
 #[derive(Debug, Clone, Serialize)]
 pub struct CronAt {
-    /// `crontab` exists (/usr/bin/crontab): cron is installed.
+    /// cron is installed: /etc/crontab (shipped by Debian's cron and by cronie) or the crontab
+    /// command exists.
     pub cron_installed: bool,
-    /// `at` exists (/usr/bin/at).
+    /// at is installed: the at command or one of its lists exists (the at packages ship
+    /// /etc/at.deny).
     pub at_installed: bool,
     /// The four lists by path.
     pub lists: BTreeMap<String, AccessList>,
@@ -62,10 +64,13 @@ pub fn collect(fs: &RootFs) -> Result<CronAt, FactError> {
             },
         );
     }
+    let listed = |p: &str| lists.get(p).is_some_and(|l: &AccessList| l.present);
     let exists = |p: &str| -> Result<bool, FactError> { Ok(fs.metadata(p)?.is_some()) };
     Ok(CronAt {
-        cron_installed: exists("/usr/bin/crontab")?,
-        at_installed: exists("/usr/bin/at")?,
+        cron_installed: exists("/etc/crontab")? || exists("/usr/bin/crontab")?,
+        at_installed: exists("/usr/bin/at")?
+            || listed("/etc/at.allow")
+            || listed("/etc/at.deny"),
         lists,
     })
 }

@@ -296,7 +296,7 @@ pub fn parse_path_assignments(path: &str, text: &str) -> Vec<PathEntry> {
         let source = Source::at(path, u32::try_from(i + 1).unwrap_or(u32::MAX));
         // RHEL's /etc/profile adds directories with its `pathmunge DIR [after]` function.
         if let Some(rest) = line.strip_prefix("pathmunge ") {
-            if let Some(dir) = rest.split_whitespace().next().filter(|d| !d.starts_with('$')) {
+            if let Some(dir) = rest.split_whitespace().next().filter(|d| d.starts_with('/')) {
                 out.extend(path_entries(dir, &source));
             }
             continue;

@@ -9,7 +9,7 @@ STATIC  := -C target-feature=+crt-static
 
 build:
 	RUSTFLAGS="$(STATIC)" $(CARGO) build --release --locked --target $(TARGET)
-	@file $(BIN) 2>/dev/null | grep -q 'statically linked' && echo "built $(BIN) (statically linked)" || { echo "$(BIN) is not statically linked" >&2; exit 1; }
+	@file $(BIN) 2>/dev/null | grep -Eq 'statically linked|static-pie linked' && echo "built $(BIN) (statically linked)" || { echo "$(BIN) is not statically linked" >&2; exit 1; }
 
 # Scan this machine with the default profile. The scan's own exit code (0 ok, 1 failing findings,
 # 2 error) is printed rather than turned into a make failure: this target is for reading findings.

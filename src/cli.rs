@@ -5,7 +5,6 @@
 //! that ended in error). 2 takes precedence over 1: a scan with an error finding cannot vouch for the
 //! rest, and a pipeline must not mistake it for an ordinary failure.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,8 +15,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::eval::{self, Selection, Status};
 use crate::facts::{self, Context};
 use crate::report::{self, Format, Style};
-use crate::rootfs::RootFs;
+use crate::rootfs::{RootFs, host};
 use crate::rules::{RuleSet, Severity};
+use crate::tailoring::Tailoring;
+use crate::waivers;
 
 /// Exit code: nothing failed at or above the threshold.
 pub const EXIT_OK: u8 = 0;
@@ -48,6 +49,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: RulesCmd,
     },
+    /// Validate a waivers file against the rules (exit 1 if a waiver has expired).
+    Waivers {
+        #[command(subcommand)]
+        cmd: WaiversCmd,
+    },
+    /// Print the host path of every file a scan reads (what `make bench` reads as its floor).
+    Inputs(TargetArgs),
     /// Print the effective sshd configuration in `sshd -T`'s own format.
     SshdConfig {
         #[command(flatten)]
@@ -110,9 +118,32 @@ struct ScanArgs {
     /// Leave out these rule ids; repeatable.
     #[arg(long, value_name = "ID")]
     skip: Vec<String>,
+    /// Tailoring file: variables, disabled rules, severity overrides, composed profiles.
+    #[arg(long, value_name = "FILE")]
+    tailoring: Option<PathBuf>,
+    /// Waivers file: accepted failures with reason, owner and expiry.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Warn about waivers expiring within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = waivers::DEFAULT_WARN_DAYS)]
+    waiver_warn_days: i64,
     /// Colour in the text report.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+enum WaiversCmd {
+    /// Check every waiver: known rule, reason, owner, a date; report expired and expiring ones.
+    Check {
+        /// The waivers file.
+        file: PathBuf,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// "Today" (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<jiff::civil::Date>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,6 +185,43 @@ pub fn run() -> anyhow::Result<ExitCode> {
             EXIT_OK
         }
         Cmd::Rules { cmd } => rules_cmd(cmd, &mut out)?,
+        Cmd::Waivers {
+            cmd: WaiversCmd::Check { file, rules, as_of },
+        } => {
+            let rules = load_rules(&rules)?;
+            let text =
+                host::read_text(&file).with_context(|| format!("cannot read waivers file {}", file.display()))?;
+            let list = waivers::parse(&file.display().to_string(), &text, &rules)?;
+            let today = as_of.unwrap_or_else(today);
+            let mut code = EXIT_OK;
+            for w in &list {
+                let until = waivers::expiry(w).unwrap_or(today);
+                let days = (until - today).get_days();
+                let state = if until < today {
+                    code = EXIT_FAIL;
+                    "EXPIRED".to_owned()
+                } else if i64::from(days) <= waivers::DEFAULT_WARN_DAYS {
+                    format!("expires in {days} days")
+                } else {
+                    "ok".to_owned()
+                };
+                writeln!(
+                    out,
+                    "{:<44} until {until}  {state:<18} {} ({})",
+                    w.rule, w.owner, w.origin
+                )?;
+            }
+            writeln!(out, "{} waivers", list.len())?;
+            code
+        }
+        Cmd::Inputs(target) => {
+            let (fs, ctx) = open_target(&target)?;
+            facts::collect(&fs, &ctx);
+            for p in fs.files_read() {
+                writeln!(out, "{}", fs.host_root().join(p.trim_start_matches('/')).display())?;
+            }
+            EXIT_OK
+        }
         Cmd::SshdConfig { target, conn } => {
             let (fs, ctx) = open_target(&target)?;
             let conn = conn
@@ -182,11 +250,13 @@ pub fn run() -> anyhow::Result<ExitCode> {
 fn open_target(t: &TargetArgs) -> anyhow::Result<(RootFs, Context)> {
     let fs = RootFs::open(&t.root)?;
     let live = t.assume_live || t.root == std::path::Path::new("/");
-    let as_of = match t.as_of {
-        Some(d) => d,
-        None => jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date(),
-    };
+    let as_of = t.as_of.unwrap_or_else(today);
     Ok((fs, Context { live, as_of }))
+}
+
+/// Today's date in UTC.
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
 fn load_rules(args: &RuleArgs) -> anyhow::Result<RuleSet> {
@@ -212,15 +282,20 @@ fn parse_var(s: &str) -> anyhow::Result<(String, serde_json::Value)> {
 
 fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let rules = load_rules(&args.rules)?;
-    let profiles = rules.profiles();
-    if !profiles.contains(args.profile.as_str()) {
-        bail!(
-            "unknown profile {:?} (available: {})",
-            args.profile,
-            profiles.iter().copied().collect::<Vec<_>>().join(", ")
-        );
-    }
-    let mut vars = BTreeMap::new();
+    let tailoring = match &args.tailoring {
+        Some(path) => {
+            let text =
+                host::read_text(path).with_context(|| format!("cannot read tailoring file {}", path.display()))?;
+            Tailoring::parse(&path.display().to_string(), &text, &rules)?
+        }
+        None => Tailoring::default(),
+    };
+    let Some(mut ids) = tailoring.profile_ids(&rules, &args.profile) else {
+        let mut names: Vec<String> = rules.profiles().iter().map(|s| s.to_string()).collect();
+        names.extend(tailoring.profiles.keys().cloned());
+        bail!("unknown profile {:?} (available: {})", args.profile, names.join(", "));
+    };
+    let mut vars = tailoring.vars.clone();
     for v in &args.vars {
         let (k, val) = parse_var(v)?;
         if !rules.rules.values().any(|r| r.vars.contains_key(&k)) {
@@ -235,15 +310,30 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             bail!("unknown rule id {id:?} (see `imagegate rules list`)");
         }
     }
+    if !args.only.is_empty() {
+        ids.retain(|id| args.only.contains(id));
+    }
+    ids.retain(|id| !args.skip.contains(id) && !tailoring.disabled.contains_key(id));
+    let waivers = match &args.waivers {
+        Some(path) => {
+            let text = host::read_text(path).with_context(|| format!("cannot read waivers file {}", path.display()))?;
+            waivers::parse(&path.display().to_string(), &text, &rules)?
+        }
+        None => Vec::new(),
+    };
     let sel = Selection {
         profile: args.profile.clone(),
-        only: args.only.iter().cloned().collect::<BTreeSet<_>>(),
-        skip: args.skip.iter().cloned().collect(),
+        ids,
         vars,
+        severity: tailoring.severity.clone(),
     };
     let (fs, ctx) = open_target(&args.target)?;
     let facts = facts::collect(&fs, &ctx);
-    let report = eval::evaluate(&rules, &sel, &facts);
+    let mut report = eval::evaluate(&rules, &sel, &facts);
+    let applied = waivers::apply(&mut report, &waivers, ctx.as_of, args.waiver_warn_days);
+    for w in &applied.expiring {
+        crate::diag::warning(w);
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

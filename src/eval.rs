@@ -22,6 +22,8 @@ pub enum Status {
     Fail,
     /// The rule could not be evaluated; `reason` says why.
     Error,
+    /// The check failed, and a waiver accepts the failure (see `waiver`).
+    Waived,
     /// The check held.
     Pass,
     /// The rule does not apply to this target; `reason` says why.
@@ -30,7 +32,13 @@ pub enum Status {
 
 impl Status {
     /// All statuses, in report order.
-    pub const ALL: [Status; 4] = [Status::Fail, Status::Error, Status::Pass, Status::NotApplicable];
+    pub const ALL: [Status; 5] = [
+        Status::Fail,
+        Status::Error,
+        Status::Waived,
+        Status::Pass,
+        Status::NotApplicable,
+    ];
 
     /// The kebab-case name.
     pub fn as_str(self) -> &'static str {
@@ -38,6 +46,7 @@ impl Status {
             Status::Pass => "pass",
             Status::Fail => "fail",
             Status::Error => "error",
+            Status::Waived => "waived",
             Status::NotApplicable => "not-applicable",
         }
     }
@@ -67,6 +76,9 @@ pub struct Finding {
     pub remediation: String,
     /// Benchmark sections and external rule ids.
     pub references: BTreeMap<String, String>,
+    /// The waiver that accepts this failure, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<crate::waivers::Applied>,
 }
 
 /// Counts by status, and failures by severity.
@@ -82,6 +94,8 @@ pub struct Summary {
     pub error: usize,
     /// Not applicable.
     pub not_applicable: usize,
+    /// Failed, but waived.
+    pub waived: usize,
     /// Failed findings per severity.
     pub fail_by_severity: BTreeMap<Severity, usize>,
 }
@@ -102,6 +116,12 @@ pub struct Host {
     pub os: Option<String>,
     /// os-release ID and VERSION_ID, when known.
     pub release: Option<String>,
+    /// The hostname (/etc/hostname), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The cloud image id from cloud-init instance data, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
 }
 
 /// The result of one scan.
@@ -126,28 +146,22 @@ pub struct Report {
 /// Schema identifier of the JSON report.
 pub const SCHEMA: &str = "imagegate.report/v1";
 
-/// Which rules to run and with what variables.
+/// Which rules to run, with what variables and severities.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Profile name.
+    /// Profile name (for the report).
     pub profile: String,
-    /// Only these ids (empty = all in the profile).
-    pub only: BTreeSet<String>,
-    /// Leave these out.
-    pub skip: BTreeSet<String>,
+    /// The rule ids to evaluate (the profile's, after `--only`, `--skip` and tailoring).
+    pub ids: BTreeSet<String>,
     /// Variable overrides (by name, for every rule that declares it).
     pub vars: BTreeMap<String, Value>,
+    /// Severity overrides by rule id.
+    pub severity: BTreeMap<String, Severity>,
 }
 
 /// The rules a selection picks, sorted by id.
 pub fn select<'a>(rules: &'a RuleSet, sel: &Selection) -> Vec<&'a Rule> {
-    rules
-        .rules
-        .values()
-        .filter(|r| r.profiles.iter().any(|p| *p == sel.profile))
-        .filter(|r| sel.only.is_empty() || sel.only.contains(&r.id))
-        .filter(|r| !sel.skip.contains(&r.id))
-        .collect()
+    rules.rules.values().filter(|r| sel.ids.contains(&r.id)).collect()
 }
 
 /// Evaluates the selected rules against the facts.
@@ -155,23 +169,15 @@ pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
     let json = serde_json::to_value(facts).unwrap_or(Value::Null);
     let findings: Vec<Finding> = select(rules, sel)
         .into_iter()
-        .map(|r| evaluate_rule(r, &json, &sel.vars))
-        .collect();
-    let mut summary = Summary {
-        total: findings.len(),
-        ..Summary::default()
-    };
-    for f in &findings {
-        match f.status {
-            Status::Pass => summary.pass += 1,
-            Status::Fail => {
-                summary.fail += 1;
-                *summary.fail_by_severity.entry(f.severity).or_default() += 1;
+        .map(|r| {
+            let mut f = evaluate_rule(r, &json, &sel.vars);
+            if let Some(sev) = sel.severity.get(&r.id) {
+                f.severity = *sev;
             }
-            Status::Error => summary.error += 1,
-            Status::NotApplicable => summary.not_applicable += 1,
-        }
-    }
+            f
+        })
+        .collect();
+    let summary = summarize(&findings);
     let os = facts.os.ok();
     Report {
         schema: SCHEMA,
@@ -190,10 +196,35 @@ pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
                     None => id,
                 })
             }),
+            hostname: facts.target.hostname.clone(),
+            image_id: ["/cloud_init/instance/image_id", "/cloud_init/instance/image_id/value"]
+                .iter()
+                .find_map(|p| json.pointer(p).and_then(Value::as_str).map(str::to_owned)),
         },
         summary,
         findings,
     }
+}
+
+/// Counts findings by status, and failures by severity.
+pub fn summarize(findings: &[Finding]) -> Summary {
+    let mut summary = Summary {
+        total: findings.len(),
+        ..Summary::default()
+    };
+    for f in findings {
+        match f.status {
+            Status::Pass => summary.pass += 1,
+            Status::Fail => {
+                summary.fail += 1;
+                *summary.fail_by_severity.entry(f.severity).or_default() += 1;
+            }
+            Status::Error => summary.error += 1,
+            Status::NotApplicable => summary.not_applicable += 1,
+            Status::Waived => summary.waived += 1,
+        }
+    }
+    summary
 }
 
 /// Evaluates one rule against the facts JSON.
@@ -217,6 +248,7 @@ pub fn evaluate_rule(rule: &Rule, facts: &Value, overrides: &BTreeMap<String, Va
         rationale: rule.rationale.clone(),
         remediation: rule.remediation.clone(),
         references: rule.references.clone(),
+        waiver: None,
     }
 }
 

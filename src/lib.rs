@@ -16,4 +16,6 @@ pub mod facts;
 pub mod report;
 pub mod rootfs;
 pub mod rules;
+pub mod tailoring;
 pub mod version;
+pub mod waivers;

@@ -223,6 +223,8 @@ pub struct RootFs {
     host: PathBuf,
     dir: OwnedFd,
     resolver: Resolver,
+    /// Every regular file read, for `imagegate inputs` and the benchmark's floor.
+    read_log: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 type Result<T> = std::result::Result<T, RootFsError>;
@@ -265,12 +267,21 @@ impl RootFs {
             host: root.to_path_buf(),
             dir,
             resolver,
+            read_log: Default::default(),
         })
     }
 
     /// The host path of the root directory.
     pub fn host_root(&self) -> &Path {
         &self.host
+    }
+
+    /// The in-image paths of every regular file read so far, sorted.
+    pub fn files_read(&self) -> Vec<String> {
+        self.read_log
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The resolver in use.
@@ -447,6 +458,9 @@ impl RootFs {
         let Some((file, meta)) = self.open_regular(path)? else {
             return Ok(None);
         };
+        if let Ok(mut log) = self.read_log.lock() {
+            log.insert(path.to_owned());
+        }
         if meta.size > limit {
             return Err(RootFsError::TooLarge {
                 path: path.to_owned(),

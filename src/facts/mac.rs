@@ -1,20 +1,592 @@
-//! SELinux and AppArmor (stub: replaced by the MAC collector).
+//! Mandatory access control: SELinux and AppArmor, from configuration and (on a live system) from
+//! the kernel's own interfaces.
+//!
+//! SELinux (selinux_config(5), the kernel's selinuxfs):
+//! - /etc/selinux/config `SELINUX=` (enforcing | permissive | disabled) and `SELINUXTYPE=`;
+//! - live: /sys/fs/selinux/enforce (`1` enforcing, `0` permissive; absent: SELinux is not running);
+//! - `selinux=0` on the kernel command line disables it whatever the config says; `enforcing=0`
+//!   boots it permissive.
+//!
+//! AppArmor (apparmor(7), the kernel's securityfs):
+//! - live: /sys/module/apparmor/parameters/enabled (`Y`/`N`) and the loaded profiles with their mode
+//!   from /sys/kernel/security/apparmor/profiles (lines `name (enforce)`);
+//! - offline: the profiles under /etc/apparmor.d (top-level files, minus those linked in
+//!   /etc/apparmor.d/disable/), and which of them are in complain mode by configuration
+//!   (`flags=(complain)` in a profile header, or a link in /etc/apparmor.d/force-complain/);
+//! - `apparmor=0` on the kernel command line disables it.
+//!
+//! The kernel command line is /proc/cmdline when live. Offline it is what the boot loader would
+//! pass: GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT from /etc/default/grub and
+//! /etc/default/grub.d/*.cfg (sourced in that order, so later assignments win and `$VAR` expands),
+//! the `linux` lines of /boot/grub*/grub.cfg and the `options` lines of BLS entries in
+//! /boot/loader/entries. A parameter found in any of them counts.
+//!
+//! `active` is the derived, distribution-neutral answer: `selinux`, `apparmor` or `none`. Runtime-only
+//! details are not-applicable offline, so a rule over them is left out by `all` rather than passed.
+//!
+//! Deliberately ignored: `lsm=`/`security=` ordering beyond recognising the disable switches,
+//! SELinux booleans and policy modules, AppArmor profile contents.
+
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use super::{Context, FactError};
+use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::{os_release::OsRelease, packages::Packages};
-use crate::rootfs::RootFs;
+use crate::rootfs::{Kind, RootFs};
+
+const LIMIT: u64 = 4 << 20;
 
 /// Mandatory access control state.
 #[derive(Debug, Clone, Serialize)]
-pub struct Mac {}
+pub struct Mac {
+    /// The MAC system in force: `selinux`, `apparmor` or `none`.
+    pub active: Fact<String>,
+    /// SELinux details.
+    pub selinux: Selinux,
+    /// AppArmor details.
+    pub apparmor: Apparmor,
+}
+
+/// SELinux state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Selinux {
+    /// /etc/selinux/config exists.
+    pub installed: bool,
+    /// `SELINUX=` from /etc/selinux/config, lowercased.
+    pub mode_config: Option<Fact<String>>,
+    /// `SELINUXTYPE=` from /etc/selinux/config.
+    pub type_config: Option<Fact<String>>,
+    /// `enforcing`, `permissive` or `disabled` from selinuxfs (live only).
+    pub enforce_runtime: Collected<Fact<String>>,
+    /// `selinux=0` is on the kernel command line.
+    pub cmdline_disabled: Fact<bool>,
+    /// `enforcing=0` is on the kernel command line.
+    pub cmdline_permissive: Fact<bool>,
+}
+
+/// AppArmor state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Apparmor {
+    /// The apparmor package is installed (evidence in `source`: the package database, or a file it
+    /// ships when the database is unreadable).
+    pub installed: Fact<bool>,
+    /// The kernel module reports AppArmor enabled (live only).
+    pub enabled_runtime: Collected<Fact<bool>>,
+    /// Loaded profiles in enforce mode (live only).
+    pub profiles_enforce: Collected<Vec<String>>,
+    /// Loaded profiles in complain mode (live only).
+    pub profiles_complain: Collected<Vec<String>>,
+    /// Loaded profiles in any other mode (`unconfined`, `kill`, …), as `name (mode)` (live only).
+    pub profiles_other: Collected<Vec<String>>,
+    /// Profile files in /etc/apparmor.d that are not disabled.
+    pub profiles_in_config: Vec<Fact<String>>,
+    /// Profiles configured for complain mode.
+    pub profiles_complain_config: Vec<Fact<String>>,
+    /// `apparmor=0` is on the kernel command line.
+    pub cmdline_disabled: Fact<bool>,
+}
+
+/// One kernel command line and where it came from.
+#[derive(Debug, Clone)]
+pub struct Cmdline {
+    /// Where it was read.
+    pub source: Source,
+    /// The parameters, unquoted.
+    pub params: Vec<String>,
+}
+
+/// Splits a kernel command line into parameters; double quotes group (`a="b c"`).
+pub fn split_cmdline(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The value of the last `name=` parameter on a command line (the kernel's `__setup` handlers see
+/// every occurrence, the last one winning).
+pub fn param<'a>(params: &'a [String], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .rev()
+        .find_map(|p| p.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+}
+
+/// Evaluates a sourced shell file of `NAME="value"` assignments (as /etc/default/grub is), expanding
+/// `$NAME` and `${NAME}` from earlier assignments. Returns `(name, value, line)` per assignment.
+pub fn parse_shell_assignments(text: &str, vars: &mut BTreeMap<String, (String, u32)>) -> Vec<(String, String, u32)> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((name, rest)) = line.split_once('=') else {
+            continue;
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            continue;
+        }
+        let value = shell_value(rest, vars);
+        let n = i as u32 + 1;
+        vars.insert(name.to_owned(), (value.clone(), n));
+        out.push((name.to_owned(), value, n));
+    }
+    out
+}
+
+fn shell_value(rest: &str, vars: &BTreeMap<String, (String, u32)>) -> String {
+    let mut out = String::new();
+    let mut chars = rest.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '#') if out.is_empty() || out.ends_with(' ') => break,
+            (None, c) if c.is_whitespace() => break,
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (Some('\''), c) => out.push(c),
+            (_, '\\') => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            (_, '$') => {
+                let braced = chars.peek() == Some(&'{');
+                if braced {
+                    chars.next();
+                }
+                let mut name = String::new();
+                while let Some(&n) = chars.peek() {
+                    if n.is_ascii_alphanumeric() || n == '_' {
+                        name.push(n);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if braced && chars.peek() == Some(&'}') {
+                    chars.next();
+                }
+                if let Some((v, _)) = vars.get(&name) {
+                    out.push_str(v);
+                }
+            }
+            (_, c) => out.push(c),
+        }
+    }
+    out
+}
+
+/// The kernel command lines this root boots (or booted, when live).
+pub fn kernel_cmdlines(fs: &RootFs, ctx: &Context) -> Result<Vec<Cmdline>, FactError> {
+    let mut out = Vec::new();
+    if ctx.live {
+        if let Some(t) = fs.read_text_limited("/proc/cmdline", 64 << 10)? {
+            out.push(Cmdline {
+                source: Source::file("/proc/cmdline"),
+                params: split_cmdline(&t),
+            });
+        }
+        return Ok(out);
+    }
+    // /etc/default/grub, then the grub.d fragments Debian's update-grub sources after it.
+    let mut vars = BTreeMap::new();
+    let mut files = vec!["/etc/default/grub".to_owned()];
+    files.extend(fs.glob("/etc/default/grub.d/*.cfg")?);
+    for path in &files {
+        let Some(text) = fs.read_text_limited(path, LIMIT)? else {
+            continue;
+        };
+        for (name, value, line) in parse_shell_assignments(&text, &mut vars) {
+            if name == "GRUB_CMDLINE_LINUX" || name == "GRUB_CMDLINE_LINUX_DEFAULT" {
+                out.push(Cmdline {
+                    source: Source::at(path.as_str(), line),
+                    params: split_cmdline(&value),
+                });
+            }
+        }
+    }
+    let mut cfgs = fs.glob("/boot/grub*/grub.cfg")?;
+    cfgs.extend(fs.glob("/boot/loader/entries/*.conf")?);
+    for path in cfgs {
+        let Some(text) = fs.read_text_limited(&path, LIMIT)? else {
+            continue;
+        };
+        for (i, l) in text.lines().enumerate() {
+            let l = l.trim();
+            let rest = l
+                .strip_prefix("linux ")
+                .or_else(|| l.strip_prefix("linuxefi "))
+                .or_else(|| l.strip_prefix("linux16 "))
+                .or_else(|| l.strip_prefix("options "));
+            if let Some(rest) = rest {
+                out.push(Cmdline {
+                    source: Source::at(path.as_str(), i as u32 + 1),
+                    params: split_cmdline(rest),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// True with the deciding line when any command line sets `name` to `value`.
+fn cmdline_flag(lines: &[Cmdline], name: &str, value: &str, ctx: &Context) -> Fact<bool> {
+    for l in lines {
+        if param(&l.params, name) == Some(value) {
+            return Fact::new(true, l.source.clone());
+        }
+    }
+    let checked = if ctx.live {
+        "/proc/cmdline".to_owned()
+    } else if lines.is_empty() {
+        "no boot loader configuration found".to_owned()
+    } else {
+        let mut paths: Vec<String> = lines.iter().filter_map(|l| l.source.path.clone()).collect();
+        paths.dedup();
+        paths.join(", ")
+    };
+    Fact::new(
+        false,
+        Source::note(format!("{name}={value} not on the kernel command line ({checked})")),
+    )
+}
+
+/// Parses /etc/selinux/config into (SELINUX, SELINUXTYPE).
+pub fn parse_selinux_config(path: &str, text: &str) -> (Option<Fact<String>>, Option<Fact<String>>) {
+    let mut vars = BTreeMap::new();
+    let mut mode = None;
+    let mut ty = None;
+    for (name, value, line) in parse_shell_assignments(text, &mut vars) {
+        match name.as_str() {
+            "SELINUX" => mode = Some(Fact::new(value.to_ascii_lowercase(), Source::at(path, line))),
+            "SELINUXTYPE" => ty = Some(Fact::new(value, Source::at(path, line))),
+            _ => {}
+        }
+    }
+    (mode, ty)
+}
+
+/// Parses /sys/kernel/security/apparmor/profiles: `name (mode)` per line.
+pub fn parse_loaded_profiles(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let open = l.rfind(" (")?;
+            let mode = l.get(open + 2..)?.strip_suffix(')')?;
+            Some((l.get(..open)?.to_owned(), mode.to_owned()))
+        })
+        .collect()
+}
+
+/// Finds profile headers configured for complain mode: `profile NAME … flags=(…complain…) {` or
+/// `/path/to/bin flags=(complain) {`. Returns `(profile name, line)`.
+pub fn parse_complain_flags(text: &str) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let l = l.trim();
+        if l.starts_with('#') || !l.ends_with('{') {
+            continue;
+        }
+        let Some(fi) = l.find("flags=(") else { continue };
+        let flags = l.get(fi + 7..).and_then(|r| r.split(')').next()).unwrap_or_default();
+        if !flags.split([',', ' ']).any(|f| f.trim() == "complain") {
+            continue;
+        }
+        let head = l.get(..fi).unwrap_or_default().trim();
+        let head = head.strip_prefix("profile ").unwrap_or(head).trim();
+        let name = head.split_whitespace().next().unwrap_or(head).trim_matches('"');
+        out.push((name.to_owned(), i as u32 + 1));
+    }
+    out
+}
+
+/// Directories under /etc/apparmor.d that hold no profiles of their own.
+const NOT_PROFILES: [&str; 8] = [
+    "abstractions",
+    "tunables",
+    "local",
+    "disable",
+    "force-complain",
+    "cache",
+    "abi",
+    "apache2.d",
+];
+
+fn collect_apparmor(
+    fs: &RootFs,
+    ctx: &Context,
+    cmdlines: &[Cmdline],
+    packages: Option<&Packages>,
+) -> Result<Apparmor, FactError> {
+    let installed = super::auto_updates::installed(
+        fs,
+        packages,
+        "apparmor",
+        &[
+            "/usr/sbin/apparmor_parser",
+            "/sbin/apparmor_parser",
+            "/usr/lib/systemd/system/apparmor.service",
+            "/lib/systemd/system/apparmor.service",
+            "/etc/init.d/apparmor",
+        ],
+    )?;
+
+    let disabled: Vec<String> = fs
+        .read_dir("/etc/apparmor.d/disable")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    let forced: Vec<String> = fs
+        .read_dir("/etc/apparmor.d/force-complain")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    let mut profiles_in_config = Vec::new();
+    let mut profiles_complain_config = Vec::new();
+    for e in fs.read_dir("/etc/apparmor.d")?.unwrap_or_default() {
+        if NOT_PROFILES.contains(&e.name.as_str()) || e.name.starts_with('.') || e.name.ends_with(".dpkg-dist") {
+            continue;
+        }
+        if !matches!(fs.metadata(&e.path)?, Some(m) if m.kind == Kind::File) || disabled.contains(&e.name) {
+            continue;
+        }
+        let text = fs.read_text_limited(&e.path, LIMIT)?.unwrap_or_default();
+        for (name, line) in parse_complain_flags(&text) {
+            profiles_complain_config.push(Fact::new(name, Source::at(e.path.as_str(), line)));
+        }
+        if forced.contains(&e.name) {
+            profiles_complain_config.push(Fact::new(
+                e.name.clone(),
+                Source::file(format!("/etc/apparmor.d/force-complain/{}", e.name)),
+            ));
+        }
+        profiles_in_config.push(Fact::new(e.name.clone(), Source::file(e.path)));
+    }
+
+    let cmdline_disabled = cmdline_flag(cmdlines, "apparmor", "0", ctx);
+    let (enabled_runtime, profiles_enforce, profiles_complain, profiles_other) = if ctx.live {
+        let p = "/sys/module/apparmor/parameters/enabled";
+        let enabled = match fs.read_text_limited(p, 4096)? {
+            Some(t) => Fact::new(t.trim() == "Y", Source::file(p)),
+            None => Fact::new(
+                false,
+                Source::note(format!("{p} is absent: the kernel has no AppArmor")),
+            ),
+        };
+        let lists = if enabled.value {
+            let pp = "/sys/kernel/security/apparmor/profiles";
+            match fs.read_text_limited(pp, LIMIT) {
+                Ok(Some(t)) => {
+                    let loaded = parse_loaded_profiles(&t);
+                    let pick = |m: &str| {
+                        loaded
+                            .iter()
+                            .filter(|(_, mode)| mode == m)
+                            .map(|(n, _)| n.clone())
+                            .collect::<Vec<_>>()
+                    };
+                    let other = loaded
+                        .iter()
+                        .filter(|(_, m)| m != "enforce" && m != "complain")
+                        .map(|(n, m)| format!("{n} ({m})"))
+                        .collect();
+                    (
+                        Collected::Ok(pick("enforce")),
+                        Collected::Ok(pick("complain")),
+                        Collected::Ok(other),
+                    )
+                }
+                Ok(None) => {
+                    let r = format!("{pp} is absent: securityfs is not mounted");
+                    (
+                        Collected::error(r.clone()),
+                        Collected::error(r.clone()),
+                        Collected::error(r),
+                    )
+                }
+                Err(e) => (
+                    Collected::error(e.to_string()),
+                    Collected::error(e.to_string()),
+                    Collected::error(e.to_string()),
+                ),
+            }
+        } else {
+            (
+                Collected::Ok(Vec::new()),
+                Collected::Ok(Vec::new()),
+                Collected::Ok(Vec::new()),
+            )
+        };
+        (Collected::Ok(enabled), lists.0, lists.1, lists.2)
+    } else {
+        let r = "runtime value exists only on a running system";
+        (
+            Collected::not_applicable(r),
+            Collected::not_applicable(r),
+            Collected::not_applicable(r),
+            Collected::not_applicable(r),
+        )
+    };
+    Ok(Apparmor {
+        installed,
+        enabled_runtime,
+        profiles_enforce,
+        profiles_complain,
+        profiles_other,
+        profiles_in_config,
+        profiles_complain_config,
+        cmdline_disabled,
+    })
+}
+
+fn collect_selinux(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline]) -> Result<Selinux, FactError> {
+    let path = "/etc/selinux/config";
+    let text = fs.read_text_limited(path, LIMIT)?;
+    let installed = text.is_some();
+    let (mode_config, type_config) = text.map(|t| parse_selinux_config(path, &t)).unwrap_or((None, None));
+    let enforce_runtime = if ctx.live {
+        let p = "/sys/fs/selinux/enforce";
+        match fs.read_text_limited(p, 4096) {
+            Ok(Some(t)) => Collected::Ok(Fact::new(
+                if t.trim() == "1" { "enforcing" } else { "permissive" }.to_owned(),
+                Source::file(p),
+            )),
+            Ok(None) => Collected::Ok(Fact::new(
+                "disabled".to_owned(),
+                Source::note(format!("{p} is absent: selinuxfs is not mounted")),
+            )),
+            Err(e) => Collected::error(e.to_string()),
+        }
+    } else {
+        Collected::not_applicable("runtime value exists only on a running system")
+    };
+    Ok(Selinux {
+        installed,
+        mode_config,
+        type_config,
+        enforce_runtime,
+        cmdline_disabled: cmdline_flag(cmdlines, "selinux", "0", ctx),
+        cmdline_permissive: cmdline_flag(cmdlines, "enforcing", "0", ctx),
+    })
+}
 
 /// Collects SELinux and AppArmor state.
 pub fn collect(
-    _fs: &RootFs,
-    _ctx: &Context,
+    fs: &RootFs,
+    ctx: &Context,
     _os: Option<&OsRelease>,
-    _packages: Option<&Packages>,
+    packages: Option<&Packages>,
 ) -> Result<Mac, FactError> {
-    Err(FactError::Invalid("mac collector not built yet".into()))
+    let cmdlines = kernel_cmdlines(fs, ctx)?;
+    let selinux = collect_selinux(fs, ctx, &cmdlines)?;
+    let apparmor = collect_apparmor(fs, ctx, &cmdlines, packages)?;
+    let active = derive_active(ctx, &selinux, &apparmor);
+    Ok(Mac {
+        active,
+        selinux,
+        apparmor,
+    })
+}
+
+/// Which MAC system is in force.
+fn derive_active(ctx: &Context, se: &Selinux, aa: &Apparmor) -> Fact<String> {
+    let s = |v: &str, src: Source| Fact::new(v.to_owned(), src);
+    if ctx.live {
+        if let Collected::Ok(f) = &se.enforce_runtime
+            && f.value != "disabled"
+        {
+            return s("selinux", f.source.clone());
+        }
+        if let Collected::Ok(f) = &aa.enabled_runtime
+            && f.value
+        {
+            return s("apparmor", f.source.clone());
+        }
+        return s(
+            "none",
+            Source::note("neither selinuxfs nor an enabled AppArmor module on the running kernel"),
+        );
+    }
+    if let Some(m) = &se.mode_config
+        && m.value != "disabled"
+        && !se.cmdline_disabled.value
+    {
+        return s("selinux", m.source.clone());
+    }
+    if aa.installed.value && !aa.profiles_in_config.is_empty() && !aa.cmdline_disabled.value {
+        return s("apparmor", aa.installed.source.clone());
+    }
+    s(
+        "none",
+        Source::note("no SELinux configuration in force and no AppArmor with profiles in the image"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grub_default_expands_earlier_variables_and_quotes() {
+        let mut vars = BTreeMap::new();
+        let a = parse_shell_assignments(
+            "GRUB_CMDLINE_LINUX=\"console=ttyS0\"\n# c\nGRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX selinux=0\"\nGRUB_TIMEOUT=0\n",
+            &mut vars,
+        );
+        assert_eq!(
+            a[1],
+            ("GRUB_CMDLINE_LINUX_DEFAULT".into(), "console=ttyS0 selinux=0".into(), 3)
+        );
+        assert_eq!(param(&split_cmdline(&a[1].1), "selinux"), Some("0"));
+    }
+
+    #[test]
+    fn last_cmdline_parameter_wins() {
+        let p = split_cmdline("ro apparmor=0 quiet apparmor=1 x=\"a b\"");
+        assert_eq!(param(&p, "apparmor"), Some("1"));
+        assert_eq!(param(&p, "x"), Some("a b"));
+    }
+
+    #[test]
+    fn selinux_config_mode_is_lowercased() {
+        let (m, t) = parse_selinux_config("/etc/selinux/config", "SELINUX=Enforcing\nSELINUXTYPE=targeted\n");
+        assert_eq!(m.unwrap().value, "enforcing");
+        assert_eq!(t.unwrap().source, Source::at("/etc/selinux/config", 2));
+    }
+
+    #[test]
+    fn loaded_profiles_with_spaces_in_names() {
+        let p = parse_loaded_profiles("/usr/sbin/ntpd (enforce)\nfirefox (unconfined)\nmy profile (complain)\n");
+        assert_eq!(p[2], ("my profile".into(), "complain".into()));
+        assert_eq!(p[1].1, "unconfined");
+    }
+
+    #[test]
+    fn complain_flag_in_profile_header() {
+        let t = "abi <abi/4.0>,\ninclude <tunables/global>\nprofile foo /usr/bin/foo flags=(attach_disconnected,complain) {\n}\n/usr/bin/bar flags=(complain) {\n}\nprofile baz flags=(unconfined) {\n}\n";
+        assert_eq!(
+            parse_complain_flags(t),
+            vec![("foo".into(), 3), ("/usr/bin/bar".into(), 5)]
+        );
+    }
 }

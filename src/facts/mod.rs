@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod auto_updates;
 pub mod boot;
 pub mod cloud_init;
 pub mod files;
@@ -23,6 +24,7 @@ pub mod logging;
 pub mod mac;
 pub mod os_release;
 pub mod packages;
+pub mod pending;
 pub mod services;
 pub mod sshd;
 pub mod sysctl;
@@ -233,6 +235,8 @@ pub struct Target {
     pub live: bool,
     /// The "today" used.
     pub as_of: String,
+    /// The first line of /etc/hostname, when there is one.
+    pub hostname: Option<String>,
 }
 
 /// The top-level fact groups, i.e. the field names of [`Facts`]: the first component of every rule
@@ -331,6 +335,13 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
             root: fs.host_root().display().to_string(),
             live: ctx.live,
             as_of: ctx.as_of.to_string(),
+            // Identification only: an unreadable /etc/hostname leaves it unknown.
+            hostname: fs
+                .read_text_limited("/etc/hostname", 4096)
+                .ok()
+                .flatten()
+                .and_then(|t| t.lines().next().map(|l| l.trim().to_owned()))
+                .filter(|h| !h.is_empty()),
         },
         os,
         packages,

@@ -1,34 +1,4 @@
-//! Pending security updates and automatic updates (stub: replaced by the updates collectors).
-use serde::Serialize;
-
-use super::{Collected, Context, FactError};
-use crate::facts::{os_release::OsRelease, packages::Packages};
-use crate::rootfs::RootFs;
-
-/// Pending security updates.
-#[derive(Debug, Clone, Serialize)]
-pub struct PendingUpdates {}
-
-/// Automatic update configuration.
-#[derive(Debug, Clone, Serialize)]
-pub struct AutoUpdates {}
-
-/// Collects pending security updates from local package indexes.
-pub fn collect_pending(
-    _fs: &RootFs,
-    _ctx: &Context,
-    _os: Option<&OsRelease>,
-    _packages: &Collected<Packages>,
-) -> Result<PendingUpdates, FactError> {
-    Err(FactError::Invalid("updates collector not built yet".into()))
-}
-
-/// Collects automatic-update configuration.
-pub fn collect_auto(
-    _fs: &RootFs,
-    _ctx: &Context,
-    _os: Option<&OsRelease>,
-    _packages: Option<&Packages>,
-) -> Result<AutoUpdates, FactError> {
-    Err(FactError::Invalid("auto-updates collector not built yet".into()))
-}
+//! Pending security updates and automatic updates: re-exports of the two collectors, which live in
+//! `pending` and `auto_updates`.
+pub use super::auto_updates::{AutoUpdates, collect_auto};
+pub use super::pending::{PendingUpdates, collect_pending};

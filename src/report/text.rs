@@ -22,6 +22,7 @@ fn status_label(s: Status) -> (&'static str, &'static str) {
     match s {
         Status::Fail => ("FAIL", "1;31"),
         Status::Error => ("ERROR", "1;35"),
+        Status::Waived => ("WAIVE", "33"),
         Status::Pass => ("PASS", "32"),
         Status::NotApplicable => ("N/A", "2"),
     }
@@ -40,13 +41,56 @@ pub fn short_value(v: &Value) -> String {
     }
 }
 
+/// Records listed per evidence entry in text; the JSON report has them all.
+const LIST_LIMIT: usize = 20;
+
+/// One record as `key=value …  (source)`: its scalar fields, then where it came from.
+fn record(v: &Value, color: bool) -> String {
+    let Some(o) = v.as_object() else { return short_value(v) };
+    let fields: Vec<String> = o
+        .iter()
+        .filter(|(k, v)| *k != "source" && !v.is_null() && !v.is_array() && !v.is_object())
+        .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+        .collect();
+    let mut s = fields.join(" ");
+    if let Some(src) = o
+        .get("source")
+        .and_then(|s| serde_json::from_value::<crate::facts::Source>(s.clone()).ok())
+    {
+        s.push_str(&paint(color, "2", &format!("  ({src})")));
+    }
+    s
+}
+
 fn evidence_lines(f: &Finding, color: bool, out: &mut dyn Write) -> io::Result<()> {
     for e in &f.evidence {
         if let Some(why) = &e.unavailable {
             writeln!(out, "      {} unavailable: {why}", e.fact)?;
             continue;
         }
-        let mut line = format!("      {} = {}", e.fact, short_value(&e.value));
+        // A list of records (pending updates, offending accounts…) reads best one per line.
+        if let Value::Array(items) = &e.value
+            && items.first().is_some_and(Value::is_object)
+        {
+            writeln!(out, "      {}: {} item(s)", e.fact, items.len())?;
+            for item in items.iter().take(LIST_LIMIT) {
+                writeln!(out, "        - {}", record(item, color))?;
+            }
+            if items.len() > LIST_LIMIT {
+                writeln!(
+                    out,
+                    "        … and {} more (see --format json)",
+                    items.len() - LIST_LIMIT
+                )?;
+            }
+            continue;
+        }
+        let value = if e.value.is_object() {
+            record(&e.value, false)
+        } else {
+            short_value(&e.value)
+        };
+        let mut line = format!("      {} = {value}", e.fact);
         if let Some(src) = &e.source {
             line.push_str(&paint(color, "2", &format!("  ({src})")));
         }
@@ -95,6 +139,13 @@ pub fn render(report: &Report, style: crate::report::Style, out: &mut dyn Write)
             if let Some(r) = &f.reason {
                 writeln!(out, "      reason: {r}")?;
             }
+            if let Some(w) = &f.waiver {
+                writeln!(
+                    out,
+                    "      waived until {} by {} ({}): {}",
+                    w.expires, w.owner, w.origin, w.reason
+                )?;
+            }
             evidence_lines(f, color, out)?;
             if status == Status::Fail {
                 let first = f.remediation.lines().next().unwrap_or("");
@@ -121,7 +172,7 @@ pub fn summary_line(report: &Report) -> String {
         format!("{} fail ({})", s.fail, by_sev.join(", "))
     };
     format!(
-        "{} rules: {fail}, {} error, {} pass, {} not-applicable",
-        s.total, s.error, s.pass, s.not_applicable
+        "{} rules: {fail}, {} error, {} waived, {} pass, {} not-applicable",
+        s.total, s.error, s.waived, s.pass, s.not_applicable
     )
 }

@@ -162,6 +162,13 @@ pub enum Expr {
         /// What.
         op: Op,
     },
+    /// A test of a rule variable's value.
+    VarTest {
+        /// The variable.
+        name: String,
+        /// What.
+        op: Op,
+    },
     /// A quantifier over the list at `path`.
     Quant {
         /// Where.
@@ -220,8 +227,23 @@ impl Expr {
                 });
             }
         }
-        let path_key = if nested { "field" } else { "fact" };
+        // `{ var = "name", OP = … }` tests a rule variable itself (e.g. "is an allow-list set").
+        let var_name = match t.get("var") {
+            Some(v) => Some(v.as_str().ok_or("`var` must be a string")?.to_owned()),
+            None => None,
+        };
+        if var_name.is_some() && (t.contains_key("fact") || t.contains_key("field")) {
+            return Err("a predicate tests either `var` or a fact, not both".into());
+        }
+        let path_key = if var_name.is_some() {
+            "var"
+        } else if nested {
+            "field"
+        } else {
+            "fact"
+        };
         let path = match t.get(path_key) {
+            Some(_) if var_name.is_some() => None,
             Some(p) => Some(FactPath::parse(
                 p.as_str().ok_or(format!("`{path_key}` must be a string"))?,
             )?),
@@ -229,7 +251,7 @@ impl Expr {
             None => return Err("a predicate needs `fact` (or `all`, `any`, `not`)".into()),
         };
         let other = if nested { "fact" } else { "field" };
-        if t.contains_key(other) {
+        if var_name.is_none() && t.contains_key(other) {
             return Err(format!("`{other}` is not allowed here (use `{path_key}`)"));
         }
         let mut ops = t.keys().filter(|k| *k != path_key && *k != "scheme");
@@ -279,6 +301,9 @@ impl Expr {
                     "every" => Quant::Every,
                     _ => Quant::Some,
                 };
+                if var_name.is_some() {
+                    return Err("quantifiers take a fact, not a `var`".into());
+                }
                 return Ok(Expr::Quant {
                     path,
                     quant,
@@ -292,7 +317,10 @@ impl Expr {
                 ));
             }
         };
-        Ok(Expr::Test { path, op })
+        Ok(match var_name {
+            Some(name) => Expr::VarTest { name, op },
+            None => Expr::Test { path, op },
+        })
     }
 
     /// Every absolute fact path the expression reads (for validation and the file list).
@@ -301,6 +329,7 @@ impl Expr {
             Expr::All(v) | Expr::Any(v) => v.iter().for_each(|e| e.fact_paths(out)),
             Expr::Not(e) => e.fact_paths(out),
             Expr::Test { path, .. } => out.extend(path.as_ref()),
+            Expr::VarTest { .. } => {}
             Expr::Quant { path, .. } => out.extend(path.as_ref()),
         }
     }
@@ -311,6 +340,7 @@ impl Expr {
             Expr::All(v) | Expr::Any(v) => v.iter().for_each(|e| e.vars(out)),
             Expr::Not(e) => e.vars(out),
             Expr::Quant { inner, .. } => inner.vars(out),
+            Expr::VarTest { name, .. } => out.push(name),
             Expr::Test { op, .. } => {
                 if let Op::Eq(Operand::Var(n))
                 | Op::Ne(Operand::Var(n))
@@ -492,6 +522,16 @@ impl<'a> Eval<'a> {
                 Truth::False => Truth::True,
                 u => u,
             },
+            Expr::VarTest { name, op } => {
+                let Some(value) = self.vars.get(name).cloned() else {
+                    self.problems.push(format!("variable `{name}` has no value"));
+                    return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                };
+                match self.apply(op, Some(&value)) {
+                    Some(b) => Truth::from(b),
+                    None => Truth::Unknown(Missing::Error, self.problems.join("; ")),
+                }
+            }
             Expr::Test { path, op } => {
                 let (base, prefix) = item.unwrap_or((self.facts, ""));
                 let name = display_path(prefix, path.as_ref());
@@ -584,7 +624,7 @@ impl<'a> Eval<'a> {
                 if decisive.is_empty() {
                     self.evidence.push(Evidence {
                         fact: name,
-                        value: Value::from(format!("{} item(s), none decisive", items.len())),
+                        value: Value::from(format!("{} item(s) checked, none matched", items.len())),
                         source: None,
                         shadowed: Vec::new(),
                         unavailable: None,
@@ -848,6 +888,18 @@ mod tests {
         assert_eq!(ev.len(), 1);
         assert_eq!(ev[0].fact, "users[1]");
         assert_eq!(ev[0].source.as_ref().unwrap().line, Some(9));
+    }
+
+    #[test]
+    fn a_variable_can_be_tested_itself() {
+        assert_eq!(run(r#"{ var = "n", eq = 3 }"#, json!({})).0, Truth::True);
+        assert_eq!(run(r#"{ var = "n", empty = true }"#, json!({})).0, Truth::False);
+        assert!(matches!(
+            run(r#"{ var = "zz", empty = true }"#, json!({})).0,
+            Truth::Unknown(Missing::Error, _)
+        ));
+        let v: toml::Value = toml::from_str(r#"check = { var = "n", fact = "a", eq = 1 }"#).unwrap();
+        assert!(Expr::from_toml(&v["check"], false).is_err());
     }
 
     #[test]

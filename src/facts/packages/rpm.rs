@@ -1,0 +1,321 @@
+//! The rpm database, read offline without rpm: the sqlite backend of rpm ≥ 4.16
+//! (/var/lib/rpm/rpmdb.sqlite, or /usr/lib/sysimage/rpm/rpmdb.sqlite where /var/lib/rpm is not
+//! used) — EL9, Amazon Linux 2023, Fedora ≥ 33.
+//!
+//! The file's bytes are read through RootFs and opened as an in-memory sqlite database
+//! (`sqlite3_deserialize`), so nothing is written next to the scanned file and no lock or journal
+//! is created in the root. Table `Packages(hnum, blob)` holds one rpm header per installed package;
+//! the header is parsed here (rpm's lib/header.c layout, as stored in the rpmdb without lead or
+//! magic): big-endian `il` (index entry count) and `dl` (data length), `il` 16-byte entries
+//! `{tag, type, offset, count}`, then the data store. Tags read: NAME 1000, VERSION 1001,
+//! RELEASE 1002, EPOCH 1003, ARCH 1022, SOURCERPM 1044. Every offset is bounds-checked; a damaged
+//! header is an error naming its `hnum`, never a skipped package.
+//!
+//! A database in WAL mode is opened by rewriting the copy's header to rollback mode (bytes 18–19),
+//! since an in-memory database cannot use a WAL; a non-empty `rpmdb.sqlite-wal` next to it holds
+//! committed changes an offline read would miss, so that is an error.
+//!
+//! Not supported, reported as errors with the reason rather than guessed: the Berkeley DB backend
+//! (`Packages`, rpm ≤ 4.15: CentOS 7, EL8) and the ndb backend (`Packages.db`, SUSE).
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Instance, Manager, Packages, Record, group};
+use crate::facts::{FactError, Source};
+use crate::rootfs::RootFs;
+use crate::version::rpm_cmp;
+
+/// Upper bound on the rpmdb size read into memory.
+const DB_LIMIT: u64 = 512 * 1024 * 1024;
+
+const TAG_NAME: u32 = 1000;
+const TAG_VERSION: u32 = 1001;
+const TAG_RELEASE: u32 = 1002;
+const TAG_EPOCH: u32 = 1003;
+const TAG_ARCH: u32 = 1022;
+const TAG_SOURCERPM: u32 = 1044;
+
+const TYPE_INT32: u32 = 4;
+const TYPE_STRING: u32 = 6;
+const TYPE_STRING_ARRAY: u32 = 8;
+const TYPE_I18NSTRING: u32 = 9;
+
+/// The tags imagegate reads from one header.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// NAME.
+    pub name: Option<String>,
+    /// VERSION.
+    pub version: Option<String>,
+    /// RELEASE.
+    pub release: Option<String>,
+    /// EPOCH.
+    pub epoch: Option<u32>,
+    /// ARCH.
+    pub arch: Option<String>,
+    /// SOURCERPM (`openssh-8.7p1-38.el9.src.rpm`).
+    pub sourcerpm: Option<String>,
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// Parses an rpm header blob as stored in the rpmdb.
+pub fn parse_header(blob: &[u8]) -> Result<Header, String> {
+    let il = be32(blob, 0).ok_or("header shorter than 8 bytes")? as usize;
+    let dl = be32(blob, 4).ok_or("header shorter than 8 bytes")? as usize;
+    // rpm's own sanity limits (hdrchkTags / hdrchkData).
+    if il > 0xffff || dl > 256 * 1024 * 1024 {
+        return Err(format!("implausible header size (il={il}, dl={dl})"));
+    }
+    let data_start = 8 + il * 16;
+    let data = blob
+        .get(data_start..data_start + dl)
+        .ok_or_else(|| format!("header truncated: {} bytes, needs {}", blob.len(), data_start + dl))?;
+    let string_at = |off: usize| -> Result<String, String> {
+        let rest = data.get(off..).ok_or("string offset outside the data store")?;
+        let end = rest.iter().position(|&b| b == 0).ok_or("unterminated string")?;
+        Ok(String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned())
+    };
+    let mut h = Header::default();
+    for i in 0..il {
+        let e = 8 + i * 16;
+        let (Some(tag), Some(ty), Some(off), Some(count)) =
+            (be32(blob, e), be32(blob, e + 4), be32(blob, e + 8), be32(blob, e + 12))
+        else {
+            return Err("index entry outside the header".into());
+        };
+        let off = off as usize;
+        let string = || -> Result<String, String> {
+            match ty {
+                TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING if count >= 1 => string_at(off),
+                _ => Err(format!("tag {tag} has type {ty}, expected a string")),
+            }
+        };
+        match tag {
+            TAG_NAME => h.name = Some(string()?),
+            TAG_VERSION => h.version = Some(string()?),
+            TAG_RELEASE => h.release = Some(string()?),
+            TAG_ARCH => h.arch = Some(string()?),
+            TAG_SOURCERPM => h.sourcerpm = Some(string()?),
+            TAG_EPOCH => {
+                if ty != TYPE_INT32 || count < 1 {
+                    return Err(format!("EPOCH has type {ty}, expected int32"));
+                }
+                h.epoch = Some(be32(data, off).ok_or("EPOCH value outside the data store")?);
+            }
+            _ => {}
+        }
+    }
+    Ok(h)
+}
+
+/// `openssh-8.7p1-38.el9.src.rpm` → `openssh`.
+fn source_name(srpm: &str) -> Option<String> {
+    let base = srpm
+        .strip_suffix(".src.rpm")
+        .or_else(|| srpm.strip_suffix(".nosrc.rpm"))?;
+    let (nv, _release) = base.rsplit_once('-')?;
+    let (n, _version) = nv.rsplit_once('-')?;
+    Some(n.to_owned())
+}
+
+/// Finds and reads the rpmdb; `Ok(None)` when the root has no rpm database at all.
+pub fn collect(fs: &RootFs) -> Result<Option<Packages>, FactError> {
+    for dir in ["/var/lib/rpm", "/usr/lib/sysimage/rpm"] {
+        let path = format!("{dir}/rpmdb.sqlite");
+        if let Some(bytes) = fs.read_bytes_limited(&path, DB_LIMIT)? {
+            let wal = format!("{path}-wal");
+            if fs.metadata(&wal)?.is_some_and(|m| m.size > 0) {
+                return Err(FactError::Invalid(format!(
+                    "{wal} holds uncheckpointed rpmdb changes that an offline read would miss (scan a cleanly shut down image)"
+                )));
+            }
+            return read_sqlite(&path, bytes).map(Some);
+        }
+    }
+    for (path, what) in [
+        ("/var/lib/rpm/Packages", "Berkeley DB rpmdb not supported offline"),
+        ("/var/lib/rpm/Packages.db", "ndb rpmdb not supported offline"),
+        ("/usr/lib/sysimage/rpm/Packages.db", "ndb rpmdb not supported offline"),
+    ] {
+        if fs.symlink_metadata(path)?.is_some() {
+            return Err(FactError::Invalid(format!(
+                "{path}: {what} (rpm < 4.16 format; imagegate reads only the sqlite rpmdb)"
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Opens an in-memory copy of the sqlite rpmdb read from `path` and parses every header.
+pub fn read_sqlite(path: &str, mut bytes: Vec<u8>) -> Result<Packages, FactError> {
+    let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
+    if !bytes.starts_with(b"SQLite format 3\0") {
+        return Err(invalid("not an sqlite database".into()));
+    }
+    // WAL mode (file format bytes 18/19 = 2) cannot be opened in memory; the copy is ours.
+    if let Some(b) = bytes.get_mut(18..20)
+        && b == [2, 2]
+    {
+        b.copy_from_slice(&[1, 1]);
+    }
+    let sql = |e: rusqlite::Error| invalid(format!("sqlite: {e}"));
+    let mut conn =
+        Connection::open_in_memory_with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(sql)?;
+    let len = bytes.len();
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, bytes.as_slice(), len, true)
+        .map_err(sql)?;
+    let mut stmt = conn
+        .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+        .map_err(sql)?;
+    let mut rows = stmt.query([]).map_err(sql)?;
+    let mut records = Vec::new();
+    let mut native = None;
+    while let Some(row) = rows.next().map_err(sql)? {
+        let hnum: i64 = row.get(0).map_err(sql)?;
+        let blob: Vec<u8> = row.get(1).map_err(sql)?;
+        let h = parse_header(&blob).map_err(|e| invalid(format!("header {hnum}: {e}")))?;
+        let (Some(name), Some(version)) = (h.name, h.version) else {
+            return Err(invalid(format!("header {hnum}: no NAME or VERSION")));
+        };
+        let mut evr = String::new();
+        if let Some(e) = h.epoch.filter(|e| *e > 0) {
+            evr.push_str(&format!("{e}:"));
+        }
+        evr.push_str(&version);
+        if let Some(r) = &h.release {
+            evr.push('-');
+            evr.push_str(r);
+        }
+        if name == "rpm" {
+            native.clone_from(&h.arch);
+        }
+        records.push(Record {
+            source_package: h
+                .sourcerpm
+                .as_deref()
+                .and_then(source_name)
+                .unwrap_or_else(|| name.clone()),
+            name,
+            instance: Instance {
+                version: evr,
+                arch: h.arch,
+                state: "installed".into(),
+                source: Source {
+                    path: Some(path.into()),
+                    line: None,
+                    note: Some(format!("Packages hnum {hnum}")),
+                },
+            },
+        });
+    }
+    Ok(group(Manager::Rpm, path, records, native.as_deref(), rpm_cmp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a header blob with string tags and an optional epoch, as rpm stores them.
+    pub(crate) fn header(tags: &[(u32, &str)], epoch: Option<u32>) -> Vec<u8> {
+        let mut index = Vec::new();
+        let mut data = Vec::new();
+        let mut n = 0u32;
+        if let Some(e) = epoch {
+            index.extend_from_slice(
+                &[TAG_EPOCH, TYPE_INT32, data.len() as u32, 1]
+                    .map(u32::to_be_bytes)
+                    .concat(),
+            );
+            data.extend_from_slice(&e.to_be_bytes());
+            n += 1;
+        }
+        for (tag, s) in tags {
+            index.extend_from_slice(&[*tag, TYPE_STRING, data.len() as u32, 1].map(u32::to_be_bytes).concat());
+            data.extend_from_slice(s.as_bytes());
+            data.push(0);
+            n += 1;
+        }
+        let mut out = Vec::new();
+        out.extend_from_slice(&n.to_be_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend(index);
+        out.extend(data);
+        out
+    }
+
+    #[test]
+    fn header_tags_and_epoch() {
+        let b = header(
+            &[
+                (TAG_NAME, "openssh-server"),
+                (TAG_VERSION, "8.7p1"),
+                (TAG_RELEASE, "38.el9"),
+                (TAG_ARCH, "x86_64"),
+            ],
+            Some(1),
+        );
+        let h = parse_header(&b).unwrap();
+        assert_eq!(h.name.as_deref(), Some("openssh-server"));
+        assert_eq!(h.epoch, Some(1));
+        assert_eq!(h.arch.as_deref(), Some("x86_64"));
+    }
+
+    #[test]
+    fn truncated_header_is_an_error_not_a_panic() {
+        let b = header(&[(TAG_NAME, "bash"), (TAG_VERSION, "5.1.8")], None);
+        for cut in 0..b.len() {
+            assert!(parse_header(&b[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn offsets_outside_the_store_are_errors() {
+        let mut b = header(&[(TAG_NAME, "bash")], None);
+        b[16..20].copy_from_slice(&1000u32.to_be_bytes());
+        assert!(parse_header(&b).is_err());
+        let mut b = header(&[(TAG_NAME, "bash")], None);
+        b[0..4].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
+        assert!(parse_header(&b).is_err());
+    }
+
+    #[test]
+    fn source_rpm_name_strips_version_release() {
+        assert_eq!(source_name("openssh-8.7p1-38.el9.src.rpm").as_deref(), Some("openssh"));
+        assert_eq!(
+            source_name("python-cloud-init-23.4-7.el9.src.rpm").as_deref(),
+            Some("python-cloud-init")
+        );
+        assert_eq!(source_name("garbage"), None);
+    }
+
+    #[test]
+    fn sqlite_database_from_memory() {
+        // Build an rpmdb with rusqlite itself, serialize it and read it back.
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)")
+            .unwrap();
+        for (n, v, r) in [
+            ("bash", "5.1.8", "9.el9"),
+            ("kernel-core", "5.14.0", "427.13.1.el9_4"),
+            ("kernel-core", "5.14.0", "362.8.1.el9_3"),
+        ] {
+            let b = header(
+                &[(TAG_NAME, n), (TAG_VERSION, v), (TAG_RELEASE, r), (TAG_ARCH, "x86_64")],
+                None,
+            );
+            conn.execute("INSERT INTO Packages (blob) VALUES (?1)", [b]).unwrap();
+        }
+        let bytes = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
+        let p = read_sqlite("/var/lib/rpm/rpmdb.sqlite", bytes).unwrap();
+        assert_eq!(p.count, 2);
+        let k = p.get("kernel-core").unwrap();
+        assert_eq!(k.version, "5.14.0-427.13.1.el9_4");
+        assert_eq!(k.also[0].version, "5.14.0-362.8.1.el9_3");
+        assert!(read_sqlite("/x", b"not sqlite".to_vec()).is_err());
+    }
+}

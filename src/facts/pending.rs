@@ -1,0 +1,625 @@
+//! Pending security updates, from the package indexes already cached in the root (no network).
+//!
+//! **apt** (dpkg roots): /var/lib/apt/lists holds one `…_InRelease` (or `…_Release`) per
+//! suite and `…_<component>_binary-<arch>_Packages[.lz4|.gz]` per component, file names being the
+//! URI with `/` turned into `_` (apt's URItoFileName). A suite is a security pocket when its
+//! Release file says `Suite:`/`Codename:` `…-security` (Ubuntu `noble-security`, Debian
+//! `bookworm-security`) or `Label: Debian-Security`. A package is pending when the pocket's
+//! Packages index has a version of an installed package, for the same architecture or `all`, that
+//! sorts above the installed one with dpkg ordering (deb-version(7)).
+//!
+//! **dnf/yum** (rpm roots): the cached updateinfo (`/var/cache/dnf/<repo>/repodata/*updateinfo.xml`,
+//! `.gz` too; yum's /var/cache/yum/<arch>/<ver>/<repo>/…) lists advisories; an `<update
+//! type="security">` whose `<package>` NEVRA is newer (rpmvercmp) than the installed instance of
+//! the same name and architecture (or noarch) is pending, as `dnf updateinfo list --security`
+//! reports it. Module streams and `reboot_suggested` are ignored.
+//!
+//! **apk**: not applicable: Alpine keeps no security advisory metadata locally.
+//!
+//! Index age: the `Date:` of the newest security pocket's Release file (when the archive published
+//! that index — also the only honest clock in a fixture, since git keeps no mtimes), falling back
+//! to the file's mtime; for dnf the newest `<timestamp>` in the repo's repomd.xml, falling back to
+//! the updateinfo file's mtime. `index_age_days` is that date's distance to `--as-of`.
+//!
+//! Missing indexes are errors ("run apt-get update"): an empty cache cannot show an update as
+//! pending, so it must not pass. Compression other than lz4 and gzip (xz, bz2, zstd, zchunk) is an
+//! error naming the file. InRelease signatures are not verified (the file is read as apt left it).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde::Serialize;
+
+use super::packages::dpkg::parse_stanzas;
+use super::packages::{Manager, Packages};
+use super::{Collected, Context, Fact, FactError, Source};
+use crate::facts::os_release::OsRelease;
+use crate::rootfs::{Kind, RootFs};
+use crate::version::{dpkg_cmp, rpm_cmp};
+
+/// apt lists directory.
+pub const APT_LISTS: &str = "/var/lib/apt/lists";
+/// Bound on one compressed index file.
+const FILE_LIMIT: u64 = 256 * 1024 * 1024;
+/// Bound on one decompressed index.
+const INFLATED_LIMIT: u64 = 512 * 1024 * 1024;
+
+/// One pending security update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct Pending {
+    /// Binary package name.
+    pub package: String,
+    /// Architecture of the installed instance.
+    pub arch: Option<String>,
+    /// Installed version.
+    pub installed: String,
+    /// Newest version in the security pocket / advisory.
+    pub candidate: String,
+    /// The suite (`noble-security`) or dnf repository id.
+    pub pocket: String,
+    /// Advisory id (dnf: `RLSA-2024:3214`); apt indexes carry none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<String>,
+    /// Advisory severity (dnf), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// The index record that offers the candidate.
+    pub source: Source,
+}
+
+/// A security pocket / repository whose index was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pocket {
+    /// Suite or repository id.
+    pub name: String,
+    /// Release (apt) or repomd.xml/updateinfo (dnf) file.
+    pub release: String,
+    /// Publication date, when known (`YYYY-MM-DD`).
+    pub date: Option<String>,
+    /// Index files read.
+    pub indexes: Vec<String>,
+}
+
+/// Pending security updates.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingUpdates {
+    /// `apt` or `dnf`.
+    pub manager: String,
+    /// Days between the newest security index and `--as-of`; `None` when no date was found.
+    pub index_age_days: Option<i64>,
+    /// The newest index date, with the line (Release `Date:`) or file it came from.
+    pub index_date: Option<Fact<String>>,
+    /// The security pockets read.
+    pub pockets: Vec<Pocket>,
+    /// Pending updates, sorted by package and architecture.
+    pub pending: Vec<Pending>,
+}
+
+/// Collects pending security updates with the manager that `packages` was read from.
+pub fn collect_pending(
+    fs: &RootFs,
+    ctx: &Context,
+    _os: Option<&OsRelease>,
+    packages: &Collected<Packages>,
+) -> Result<PendingUpdates, FactError> {
+    let pkgs = match packages {
+        Collected::Ok(p) => p,
+        Collected::Unavailable { unavailable } => {
+            return Err(FactError::Invalid(format!(
+                "installed packages unknown: {}",
+                unavailable.reason
+            )));
+        }
+    };
+    match pkgs.manager {
+        Manager::Dpkg => apt(fs, ctx, pkgs),
+        Manager::Rpm => dnf(fs, ctx, pkgs),
+        Manager::Apk => Err(FactError::NotApplicable(
+            "apk has no security advisory metadata locally".into(),
+        )),
+    }
+}
+
+/// Reads an index file, decompressing `.lz4` and `.gz`; other compressions are errors.
+fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
+    let bytes = fs
+        .read_bytes_limited(path, FILE_LIMIT)?
+        .ok_or_else(|| FactError::Invalid(format!("{path}: vanished during the scan")))?;
+    let inflated = if path.ends_with(".lz4") {
+        inflate(path, lz4_flex::frame::FrameDecoder::new(bytes.as_slice()))?
+    } else if path.ends_with(".gz") {
+        inflate(path, flate2::read::GzDecoder::new(bytes.as_slice()))?
+    } else if let Some(ext) = [".xz", ".bz2", ".zst", ".zck", ".lzma"]
+        .iter()
+        .find(|e| path.ends_with(**e))
+    {
+        return Err(FactError::Invalid(format!(
+            "{path}: {ext} compression is not supported (imagegate reads plain, .gz and .lz4 indexes)"
+        )));
+    } else {
+        bytes
+    };
+    if inflated.contains(&0) {
+        return Err(FactError::Invalid(format!("{path}: binary data in a text index")));
+    }
+    Ok(String::from_utf8_lossy(&inflated).into_owned())
+}
+
+fn inflate(path: &str, r: impl Read) -> Result<Vec<u8>, FactError> {
+    let mut out = Vec::new();
+    r.take(INFLATED_LIMIT + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| FactError::Invalid(format!("{path}: cannot decompress: {e}")))?;
+    if out.len() as u64 > INFLATED_LIMIT {
+        return Err(FactError::Invalid(format!(
+            "{path}: decompresses to more than {INFLATED_LIMIT} bytes"
+        )));
+    }
+    Ok(out)
+}
+
+/// Strips an OpenPGP clearsigned wrapper (RFC 4880 §7): the armor header line, the `Hash:` headers
+/// up to the first empty line, the signature block, and dash-escaping.
+pub fn strip_clearsign(text: &str) -> String {
+    if !text.starts_with("-----BEGIN PGP SIGNED MESSAGE-----") {
+        return text.to_owned();
+    }
+    // The armor line becomes an empty line, so line numbers stay those of the file.
+    let mut out = String::from("\n");
+    let mut in_headers = true;
+    for line in text.lines().skip(1) {
+        if in_headers {
+            if line.trim().is_empty() {
+                in_headers = false;
+            }
+            // Keep line numbers aligned with the file: headers become empty lines (a deb822
+            // stanza separator, harmless before the first stanza).
+            out.push('\n');
+            continue;
+        }
+        if line.starts_with("-----BEGIN PGP SIGNATURE-----") {
+            break;
+        }
+        out.push_str(line.strip_prefix("- ").unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+/// Parses a Release `Date:` (RFC 2822 as apt writes it: `Sat, 26 Oct 2024 09:12:41 UTC`) to its
+/// calendar date.
+pub fn parse_release_date(s: &str) -> Option<jiff::civil::Date> {
+    let s = s.split_once(',').map_or(s, |(_, r)| r);
+    let mut it = s.split_whitespace();
+    let day: i8 = it.next()?.parse().ok()?;
+    let month = match it.next()?.to_ascii_lowercase().as_str() {
+        "jan" => 1,
+        "feb" => 2,
+        "mar" => 3,
+        "apr" => 4,
+        "may" => 5,
+        "jun" => 6,
+        "jul" => 7,
+        "aug" => 8,
+        "sep" => 9,
+        "oct" => 10,
+        "nov" => 11,
+        "dec" => 12,
+        _ => return None,
+    };
+    let year: i16 = it.next()?.parse().ok()?;
+    jiff::civil::Date::new(year, month, day).ok()
+}
+
+fn date_of_mtime(mtime: i64) -> Option<jiff::civil::Date> {
+    Some(
+        jiff::Timestamp::from_second(mtime)
+            .ok()?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date(),
+    )
+}
+
+fn age_days(ctx: &Context, d: jiff::civil::Date) -> Option<i64> {
+    d.until(ctx.as_of).ok().map(|s| i64::from(s.get_days()))
+}
+
+/// Keeps, per (package, arch), the candidate with the highest version.
+fn keep_newest(
+    best: &mut BTreeMap<(String, Option<String>), Pending>,
+    p: Pending,
+    cmp: fn(&str, &str) -> std::cmp::Ordering,
+) {
+    let key = (p.package.clone(), p.arch.clone());
+    match best.get(&key) {
+        Some(old) if cmp(&old.candidate, &p.candidate).is_ge() => {}
+        _ => {
+            best.insert(key, p);
+        }
+    }
+}
+
+fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, FactError> {
+    let no_index = || FactError::Invalid("no apt package index: run apt-get update".into());
+    let entries = fs.read_dir(APT_LISTS)?.ok_or_else(no_index)?;
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    // Prefer InRelease over Release for the same prefix, as apt does.
+    let mut releases: BTreeMap<&str, &str> = BTreeMap::new();
+    for n in &names {
+        if let Some(prefix) = n.strip_suffix("_InRelease") {
+            releases.insert(prefix, n);
+        } else if let Some(prefix) = n.strip_suffix("_Release") {
+            releases.entry(prefix).or_insert(n);
+        }
+    }
+    if releases.is_empty() {
+        return Err(no_index());
+    }
+    let mut pockets = Vec::new();
+    let mut newest: Option<(jiff::civil::Date, Source)> = None;
+    let mut best = BTreeMap::new();
+    for (prefix, file) in releases {
+        let path = format!("{APT_LISTS}/{file}");
+        let text = strip_clearsign(&read_index(fs, &path)?);
+        let stanzas = parse_stanzas(&path, &text)?;
+        let Some(st) = stanzas.first() else { continue };
+        let field = |k: &str| st.get(k).map(|(v, _)| v);
+        let security = ["suite", "codename"]
+            .iter()
+            .any(|k| field(k).is_some_and(|v| v.ends_with("-security")))
+            || field("label") == Some("Debian-Security");
+        if !security {
+            continue;
+        }
+        // The pocket's name: whichever of Suite/Codename says `-security` (Ubuntu: Suite
+        // `noble-security`, Codename `noble`; Debian: Suite `oldstable-security`, Codename
+        // `bookworm-security`), else the codename.
+        let suite = ["suite", "codename"]
+            .iter()
+            .filter_map(|k| field(k))
+            .find(|v| v.ends_with("-security"))
+            .or(field("codename"))
+            .unwrap_or(prefix)
+            .to_owned();
+        let date = match st
+            .get("date")
+            .and_then(|(d, l)| Some((parse_release_date(d)?, Source::at(&path, l))))
+        {
+            Some(d) => Some(d),
+            None => fs
+                .metadata(&path)?
+                .and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
+        };
+        if let Some((d, src)) = &date
+            && newest.as_ref().is_none_or(|(n, _)| d > n)
+        {
+            newest = Some((*d, src.clone()));
+        }
+        let mut indexes = Vec::new();
+        let want = format!("{prefix}_");
+        for n in names.iter().filter(|n| n.starts_with(&want) && n.contains("_binary-")) {
+            let Some(rest) = n.strip_prefix(&want) else { continue };
+            let base = rest.split('.').next().unwrap_or(rest);
+            if !base.ends_with("_Packages") {
+                continue;
+            }
+            let ipath = format!("{APT_LISTS}/{n}");
+            let itext = read_index(fs, &ipath)?;
+            for st in parse_stanzas(&ipath, &itext)? {
+                let (Some((name, _)), Some((version, _))) = (st.get("package"), st.get("version")) else {
+                    continue;
+                };
+                let Some(inst) = pkgs.get(name) else { continue };
+                let arch = st.get("architecture").map(|(a, _)| a);
+                for i in inst.instances() {
+                    let arch_ok = arch == Some("all") || arch.is_none() || arch == i.arch.as_deref();
+                    if arch_ok && dpkg_cmp(version, &i.version).is_gt() {
+                        let p = Pending {
+                            package: name.to_owned(),
+                            arch: i.arch.clone(),
+                            installed: i.version.clone(),
+                            candidate: version.to_owned(),
+                            pocket: suite.clone(),
+                            advisory: None,
+                            severity: None,
+                            source: Source::at(&ipath, st.line),
+                        };
+                        keep_newest(&mut best, p, dpkg_cmp);
+                    }
+                }
+            }
+            indexes.push(ipath);
+        }
+        pockets.push(Pocket {
+            name: suite,
+            release: path,
+            date: date.map(|(d, _)| d.to_string()),
+            indexes,
+        });
+    }
+    if pockets.is_empty() {
+        return Err(FactError::Invalid(format!(
+            "no security pocket among the apt lists in {APT_LISTS} (is a -security suite configured in the apt sources?)"
+        )));
+    }
+    Ok(finish("apt", ctx, newest, pockets, best))
+}
+
+fn finish(
+    manager: &str,
+    ctx: &Context,
+    newest: Option<(jiff::civil::Date, Source)>,
+    pockets: Vec<Pocket>,
+    best: BTreeMap<(String, Option<String>), Pending>,
+) -> PendingUpdates {
+    PendingUpdates {
+        manager: manager.into(),
+        index_age_days: newest.as_ref().and_then(|(d, _)| age_days(ctx, *d)),
+        index_date: newest.map(|(d, s)| Fact::new(d.to_string(), s)),
+        pockets,
+        pending: best.into_values().collect(),
+    }
+}
+
+/// One security advisory's package, from updateinfo.xml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryPackage {
+    /// Advisory id.
+    pub id: String,
+    /// Severity, if any.
+    pub severity: Option<String>,
+    /// Package name.
+    pub name: String,
+    /// `[epoch:]version-release`.
+    pub evr: String,
+    /// Architecture.
+    pub arch: String,
+    /// 1-based line of the `<package>` element.
+    pub line: u32,
+}
+
+/// Parses updateinfo.xml and returns the packages of `type="security"` advisories.
+pub fn parse_updateinfo(path: &str, text: &str) -> Result<Vec<AdvisoryPackage>, FactError> {
+    use quick_xml::events::Event;
+    use quick_xml::reader::Reader;
+    let mut r = Reader::from_str(text);
+    let mut out = Vec::new();
+    let mut in_security = false;
+    let (mut id, mut severity) = (String::new(), None::<String>);
+    let mut pending_pkgs: Vec<AdvisoryPackage> = Vec::new();
+    let mut text_target: Option<&'static str> = None;
+    let line_at = |pos: u64| -> u32 {
+        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(text.len());
+        let n = text
+            .as_bytes()
+            .get(..pos)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        u32::try_from(n + 1).unwrap_or(u32::MAX)
+    };
+    loop {
+        let pos = r.buffer_position();
+        let ev = r.read_event().map_err(|e| FactError::Parse {
+            path: path.into(),
+            line: line_at(r.error_position()),
+            msg: format!("invalid XML: {e}"),
+        })?;
+        let attr = |e: &quick_xml::events::BytesStart<'_>, k: &str| -> Option<String> {
+            e.attributes().flatten().find(|a| a.key.as_ref() == k).and_then(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()
+                    .map(|v| v.into_owned())
+            })
+        };
+        match ev {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                "update" => {
+                    in_security = attr(&e, "type").as_deref() == Some("security");
+                    id.clear();
+                    severity = None;
+                    pending_pkgs.clear();
+                }
+                "id" if in_security => text_target = Some("id"),
+                "severity" if in_security => text_target = Some("severity"),
+                "package" if in_security => {
+                    let (Some(name), Some(version)) = (attr(&e, "name"), attr(&e, "version")) else {
+                        continue;
+                    };
+                    let mut evr = String::new();
+                    if let Some(ep) = attr(&e, "epoch").filter(|ep| !ep.is_empty() && ep != "0") {
+                        evr.push_str(&ep);
+                        evr.push(':');
+                    }
+                    evr.push_str(&version);
+                    if let Some(rel) = attr(&e, "release") {
+                        evr.push('-');
+                        evr.push_str(&rel);
+                    }
+                    pending_pkgs.push(AdvisoryPackage {
+                        id: String::new(),
+                        severity: None,
+                        name,
+                        evr,
+                        arch: attr(&e, "arch").unwrap_or_else(|| "noarch".into()),
+                        line: line_at(pos),
+                    });
+                }
+                _ => {}
+            },
+            Event::Text(t) => match text_target {
+                Some("id") => id.push_str(t.xml10_content().trim()),
+                Some("severity") => {
+                    severity
+                        .get_or_insert_with(String::new)
+                        .push_str(t.xml10_content().trim());
+                }
+                _ => {}
+            },
+            Event::End(e) => {
+                text_target = None;
+                if e.name().as_ref() == "update" && in_security {
+                    for mut p in pending_pkgs.drain(..) {
+                        p.id.clone_from(&id);
+                        p.severity = severity.clone().filter(|s| !s.is_empty());
+                        out.push(p);
+                    }
+                    in_security = false;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Newest `<timestamp>` (or `<revision>`) in a repomd.xml, as a date.
+fn repomd_date(text: &str) -> Option<jiff::civil::Date> {
+    let mut newest: Option<i64> = None;
+    for tag in ["<timestamp>", "<revision>"] {
+        for part in text.split(tag).skip(1) {
+            let v = part.split('<').next().unwrap_or("").trim();
+            if let Ok(n) = v.parse::<i64>() {
+                newest = Some(newest.map_or(n, |o| o.max(n)));
+            }
+        }
+    }
+    date_of_mtime(newest?)
+}
+
+fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, FactError> {
+    let mut files = Vec::new();
+    for pat in [
+        "/var/cache/dnf/*/repodata/*updateinfo.xml*",
+        "/var/cache/yum/*/*/*/*updateinfo.xml*",
+        "/var/cache/yum/*/*/*/gen/updateinfo.xml",
+    ] {
+        files.extend(fs.glob(pat)?);
+    }
+    if files.is_empty() {
+        return Err(FactError::Invalid(
+            "no dnf/yum updateinfo cached under /var/cache/dnf or /var/cache/yum: run dnf makecache".into(),
+        ));
+    }
+    let mut pockets = Vec::new();
+    let mut newest: Option<(jiff::civil::Date, Source)> = None;
+    let mut best = BTreeMap::new();
+    for path in files {
+        if !matches!(fs.metadata(&path)?, Some(m) if m.kind == Kind::File) {
+            continue;
+        }
+        // /var/cache/dnf/baseos-1a2b3c4d5e6f7a8b/repodata/… → repository id `baseos`.
+        let dir = path.rsplit_once("/repodata/").map_or(path.as_str(), |(d, _)| d);
+        let dir_name = dir.rsplit('/').next().unwrap_or(dir);
+        let repo = match dir_name.rsplit_once('-') {
+            Some((id, hash)) if hash.len() == 16 && hash.bytes().all(|c| c.is_ascii_hexdigit()) => id,
+            _ => dir_name,
+        }
+        .to_owned();
+        let repomd = format!("{dir}/repodata/repomd.xml");
+        let date = match fs.read_text(&repomd)?.as_deref().and_then(repomd_date) {
+            Some(d) => Some((d, Source::file(&repomd))),
+            None => fs
+                .metadata(&path)?
+                .and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
+        };
+        if let Some((d, src)) = &date
+            && newest.as_ref().is_none_or(|(n, _)| d > n)
+        {
+            newest = Some((*d, src.clone()));
+        }
+        let text = read_index(fs, &path)?;
+        for a in parse_updateinfo(&path, &text)? {
+            let Some(inst) = pkgs.get(&a.name) else { continue };
+            for i in inst.instances() {
+                let arch_ok = a.arch == "noarch" || Some(a.arch.as_str()) == i.arch.as_deref();
+                if arch_ok && rpm_cmp(&a.evr, &i.version).is_gt() {
+                    let p = Pending {
+                        package: a.name.clone(),
+                        arch: i.arch.clone(),
+                        installed: i.version.clone(),
+                        candidate: a.evr.clone(),
+                        pocket: repo.clone(),
+                        advisory: Some(a.id.clone()),
+                        severity: a.severity.clone(),
+                        source: Source::at(&path, a.line),
+                    };
+                    keep_newest(&mut best, p, rpm_cmp);
+                }
+            }
+        }
+        pockets.push(Pocket {
+            name: repo,
+            release: repomd,
+            date: date.map(|(d, _)| d.to_string()),
+            indexes: vec![path],
+        });
+    }
+    Ok(finish("dnf", ctx, newest, pockets, best))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clearsigned_release_keeps_line_numbers() {
+        let t = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Ubuntu\nDate: Thu, 29 Oct 2026 10:00:00 UTC\n-----BEGIN PGP SIGNATURE-----\nxyz\n-----END PGP SIGNATURE-----\n";
+        let s = strip_clearsign(t);
+        let st = parse_stanzas("/r", &s).unwrap();
+        assert_eq!(st[0].get("date"), Some(("Thu, 29 Oct 2026 10:00:00 UTC", 5)));
+        assert_eq!(st.len(), 1);
+    }
+
+    #[test]
+    fn release_date_rfc2822() {
+        assert_eq!(
+            parse_release_date("Sat, 26 Oct 2024 09:12:41 UTC"),
+            Some(jiff::civil::date(2024, 10, 26))
+        );
+        assert_eq!(
+            parse_release_date("26 Oct 2024 09:12:41 +0000"),
+            Some(jiff::civil::date(2024, 10, 26))
+        );
+        assert_eq!(parse_release_date("yesterday"), None);
+    }
+
+    #[test]
+    fn updateinfo_security_only_with_epoch_and_line() {
+        let x = r#"<?xml version="1.0" encoding="UTF-8"?>
+<updates>
+  <update from="a" status="final" type="bugfix" version="2"><id>RLBA-1</id>
+    <pkglist><collection><package name="bash" version="9" release="1" epoch="0" arch="x86_64"/></collection></pkglist></update>
+  <update from="a" status="final" type="security" version="2">
+    <id>RLSA-2024:3214</id><severity>Important</severity>
+    <pkglist><collection>
+      <package name="openssh-server" version="8.7p1" release="38.el9_4.1" epoch="0" arch="x86_64" src="x"><filename>f</filename></package>
+      <package name="grub2-common" version="2.06" release="80.el9" epoch="1" arch="noarch"/>
+    </collection></pkglist>
+  </update>
+</updates>"#;
+        let v = parse_updateinfo("/u", x).unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].name, "openssh-server");
+        assert_eq!(v[0].evr, "8.7p1-38.el9_4.1");
+        assert_eq!(v[0].id, "RLSA-2024:3214");
+        assert_eq!(v[0].severity.as_deref(), Some("Important"));
+        assert_eq!(v[0].line, 8);
+        assert_eq!(v[1].evr, "1:2.06-80.el9");
+    }
+
+    #[test]
+    fn broken_xml_is_a_parse_error() {
+        assert!(parse_updateinfo("/u", "<updates><update type=\"security\"></updates>").is_err());
+    }
+
+    #[test]
+    fn lz4_frames_decompress() {
+        use std::io::Write;
+        let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        enc.write_all(b"Package: a\nVersion: 1\n").unwrap();
+        let bytes = enc.finish().unwrap();
+        let out = inflate("/x.lz4", lz4_flex::frame::FrameDecoder::new(bytes.as_slice())).unwrap();
+        assert_eq!(out, b"Package: a\nVersion: 1\n");
+        assert!(inflate("/x.lz4", lz4_flex::frame::FrameDecoder::new(&b"garbage"[..])).is_err());
+    }
+}

@@ -1,0 +1,1215 @@
+//! The sshd_config keywords of OpenSSH 9.2p1 (Debian build: PAM, Kerberos and GSSAPI compiled in,
+//! no routing domains) and what each line does to the options: validation, canonical value and
+//! the precedence rule of its `case` in `process_server_config_line_depth` (servconf.c).
+//!
+//! Precedence, from servconf.c (sshd_config(5) only says "the first obtained value will be used"):
+//! - most keywords: the first value wins (`if (*activep && *intptr == -1)`);
+//! - appended across lines: AllowUsers, DenyUsers, AllowGroups, DenyGroups, AcceptEnv, HostKey,
+//!   HostCertificate, Port, ListenAddress, Subsystem (a repeated name is fatal);
+//! - first *line* wins, all its words kept: AuthorizedKeysFile, SetEnv, PermitOpen, PermitListen,
+//!   AuthenticationMethods, LogVerbose, ChannelTimeout;
+//! - last value wins: MaxStartups, PerSourceMaxStartups, PerSourceNetBlockSize, IPQoS,
+//!   StreamLocalBindMask, FingerprintHash, `UnusedConnectionTimeout none`, and (a servconf.c
+//!   quirk) AuthorizedPrincipalsCommand while AuthorizedKeysCommand is unset.
+
+use std::collections::BTreeMap;
+
+use super::parse::Directive;
+use super::render::{ALL_CIPHERS, ALL_KEX, ALL_KEYS, ALL_MACS, GSS_KEX_NAMES};
+use crate::facts::Source;
+
+/// One value set by a line, with its source.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Item {
+    /// Canonical value (as `sshd -T` prints it, or the raw form that is assembled at print time).
+    pub v: String,
+    /// Where it was set.
+    pub src: Source,
+}
+
+/// What the lines did to one option.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Slot {
+    /// Values in force (one for single-valued options).
+    pub items: Vec<Item>,
+    /// Values ignored because another line won.
+    pub shadowed: Vec<Item>,
+}
+
+/// The options set by configuration lines, keyed by internal option name (mostly the keyword
+/// `sshd -T` prints). Unset options are absent: defaults are filled at print time.
+pub(super) type Opts = BTreeMap<&'static str, Slot>;
+
+/// How a keyword's single argument is parsed.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Kind {
+    /// yes/no.
+    Flag,
+    /// One of a table of words (case-insensitive) → the word `sshd -T` prints for its value.
+    Multi(&'static [(&'static str, &'static str)]),
+    /// A time (`convtime`): seconds.
+    Time,
+    /// A non-negative integer.
+    Int,
+    /// A file name (`derelativise_path`).
+    Path,
+    /// Handled by name in [`apply`].
+    Special,
+    /// Accepted and ignored with a log line (sDeprecated, sIgnore, sUnsupported).
+    Ignored,
+}
+
+/// One keyword.
+#[derive(Debug)]
+pub(super) struct Keyword {
+    /// Lowercase name as written in sshd_config (aliases have their own entries).
+    pub name: &'static str,
+    /// The option it sets: the name `sshd -T` prints.
+    pub opt: &'static str,
+    /// Allowed inside Match (SSHCFG_MATCH).
+    pub in_match: bool,
+    /// Argument parsing.
+    pub kind: Kind,
+}
+
+const FLAG: &[(&str, &str)] = &[("yes", "yes"), ("no", "no")];
+const ADDRESS_FAMILY: &[(&str, &str)] = &[("inet", "inet"), ("inet6", "inet6"), ("any", "any")];
+/// `fmt_multistate_int` prints the first name with the value: prohibit-password → without-password.
+const PERMIT_ROOT: &[(&str, &str)] = &[
+    ("without-password", "without-password"),
+    ("prohibit-password", "without-password"),
+    ("forced-commands-only", "forced-commands-only"),
+    ("yes", "yes"),
+    ("no", "no"),
+];
+const IGNORE_RHOSTS: &[(&str, &str)] = &[("yes", "yes"), ("no", "no"), ("shosts-only", "shosts-only")];
+const COMPRESSION: &[(&str, &str)] = &[("yes", "yes"), ("delayed", "yes"), ("no", "no")];
+const GATEWAY: &[(&str, &str)] = &[("clientspecified", "clientspecified"), ("yes", "yes"), ("no", "no")];
+const TCPFWD: &[(&str, &str)] = &[
+    ("yes", "yes"),
+    ("all", "yes"),
+    ("no", "no"),
+    ("remote", "remote"),
+    ("local", "local"),
+];
+
+macro_rules! kw {
+    ($name:literal, $opt:literal, $m:literal, $kind:expr) => {
+        Keyword {
+            name: $name,
+            opt: $opt,
+            in_match: $m,
+            kind: $kind,
+        }
+    };
+}
+
+/// The keyword table of servconf.c 9.2p1 (with Debian's patches), in its order.
+pub(super) static KEYWORDS: &[Keyword] = &[
+    kw!("usepam", "usepam", false, Kind::Flag),
+    kw!("pamauthenticationviakbdint", "-", false, Kind::Ignored),
+    kw!("port", "port", false, Kind::Special),
+    kw!("hostkey", "hostkey", false, Kind::Special),
+    kw!("hostdsakey", "hostkey", false, Kind::Special),
+    kw!("hostkeyagent", "hostkeyagent", false, Kind::Special),
+    kw!("pidfile", "pidfile", false, Kind::Path),
+    kw!("modulifile", "modulifile", false, Kind::Path),
+    kw!("serverkeybits", "-", false, Kind::Ignored),
+    kw!("logingracetime", "logingracetime", false, Kind::Time),
+    kw!("keyregenerationinterval", "-", false, Kind::Ignored),
+    kw!("permitrootlogin", "permitrootlogin", true, Kind::Multi(PERMIT_ROOT)),
+    kw!("syslogfacility", "syslogfacility", false, Kind::Special),
+    kw!("loglevel", "loglevel", true, Kind::Special),
+    kw!("logverbose", "logverbose", true, Kind::Special),
+    kw!("rhostsauthentication", "-", false, Kind::Ignored),
+    kw!("rhostsrsaauthentication", "-", true, Kind::Ignored),
+    kw!("hostbasedauthentication", "hostbasedauthentication", true, Kind::Flag),
+    kw!(
+        "hostbasedusesnamefrompacketonly",
+        "hostbasedusesnamefrompacketonly",
+        true,
+        Kind::Flag
+    ),
+    kw!(
+        "hostbasedacceptedalgorithms",
+        "hostbasedacceptedalgorithms",
+        true,
+        Kind::Special
+    ),
+    kw!(
+        "hostbasedacceptedkeytypes",
+        "hostbasedacceptedalgorithms",
+        true,
+        Kind::Special
+    ),
+    kw!("hostkeyalgorithms", "hostkeyalgorithms", false, Kind::Special),
+    kw!("rsaauthentication", "-", true, Kind::Ignored),
+    kw!("pubkeyauthentication", "pubkeyauthentication", true, Kind::Flag),
+    kw!(
+        "pubkeyacceptedalgorithms",
+        "pubkeyacceptedalgorithms",
+        true,
+        Kind::Special
+    ),
+    kw!(
+        "pubkeyacceptedkeytypes",
+        "pubkeyacceptedalgorithms",
+        true,
+        Kind::Special
+    ),
+    kw!("pubkeyauthoptions", "pubkeyauthoptions", true, Kind::Special),
+    kw!("dsaauthentication", "pubkeyauthentication", false, Kind::Flag),
+    kw!("kerberosauthentication", "kerberosauthentication", true, Kind::Flag),
+    kw!("kerberosorlocalpasswd", "kerberosorlocalpasswd", false, Kind::Flag),
+    kw!("kerberosticketcleanup", "kerberosticketcleanup", false, Kind::Flag),
+    kw!("kerberosgetafstoken", "-", false, Kind::Ignored),
+    kw!("kerberostgtpassing", "-", false, Kind::Ignored),
+    kw!("afstokenpassing", "-", false, Kind::Ignored),
+    kw!("gssapiauthentication", "gssapiauthentication", true, Kind::Flag),
+    kw!(
+        "gssapicleanupcredentials",
+        "gssapicleanupcredentials",
+        false,
+        Kind::Flag
+    ),
+    kw!("gssapicleanupcreds", "gssapicleanupcredentials", false, Kind::Flag),
+    kw!(
+        "gssapistrictacceptorcheck",
+        "gssapistrictacceptorcheck",
+        false,
+        Kind::Flag
+    ),
+    kw!("gssapikeyexchange", "gssapikeyexchange", false, Kind::Flag),
+    kw!(
+        "gssapistorecredentialsonrekey",
+        "gssapistorecredentialsonrekey",
+        false,
+        Kind::Flag
+    ),
+    kw!("gssapikexalgorithms", "gssapikexalgorithms", false, Kind::Special),
+    kw!("gssusesessionccache", "-", false, Kind::Ignored),
+    kw!("gssapiusesessioncredcache", "-", false, Kind::Ignored),
+    kw!("passwordauthentication", "passwordauthentication", true, Kind::Flag),
+    kw!(
+        "kbdinteractiveauthentication",
+        "kbdinteractiveauthentication",
+        true,
+        Kind::Flag
+    ),
+    kw!(
+        "challengeresponseauthentication",
+        "kbdinteractiveauthentication",
+        true,
+        Kind::Flag
+    ),
+    kw!("skeyauthentication", "kbdinteractiveauthentication", true, Kind::Flag),
+    kw!("checkmail", "-", false, Kind::Ignored),
+    kw!("listenaddress", "listenaddress", false, Kind::Special),
+    kw!("addressfamily", "addressfamily", false, Kind::Multi(ADDRESS_FAMILY)),
+    kw!("printmotd", "printmotd", false, Kind::Flag),
+    kw!("printlastlog", "printlastlog", false, Kind::Flag),
+    kw!("ignorerhosts", "ignorerhosts", true, Kind::Multi(IGNORE_RHOSTS)),
+    kw!("ignoreuserknownhosts", "ignoreuserknownhosts", false, Kind::Flag),
+    kw!("x11forwarding", "x11forwarding", true, Kind::Flag),
+    kw!("x11displayoffset", "x11displayoffset", true, Kind::Int),
+    kw!("x11uselocalhost", "x11uselocalhost", true, Kind::Flag),
+    kw!("xauthlocation", "xauthlocation", false, Kind::Path),
+    kw!("strictmodes", "strictmodes", false, Kind::Flag),
+    kw!("permitblacklistedkeys", "-", false, Kind::Ignored),
+    kw!("permitemptypasswords", "permitemptypasswords", true, Kind::Flag),
+    kw!("permituserenvironment", "permituserenvironment", false, Kind::Special),
+    kw!("uselogin", "-", false, Kind::Ignored),
+    kw!("compression", "compression", false, Kind::Multi(COMPRESSION)),
+    kw!("rekeylimit", "rekeylimit", true, Kind::Special),
+    kw!("tcpkeepalive", "tcpkeepalive", false, Kind::Flag),
+    kw!("keepalive", "tcpkeepalive", false, Kind::Flag),
+    kw!("allowtcpforwarding", "allowtcpforwarding", true, Kind::Multi(TCPFWD)),
+    kw!("allowagentforwarding", "allowagentforwarding", true, Kind::Flag),
+    kw!("allowusers", "allowusers", true, Kind::Special),
+    kw!("denyusers", "denyusers", true, Kind::Special),
+    kw!("allowgroups", "allowgroups", true, Kind::Special),
+    kw!("denygroups", "denygroups", true, Kind::Special),
+    kw!("ciphers", "ciphers", false, Kind::Special),
+    kw!("macs", "macs", false, Kind::Special),
+    kw!("protocol", "-", false, Kind::Ignored),
+    kw!("gatewayports", "gatewayports", true, Kind::Multi(GATEWAY)),
+    kw!("subsystem", "subsystem", false, Kind::Special),
+    kw!("maxstartups", "maxstartups", false, Kind::Special),
+    kw!("persourcemaxstartups", "persourcemaxstartups", false, Kind::Special),
+    kw!("persourcenetblocksize", "persourcenetblocksize", false, Kind::Special),
+    kw!("maxauthtries", "maxauthtries", true, Kind::Int),
+    kw!("maxsessions", "maxsessions", true, Kind::Int),
+    kw!("banner", "banner", true, Kind::Path),
+    kw!("usedns", "usedns", false, Kind::Flag),
+    kw!("verifyreversemapping", "-", false, Kind::Ignored),
+    kw!("reversemappingcheck", "-", false, Kind::Ignored),
+    kw!("clientaliveinterval", "clientaliveinterval", true, Kind::Time),
+    kw!("clientalivecountmax", "clientalivecountmax", true, Kind::Int),
+    kw!("authorizedkeysfile", "authorizedkeysfile", true, Kind::Special),
+    kw!("authorizedkeysfile2", "-", true, Kind::Ignored),
+    kw!("useprivilegeseparation", "-", false, Kind::Ignored),
+    kw!("acceptenv", "acceptenv", true, Kind::Special),
+    kw!("setenv", "setenv", true, Kind::Special),
+    kw!("permittunnel", "permittunnel", true, Kind::Special),
+    kw!("permittty", "permittty", true, Kind::Flag),
+    kw!("permituserrc", "permituserrc", true, Kind::Flag),
+    kw!("permitopen", "permitopen", true, Kind::Special),
+    kw!("permitlisten", "permitlisten", true, Kind::Special),
+    kw!("forcecommand", "forcecommand", true, Kind::Special),
+    kw!("chrootdirectory", "chrootdirectory", true, Kind::Special),
+    kw!("hostcertificate", "hostcertificate", false, Kind::Special),
+    kw!("revokedkeys", "revokedkeys", true, Kind::Path),
+    kw!("trustedusercakeys", "trustedusercakeys", true, Kind::Path),
+    kw!(
+        "authorizedprincipalsfile",
+        "authorizedprincipalsfile",
+        true,
+        Kind::Special
+    ),
+    kw!("kexalgorithms", "kexalgorithms", false, Kind::Special),
+    kw!("ipqos", "ipqos", true, Kind::Special),
+    kw!("authorizedkeyscommand", "authorizedkeyscommand", true, Kind::Special),
+    kw!(
+        "authorizedkeyscommanduser",
+        "authorizedkeyscommanduser",
+        true,
+        Kind::Special
+    ),
+    kw!(
+        "authorizedprincipalscommand",
+        "authorizedprincipalscommand",
+        true,
+        Kind::Special
+    ),
+    kw!(
+        "authorizedprincipalscommanduser",
+        "authorizedprincipalscommanduser",
+        true,
+        Kind::Special
+    ),
+    kw!("versionaddendum", "versionaddendum", false, Kind::Special),
+    kw!("authenticationmethods", "authenticationmethods", true, Kind::Special),
+    kw!("streamlocalbindmask", "streamlocalbindmask", true, Kind::Special),
+    kw!("streamlocalbindunlink", "streamlocalbindunlink", true, Kind::Flag),
+    kw!(
+        "allowstreamlocalforwarding",
+        "allowstreamlocalforwarding",
+        true,
+        Kind::Multi(TCPFWD)
+    ),
+    kw!("fingerprinthash", "fingerprinthash", false, Kind::Special),
+    kw!("disableforwarding", "disableforwarding", true, Kind::Flag),
+    kw!("exposeauthinfo", "exposeauthinfo", true, Kind::Flag),
+    kw!("rdomain", "rdomain", true, Kind::Special),
+    kw!("casignaturealgorithms", "casignaturealgorithms", true, Kind::Special),
+    kw!("securitykeyprovider", "securitykeyprovider", false, Kind::Special),
+    kw!("requiredrsasize", "requiredrsasize", true, Kind::Int),
+    kw!("channeltimeout", "channeltimeout", true, Kind::Special),
+    kw!(
+        "unusedconnectiontimeout",
+        "unusedconnectiontimeout",
+        true,
+        Kind::Special
+    ),
+    kw!("debianbanner", "debianbanner", false, Kind::Flag),
+];
+
+/// Looks a keyword up, case-insensitively (`parse_token` uses strcasecmp).
+pub(super) fn lookup(word: &str) -> Option<&'static Keyword> {
+    KEYWORDS.iter().find(|k| k.name.eq_ignore_ascii_case(word))
+}
+
+/// `a2port`: 0..=65535 as a number (service names are not looked up offline: None).
+pub(super) fn a2port(s: &str) -> Option<i32> {
+    strtonum(s, 0, 65535).map(|v| v as i32)
+}
+
+/// `strtonum`: a decimal integer within bounds, nothing else.
+fn strtonum(s: &str, min: i64, max: i64) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let v: i64 = t
+        .strip_prefix('+')
+        .unwrap_or(t)
+        .parse()
+        .ok()
+        .filter(|_| !t.starts_with("+-"))?;
+    (min..=max).contains(&v).then_some(v)
+}
+
+/// `convtime`: `90`, `2m`, `1h30m`, … in seconds; None when invalid or above INT_MAX.
+pub(super) fn convtime(s: &str) -> Option<i64> {
+    if s.is_empty() {
+        return None;
+    }
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut total: i64 = 0;
+    while i < b.len() {
+        // strtol: optional leading whitespace and sign, then digits.
+        let start = i;
+        let mut j = i;
+        while j < b.len() && matches!(b[j], b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c') {
+            j += 1;
+        }
+        let mut neg = false;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            neg = b[j] == b'-';
+            j += 1;
+        }
+        let ds = j;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j == ds {
+            let _ = start;
+            return None;
+        }
+        let secs: i64 = s.get(ds..j)?.parse().ok()?;
+        if neg && secs != 0 {
+            return None;
+        }
+        let mult = match b.get(j) {
+            None => 1,
+            Some(c) => {
+                j += 1;
+                match c.to_ascii_lowercase() {
+                    b's' => 1,
+                    b'm' => 60,
+                    b'h' => 3600,
+                    b'd' => 86400,
+                    b'w' => 604800,
+                    _ => return None,
+                }
+            }
+        };
+        if secs > i64::from(i32::MAX) / mult {
+            return None;
+        }
+        let secs = secs * mult;
+        if total > i64::from(i32::MAX) - secs {
+            return None;
+        }
+        total += secs;
+        i = j;
+    }
+    Some(total)
+}
+
+/// `derelativise_path`: "none" kept, `~/` is root's home (sshd runs as root), a relative path
+/// is taken from sshd's working directory, `/` under systemd.
+fn derelativise(p: &str) -> Result<String, String> {
+    if p.eq_ignore_ascii_case("none") {
+        return Ok("none".into());
+    }
+    let e = tilde(p)?;
+    Ok(if e.starts_with('/') { e } else { format!("/{e}") })
+}
+
+/// `tilde_expand_filename` for uid 0; `~user` would need the host's passwd: refused.
+fn tilde(p: &str) -> Result<String, String> {
+    match p.strip_prefix('~') {
+        None => Ok(p.to_owned()),
+        Some("") => Ok("/root".into()),
+        Some(r) if r.starts_with('/') => Ok(format!("/root{r}")),
+        Some(_) => Err(format!(
+            "path \"{p}\" names another user's home directory (not resolved offline)"
+        )),
+    }
+}
+
+/// First value wins: record `v` unless the option is already set (then it is shadowed).
+fn first(o: &mut Opts, opt: &'static str, v: String, src: &Source) {
+    let slot = o.entry(opt).or_default();
+    let item = Item { v, src: src.clone() };
+    if slot.items.is_empty() {
+        slot.items.push(item);
+    } else {
+        slot.shadowed.push(item);
+    }
+}
+
+/// Last value wins.
+fn last(o: &mut Opts, opt: &'static str, v: String, src: &Source) {
+    let slot = o.entry(opt).or_default();
+    let old = std::mem::take(&mut slot.items);
+    slot.shadowed.extend(old);
+    slot.items.push(Item { v, src: src.clone() });
+}
+
+/// Appended across lines.
+fn append(o: &mut Opts, opt: &'static str, v: String, src: &Source) {
+    o.entry(opt).or_default().items.push(Item { v, src: src.clone() });
+}
+
+/// First line wins, all its values kept.
+fn first_line(o: &mut Opts, opt: &'static str, vals: Vec<String>, src: &Source) {
+    let slot = o.entry(opt).or_default();
+    let set = !slot.items.is_empty();
+    for v in vals {
+        let item = Item { v, src: src.clone() };
+        if set {
+            slot.shadowed.push(item)
+        } else {
+            slot.items.push(item)
+        }
+    }
+}
+
+fn is_set(o: &Opts, opt: &str) -> bool {
+    o.get(opt).is_some_and(|s| !s.items.is_empty())
+}
+
+/// Validates an algorithm list the way servconf.c does before storing it: a `-` list is not
+/// checked; otherwise every name (after a `+`/`^` prefix) must be known, and only key-type lists
+/// accept wildcards.
+fn valid_algos(arg: &str, all: &str, wildcards: bool) -> bool {
+    if arg.starts_with('-') {
+        return true;
+    }
+    let list = arg.strip_prefix(['+', '^']).unwrap_or(arg);
+    if list.is_empty() {
+        return false;
+    }
+    for name in list.split(',') {
+        if name.is_empty() {
+            break;
+        }
+        if wildcards && name.contains(['*', '?']) {
+            if super::matching::filter_allow(all, name).is_empty() {
+                return false;
+            }
+        } else if !all.split(',').any(|a| a == name) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Parses an IPQoS word (name or hex byte); `none` is i32::MAX as in misc.c.
+pub(super) fn parse_ipqos(s: &str) -> Option<i32> {
+    if let Some((_, v)) = super::render::IPQOS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
+        return Some(*v);
+    }
+    let t = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    let v = i64::from_str_radix(t, 16).ok()?;
+    (0..=255).contains(&v).then_some(v as i32)
+}
+
+/// `scan_scaled` for RekeyLimit: a number with an optional K/M/G/T/P/E suffix (powers of 1024).
+fn scan_scaled(s: &str) -> Option<u64> {
+    let (num, mult) = match s.chars().last()?.to_ascii_uppercase() {
+        'K' => (&s[..s.len() - 1], 1u64 << 10),
+        'M' => (&s[..s.len() - 1], 1 << 20),
+        'G' => (&s[..s.len() - 1], 1 << 30),
+        'T' => (&s[..s.len() - 1], 1 << 40),
+        'P' => (&s[..s.len() - 1], 1 << 50),
+        'E' => (&s[..s.len() - 1], 1 << 60),
+        'B' => (&s[..s.len() - 1], 1),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()?
+        .checked_mul(mult)
+        .filter(|v| *v <= i64::MAX as u64)
+}
+
+/// C `sscanf("%d")` on a prefix: (value, rest).
+fn scan_int(s: &str) -> Option<(i64, &str)> {
+    let t = s.trim_start();
+    let digits_at = usize::from(t.starts_with(['+', '-']));
+    let end = t
+        .get(digits_at..)?
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(t.len(), |e| e + digits_at);
+    if end == digits_at {
+        return None;
+    }
+    Some((t.get(..end)?.parse().ok()?, t.get(end..)?))
+}
+
+/// Applies one directive to `o`. `active` is whether the line's context is in force (sshd
+/// validates inactive lines too). Errors are sshd's, lowercase.
+pub(super) fn apply(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> Result<(), String> {
+    let src = &d.source;
+    let k = d.keyword.as_str();
+    let args = &d.args;
+    let mut used = 1usize;
+    let arg0 = args.first().map(String::as_str);
+    let need = |what: &str| -> Result<&str, String> {
+        match arg0 {
+            Some(a) if !a.is_empty() => Ok(a),
+            _ => Err(format!("{k} {what}")),
+        }
+    };
+    match kw.kind {
+        Kind::Flag | Kind::Multi(_) => {
+            let table = if let Kind::Multi(t) = kw.kind { t } else { FLAG };
+            let a = need("missing argument")?;
+            let Some((_, canon)) = table.iter().find(|(n, _)| n.eq_ignore_ascii_case(a)) else {
+                return Err(format!("unsupported option \"{a}\""));
+            };
+            if active {
+                first(o, kw.opt, (*canon).to_owned(), src);
+            }
+        }
+        Kind::Time => {
+            let a = need("missing time value")?;
+            let v = convtime(a).ok_or_else(|| format!("invalid time value \"{a}\""))?;
+            if active {
+                first(o, kw.opt, v.to_string(), src);
+            }
+        }
+        Kind::Int => {
+            let v = arg0.and_then(|a| strtonum(a, 0, i64::from(i32::MAX)));
+            let v = v.ok_or_else(|| format!("{k} integer value invalid: {}", arg0.unwrap_or("")))?;
+            if active {
+                first(o, kw.opt, v.to_string(), src);
+            }
+        }
+        Kind::Path => {
+            let a = need("missing file name")?;
+            let p = derelativise(a)?;
+            if active {
+                first(o, kw.opt, p, src);
+            }
+        }
+        Kind::Ignored => used = args.len(),
+        Kind::Special => used = special(o, kw, d, active)?,
+    }
+    if args.len() > used {
+        return Err(format!("keyword {k} extra arguments at end of line"));
+    }
+    Ok(())
+}
+
+/// The keywords with their own `case`. Returns how many arguments were consumed.
+fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> Result<usize, String> {
+    let src = &d.source;
+    let k = d.keyword.as_str();
+    let args = &d.args;
+    let arg0 = args.first().map(String::as_str).unwrap_or("");
+    let missing = || format!("{k} missing argument");
+    let opt = kw.opt;
+    match opt {
+        "port" => {
+            let p = a2port(arg0)
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("badly formatted port number \"{arg0}\""))?;
+            if o.get("port").map_or(0, |s| s.items.len()) >= 256 {
+                return Err("too many ports".into());
+            }
+            if active {
+                append(o, "port", p.to_string(), src);
+            }
+            Ok(1)
+        }
+        "listenaddress" => {
+            if arg0.is_empty() {
+                return Err("missing address".into());
+            }
+            if args.len() > 1 {
+                // "rdomain NAME": routing domains are not compiled into this sshd.
+                return Err(
+                    if args.get(1).map(String::as_str) == Some("rdomain") && args.len() == 3 {
+                        "bad routing domain (not supported on this platform)".into()
+                    } else {
+                        "bad ListenAddress syntax".into()
+                    },
+                );
+            }
+            let (host, port) = split_hostport(arg0)?;
+            if active {
+                append(o, "listenaddress", format!("{host}\t{port}"), src);
+            }
+            Ok(1)
+        }
+        "hostkey" | "hostcertificate" => {
+            if arg0.is_empty() {
+                return Err(format!("{k} missing file name"));
+            }
+            let p = derelativise(arg0)?;
+            if active {
+                append(o, opt, p, src);
+            }
+            Ok(1)
+        }
+        "hostkeyagent" => {
+            if arg0.is_empty() {
+                return Err("missing socket name".into());
+            }
+            let v = if arg0 == "SSH_AUTH_SOCK" {
+                arg0.to_owned()
+            } else {
+                derelativise(arg0)?
+            };
+            if active {
+                first(o, opt, v, src);
+            }
+            Ok(1)
+        }
+        "syslogfacility" => {
+            const F: &[&str] = &[
+                "DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5",
+                "LOCAL6", "LOCAL7",
+            ];
+            let f = F
+                .iter()
+                .find(|f| f.eq_ignore_ascii_case(arg0))
+                .ok_or_else(|| format!("unsupported log facility '{arg0}'"))?;
+            // No activep check in servconf.c (the keyword is global-only anyway).
+            first(o, opt, (*f).to_owned(), src);
+            Ok(1)
+        }
+        "loglevel" => {
+            // log_level_name() prints the first name with the value: QUIET → SILENT, DEBUG1 → DEBUG.
+            const L: &[(&str, &str)] = &[
+                ("SILENT", "SILENT"),
+                ("QUIET", "SILENT"),
+                ("FATAL", "FATAL"),
+                ("ERROR", "ERROR"),
+                ("INFO", "INFO"),
+                ("VERBOSE", "VERBOSE"),
+                ("DEBUG", "DEBUG"),
+                ("DEBUG1", "DEBUG"),
+                ("DEBUG2", "DEBUG2"),
+                ("DEBUG3", "DEBUG3"),
+            ];
+            let (_, c) = L
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(arg0))
+                .ok_or_else(|| format!("unsupported log level '{arg0}'"))?;
+            if active {
+                first(o, opt, (*c).to_owned(), src);
+            }
+            Ok(1)
+        }
+        "logverbose" | "channeltimeout" | "authenticationmethods" => {
+            let mut any = false;
+            for (i, a) in args.iter().enumerate() {
+                if opt == "authenticationmethods" {
+                    if a == "any" {
+                        if is_set(o, opt) && active || i > 0 {
+                            return Err(format!("\"any\" must appear alone in {k}"));
+                        }
+                        any = true;
+                    } else if any {
+                        return Err(format!("\"any\" must appear alone in {k}"));
+                    } else if !valid_auth_methods(a) {
+                        return Err(format!("invalid {k} method list"));
+                    }
+                    continue;
+                }
+                if a.is_empty() {
+                    return Err(format!("keyword {k} empty argument"));
+                }
+                if a.eq_ignore_ascii_case("none") {
+                    if i > 0 || args.len() > 1 {
+                        return Err(format!("keyword {k} \"none\" argument must appear alone"));
+                    }
+                } else if opt == "channeltimeout" {
+                    let ok = a
+                        .split_once('=')
+                        .is_some_and(|(t, v)| !t.is_empty() && convtime(v).is_some());
+                    if !ok {
+                        return Err(format!("invalid channel timeout {a}"));
+                    }
+                }
+            }
+            if args.is_empty() {
+                return Err(format!("no {k} specified"));
+            }
+            if active {
+                first_line(o, opt, args.clone(), src);
+            }
+            Ok(args.len())
+        }
+        "hostbasedacceptedalgorithms" | "hostkeyalgorithms" | "pubkeyacceptedalgorithms" | "casignaturealgorithms" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            if !valid_algos(arg0, ALL_KEYS, true) {
+                return Err(format!("bad key types '{arg0}'"));
+            }
+            if active {
+                first(o, opt, arg0.to_owned(), src);
+            }
+            Ok(1)
+        }
+        "ciphers" | "macs" | "kexalgorithms" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            let all = match opt {
+                "ciphers" => ALL_CIPHERS,
+                "macs" => ALL_MACS,
+                _ => ALL_KEX,
+            };
+            if !valid_algos(arg0, all, false) {
+                return Err(format!("bad SSH2 {opt} spec '{arg0}'"));
+            }
+            // servconf.c has no activep check here (global-only keywords).
+            first(o, opt, arg0.to_owned(), src);
+            Ok(1)
+        }
+        "gssapikexalgorithms" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            if !arg0.split(',').all(|n| GSS_KEX_NAMES.split(',').any(|g| g == n)) {
+                return Err(format!("bad GSSAPI KexAlgorithms '{arg0}'"));
+            }
+            if active {
+                first(o, opt, arg0.to_owned(), src);
+            }
+            Ok(1)
+        }
+        "pubkeyauthoptions" => {
+            let (mut touch, mut verify) = (false, false);
+            for a in args {
+                match a.to_ascii_lowercase().as_str() {
+                    "none" => {}
+                    "touch-required" => touch = true,
+                    "verify-required" => verify = true,
+                    _ => return Err(format!("unsupported {k} option {a}")),
+                }
+            }
+            let mut v = Vec::new();
+            if touch {
+                v.push("touch-required");
+            }
+            if verify {
+                v.push("verify-required");
+            }
+            if active {
+                first(o, opt, if v.is_empty() { "none".into() } else { v.join(" ") }, src);
+            }
+            Ok(args.len())
+        }
+        "permituserenvironment" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            if active {
+                first(o, opt, arg0.to_owned(), src);
+            }
+            Ok(1)
+        }
+        "rekeylimit" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            let bytes = if arg0 == "default" {
+                0
+            } else {
+                let v = scan_scaled(arg0).ok_or_else(|| format!("bad {k} number '{arg0}'"))?;
+                if v != 0 && v < 16 {
+                    return Err(format!("{k} too small"));
+                }
+                v
+            };
+            if active {
+                first(o, "rekeylimit.bytes", bytes.to_string(), src);
+            }
+            match args.get(1).map(String::as_str) {
+                None => Ok(1),
+                Some("none") => Ok(2),
+                Some(t) => {
+                    let s = convtime(t).ok_or_else(|| "invalid time value".to_owned())?;
+                    if active {
+                        first(o, "rekeylimit.interval", s.to_string(), src);
+                    }
+                    Ok(2)
+                }
+            }
+        }
+        "allowusers" | "denyusers" | "allowgroups" | "denygroups" | "acceptenv" => {
+            for a in args {
+                let bad = a.is_empty() || (opt == "acceptenv" && a.contains('='));
+                if bad {
+                    return Err(if opt == "acceptenv" {
+                        "invalid environment name".into()
+                    } else {
+                        format!("invalid {k} pattern: \"{a}\"")
+                    });
+                }
+                if active {
+                    append(o, opt, a.clone(), src);
+                }
+            }
+            Ok(args.len())
+        }
+        "setenv" => {
+            if args.iter().any(|a| a.is_empty() || !a.contains('=')) {
+                return Err("invalid environment".into());
+            }
+            if active {
+                // First line wins; within it a repeated name keeps its first value.
+                let mut vals: Vec<String> = Vec::new();
+                for a in args {
+                    let name = a.split('=').next().unwrap_or("");
+                    if !vals.iter().any(|v| v.split('=').next() == Some(name)) {
+                        vals.push(a.clone());
+                    }
+                }
+                first_line(o, opt, vals, src);
+            }
+            Ok(args.len())
+        }
+        "subsystem" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            if !active {
+                return Ok(2.min(args.len()));
+            }
+            if o.get(opt)
+                .is_some_and(|s| s.items.iter().any(|i| i.v.split(' ').next() == Some(arg0)))
+            {
+                return Err(format!("subsystem '{arg0}' already defined"));
+            }
+            if o.get(opt).map_or(0, |s| s.items.len()) >= 256 {
+                return Err("too many subsystems defined".into());
+            }
+            if args.get(1).is_none_or(|c| c.is_empty()) {
+                return Err("missing subsystem command".into());
+            }
+            append(o, opt, args.join(" "), src);
+            Ok(args.len())
+        }
+        "maxstartups" => {
+            let bad = || format!("invalid {k} spec");
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            // sscanf("%d:%d:%d"): 3 fields, or 1 (then full = begin; rate untouched).
+            let (b, r1) = scan_int(arg0).ok_or_else(bad)?;
+            let three = r1
+                .strip_prefix(':')
+                .and_then(scan_int)
+                .and_then(|(r, r2)| r2.strip_prefix(':').and_then(scan_int).map(|(m, _)| (r, m)));
+            let partial = r1.starts_with(':') && three.is_none();
+            if partial {
+                return Err(bad());
+            }
+            let (rate, max) = match three {
+                Some((r, m)) => {
+                    if b > m || !(1..=100).contains(&r) {
+                        return Err(bad());
+                    }
+                    (Some(r), m)
+                }
+                None => (None, b),
+            };
+            if max <= 0 || b <= 0 {
+                return Err(bad());
+            }
+            // No activep check in servconf.c: the last line wins.
+            last(o, "maxstartups.begin", b.to_string(), src);
+            if let Some(r) = rate {
+                last(o, "maxstartups.rate", r.to_string(), src);
+            }
+            last(o, "maxstartups.max", max.to_string(), src);
+            Ok(1)
+        }
+        "persourcemaxstartups" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            let v = if arg0 == "none" {
+                "none".to_owned()
+            } else {
+                strtonum(arg0, 0, i64::from(i32::MAX))
+                    .ok_or_else(|| format!("{k} integer value invalid"))?
+                    .to_string()
+            };
+            if active {
+                last(o, opt, v, src);
+            }
+            Ok(1)
+        }
+        "persourcenetblocksize" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            let bad = || format!("invalid {k} spec");
+            let (v4, r) = scan_int(arg0).ok_or_else(bad)?;
+            let v6 = match r.strip_prefix(':').and_then(scan_int) {
+                Some((v6, _)) => v6,
+                // With one field servconf.c 9.2p1 reads an uninitialised IPv6 length: refuse to guess.
+                None => return Err(format!("{k} without an IPv6 length is undefined in OpenSSH 9.2p1")),
+            };
+            if !(0..=32).contains(&v4) || !(0..=128).contains(&v6) {
+                return Err(bad());
+            }
+            if active {
+                last(o, opt, format!("{v4}:{v6}"), src);
+            }
+            Ok(1)
+        }
+        "authorizedkeysfile" => {
+            if args.iter().any(String::is_empty) {
+                return Err(format!("keyword {k} empty argument"));
+            }
+            let vals = args.iter().map(|a| tilde(a)).collect::<Result<Vec<_>, _>>()?;
+            if active {
+                first_line(o, opt, vals, src);
+            }
+            Ok(args.len())
+        }
+        "authorizedprincipalsfile" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            let v = tilde(arg0)?;
+            if active {
+                first(o, opt, v, src);
+            }
+            Ok(1)
+        }
+        "permittunnel" => {
+            const T: &[&str] = &["no", "point-to-point", "ethernet", "yes"];
+            // strcmp: case-sensitive, unlike the other yes/no keywords.
+            let t = T
+                .iter()
+                .find(|t| **t == arg0)
+                .ok_or_else(|| format!("bad {k} argument {arg0}"))?;
+            if active {
+                first(o, opt, (*t).to_owned(), src);
+            }
+            Ok(1)
+        }
+        "permitopen" | "permitlisten" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            if arg0 == "any" || arg0 == "none" {
+                if active {
+                    first_line(o, opt, vec![arg0.to_owned()], src);
+                }
+                return Ok(1);
+            }
+            let mut vals = Vec::new();
+            for a in args {
+                if a.is_empty() {
+                    break;
+                }
+                let (v, port) = if opt == "permitlisten" && !a.contains(':') {
+                    (format!("*:{a}"), a.as_str())
+                } else {
+                    let (h, p) = hpdelim(a).ok_or_else(|| format!("{k} missing host"))?;
+                    let _ = h;
+                    (a.clone(), p.unwrap_or(""))
+                };
+                if port != "*" && a2port(port).is_none_or(|p| p <= 0) {
+                    return Err(format!("{k} bad port number"));
+                }
+                vals.push(v);
+            }
+            if active {
+                first_line(o, opt, vals, src);
+            }
+            Ok(args.len())
+        }
+        "forcecommand" | "versionaddendum" | "authorizedkeyscommand" | "authorizedprincipalscommand" => {
+            let mut rest = d.rest.trim_start_matches([' ', '\t', '\r', '\n']).to_owned();
+            if opt == "versionaddendum" {
+                if rest.contains('\r') {
+                    return Err(format!("invalid {k} argument"));
+                }
+                // servconf.c means to cut a trailing comment here, but searches `line`, which
+                // strdelim has already cut after the keyword: the comment stays (sshd -T shows it).
+                if rest.eq_ignore_ascii_case("none") {
+                    rest = String::new();
+                }
+            }
+            if opt.ends_with("command")
+                && opt != "forcecommand"
+                && !rest.starts_with('/')
+                && !rest.eq_ignore_ascii_case("none")
+            {
+                return Err(format!("{k} must be an absolute path"));
+            }
+            if active {
+                if opt == "authorizedprincipalscommand" {
+                    // servconf.c tests authorized_keys_command here (a 9.2p1 quirk): while that
+                    // is unset every line overwrites, once it is set nothing does.
+                    if !is_set(o, "authorizedkeyscommand") {
+                        last(o, opt, rest, src);
+                    }
+                } else {
+                    first(o, opt, rest, src);
+                }
+            }
+            Ok(args.len())
+        }
+        "chrootdirectory" | "authorizedkeyscommanduser" | "authorizedprincipalscommanduser" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            if active {
+                first(o, opt, arg0.to_owned(), src);
+            }
+            Ok(1)
+        }
+        "securitykeyprovider" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            let v = if arg0.eq_ignore_ascii_case("internal") {
+                arg0.to_owned()
+            } else {
+                derelativise(arg0)?
+            };
+            if active {
+                first(o, opt, v, src);
+            }
+            Ok(1)
+        }
+        "ipqos" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            let a = parse_ipqos(arg0).ok_or_else(|| format!("bad {k} value: {arg0}"))?;
+            let b = match args.get(1) {
+                None => a,
+                Some(s) => parse_ipqos(s).ok_or_else(|| format!("bad {k} value: {s}"))?,
+            };
+            if active {
+                last(o, opt, format!("{}\t{}", a, b), src);
+            }
+            Ok(2.min(args.len()))
+        }
+        "streamlocalbindmask" => {
+            if arg0.is_empty() {
+                return Err(missing());
+            }
+            // strtol(arg, &p, 8): leading octal digits; trailing garbage is accepted.
+            let digits: String = arg0.chars().take_while(|c| ('0'..='7').contains(c)).collect();
+            let v = i64::from_str_radix(&digits, 8)
+                .ok()
+                .filter(|v| *v <= 0o777)
+                .ok_or_else(|| format!("invalid {k}"))?;
+            if active {
+                last(o, opt, format!("0{v:o}"), src);
+            }
+            Ok(1)
+        }
+        "fingerprinthash" => {
+            const H: &[&str] = &["MD5", "SHA1", "SHA256", "SHA384", "SHA512"];
+            let h = H
+                .iter()
+                .find(|h| h.eq_ignore_ascii_case(arg0))
+                .ok_or_else(|| format!("invalid {k} algorithm \"{arg0}\""))?;
+            if active {
+                last(o, opt, (*h).to_owned(), src);
+            }
+            Ok(1)
+        }
+        "rdomain" => Err("setting RDomain not supported on this platform".into()),
+        "unusedconnectiontimeout" => {
+            if arg0.eq_ignore_ascii_case("none") {
+                // Sets 0 unconditionally (not first-wins) when active.
+                if active {
+                    last(o, opt, "0".into(), src);
+                }
+                return Ok(1);
+            }
+            let v = convtime(arg0).ok_or_else(|| "invalid time value".to_owned())?;
+            if active {
+                first(o, opt, v.to_string(), src);
+            }
+            Ok(1)
+        }
+        _ => Err(format!("keyword {k} not handled")),
+    }
+}
+
+/// `hpdelim`: host and optional port of `host:port`, `[v6]:port`, `host/port`.
+fn hpdelim(s: &str) -> Option<(String, Option<&str>)> {
+    if let Some(r) = s.strip_prefix('[') {
+        let end = r.find(']')?;
+        let host = r.get(..end)?.to_owned();
+        let after = r.get(end + 1..)?;
+        return match after.chars().next() {
+            None => Some((host, None)),
+            Some(':' | '/') => Some((host, after.get(1..))),
+            Some(_) => None,
+        };
+    }
+    match s.find([':', '/']) {
+        None => Some((s.to_owned(), None)),
+        Some(i) => Some((s.get(..i)?.to_owned(), s.get(i + 1..))),
+    }
+}
+
+/// ListenAddress argument → (host, port or 0).
+fn split_hostport(a: &str) -> Result<(String, i32), String> {
+    if !a.contains('[') && a.matches(':').count() >= 2 {
+        return Ok((a.to_owned(), 0));
+    }
+    let (h, p) = hpdelim(a).ok_or_else(|| "bad address:port usage".to_owned())?;
+    let port = match p {
+        None => 0,
+        Some(p) => a2port(p)
+            .filter(|v| *v > 0)
+            .ok_or_else(|| "bad port number".to_owned())?,
+    };
+    Ok((h, port))
+}
+
+/// `auth2_methods_valid(…, 0)`: comma-separated method names (keyboard-interactive may carry a
+/// `:device`).
+fn valid_auth_methods(list: &str) -> bool {
+    const M: &[&str] = &[
+        "none",
+        "publickey",
+        "password",
+        "keyboard-interactive",
+        "hostbased",
+        "gssapi-with-mic",
+    ];
+    !list.is_empty()
+        && list.split(',').all(|m| {
+            let (name, sub) = match m.split_once(':') {
+                Some((n, s)) => (n, Some(s)),
+                None => (m, None),
+            };
+            M.contains(&name) && (sub.is_none() || name == "keyboard-interactive")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn convtime_units_and_sums() {
+        assert_eq!(convtime("2m"), Some(120));
+        assert_eq!(convtime("1h30m"), Some(5400));
+        assert_eq!(convtime("90"), Some(90));
+        assert_eq!(convtime("1W"), Some(604800));
+        assert_eq!(convtime("5x"), None);
+        assert_eq!(convtime(""), None);
+    }
+
+    #[test]
+    fn aliases_share_one_option() {
+        assert_eq!(
+            lookup("ChallengeResponseAuthentication").map(|k| k.opt),
+            Some("kbdinteractiveauthentication")
+        );
+        assert_eq!(
+            lookup("PUBKEYACCEPTEDKEYTYPES").map(|k| k.opt),
+            Some("pubkeyacceptedalgorithms")
+        );
+        assert!(lookup("PasswordAuth").is_none());
+    }
+
+    #[test]
+    fn algorithm_lists_validate_like_sshd() {
+        assert!(valid_algos("+aes128-cbc", ALL_CIPHERS, false));
+        assert!(valid_algos("-nonsense*", ALL_CIPHERS, false));
+        assert!(!valid_algos("aes*", ALL_CIPHERS, false));
+        assert!(valid_algos("+ssh-rsa*", ALL_KEYS, true));
+    }
+}

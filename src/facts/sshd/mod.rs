@@ -1,0 +1,346 @@
+//! The effective sshd configuration, computed in-process from /etc/ssh/sshd_config and the files
+//! it includes, with the semantics of OpenSSH 9.2p1's `servconf.c` (sshd_config(5)):
+//! first value wins (with the per-keyword exceptions listed in `keywords.rs`), case-insensitive
+//! keywords, `keyword value` and `keyword=value`, `argv_split` quoting, `#` comments, CRLF,
+//! `Include` (globs in byte order, relative to /etc/ssh, nesting up to 16 levels, inside Match),
+//! `Match` blocks (kept apart, each setting with its file:line), compiled-in defaults and the
+//! `+`/`-`/`^` algorithm list modifiers. [`render_sshd_t`] prints what `sshd -T [-C spec]` prints.
+//!
+//! Deliberately not done: nothing is executed (no `sshd -T`); host names in ListenAddress are not
+//! resolved; `Match Group` never matches offline (no group database of the connecting user);
+//! `~user` paths are refused. A configuration sshd would reject is an error, never a guess.
+
+mod keywords;
+mod matching;
+mod parse;
+mod render;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Context, Fact, FactError, Shadowed, Source};
+use crate::facts::packages::Packages;
+use crate::rootfs::RootFs;
+
+/// The main configuration file.
+pub const CONFIG_PATH: &str = "/etc/ssh/sshd_config";
+/// The OpenSSH version whose defaults and keyword table are modelled.
+pub const MODELLED_VERSION: &str = "9.2p1";
+
+/// A value of an sshd option: one string for keywords `sshd -T` prints on one line, a list for
+/// those it prints once per value (port, listenaddress, hostkey, hostcertificate, allowusers,
+/// denyusers, allowgroups, denygroups, acceptenv, setenv, subsystem).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// Single value, canonical and lowercase where sshd prints it so ("no", "120").
+    One(String),
+    /// One entry per printed line.
+    Many(Vec<String>),
+}
+
+/// Keywords `sshd -T` prints once per value.
+const MULTI_LINE: &[&str] = &[
+    "port",
+    "listenaddress",
+    "hostkey",
+    "hostcertificate",
+    "allowusers",
+    "denyusers",
+    "allowgroups",
+    "denygroups",
+    "acceptenv",
+    "setenv",
+    "subsystem",
+];
+
+/// One Match block and what it sets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchBlock {
+    /// The criteria as written after `Match` ("User alice Address 10.0.0.0/8").
+    pub criteria: String,
+    /// Where the Match line is.
+    pub source: Source,
+    /// The settings inside the block (first value wins within it), by lowercase keyword.
+    pub settings: BTreeMap<String, Fact<Value>>,
+}
+
+/// A Match block setting that is weaker than the global value of the same keyword.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchOverride {
+    /// The block's criteria.
+    pub criteria: String,
+    /// Lowercase keyword.
+    pub keyword: String,
+    /// The block's value.
+    pub value: String,
+    /// The effective global value it weakens.
+    pub global_value: String,
+    /// Where the block sets it.
+    pub source: Source,
+}
+
+/// The effective sshd configuration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sshd {
+    /// sshd is installed (its configuration file exists).
+    pub installed: bool,
+    /// /etc/ssh/sshd_config exists.
+    pub present: bool,
+    /// The main configuration file.
+    pub config_path: String,
+    /// Every file read, in the order sshd reads them.
+    pub files: Vec<String>,
+    /// Whose compiled-in defaults fill unset keywords ("9.2p1").
+    pub openssh_version_defaults: String,
+    /// Set when the caller asked for another version's defaults, which are not modelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defaults_note: Option<String>,
+    /// The global configuration as `sshd -T` would print it, by lowercase keyword; each value
+    /// carries the line that won (or the compiled-in default) and the lines it shadowed.
+    pub effective: BTreeMap<String, Fact<Value>>,
+    /// Match blocks in file order.
+    pub match_blocks: Vec<MatchBlock>,
+    /// Match block settings that weaken a security-relevant global value (see [`WEAKER`]).
+    pub match_overrides: Vec<MatchOverride>,
+}
+
+/// Which values of a keyword are weaker than which: values listed from strongest to weakest; a
+/// Match block value later in the list than the global value weakens it. `None`: a number,
+/// higher is weaker.
+pub const WEAKER: &[(&str, Option<&[&str]>)] = &[
+    ("passwordauthentication", Some(&["no", "yes"])),
+    ("kbdinteractiveauthentication", Some(&["no", "yes"])),
+    ("permitemptypasswords", Some(&["no", "yes"])),
+    (
+        "permitrootlogin",
+        Some(&["no", "forced-commands-only", "prohibit-password", "yes"]),
+    ),
+    ("hostbasedauthentication", Some(&["no", "yes"])),
+    ("ignorerhosts", Some(&["yes", "shosts-only", "no"])),
+    ("x11forwarding", Some(&["no", "yes"])),
+    ("allowtcpforwarding", Some(&["no", "local", "yes"])),
+    ("allowagentforwarding", Some(&["no", "yes"])),
+    ("allowstreamlocalforwarding", Some(&["no", "local", "yes"])),
+    ("disableforwarding", Some(&["yes", "no"])),
+    ("gatewayports", Some(&["no", "clientspecified", "yes"])),
+    ("permittunnel", Some(&["no", "point-to-point", "ethernet", "yes"])),
+    ("maxauthtries", None),
+];
+
+/// Rank of a value in a WEAKER list; "remote" forwarding ranks with "local".
+fn rank(list: &[&str], v: &str) -> Option<usize> {
+    let v = if v == "remote" { "local" } else { v };
+    list.iter().position(|x| *x == v)
+}
+
+/// Whether `value` (in a Match block) is weaker than `global` for keyword `kw`.
+pub fn is_weaker(kw: &str, value: &str, global: &str) -> bool {
+    match WEAKER.iter().find(|(k, _)| *k == kw) {
+        Some((_, Some(list))) => matches!((rank(list, value), rank(list, global)), (Some(a), Some(b)) if a > b),
+        Some((_, None)) => matches!((value.parse::<i64>(), global.parse::<i64>()), (Ok(a), Ok(b)) if a > b),
+        None => false,
+    }
+}
+
+/// A connection to evaluate Match blocks for (`sshd -T -C user=…,host=…,addr=…`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnSpec {
+    /// `user=`.
+    pub user: Option<String>,
+    /// `host=`.
+    pub host: Option<String>,
+    /// `addr=`.
+    pub addr: Option<String>,
+    /// `laddr=`.
+    pub laddr: Option<String>,
+    /// `lport=`.
+    pub lport: Option<i32>,
+    /// `rdomain=`.
+    pub rdomain: Option<String>,
+}
+
+/// Parses a `-C` spec the way `parse_server_match_testspec` does: comma-separated `key=value`
+/// (user, host, addr, laddr, lport, rdomain); parsing stops at an empty field.
+pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
+    let mut ci = ConnSpec::default();
+    for p in spec.split(',') {
+        if p.is_empty() {
+            break;
+        }
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        let v = v.to_owned();
+        match k {
+            "user" if p.contains('=') => ci.user = Some(v),
+            "host" if p.contains('=') => ci.host = Some(v),
+            "addr" if p.contains('=') => ci.addr = Some(v),
+            "laddr" if p.contains('=') => ci.laddr = Some(v),
+            "rdomain" if p.contains('=') => ci.rdomain = Some(v),
+            "lport" if p.contains('=') => {
+                ci.lport = Some(
+                    keywords::a2port(&v).ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
+                );
+            }
+            _ => return Err(format!("invalid test mode specification {p}")),
+        }
+    }
+    Ok(ci)
+}
+
+fn check_version(version: Option<&str>) -> Option<String> {
+    match version {
+        Some(v) if v != MODELLED_VERSION => Some(format!(
+            "defaults of OpenSSH {MODELLED_VERSION} used; {v} was asked for and is not modelled"
+        )),
+        _ => None,
+    }
+}
+
+/// Prints the effective configuration exactly as `sshd -T` (with `conn`: `sshd -T -C spec`)
+/// would on OpenSSH 9.2p1: same keywords, order and canonical values, one per line.
+pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>) -> Result<String, FactError> {
+    let _ = version;
+    let cfg =
+        parse::load(fs, CONFIG_PATH)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
+    let (mut global, matched) = render::evaluate(&cfg, conn)?;
+    render::overlay(&mut global, &matched);
+    let lines = render::dump(&global).map_err(FactError::Invalid)?;
+    Ok(render::to_text(&lines))
+}
+
+fn shadowed(items: &[keywords::Item]) -> Vec<Shadowed<Value>> {
+    items
+        .iter()
+        .map(|i| Shadowed {
+            value: Value::One(facts_value("", &i.v)),
+            source: i.src.clone(),
+        })
+        .collect()
+}
+
+/// The value rules see: `sshd -T` form, except PermitRootLogin's without-password is given its
+/// documented name prohibit-password.
+fn facts_value(kw: &str, v: &str) -> String {
+    if (kw == "permitrootlogin" || kw.is_empty()) && v == "without-password" {
+        "prohibit-password".into()
+    } else {
+        v.to_owned()
+    }
+}
+
+fn to_fact(kw: &str, values: Vec<String>, slot: Option<&keywords::Slot>, version: &str) -> Fact<Value> {
+    let values: Vec<String> = values.iter().map(|v| facts_value(kw, v)).collect();
+    let value = if MULTI_LINE.contains(&kw) {
+        Value::Many(values)
+    } else {
+        Value::One(values.join(" "))
+    };
+    match slot {
+        Some(s) => Fact {
+            value,
+            source: s
+                .items
+                .first()
+                .map_or_else(|| render::default_source(version), |i| i.src.clone()),
+            shadowed: shadowed(&s.shadowed),
+        },
+        None => Fact::new(value, render::default_source(version)),
+    }
+}
+
+/// Builds the fact from `fs` (pure apart from reading through RootFs).
+pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactError> {
+    let defaults_note = check_version(version);
+    let Some(cfg) = parse::load(fs, CONFIG_PATH)? else {
+        return Ok(Sshd {
+            installed: false,
+            present: false,
+            config_path: CONFIG_PATH.into(),
+            files: Vec::new(),
+            openssh_version_defaults: MODELLED_VERSION.into(),
+            defaults_note,
+            effective: BTreeMap::new(),
+            match_blocks: Vec::new(),
+            match_overrides: Vec::new(),
+        });
+    };
+    // The global view: what `sshd -T` prints with no connection (only `Match all` applies).
+    let (mut global, matched) = render::evaluate(&cfg, None)?;
+    render::overlay(&mut global, &matched);
+    let lines = render::dump(&global).map_err(FactError::Invalid)?;
+    let mut effective = BTreeMap::new();
+    for (kw, (values, slot)) in render::by_keyword(&lines) {
+        effective.insert(kw.to_owned(), to_fact(kw, values, slot.as_ref(), MODELLED_VERSION));
+    }
+    // Each block on its own: its lines applied to empty options, first value wins inside it.
+    let mut match_blocks = Vec::new();
+    let mut match_overrides = Vec::new();
+    for (bi, b) in cfg.blocks.iter().enumerate() {
+        let mut o = keywords::Opts::new();
+        for d in cfg.directives.iter().filter(|d| d.block == Some(bi)) {
+            if let Some(kw) = keywords::lookup(&d.keyword) {
+                keywords::apply(&mut o, kw, d, true).map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
+            }
+        }
+        let mut settings = BTreeMap::new();
+        let block_lines = render::dump(&o).map_err(FactError::Invalid)?;
+        for (kw, (values, slot)) in render::by_keyword(&block_lines) {
+            let Some(slot) = slot else { continue };
+            let fact = to_fact(kw, values, Some(&slot), MODELLED_VERSION);
+            if let (
+                Value::One(v),
+                Some(Fact {
+                    value: Value::One(g), ..
+                }),
+            ) = (&fact.value, effective.get(kw))
+                && is_weaker(kw, v, g)
+            {
+                match_overrides.push(MatchOverride {
+                    criteria: b.text.clone(),
+                    keyword: kw.to_owned(),
+                    value: v.clone(),
+                    global_value: g.clone(),
+                    source: fact.source.clone(),
+                });
+            }
+            settings.insert(kw.to_owned(), fact);
+        }
+        match_blocks.push(MatchBlock {
+            criteria: b.text.clone(),
+            source: b.source.clone(),
+            settings,
+        });
+    }
+    Ok(Sshd {
+        installed: true,
+        present: true,
+        config_path: CONFIG_PATH.into(),
+        files: cfg.files,
+        openssh_version_defaults: MODELLED_VERSION.into(),
+        defaults_note,
+        effective,
+        match_blocks,
+        match_overrides,
+    })
+}
+
+/// Collects the effective sshd configuration. sshd counts as installed when its configuration
+/// file exists; the defaults are those of the installed OpenSSH server where imagegate knows them
+/// (9.2p1), and the fact says which defaults were used otherwise.
+pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Result<Sshd, FactError> {
+    collect_sshd(fs, openssh_version(packages).as_deref())
+}
+
+/// The upstream version of the installed OpenSSH server (`1:9.2p1-2+deb12u5` → `9.2p1`), from
+/// the package database: openssh-server (Debian, RPM family) or openssh-server-pam/openssh (Alpine).
+pub fn openssh_version(packages: Option<&Packages>) -> Option<String> {
+    let p = ["openssh-server", "openssh-server-pam", "openssh"]
+        .iter()
+        .find_map(|n| packages?.get(n))?;
+    let v = p.version.split_once(':').map_or(p.version.as_str(), |(_, v)| v);
+    Some(v.split('-').next().unwrap_or(v).to_owned())
+}
+
+#[cfg(test)]
+mod tests;

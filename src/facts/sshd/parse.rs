@@ -1,0 +1,419 @@
+//! Lexing and file structure of sshd_config: lines, `keyword value` / `keyword=value`, quoting,
+//! comments, `Include` expansion and `Match` block structure.
+//!
+//! Follows OpenSSH 9.2p1 `servconf.c` (`load_server_config`, `process_server_config_line_depth`,
+//! `parse_server_config_depth`) and `misc.c` (`strdelim`, `argv_split`). What a keyword's value
+//! means is decided in `keywords.rs`; this module only produces the ordered list of directives,
+//! each with its file:line and the Match block it belongs to.
+
+use crate::facts::{FactError, Source};
+use crate::rootfs::RootFs;
+
+/// sshd's SSHDIR: relative `Include` paths are taken relative to it (sshd_config(5) "Include").
+pub(super) const SSHDIR: &str = "/etc/ssh";
+/// `SERVCONF_MAX_DEPTH` in servconf.c: deeper nesting (including any include loop) is fatal.
+const MAX_DEPTH: usize = 16;
+/// Bound on directives after include expansion, so a hostile fan-out of includes cannot blow up.
+const MAX_DIRECTIVES: usize = 200_000;
+
+/// One keyword line, after include expansion.
+#[derive(Debug, Clone)]
+pub(super) struct Directive {
+    /// The keyword as written (for messages).
+    pub keyword: String,
+    /// Arguments split with `argv_split` semantics (quotes removed, `#` ends the line).
+    pub args: Vec<String>,
+    /// The raw text after the keyword (ForceCommand, VersionAddendum and the
+    /// Authorized*Command keywords take the rest of the line verbatim).
+    pub rest: String,
+    /// Where it was written.
+    pub source: Source,
+    /// The Match block it belongs to (None: global section).
+    pub block: Option<usize>,
+}
+
+/// One Match criterion.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Criterion {
+    /// `all`.
+    All,
+    /// `User` pattern-list.
+    User(String),
+    /// `Group` pattern-list.
+    Group(String),
+    /// `Host` pattern-list.
+    Host(String),
+    /// `Address` address/CIDR list.
+    Address(String),
+    /// `LocalAddress` address/CIDR list.
+    LocalAddress(String),
+    /// `LocalPort` number.
+    LocalPort(i32),
+    /// `RDomain` pattern-list.
+    RDomain(String),
+}
+
+/// A `Match` line and the block it opens.
+#[derive(Debug, Clone)]
+pub(super) struct Block {
+    /// The criteria as written after `Match` (comment stripped).
+    pub text: String,
+    /// Parsed criteria (ANDed).
+    pub criteria: Vec<Criterion>,
+    /// Where the Match line is.
+    pub source: Source,
+    /// The block the containing file was included from: a nested block is active only when its
+    /// parent is (servconf.c passes SSHCFG_NEVERMATCH to includes inside an inactive Match).
+    pub parent: Option<usize>,
+}
+
+/// The whole configuration, in file order.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Config {
+    /// Every directive except Match and Include, in the order sshd processes them.
+    pub directives: Vec<Directive>,
+    /// Match blocks, in order of appearance.
+    pub blocks: Vec<Block>,
+    /// Files read, in order.
+    pub files: Vec<String>,
+}
+
+/// `strdelim_internal` from misc.c: splits the first token off `s` at whitespace, a double
+/// quote (the quoted part is unquoted) or, with `split_equals`, one `=`.
+/// Returns None when `s` is exhausted or a quote is unterminated.
+pub(super) fn strdelim(s: &mut Option<Vec<u8>>, split_equals: bool) -> Option<Vec<u8>> {
+    const WS: &[u8] = b" \t\r\n";
+    let mut buf = s.take()?;
+    let is_delim = |c: &u8| WS.contains(c) || *c == b'"' || (split_equals && *c == b'=');
+    let Some(pos) = buf.iter().position(is_delim) else {
+        return Some(buf);
+    };
+    let skip_ws = |b: &[u8], mut i: usize| {
+        while i < b.len() && WS.contains(&b[i]) {
+            i += 1;
+        }
+        i
+    };
+    if buf.get(pos) == Some(&b'"') {
+        buf.remove(pos);
+        let q = pos + buf.get(pos..)?.iter().position(|&c| c == b'"')?;
+        let tok = buf.get(..q)?.to_vec();
+        let rest = skip_ws(&buf, q + 1);
+        *s = Some(buf.get(rest..).unwrap_or_default().to_vec());
+        return Some(tok);
+    }
+    let wspace = split_equals && buf.get(pos) == Some(&b'=');
+    let tok = buf.get(..pos)?.to_vec();
+    let mut i = skip_ws(&buf, pos + 1);
+    if split_equals && !wspace && buf.get(i) == Some(&b'=') {
+        i = skip_ws(&buf, i + 1);
+    }
+    *s = Some(buf.get(i..).unwrap_or_default().to_vec());
+    Some(tok)
+}
+
+/// `argv_split(s, …, terminate_on_comment=1)` from misc.c: whitespace-separated words, `"` and
+/// `'` quote (and may start mid-word), `\` escapes a quote, a backslash or (outside quotes) a
+/// space; a `#` at the start of a word ends the line. Err on an unterminated quote.
+pub(super) fn argv_split(s: &str) -> Result<Vec<String>, ()> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b' ' || b[i] == b'\t' {
+            i += 1;
+            continue;
+        }
+        if b[i] == b'#' {
+            break;
+        }
+        let mut quote = 0u8;
+        let mut arg = Vec::new();
+        while i < b.len() {
+            let c = b[i];
+            if c == b'\\' {
+                let n = b.get(i + 1).copied();
+                if matches!(n, Some(b'\'' | b'"' | b'\\')) || (quote == 0 && n == Some(b' ')) {
+                    i += 1;
+                    arg.push(b[i]);
+                } else {
+                    arg.push(c);
+                }
+            } else if quote == 0 && (c == b' ' || c == b'\t') {
+                break;
+            } else if quote == 0 && (c == b'"' || c == b'\'') {
+                quote = c;
+            } else if quote != 0 && c == quote {
+                quote = 0;
+            } else {
+                arg.push(c);
+            }
+            i += 1;
+        }
+        if i >= b.len() && quote != 0 {
+            return Err(());
+        }
+        out.push(String::from_utf8_lossy(&arg).into_owned());
+    }
+    Ok(out)
+}
+
+/// What one line holds, before the keyword is interpreted.
+#[derive(Debug, PartialEq)]
+pub(super) enum LineKind {
+    /// Empty or comment.
+    Blank,
+    /// A keyword with its raw rest and split arguments.
+    Keyword {
+        keyword: String,
+        rest: String,
+        args: Vec<String>,
+    },
+}
+
+/// Splits one line the way `process_server_config_line_depth` does. `line` is one line of the
+/// file without its newline.
+pub(super) fn parse_line(line: &str) -> Result<LineKind, String> {
+    // load_server_config strips leading " \t\r"; process_… strips trailing whitespace and \f
+    // (never the first character).
+    let mut t = line.trim_start_matches([' ', '\t', '\r']).to_owned();
+    while t.len() > 1 && t.ends_with([' ', '\t', '\r', '\n', '\x0c']) {
+        t.pop();
+    }
+    if t.is_empty() {
+        return Ok(LineKind::Blank);
+    }
+    let mut s = Some(t.into_bytes());
+    let Some(mut kw) = strdelim(&mut s, true) else {
+        return Ok(LineKind::Blank);
+    };
+    if kw.is_empty() {
+        match strdelim(&mut s, true) {
+            Some(k) => kw = k,
+            None => return Ok(LineKind::Blank),
+        }
+    }
+    if kw.is_empty() || kw.first() == Some(&b'#') {
+        return Ok(LineKind::Blank);
+    }
+    let keyword = String::from_utf8_lossy(&kw).into_owned();
+    let rest = s.map(|r| String::from_utf8_lossy(&r).into_owned()).unwrap_or_default();
+    if rest.is_empty() {
+        return Err(format!("no argument after keyword \"{keyword}\""));
+    }
+    let args = argv_split(&rest).map_err(|()| "invalid quotes".to_owned())?;
+    Ok(LineKind::Keyword { keyword, rest, args })
+}
+
+/// `match_cfg_line` syntax half: parses the criteria after `Match` (split with `strdelim`
+/// without `=`; a word starting with `#` ends the line).
+pub(super) fn parse_match(rest: &str) -> Result<(Vec<Criterion>, String), String> {
+    let mut s = Some(rest.as_bytes().to_vec());
+    let mut out = Vec::new();
+    let mut words = Vec::new();
+    let next = |s: &mut Option<Vec<u8>>| strdelim(s, false).map(|w| String::from_utf8_lossy(&w).into_owned());
+    while let Some(attrib) = next(&mut s) {
+        if attrib.is_empty() || attrib.starts_with('#') {
+            break;
+        }
+        if attrib.eq_ignore_ascii_case("all") {
+            let after = next(&mut s);
+            if !out.is_empty() || after.as_deref().is_some_and(|a| !a.is_empty() && !a.starts_with('#')) {
+                return Err("'all' cannot be combined with other Match attributes".into());
+            }
+            return Ok((vec![Criterion::All], attrib));
+        }
+        let arg = match next(&mut s) {
+            Some(a) if !a.is_empty() && !a.starts_with('#') => a,
+            _ => return Err(format!("missing Match criteria for {attrib}")),
+        };
+        let c = match attrib.to_ascii_lowercase().as_str() {
+            "user" => Criterion::User(arg.clone()),
+            "group" => Criterion::Group(arg.clone()),
+            "host" => Criterion::Host(arg.clone()),
+            "address" | "localaddress" => {
+                if super::matching::addr_match_list(None, &arg) == -2 {
+                    return Err(format!(
+                        "invalid Match {} argument '{arg}'",
+                        attrib.to_ascii_lowercase()
+                    ));
+                }
+                if attrib.eq_ignore_ascii_case("address") {
+                    Criterion::Address(arg.clone())
+                } else {
+                    Criterion::LocalAddress(arg.clone())
+                }
+            }
+            "localport" => match super::keywords::a2port(&arg) {
+                Some(p) => Criterion::LocalPort(p),
+                None => return Err(format!("invalid LocalPort '{arg}' on Match line")),
+            },
+            "rdomain" => Criterion::RDomain(arg.clone()),
+            _ => return Err(format!("unsupported Match attribute {attrib}")),
+        };
+        words.push(format!("{attrib} {arg}"));
+        out.push(c);
+    }
+    if out.is_empty() {
+        return Err("one or more attributes required for Match".into());
+    }
+    Ok((out, words.join(" ")))
+}
+
+/// Reads `path` and everything it includes into a [`Config`]. `Ok(None)` when `path` is absent.
+pub(super) fn load(fs: &RootFs, path: &str) -> Result<Option<Config>, FactError> {
+    let Some(text) = fs.read_text(path)? else {
+        return Ok(None);
+    };
+    let mut cfg = Config::default();
+    parse_file(fs, &mut cfg, path, &text, 0, None)?;
+    Ok(Some(cfg))
+}
+
+fn parse_file(
+    fs: &RootFs,
+    cfg: &mut Config,
+    path: &str,
+    text: &str,
+    depth: usize,
+    base: Option<usize>,
+) -> Result<(), FactError> {
+    if depth > MAX_DEPTH {
+        return Err(FactError::Invalid(format!(
+            "{path}: too many recursive configuration includes (more than {MAX_DEPTH} levels; an include loop?)"
+        )));
+    }
+    cfg.files.push(path.to_owned());
+    // A Match inside an included file ends with that file: the includer's state is restored.
+    let mut block = base;
+    let err = |line: usize, msg: String| FactError::Parse {
+        path: path.to_owned(),
+        line: line as u32,
+        msg,
+    };
+    for (i, line) in text.split('\n').enumerate() {
+        let lineno = i + 1;
+        let (keyword, rest, args) = match parse_line(line).map_err(|m| err(lineno, m))? {
+            LineKind::Blank => continue,
+            LineKind::Keyword { keyword, rest, args } => (keyword, rest, args),
+        };
+        let source = Source::at(path, lineno as u32);
+        if keyword.eq_ignore_ascii_case("match") {
+            let (criteria, text) = parse_match(&rest).map_err(|m| err(lineno, format!("bad Match condition: {m}")))?;
+            cfg.blocks.push(Block {
+                text,
+                criteria,
+                source,
+                parent: base,
+            });
+            block = Some(cfg.blocks.len() - 1);
+            continue;
+        }
+        if keyword.eq_ignore_ascii_case("include") {
+            if args.is_empty() {
+                return Err(err(lineno, format!("{keyword} missing filename argument")));
+            }
+            for arg in &args {
+                if arg.is_empty() {
+                    return Err(err(lineno, format!("keyword {keyword} empty argument")));
+                }
+                if arg.starts_with('~') {
+                    return Err(err(
+                        lineno,
+                        format!("include path \"{arg}\" starts with ~ (not supported offline)"),
+                    ));
+                }
+                let pattern = if arg.starts_with('/') {
+                    arg.clone()
+                } else {
+                    format!("{SSHDIR}/{arg}")
+                };
+                // glob(3) with no flags: sorted in byte order, no match is not an error.
+                for file in fs.glob(&pattern)? {
+                    let Some(inc) = fs.read_text(&file)? else { continue };
+                    parse_file(fs, cfg, &file, &inc, depth + 1, block)?;
+                }
+            }
+            continue;
+        }
+        if cfg.directives.len() >= MAX_DIRECTIVES {
+            return Err(FactError::Invalid(format!(
+                "{path}: more than {MAX_DIRECTIVES} directives after includes"
+            )));
+        }
+        cfg.directives.push(Directive {
+            keyword,
+            args,
+            rest,
+            source,
+            block,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kw(line: &str) -> (String, Vec<String>) {
+        match parse_line(line).unwrap() {
+            LineKind::Keyword { keyword, args, .. } => (keyword, args),
+            LineKind::Blank => panic!("blank"),
+        }
+    }
+
+    #[test]
+    fn keyword_equals_value_and_spaces_around_equals() {
+        assert_eq!(
+            kw("PasswordAuthentication=no"),
+            ("PasswordAuthentication".into(), vec!["no".into()])
+        );
+        assert_eq!(
+            kw("PasswordAuthentication = no"),
+            ("PasswordAuthentication".into(), vec!["no".into()])
+        );
+        assert_eq!(
+            kw("  PasswordAuthentication\tno\r"),
+            ("PasswordAuthentication".into(), vec!["no".into()])
+        );
+        // Only one '=' is a separator: the second becomes an argument (sshd then rejects it).
+        assert_eq!(
+            kw("PasswordAuthentication == no").1,
+            vec!["=".to_owned(), "no".to_owned()]
+        );
+    }
+
+    #[test]
+    fn comments_only_at_word_start() {
+        assert_eq!(parse_line("# PasswordAuthentication no").unwrap(), LineKind::Blank);
+        assert_eq!(kw("Port 22 # ssh").1, vec!["22".to_owned()]);
+        assert_eq!(kw("Port 22#x").1, vec!["22#x".to_owned()]);
+    }
+
+    #[test]
+    fn argv_split_quotes_and_escapes() {
+        assert_eq!(
+            argv_split(r#"a "b c" 'd e'f g\ h"#).unwrap(),
+            vec!["a", "b c", "d ef", "g h"]
+        );
+        assert!(argv_split("\"open").is_err());
+    }
+
+    #[test]
+    fn missing_argument_is_an_error() {
+        assert!(parse_line("PermitRootLogin").is_err());
+        assert!(parse_line("PermitRootLogin   ").is_err());
+    }
+
+    #[test]
+    fn match_criteria_parse() {
+        let (c, t) = parse_match("User alice,bob Address 10.0.0.0/8 # x").unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(t, "User alice,bob Address 10.0.0.0/8");
+        assert!(parse_match("all User x").is_err());
+        assert!(parse_match("User").is_err());
+        assert!(parse_match("Colour red").is_err());
+        assert!(parse_match("Address 10.0.0.1/8").is_err());
+    }
+}

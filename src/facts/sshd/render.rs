@@ -1,0 +1,779 @@
+//! OpenSSH 9.2p1's compiled-in defaults (Debian 12 build), the two parsing passes sshd makes
+//! (global, then Match with a connection spec, `parse_server_match_config`), the algorithm list
+//! assembly (`kex_assemble_names`: `+` append, `-` remove, `^` prepend, patterns) and the
+//! `dump_config` printer behind `sshd -T`.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use super::ConnSpec;
+#[cfg(test)]
+use super::keywords::Item;
+use super::keywords::{self, Opts, Slot};
+use super::matching::{addr_match_list, filter_allow, filter_deny, match_pattern_list};
+use super::parse::{Config, Criterion};
+use crate::facts::{FactError, Source};
+
+/// `ssh -Q cipher` of the Debian 12 build (cipher_alg_list).
+pub(super) const ALL_CIPHERS: &str = "3des-cbc,aes128-cbc,aes192-cbc,aes256-cbc,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com";
+/// `ssh -Q mac`.
+pub(super) const ALL_MACS: &str = "hmac-sha1,hmac-sha1-96,hmac-sha2-256,hmac-sha2-512,hmac-md5,hmac-md5-96,umac-64@openssh.com,umac-128@openssh.com,hmac-sha1-etm@openssh.com,hmac-sha1-96-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-md5-etm@openssh.com,hmac-md5-96-etm@openssh.com,umac-64-etm@openssh.com,umac-128-etm@openssh.com";
+/// `ssh -Q kex`.
+pub(super) const ALL_KEX: &str = "diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group14-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha1,diffie-hellman-group-exchange-sha256,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,curve25519-sha256,curve25519-sha256@libssh.org,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com";
+/// `ssh -Q key-sig` (sshkey_alg_list(0, 0, 1)).
+pub(super) const ALL_KEYS: &str = "ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-dss-cert-v01@openssh.com,ssh-rsa,ssh-rsa-cert-v01@openssh.com,rsa-sha2-256,rsa-sha2-256-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com";
+/// `ssh -Q sig` (sshkey_alg_list(0, 1, 1)).
+const ALL_SIGS: &str = "ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-rsa,rsa-sha2-256,rsa-sha2-512";
+/// KEX_SERVER_ENCRYPT (myproposal.h).
+const DEF_CIPHERS: &str =
+    "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com";
+/// KEX_SERVER_MAC.
+const DEF_MACS: &str = "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1";
+/// KEX_SERVER_KEX.
+const DEF_KEX: &str = "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256";
+/// KEX_DEFAULT_PK_ALG filtered by what this build supports.
+const DEF_KEYS: &str = "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
+/// SSH_ALLOWED_CA_SIGALGS.
+const DEF_CA_SIGS: &str = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
+/// GSS_KEX_DEFAULT_KEX (Debian's GSSAPI key-exchange patch).
+const DEF_GSS_KEX: &str = "gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-,gss-group14-sha1-,gss-gex-sha1-";
+/// Every GSSAPI key exchange name the patch knows.
+pub(super) const GSS_KEX_NAMES: &str = "gss-gex-sha1-,gss-group1-sha1-,gss-group14-sha1-,gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-";
+
+/// IPQoS names (misc.c `ipqos[]`), in table order; `iptos2str` prints the first name of a value.
+pub(super) const IPQOS: &[(&str, i32)] = &[
+    ("none", i32::MAX),
+    ("af11", 0x28),
+    ("af12", 0x30),
+    ("af13", 0x38),
+    ("af21", 0x48),
+    ("af22", 0x50),
+    ("af23", 0x58),
+    ("af31", 0x68),
+    ("af32", 0x70),
+    ("af33", 0x78),
+    ("af41", 0x88),
+    ("af42", 0x90),
+    ("af43", 0x98),
+    ("cs0", 0x00),
+    ("cs1", 0x20),
+    ("cs2", 0x40),
+    ("cs3", 0x60),
+    ("cs4", 0x80),
+    ("cs5", 0xa0),
+    ("cs6", 0xc0),
+    ("cs7", 0xe0),
+    ("ef", 0xb8),
+    ("le", 0x01),
+    ("lowdelay", 0x10),
+    ("throughput", 0x08),
+    ("reliability", 0x04),
+];
+
+fn iptos2str(v: i32) -> String {
+    IPQOS
+        .iter()
+        .find(|(_, x)| *x == v)
+        .map_or_else(|| format!("0x{v:02x}"), |(n, _)| (*n).to_owned())
+}
+
+/// Compiled-in defaults of single-valued options (fill_default_server_options, 9.2p1 Debian),
+/// as `sshd -T` prints them.
+pub(super) const DEFAULTS: &[(&str, &str)] = &[
+    ("addressfamily", "any"),
+    ("usepam", "no"),
+    ("logingracetime", "120"),
+    ("x11displayoffset", "10"),
+    ("maxauthtries", "6"),
+    ("maxsessions", "10"),
+    ("clientaliveinterval", "0"),
+    ("clientalivecountmax", "3"),
+    ("requiredrsasize", "1024"),
+    ("streamlocalbindmask", "0177"),
+    ("unusedconnectiontimeout", "0"),
+    ("permitrootlogin", "without-password"),
+    ("ignorerhosts", "yes"),
+    ("ignoreuserknownhosts", "no"),
+    ("hostbasedauthentication", "no"),
+    ("hostbasedusesnamefrompacketonly", "no"),
+    ("pubkeyauthentication", "yes"),
+    ("kerberosauthentication", "no"),
+    ("kerberosorlocalpasswd", "yes"),
+    ("kerberosticketcleanup", "yes"),
+    ("gssapiauthentication", "no"),
+    ("gssapicleanupcredentials", "yes"),
+    ("gssapikeyexchange", "no"),
+    ("gssapistrictacceptorcheck", "yes"),
+    ("gssapistorecredentialsonrekey", "no"),
+    ("gssapikexalgorithms", DEF_GSS_KEX),
+    ("passwordauthentication", "yes"),
+    ("kbdinteractiveauthentication", "yes"),
+    ("printmotd", "yes"),
+    ("printlastlog", "yes"),
+    ("x11forwarding", "no"),
+    ("x11uselocalhost", "yes"),
+    ("permittty", "yes"),
+    ("permituserrc", "yes"),
+    ("strictmodes", "yes"),
+    ("tcpkeepalive", "yes"),
+    ("permitemptypasswords", "no"),
+    ("compression", "yes"),
+    ("gatewayports", "no"),
+    ("usedns", "no"),
+    ("allowtcpforwarding", "yes"),
+    ("allowagentforwarding", "yes"),
+    ("disableforwarding", "no"),
+    ("allowstreamlocalforwarding", "yes"),
+    ("streamlocalbindunlink", "no"),
+    ("fingerprinthash", "SHA256"),
+    ("exposeauthinfo", "no"),
+    ("pidfile", "/run/sshd.pid"),
+    ("modulifile", "/etc/ssh/moduli"),
+    ("xauthlocation", "/usr/bin/xauth"),
+    ("ciphers", ""),
+    ("macs", ""),
+    ("banner", "none"),
+    ("forcecommand", "none"),
+    ("chrootdirectory", "none"),
+    ("trustedusercakeys", "none"),
+    ("revokedkeys", "none"),
+    ("securitykeyprovider", "internal"),
+    ("authorizedprincipalsfile", "none"),
+    ("versionaddendum", "none"),
+    ("authorizedkeyscommand", "none"),
+    ("authorizedkeyscommanduser", "none"),
+    ("authorizedprincipalscommand", "none"),
+    ("authorizedprincipalscommanduser", "none"),
+    ("hostkeyagent", "none"),
+    ("kexalgorithms", ""),
+    ("casignaturealgorithms", ""),
+    ("hostbasedacceptedalgorithms", ""),
+    ("hostkeyalgorithms", ""),
+    ("pubkeyacceptedalgorithms", ""),
+    ("loglevel", "INFO"),
+    ("syslogfacility", "AUTH"),
+    ("authorizedkeysfile", ".ssh/authorized_keys .ssh/authorized_keys2"),
+    ("hostkey", "/etc/ssh/ssh_host_rsa_key"),
+    ("authenticationmethods", "any"),
+    ("maxstartups", "10:30:100"),
+    ("persourcemaxstartups", "none"),
+    ("persourcenetblocksize", "32:128"),
+    ("permittunnel", "no"),
+    ("ipqos", "lowdelay throughput"),
+    ("rekeylimit", "0 0"),
+    ("permitopen", "any"),
+    ("permitlisten", "any"),
+    ("permituserenvironment", "no"),
+    ("pubkeyauthoptions", "none"),
+    ("port", "22"),
+];
+
+/// Options a matching Match block copies over the global ones (copy_set_server_options).
+pub(super) const MATCH_COPIED: &[&str] = &[
+    "passwordauthentication",
+    "gssapiauthentication",
+    "pubkeyauthentication",
+    "pubkeyauthoptions",
+    "kerberosauthentication",
+    "hostbasedauthentication",
+    "hostbasedusesnamefrompacketonly",
+    "kbdinteractiveauthentication",
+    "permitrootlogin",
+    "permitemptypasswords",
+    "ignorerhosts",
+    "allowtcpforwarding",
+    "allowstreamlocalforwarding",
+    "allowagentforwarding",
+    "disableforwarding",
+    "exposeauthinfo",
+    "permittunnel",
+    "gatewayports",
+    "streamlocalbindunlink",
+    "x11displayoffset",
+    "x11forwarding",
+    "x11uselocalhost",
+    "permittty",
+    "permituserrc",
+    "maxsessions",
+    "maxauthtries",
+    "clientalivecountmax",
+    "clientaliveinterval",
+    "ipqos",
+    "rekeylimit.bytes",
+    "rekeylimit.interval",
+    "loglevel",
+    "requiredrsasize",
+    "unusedconnectiontimeout",
+    "streamlocalbindmask",
+    "banner",
+    "trustedusercakeys",
+    "revokedkeys",
+    "authorizedkeyscommand",
+    "authorizedkeyscommanduser",
+    "authorizedprincipalsfile",
+    "authorizedprincipalscommand",
+    "authorizedprincipalscommanduser",
+    "hostbasedacceptedalgorithms",
+    "pubkeyacceptedalgorithms",
+    "casignaturealgorithms",
+    "authorizedkeysfile",
+    "allowusers",
+    "denyusers",
+    "allowgroups",
+    "denygroups",
+    "acceptenv",
+    "setenv",
+    "authenticationmethods",
+    "permitopen",
+    "permitlisten",
+    "channeltimeout",
+    "logverbose",
+    "forcecommand",
+    "chrootdirectory",
+];
+
+/// String options fill_default_server_options resets to unset when they say "none".
+const CLEARED_ON_NONE: &[&str] = &[
+    "pidfile",
+    "xauthlocation",
+    "banner",
+    "trustedusercakeys",
+    "revokedkeys",
+    "securitykeyprovider",
+    "authorizedprincipalsfile",
+    "forcecommand",
+    "chrootdirectory",
+    "hostkeyagent",
+];
+
+/// `kex_assemble_names(list, def, all)`.
+pub(super) fn assemble(list: Option<&str>, def: &str, all: &str) -> Result<String, String> {
+    let Some(list) = list.filter(|l| !l.is_empty()) else {
+        return Ok(def.to_owned());
+    };
+    let cat = |a: &str, b: &str| -> String {
+        let mut out: Vec<String> = a.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect();
+        for n in b.split(',') {
+            if n.is_empty() {
+                break;
+            }
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_owned());
+            }
+        }
+        out.join(",")
+    };
+    let list = if let Some(r) = list.strip_prefix('+') {
+        cat(def, r)
+    } else if let Some(r) = list.strip_prefix('-') {
+        return Ok(filter_deny(def, r).join(","));
+    } else if let Some(r) = list.strip_prefix('^') {
+        cat(r, def)
+    } else {
+        list.to_owned()
+    };
+    let mut ret = String::new();
+    for p in list.split(',') {
+        if p.starts_with('!') {
+            return Err("negated algorithm patterns are not supported".into());
+        }
+        ret = cat(&ret, &filter_allow(all, p).join(","));
+    }
+    if ret.is_empty() {
+        return Err(format!("no supported algorithms in \"{list}\""));
+    }
+    Ok(ret)
+}
+
+/// Whether Match block `b` applies. `ci` None: the first pass, where only `Match all` is active.
+fn block_active(cfg: &Config, b: usize, ci: Option<&ConnSpec>) -> Result<bool, String> {
+    let Some(block) = cfg.blocks.get(b) else {
+        return Ok(false);
+    };
+    if let Some(p) = block.parent
+        && !block_active(cfg, p, ci)?
+    {
+        // sshd parses includes inside an inactive block with SSHCFG_NEVERMATCH.
+        return Ok(false);
+    }
+    let mut result = true;
+    for c in &block.criteria {
+        let ok = match (c, ci) {
+            (Criterion::All, _) => return Ok(true),
+            (Criterion::LocalPort(p), Some(ci)) => match ci.lport {
+                Some(l) => l == *p,
+                None => {
+                    return Err(format!(
+                        "{}: 'Match LocalPort' in configuration but 'lport' not in connection test specification",
+                        block.source
+                    ));
+                }
+            },
+            (_, None) => false,
+            (Criterion::User(pat), Some(ci)) => ci
+                .user
+                .as_deref()
+                .is_some_and(|u| match_pattern_list(u, pat, false) == 1),
+            // Offline there is no group database to ask: like sshd for a user it cannot look up,
+            // a Group criterion never matches.
+            (Criterion::Group(_), Some(_)) => false,
+            (Criterion::Host(pat), Some(ci)) => ci
+                .host
+                .as_deref()
+                .is_some_and(|h| match_pattern_list(&h.to_ascii_lowercase(), pat, true) == 1),
+            (Criterion::Address(l), Some(ci)) => ci.addr.as_deref().is_some_and(|a| addr_match_list(Some(a), l) == 1),
+            (Criterion::LocalAddress(l), Some(ci)) => {
+                ci.laddr.as_deref().is_some_and(|a| addr_match_list(Some(a), l) == 1)
+            }
+            (Criterion::RDomain(pat), Some(ci)) => ci
+                .rdomain
+                .as_deref()
+                .is_some_and(|r| match_pattern_list(r, pat, false) == 1),
+        };
+        result &= ok;
+    }
+    Ok(result)
+}
+
+fn invalid(d: &super::parse::Directive, msg: String) -> FactError {
+    match (&d.source.path, d.source.line) {
+        (Some(p), Some(l)) => FactError::Parse {
+            path: p.clone(),
+            line: l,
+            msg,
+        },
+        _ => FactError::Invalid(msg),
+    }
+}
+
+/// The global options (first pass) and, separately, what the Match blocks that apply to `ci`
+/// set (second pass). sshd -T always makes the second pass (with an empty spec if none given).
+pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opts), FactError> {
+    let mut global = Opts::new();
+    for d in &cfg.directives {
+        let kw = keywords::lookup(&d.keyword)
+            .ok_or_else(|| invalid(d, format!("bad configuration option: {}", d.keyword)))?;
+        let active = match d.block {
+            None => true,
+            Some(b) => block_active(cfg, b, None).map_err(|m| invalid(d, m))?,
+        };
+        if !active && !kw.in_match {
+            return Err(invalid(
+                d,
+                format!("directive '{}' is not allowed within a Match block", d.keyword),
+            ));
+        }
+        keywords::apply(&mut global, kw, d, active).map_err(|m| invalid(d, m))?;
+    }
+    // fill_default_server_options: a lone "none" ChannelTimeout / "any" AuthenticationMethods
+    // is the same as unset.
+    for (opt, none) in [("channeltimeout", "none"), ("authenticationmethods", "any")] {
+        if let Some(s) = global.get_mut(opt)
+            && s.items.len() == 1
+            && s.items.first().is_some_and(|i| i.v.eq_ignore_ascii_case(none))
+        {
+            let old = std::mem::take(&mut s.items);
+            s.shadowed.extend(old);
+        }
+    }
+    let blank = ConnSpec::default();
+    let ci = ci.unwrap_or(&blank);
+    let mut matched = Opts::new();
+    for d in &cfg.directives {
+        let Some(b) = d.block else { continue };
+        let Some(kw) = keywords::lookup(&d.keyword) else {
+            continue;
+        };
+        let active = block_active(cfg, b, Some(ci)).map_err(FactError::Invalid)?;
+        if !active && !kw.in_match {
+            continue;
+        }
+        keywords::apply(&mut matched, kw, d, active).map_err(|m| invalid(d, m))?;
+    }
+    Ok((global, matched))
+}
+
+/// copy_set_server_options: options a matching block set replace the global ones.
+pub(super) fn overlay(global: &mut Opts, matched: &Opts) {
+    for opt in MATCH_COPIED {
+        if let Some(m) = matched.get(opt).filter(|m| !m.items.is_empty()) {
+            let g = global.entry(opt).or_default();
+            let old = std::mem::take(&mut g.items);
+            g.shadowed.extend(old);
+            g.items = m.items.clone();
+        }
+    }
+}
+
+/// One line of `sshd -T` output, with the option slot that decided it (None: default).
+#[derive(Debug, Clone)]
+pub(super) struct Line {
+    /// Lowercase keyword.
+    pub keyword: &'static str,
+    /// Value as printed.
+    pub value: String,
+    /// The items that decided it, if configured.
+    pub slot: Option<Slot>,
+}
+
+fn get<'a>(o: &'a Opts, k: &str) -> Option<&'a Slot> {
+    o.get(k).filter(|s| !s.items.is_empty())
+}
+
+fn one(o: &Opts, k: &str) -> Option<String> {
+    get(o, k).and_then(|s| s.items.first()).map(|i| i.v.clone())
+}
+
+fn default_of(k: &str) -> &'static str {
+    DEFAULTS.iter().find(|(n, _)| *n == k).map_or("", |(_, v)| *v)
+}
+
+/// The `dump_config` output for fully evaluated options.
+pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
+    let mut out: Vec<Line> = Vec::new();
+    let mut push = |keyword: &'static str, value: String, slot: Option<&Slot>| {
+        out.push(Line {
+            keyword,
+            value,
+            slot: slot.cloned(),
+        });
+    };
+    let simple = |k: &str| -> String {
+        match one(o, k) {
+            // CLEAR_ON_NONE in fill_default_server_options: these print "none" however written.
+            Some(v) if v.eq_ignore_ascii_case("none") && CLEARED_ON_NONE.contains(&k) => "none".into(),
+            Some(v) => v,
+            None => default_of(k).to_owned(),
+        }
+    };
+    // Ports and listen addresses.
+    let ports: Vec<String> = match get(o, "port") {
+        Some(s) => s.items.iter().map(|i| i.v.clone()).collect(),
+        None => vec!["22".into()],
+    };
+    for p in &ports {
+        push("port", p.clone(), get(o, "port"));
+    }
+    let family = simple("addressfamily");
+    push("addressfamily", family.clone(), get(o, "addressfamily"));
+    let entries: Vec<(Option<String>, i32)> = match get(o, "listenaddress") {
+        Some(s) => s
+            .items
+            .iter()
+            .map(|i| {
+                let (h, p) = i.v.split_once('\t').unwrap_or((&i.v, "0"));
+                (Some(h.to_owned()), p.parse().unwrap_or(0))
+            })
+            .collect(),
+        None => vec![(None, 0)],
+    };
+    for (host, port) in entries {
+        let ps: Vec<String> = if port > 0 {
+            vec![port.to_string()]
+        } else {
+            ports.clone()
+        };
+        for p in ps {
+            let addrs: Vec<String> = match &host {
+                None => match family.as_str() {
+                    "inet" => vec!["0.0.0.0".into()],
+                    "inet6" => vec!["[::]".into()],
+                    _ => vec!["[::]".into(), "0.0.0.0".into()],
+                },
+                Some(h) => {
+                    let ip: IpAddr = h
+                        .parse()
+                        .map_err(|_| format!("ListenAddress {h}: host names are not resolved offline"))?;
+                    let fam_ok = match family.as_str() {
+                        "inet" => ip.is_ipv4(),
+                        "inet6" => ip.is_ipv6(),
+                        _ => true,
+                    };
+                    if !fam_ok {
+                        return Err(format!("bad addr or host: {h} (address family mismatch)"));
+                    }
+                    vec![if ip.is_ipv6() {
+                        format!("[{ip}]")
+                    } else {
+                        ip.to_string()
+                    }]
+                }
+            };
+            for a in addrs {
+                push("listenaddress", format!("{a}:{p}"), get(o, "listenaddress"));
+            }
+        }
+    }
+    macro_rules! simple {
+        ($($k:literal),*) => { $( push($k, simple($k), get(o, $k)); )* };
+    }
+    simple!(
+        "usepam",
+        "logingracetime",
+        "x11displayoffset",
+        "maxauthtries",
+        "maxsessions",
+        "clientaliveinterval",
+        "clientalivecountmax",
+        "requiredrsasize",
+        "streamlocalbindmask"
+    );
+    let uct = simple("unusedconnectiontimeout");
+    push(
+        "unusedconnectiontimeout",
+        if uct == "0" { "none".into() } else { uct },
+        get(o, "unusedconnectiontimeout"),
+    );
+    simple!(
+        "permitrootlogin",
+        "ignorerhosts",
+        "ignoreuserknownhosts",
+        "hostbasedauthentication",
+        "hostbasedusesnamefrompacketonly",
+        "pubkeyauthentication",
+        "kerberosauthentication",
+        "kerberosorlocalpasswd",
+        "kerberosticketcleanup",
+        "gssapiauthentication",
+        "gssapicleanupcredentials",
+        "gssapikeyexchange",
+        "gssapistrictacceptorcheck",
+        "gssapistorecredentialsonrekey",
+        "gssapikexalgorithms",
+        "passwordauthentication",
+        "kbdinteractiveauthentication",
+        "printmotd",
+        "printlastlog",
+        "x11forwarding",
+        "x11uselocalhost",
+        "permittty",
+        "permituserrc",
+        "strictmodes",
+        "tcpkeepalive",
+        "permitemptypasswords",
+        "compression",
+        "gatewayports",
+        "usedns",
+        "allowtcpforwarding",
+        "allowagentforwarding",
+        "disableforwarding",
+        "allowstreamlocalforwarding",
+        "streamlocalbindunlink",
+        "fingerprinthash",
+        "exposeauthinfo",
+        "pidfile",
+        "modulifile",
+        "xauthlocation"
+    );
+    push(
+        "ciphers",
+        assemble(one(o, "ciphers").as_deref(), DEF_CIPHERS, ALL_CIPHERS)?,
+        get(o, "ciphers"),
+    );
+    push(
+        "macs",
+        assemble(one(o, "macs").as_deref(), DEF_MACS, ALL_MACS)?,
+        get(o, "macs"),
+    );
+    simple!(
+        "banner",
+        "forcecommand",
+        "chrootdirectory",
+        "trustedusercakeys",
+        "revokedkeys",
+        "securitykeyprovider",
+        "authorizedprincipalsfile"
+    );
+    let va = simple("versionaddendum");
+    push(
+        "versionaddendum",
+        if va.is_empty() { "none".into() } else { va },
+        get(o, "versionaddendum"),
+    );
+    simple!(
+        "authorizedkeyscommand",
+        "authorizedkeyscommanduser",
+        "authorizedprincipalscommand",
+        "authorizedprincipalscommanduser",
+        "hostkeyagent"
+    );
+    push(
+        "kexalgorithms",
+        assemble(one(o, "kexalgorithms").as_deref(), DEF_KEX, ALL_KEX)?,
+        get(o, "kexalgorithms"),
+    );
+    push(
+        "casignaturealgorithms",
+        assemble(one(o, "casignaturealgorithms").as_deref(), DEF_CA_SIGS, ALL_SIGS)?,
+        get(o, "casignaturealgorithms"),
+    );
+    for k in [
+        "hostbasedacceptedalgorithms",
+        "hostkeyalgorithms",
+        "pubkeyacceptedalgorithms",
+    ] {
+        push(k, assemble(one(o, k).as_deref(), DEF_KEYS, ALL_KEYS)?, get(o, k));
+    }
+    simple!("loglevel", "syslogfacility");
+    let joined = |k: &str| get(o, k).map(|s| s.items.iter().map(|i| i.v.as_str()).collect::<Vec<_>>().join(" "));
+    let akf = joined("authorizedkeysfile");
+    // CLEAR_ON_NONE_ARRAY is not applied to AuthorizedKeysFile in 9.2p1: "none" prints as is.
+    push(
+        "authorizedkeysfile",
+        akf.unwrap_or_else(|| default_of("authorizedkeysfile").into()),
+        get(o, "authorizedkeysfile"),
+    );
+    match get(o, "hostkey") {
+        Some(s) => {
+            for i in &s.items {
+                push("hostkey", i.v.clone(), Some(s));
+            }
+        }
+        None => {
+            for k in [
+                "/etc/ssh/ssh_host_rsa_key",
+                "/etc/ssh/ssh_host_ecdsa_key",
+                "/etc/ssh/ssh_host_ed25519_key",
+            ] {
+                push("hostkey", k.into(), None);
+            }
+        }
+    }
+    for k in [
+        "hostcertificate",
+        "allowusers",
+        "denyusers",
+        "allowgroups",
+        "denygroups",
+        "acceptenv",
+        "setenv",
+    ] {
+        if let Some(s) = get(o, k) {
+            for i in &s.items {
+                push(k, i.v.clone(), Some(s));
+            }
+        }
+    }
+    push(
+        "authenticationmethods",
+        joined("authenticationmethods").unwrap_or_else(|| "any".into()),
+        get(o, "authenticationmethods"),
+    );
+    for k in ["logverbose", "channeltimeout"] {
+        if let Some(v) = joined(k) {
+            push(k, v, get(o, k));
+        }
+    }
+    if let Some(s) = get(o, "subsystem") {
+        for i in &s.items {
+            push("subsystem", i.v.clone(), Some(s));
+        }
+    }
+    let ms = [
+        ("maxstartups.begin", "10"),
+        ("maxstartups.rate", "30"),
+        ("maxstartups.max", "100"),
+    ]
+    .map(|(k, d)| one(o, k).unwrap_or_else(|| d.to_owned()));
+    let ms_slot = get(o, "maxstartups.max").or_else(|| get(o, "maxstartups.begin"));
+    push("maxstartups", ms.join(":"), ms_slot);
+    simple!("persourcemaxstartups", "persourcenetblocksize", "permittunnel");
+    let ipqos = match one(o, "ipqos") {
+        Some(v) => {
+            let (a, b) = v.split_once('\t').unwrap_or((&v, &v));
+            format!(
+                "{} {}",
+                iptos2str(a.parse().unwrap_or(0)),
+                iptos2str(b.parse().unwrap_or(0))
+            )
+        }
+        None => default_of("ipqos").into(),
+    };
+    push("ipqos", ipqos, get(o, "ipqos"));
+    let rk = format!(
+        "{} {}",
+        one(o, "rekeylimit.bytes").unwrap_or_else(|| "0".into()),
+        one(o, "rekeylimit.interval").unwrap_or_else(|| "0".into())
+    );
+    push(
+        "rekeylimit",
+        rk,
+        get(o, "rekeylimit.bytes").or_else(|| get(o, "rekeylimit.interval")),
+    );
+    for k in ["permitopen", "permitlisten"] {
+        push(k, joined(k).unwrap_or_else(|| "any".into()), get(o, k));
+    }
+    simple!("permituserenvironment", "pubkeyauthoptions");
+    Ok(out)
+}
+
+/// `sshd -T` text for fully evaluated options.
+pub(super) fn to_text(lines: &[Line]) -> String {
+    let mut s = String::new();
+    for l in lines {
+        s.push_str(l.keyword);
+        s.push(' ');
+        s.push_str(&l.value);
+        s.push('\n');
+    }
+    s
+}
+
+/// Groups dump lines by keyword: single-line keywords map to one value, multi-line ones
+/// (port, listenaddress, hostkey, acceptenv, …) to the list of their lines.
+pub(super) fn by_keyword(lines: &[Line]) -> BTreeMap<&'static str, (Vec<String>, Option<Slot>)> {
+    let mut m: BTreeMap<&'static str, (Vec<String>, Option<Slot>)> = BTreeMap::new();
+    for l in lines {
+        let e = m.entry(l.keyword).or_insert_with(|| (Vec::new(), l.slot.clone()));
+        e.0.push(l.value.clone());
+    }
+    m
+}
+
+/// The source a default value carries.
+pub(super) fn default_source(version: &str) -> Source {
+    Source::note(format!("compiled-in default (OpenSSH {version})"))
+}
+
+/// Unused helper kept for symmetry with [`Item`] construction in tests.
+#[cfg(test)]
+pub(super) fn item(v: &str) -> Item {
+    Item {
+        v: v.into(),
+        src: Source::note("test"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plus_minus_caret_modifiers() {
+        assert_eq!(
+            assemble(Some("+aes128-cbc"), DEF_CIPHERS, ALL_CIPHERS).unwrap(),
+            format!("{DEF_CIPHERS},aes128-cbc")
+        );
+        assert_eq!(
+            assemble(Some("-chacha20-poly1305@openssh.com"), DEF_CIPHERS, ALL_CIPHERS).unwrap(),
+            "aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com"
+        );
+        assert!(
+            assemble(Some("^aes256-gcm@openssh.com"), DEF_CIPHERS, ALL_CIPHERS)
+                .unwrap()
+                .starts_with("aes256-gcm@openssh.com,chacha20")
+        );
+        assert_eq!(
+            assemble(Some("-*-cbc,aes1*"), "aes128-ctr,aes256-ctr,aes128-cbc", ALL_CIPHERS).unwrap(),
+            "aes256-ctr"
+        );
+        assert_eq!(assemble(None, DEF_MACS, ALL_MACS).unwrap(), DEF_MACS);
+    }
+
+    #[test]
+    fn iptos_names() {
+        assert_eq!(iptos2str(0x10), "lowdelay");
+        assert_eq!(iptos2str(0x2a), "0x2a");
+        let _ = item("x");
+    }
+}

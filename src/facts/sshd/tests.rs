@@ -1,0 +1,200 @@
+//! Unit tests over small trees built in a temporary directory.
+
+use super::*;
+
+fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, RootFs) {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, c) in files {
+        let host = dir.path().join(p.trim_start_matches('/'));
+        std::fs::create_dir_all(host.parent().unwrap()).unwrap();
+        std::fs::write(host, c).unwrap();
+    }
+    let fs = RootFs::open(dir.path()).unwrap();
+    (dir, fs)
+}
+
+fn eff(s: &Sshd, k: &str) -> String {
+    match &s.effective[k].value {
+        Value::One(v) => v.clone(),
+        Value::Many(v) => v.join(","),
+    }
+}
+
+#[test]
+fn absent_config_is_not_installed_not_an_error() {
+    let (_d, fs) = tree(&[("/etc/hostname", "x\n")]);
+    let s = collect_sshd(&fs, None).unwrap();
+    assert!(!s.installed && !s.present);
+}
+
+#[test]
+fn cloud_init_dropin_included_first_wins_over_later_no() {
+    let (_d, fs) = tree(&[
+        (
+            "/etc/ssh/sshd_config",
+            "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\n",
+        ),
+        (
+            "/etc/ssh/sshd_config.d/50-cloud-init.conf",
+            "PasswordAuthentication yes\n",
+        ),
+    ]);
+    let s = collect_sshd(&fs, None).unwrap();
+    let f = &s.effective["passwordauthentication"];
+    assert_eq!(f.value, Value::One("yes".into()));
+    assert_eq!(f.source, Source::at("/etc/ssh/sshd_config.d/50-cloud-init.conf", 1));
+    assert_eq!(f.shadowed[0].source, Source::at("/etc/ssh/sshd_config", 2));
+}
+
+#[test]
+fn aliases_and_canonical_forms() {
+    let (_d, fs) = tree(&[(
+        "/etc/ssh/sshd_config",
+        "challengeresponseauthentication=no\r\nPermitRootLogin without-password\r\nLoginGraceTime 2m\r\n",
+    )]);
+    let s = collect_sshd(&fs, None).unwrap();
+    assert_eq!(eff(&s, "kbdinteractiveauthentication"), "no");
+    assert_eq!(eff(&s, "permitrootlogin"), "prohibit-password");
+    assert_eq!(eff(&s, "logingracetime"), "120");
+    assert!(s.effective["usepam"].source.note.as_deref().unwrap().contains("9.2p1"));
+}
+
+#[test]
+fn match_block_does_not_override_global_for_other_users() {
+    let cfg = "PasswordAuthentication no\nMatch User alice\n  PasswordAuthentication yes\n";
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", cfg)]);
+    let s = collect_sshd(&fs, None).unwrap();
+    assert_eq!(eff(&s, "passwordauthentication"), "no");
+    assert_eq!(s.match_overrides.len(), 1);
+    assert_eq!(s.match_overrides[0].criteria, "User alice");
+    let alice = render_sshd_t(
+        &fs,
+        None,
+        Some(&parse_conn_spec("user=alice,host=h,addr=10.0.0.1").unwrap()),
+    )
+    .unwrap();
+    assert!(alice.contains("\npasswordauthentication yes\n"));
+    let bob = render_sshd_t(&fs, None, Some(&parse_conn_spec("user=bob").unwrap())).unwrap();
+    assert!(bob.contains("\npasswordauthentication no\n"));
+}
+
+#[test]
+fn include_loop_is_invalid_not_a_hang() {
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "Include sshd_config\n")]);
+    assert!(matches!(collect_sshd(&fs, None), Err(FactError::Invalid(m)) if m.contains("recursive")));
+}
+
+#[test]
+fn unknown_keyword_is_invalid_with_file_and_line() {
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "Port 22\nPasswordAuth no\n")]);
+    match collect_sshd(&fs, None) {
+        Err(FactError::Parse { path, line, msg }) => {
+            assert_eq!((path.as_str(), line), ("/etc/ssh/sshd_config", 2));
+            assert!(msg.contains("bad configuration option"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn global_only_keyword_inside_match_is_invalid() {
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "Match User x\nPort 2222\n")]);
+    assert!(collect_sshd(&fs, None).is_err());
+}
+
+#[test]
+fn default_dump_matches_sshd_t_of_empty_config() {
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "\n")]);
+    let out = render_sshd_t(&fs, None, None).unwrap();
+    assert!(
+        out.starts_with("port 22\naddressfamily any\nlistenaddress [::]:22\nlistenaddress 0.0.0.0:22\nusepam no\n")
+    );
+    assert!(out.ends_with("permituserenvironment no\npubkeyauthoptions none\n"));
+}
+
+#[test]
+fn conn_spec_parsing() {
+    let c = parse_conn_spec("user=alice,host=h.example,addr=10.0.0.1,lport=22").unwrap();
+    assert_eq!(c.user.as_deref(), Some("alice"));
+    assert_eq!(c.lport, Some(22));
+    assert!(parse_conn_spec("colour=red").is_err());
+}
+
+#[test]
+fn weakening_table() {
+    assert!(is_weaker("permitrootlogin", "yes", "prohibit-password"));
+    assert!(!is_weaker("permitrootlogin", "no", "prohibit-password"));
+    assert!(is_weaker("maxauthtries", "10", "3"));
+}
+
+fn root(name: &str) -> RootFs {
+    RootFs::open(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/roots")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn fixture_roots_have_the_expected_effective_values() {
+    // (root, passwordauthentication, kbdinteractive, permitemptypasswords, permitrootlogin, pubkey, overrides)
+    let expect = [
+        ("ubuntu2204", "no", "no", "no", "no", "yes", 0),
+        ("ubuntu2404", "yes", "no", "no", "prohibit-password", "yes", 0),
+        ("debian12", "yes", "no", "no", "prohibit-password", "yes", 0),
+        ("rocky9", "yes", "no", "no", "yes", "yes", 0),
+        ("al2023", "no", "no", "no", "forced-commands-only", "yes", 0),
+        ("alinux3", "yes", "no", "no", "yes", "yes", 0),
+        ("centos7", "no", "no", "no", "no", "yes", 1),
+        ("alpine320", "no", "yes", "no", "no", "yes", 0),
+    ];
+    for (name, pw, kbd, empty, root_login, pubkey, overrides) in expect {
+        let s = collect_sshd(&root(name), None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got = (
+            eff(&s, "passwordauthentication"),
+            eff(&s, "kbdinteractiveauthentication"),
+            eff(&s, "permitemptypasswords"),
+            eff(&s, "permitrootlogin"),
+            eff(&s, "pubkeyauthentication"),
+            s.match_overrides.len(),
+        );
+        assert_eq!(
+            got,
+            (
+                pw.into(),
+                kbd.into(),
+                empty.into(),
+                root_login.into(),
+                pubkey.into(),
+                overrides
+            ),
+            "{name}"
+        );
+    }
+    let rocky = collect_sshd(&root("rocky9"), None).unwrap();
+    assert!(
+        rocky
+            .files
+            .contains(&"/etc/crypto-policies/back-ends/opensshserver.config".to_owned())
+    );
+    assert_eq!(eff(&rocky, "requiredrsasize"), "2048");
+    let u = collect_sshd(&root("ubuntu2404"), None).unwrap();
+    let pw = &u.effective["passwordauthentication"];
+    assert_eq!(
+        pw.source.path.as_deref(),
+        Some("/etc/ssh/sshd_config.d/50-cloud-init.conf")
+    );
+    assert_eq!(pw.shadowed.len(), 2);
+}
+
+#[test]
+fn fact_json_shape() {
+    let s = collect_sshd(&root("centos7"), None).unwrap();
+    let j = serde_json::to_value(&s).unwrap();
+    assert_eq!(j["effective"]["passwordauthentication"]["value"], "no");
+    assert_eq!(j["effective"]["port"]["value"][0], "22");
+    assert_eq!(j["match_overrides"][0]["keyword"], "passwordauthentication");
+    assert_eq!(j["match_overrides"][0]["criteria"], "User backup Address 10.20.0.0/16");
+    assert_eq!(j["match_blocks"][0]["settings"]["allowtcpforwarding"]["value"], "no");
+}

@@ -1,0 +1,284 @@
+//! Waivers: an accepted failure, with a reason, an owner and an expiry date.
+//!
+//! A waived finding is still reported, as `waived`, with the waiver beside it; it no longer makes
+//! the exit code 1. A waiver past its expiry date stops applying and becomes a failing finding of
+//! its own (`waivers.expired`), so an exception cannot outlive its deadline silently; one that
+//! expires within the warning window (default 14 days) is a warning. A waiver naming a rule that
+//! does not exist is an error: it is most likely a typo that would leave a failure unwaived, or a
+//! renamed rule.
+//!
+//! ```toml
+//! [[waiver]]
+//! rule = "ssh.password-authentication-disabled"
+//! reason = "bastion keeps passwords until the SSO migration"
+//! owner = "platform-team@example.com"
+//! expires = 2026-12-31
+//! scope = { profile = "cloud-image", image_id = "ami-0abc*", hostname = "bastion-*" }
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::eval::{Finding, Report, Status};
+use crate::rules::{RuleSet, Severity};
+
+/// Days before expiry at which a waiver is reported as expiring.
+pub const DEFAULT_WARN_DAYS: i64 = 14;
+
+/// Where a waiver applies; every given field must match (glob patterns, `*` and `?`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// Image id from cloud-init instance data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    /// The target's hostname (/etc/hostname).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The profile being evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
+/// One waiver.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// The rule id waived.
+    pub rule: String,
+    /// Why the failure is accepted (required).
+    pub reason: String,
+    /// Who answers for it (required).
+    pub owner: String,
+    /// Last day (UTC) the waiver applies.
+    pub expires: toml::value::Datetime,
+    /// Where it applies (everywhere when absent).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub scope: Scope,
+    /// `file:line` of the waiver.
+    #[serde(skip_deserializing, default)]
+    pub origin: String,
+}
+
+fn is_default(s: &Scope) -> bool {
+    *s == Scope::default()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    waiver: Vec<toml::Spanned<Waiver>>,
+}
+
+/// A waivers file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WaiverError {
+    /// Syntax, a missing field, an unknown key.
+    #[error("{file}:{line}: {msg}")]
+    Parse {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        msg: String,
+    },
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(1, |t| t.bytes().filter(|&b| b == b'\n').count() + 1)
+}
+
+/// Parses a waivers file and checks it against the rule set: unknown rule ids, empty reasons or
+/// owners, and expiry values that are not plain dates are errors that name the line.
+pub fn parse(file: &str, text: &str, rules: &RuleSet) -> Result<Vec<Waiver>, WaiverError> {
+    let parsed: File = toml::from_str(text).map_err(|e| WaiverError::Parse {
+        file: file.to_owned(),
+        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        msg: e.message().trim_end().to_owned(),
+    })?;
+    let mut out = Vec::new();
+    for sp in parsed.waiver {
+        let line = line_of(text, sp.span().start);
+        let mut w = sp.into_inner();
+        let err = |msg: String| WaiverError::Parse {
+            file: file.to_owned(),
+            line,
+            msg,
+        };
+        if !rules.rules.contains_key(&w.rule) {
+            return Err(err(format!(
+                "waiver for unknown rule {:?} (see `imagegate rules list`)",
+                w.rule
+            )));
+        }
+        if w.reason.trim().is_empty() || w.owner.trim().is_empty() {
+            return Err(err(format!(
+                "waiver for {}: `reason` and `owner` must not be empty",
+                w.rule
+            )));
+        }
+        if w.expires.date.is_none() || w.expires.time.is_some() {
+            return Err(err(format!(
+                "waiver for {}: `expires` must be a date like 2026-12-31",
+                w.rule
+            )));
+        }
+        w.origin = format!("{file}:{line}");
+        out.push(w);
+    }
+    Ok(out)
+}
+
+/// The expiry as a civil date (validated by [`parse`]).
+pub fn expiry(w: &Waiver) -> Option<jiff::civil::Date> {
+    let d = w.expires.date?;
+    jiff::civil::Date::new(
+        i16::try_from(d.year).ok()?,
+        i8::try_from(d.month).ok()?,
+        i8::try_from(d.day).ok()?,
+    )
+    .ok()
+}
+
+/// A waiver in effect on a finding, as reported.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Applied {
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub owner: String,
+    /// Until when.
+    pub expires: String,
+    /// Where it was written.
+    pub origin: String,
+    /// The status the finding would have had.
+    pub original_status: Status,
+}
+
+/// What applying waivers produced besides the waived findings.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Waivers that expire within the warning window (for a warning on stderr).
+    pub expiring: Vec<String>,
+}
+
+fn scope_matches(scope: &Scope, report: &Report) -> bool {
+    let glob = |pat: &Option<String>, val: Option<&str>| match pat {
+        None => true,
+        Some(p) => val.is_some_and(|v| crate::rootfs::fnmatch(p.as_bytes(), v.as_bytes())),
+    };
+    glob(&scope.profile, Some(report.profile.as_str()))
+        && glob(&scope.hostname, report.host.hostname.as_deref())
+        && glob(&scope.image_id, report.host.image_id.as_deref())
+}
+
+/// Applies waivers to a report: a matching, unexpired waiver turns a failing finding into
+/// `waived`; an expired one adds a failing `waivers.expired` finding. Summary counts are redone.
+pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, warn_days: i64) -> Outcome {
+    let mut outcome = Outcome::default();
+    let mut extra = Vec::new();
+    for w in waivers {
+        if !scope_matches(&w.scope, report) {
+            continue;
+        }
+        let Some(until) = expiry(w) else { continue };
+        let days_left = (until - as_of).get_days() as i64;
+        if until < as_of {
+            extra.push(Finding {
+                id: "waivers.expired".into(),
+                title: format!("the waiver for {} expired on {until}", w.rule),
+                area: "waivers".into(),
+                severity: Severity::High,
+                status: Status::Fail,
+                reason: Some(format!("{} (owner {}): {}", w.origin, w.owner, w.reason)),
+                evidence: Vec::new(),
+                rationale: "An exception that outlives its deadline is a failure nobody decided to accept.".into(),
+                remediation: format!(
+                    "Fix {} or renew the waiver at {} with a new expiry date.",
+                    w.rule, w.origin
+                ),
+                references: Default::default(),
+                waiver: None,
+            });
+            continue;
+        }
+        if days_left <= warn_days {
+            outcome.expiring.push(format!(
+                "the waiver for {} at {} expires on {until} ({days_left} days)",
+                w.rule, w.origin
+            ));
+        }
+        for f in report
+            .findings
+            .iter_mut()
+            .filter(|f| f.id == w.rule && f.status == Status::Fail)
+        {
+            f.waiver = Some(Applied {
+                reason: w.reason.clone(),
+                owner: w.owner.clone(),
+                expires: until.to_string(),
+                origin: w.origin.clone(),
+                original_status: f.status,
+            });
+            f.status = Status::Waived;
+        }
+    }
+    report.findings.extend(extra);
+    report
+        .findings
+        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.title.cmp(&b.title)));
+    report.summary = crate::eval::summarize(&report.findings);
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = r#"
+[[rule]]
+id = "ssh.x"
+title = "t"
+severity = "high"
+profiles = ["p"]
+rationale = "r"
+remediation = "m"
+check = { fact = "os.id", eq = "x" }
+"#;
+
+    fn set() -> RuleSet {
+        let mut s = RuleSet::default();
+        for r in crate::rules::load::parse_file("rules/ssh.toml", RULES).unwrap() {
+            s.rules.insert(r.id.clone(), r);
+        }
+        s
+    }
+
+    #[test]
+    fn unknown_rules_and_missing_owner_point_at_the_line() {
+        let e = parse(
+            "w.toml",
+            "\n[[waiver]]\nrule = \"ssh.y\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-01\n",
+            &set(),
+        );
+        assert!(
+            e.unwrap_err()
+                .to_string()
+                .starts_with("w.toml:2: waiver for unknown rule")
+        );
+        let e = parse(
+            "w.toml",
+            "[[waiver]]\nrule = \"ssh.x\"\nreason = \"r\"\nexpires = 2026-12-01\n",
+            &set(),
+        );
+        assert!(e.unwrap_err().to_string().contains("owner"));
+        let e = parse(
+            "w.toml",
+            "[[waiver]]\nrule = \"ssh.x\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-01T10:00:00Z\n",
+            &set(),
+        );
+        assert!(e.unwrap_err().to_string().contains("must be a date"));
+    }
+}

@@ -1,0 +1,164 @@
+//! Differential test: imagegate's `render_sshd_t` against the real `sshd -T` (OpenSSH 9.2p1) on
+//! every config tree under fixtures/sshd/<case>/. Each case may hold `cases.txt`: one `-C`
+//! connection spec per line, each also compared; `expect-invalid` marks a tree sshd rejects.
+//!
+//! sshd only reads /etc/ssh, so each case runs in a private mount namespace (`unshare -m`): a
+//! copy of the case's etc/ssh (plus a throw-away ed25519 host key) is bind-mounted over /etc/ssh
+//! and a tmpfs over /run (for /run/sshd). Nothing on the machine changes. Skips with a message when
+//! not root or when sshd/unshare is missing; otherwise any difference fails.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use imagegate::facts::sshd::{parse_conn_spec, render_sshd_t};
+use imagegate::rootfs::RootFs;
+
+const SSHD: &str = "/usr/sbin/sshd";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+/// Runs real sshd -T on `root`'s /etc/ssh. Ok(stdout) or Err(stderr).
+fn real_sshd_t(root: &Path, spec: Option<&str>) -> Result<String, String> {
+    let c = match spec {
+        Some(s) => format!(" -C '{s}'"),
+        None => String::new(),
+    };
+    let script = format!(
+        "mount --make-rprivate / && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && \
+         mount --bind '{ssh}' /etc/ssh && mount -o remount,bind,ro /etc/ssh && cd / && {SSHD} -T -f /etc/ssh/sshd_config{c}",
+        ssh = root.join("etc/ssh").display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn usable() -> Result<(), String> {
+    let id = Command::new("id").arg("-u").output().map_err(|e| e.to_string())?;
+    if String::from_utf8_lossy(&id.stdout).trim() != "0" {
+        return Err("not root (sshd -T and unshare need root)".into());
+    }
+    if !Path::new(SSHD).exists() {
+        return Err(format!("{SSHD} not installed"));
+    }
+    let v = Command::new(SSHD).arg("-V").output().map_err(|e| e.to_string())?;
+    let v = String::from_utf8_lossy(&v.stderr).into_owned();
+    if !v.starts_with("OpenSSH_9.2") {
+        return Err(format!("sshd is {v:?}, the model is 9.2p1"));
+    }
+    Ok(())
+}
+
+#[test]
+fn sshd_t_agrees_with_real_sshd_on_corpus() {
+    if let Err(why) = usable() {
+        println!("skipping sshd differential test: {why}");
+        return;
+    }
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/sshd");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 15, "corpus too small");
+    // The fixture roots' /etc/ssh trees too, except those that include files outside /etc/ssh
+    // (RHEL's crypto-policies back-end), which the bind mount cannot show to the real sshd.
+    let roots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/roots");
+    let mut more: Vec<PathBuf> = std::fs::read_dir(&roots)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("etc/ssh/sshd_config").exists() && !p.join("etc/crypto-policies").exists())
+        .collect();
+    more.sort();
+    cases.extend(more);
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&case.join("etc/ssh"), &tmp.path().join("etc/ssh"));
+        let key = tmp.path().join("etc/ssh/ssh_host_ed25519_key");
+        let st = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let fs = RootFs::open(tmp.path()).unwrap();
+        let expect_invalid = case.join("expect-invalid").exists();
+        let specs: Vec<Option<String>> = std::iter::once(None)
+            .chain(
+                std::fs::read_to_string(case.join("cases.txt"))
+                    .unwrap_or_default()
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| Some(l.trim().to_owned())),
+            )
+            .collect();
+        for spec in specs {
+            compared += 1;
+            let label = format!(
+                "{name} {}",
+                spec.as_deref().map_or("-T".to_owned(), |s| format!("-T -C {s}"))
+            );
+            let real = real_sshd_t(tmp.path(), spec.as_deref());
+            let conn = spec.as_deref().map(|s| parse_conn_spec(s).unwrap());
+            let ours = render_sshd_t(&fs, None, conn.as_ref());
+            match (real, ours) {
+                (Ok(r), Ok(o)) => {
+                    if r != o {
+                        let rl: Vec<&str> = r.lines().collect();
+                        let ol: Vec<&str> = o.lines().collect();
+                        let mut diff = String::new();
+                        for i in 0..rl.len().max(ol.len()) {
+                            let (a, b) = (
+                                rl.get(i).copied().unwrap_or("<none>"),
+                                ol.get(i).copied().unwrap_or("<none>"),
+                            );
+                            if a != b {
+                                diff.push_str(&format!("\n  line {}: sshd {a:?} | imagegate {b:?}", i + 1));
+                            }
+                        }
+                        failures.push(format!("{label}: output differs:{diff}"));
+                    } else if expect_invalid {
+                        failures.push(format!("{label}: marked expect-invalid but sshd accepted it"));
+                    }
+                }
+                (Err(e), Err(_)) if expect_invalid => {
+                    let _ = e;
+                }
+                (Err(e), Err(o)) => failures.push(format!(
+                    "{label}: both reject, but case not marked expect-invalid: sshd {e:?} imagegate {o}"
+                )),
+                (Err(e), Ok(_)) => failures.push(format!("{label}: sshd rejects ({}) but imagegate accepts", e.trim())),
+                (Ok(_), Err(o)) => failures.push(format!("{label}: sshd accepts but imagegate rejects: {o}")),
+            }
+        }
+    }
+    println!(
+        "sshd differential: {} cases, {compared} comparisons, {} failures",
+        cases.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -722,11 +722,13 @@ impl<'a> Eval<'a> {
                 empty == *want
             }
             Op::Present(want) => !v.is_null() == *want,
-            Op::ModeMax(mask) => match number(v) {
-                Some(m) if m >= 0.0 => (m as u32) & !mask == 0,
-                _ => match v.as_str().and_then(|s| u32::from_str_radix(s, 8).ok()) {
-                    Some(m) => m & !mask == 0,
-                    None => false,
+            // A string is octal text ("0750"); only a JSON number is a numeric mode. (Reading the
+            // string as a number first would take "0750" for decimal 750.)
+            Op::ModeMax(mask) => match v.as_str() {
+                Some(s) => u32::from_str_radix(s.trim(), 8).is_ok_and(|m| m & !mask == 0),
+                None => match number(v) {
+                    Some(m) if m >= 0.0 => (m as u32) & !mask == 0,
+                    _ => false,
                 },
             },
         })
@@ -916,6 +918,11 @@ mod tests {
         assert_eq!(
             run(r#"{ fact = "missing", present = false }"#, json!({})).0,
             Truth::True
+        );
+        assert_eq!(
+            run(r#"{ fact = "m", mode_max = "0750" }"#, json!({"m": "0750"})).0,
+            Truth::True,
+            "an octal string is not read as decimal"
         );
         assert_eq!(
             run(r#"{ fact = "m", mode_max = "0644" }"#, json!({"m": 0o600})).0,

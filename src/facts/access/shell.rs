@@ -20,8 +20,8 @@ use crate::rootfs::RootFs;
 /// One `TMOUT` assignment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tmout {
-    /// Seconds.
-    pub value: i64,
+    /// Seconds. (Not named `value`: an item with `value` and `source` would read as a `Fact`.)
+    pub seconds: i64,
     /// The same file makes TMOUT read-only (`readonly TMOUT`, `declare -r`, …).
     pub readonly: bool,
     /// The same file exports TMOUT.
@@ -34,7 +34,7 @@ pub struct Tmout {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Umask {
     /// The mask as four-digit octal (`0027`).
-    pub value: String,
+    pub mask: String,
     /// The mode a new directory gets under it (`0750`), for `mode_max` checks.
     pub dir_mode: String,
     /// Where.
@@ -143,7 +143,7 @@ pub fn parse(path: &str, text: &str) -> (Vec<Tmout>, Vec<Umask>) {
                 });
                 if let Some(m) = mask {
                     umask.push(Umask {
-                        value: format!("{m:04o}"),
+                        mask: format!("{m:04o}"),
                         dir_mode: umask_dir_mode(&format!("{m:o}")).unwrap_or_default(),
                         source: source.clone(),
                     });
@@ -179,7 +179,7 @@ pub fn parse(path: &str, text: &str) -> (Vec<Tmout>, Vec<Umask>) {
                 exported |= is_export;
                 if let Some(n) = value.and_then(|v| v.parse::<i64>().ok()) {
                     tmout.push(Tmout {
-                        value: n,
+                        seconds: n,
                         readonly: false,
                         exported: false,
                         source: source.clone(),
@@ -218,11 +218,11 @@ pub fn collect(fs: &RootFs) -> Result<Shell, FactError> {
         shell.files.push(p);
     }
     shell.tmout_effective = shell.tmout.last().map(|t| {
-        let mut f = Fact::new(t.value, t.source.clone());
+        let mut f = Fact::new(t.seconds, t.source.clone());
         f.shadowed = shell.tmout[..shell.tmout.len() - 1]
             .iter()
             .map(|s| super::super::Shadowed {
-                value: s.value,
+                value: s.seconds,
                 source: s.source.clone(),
             })
             .collect();
@@ -239,7 +239,7 @@ mod tests {
     fn tmout_readonly_and_export_on_separate_commands_of_one_line() {
         let (t, _) = parse("/etc/profile.d/tmout.sh", "TMOUT=900; readonly TMOUT; export TMOUT\n");
         assert_eq!(t.len(), 1);
-        assert_eq!(t[0].value, 900);
+        assert_eq!(t[0].seconds, 900);
         assert!(t[0].readonly && t[0].exported);
     }
 
@@ -247,7 +247,7 @@ mod tests {
     fn declare_rx_counts_as_readonly_and_exported() {
         let (t, _) = parse("/x", "declare -rx TMOUT=600\n");
         assert!(t[0].readonly && t[0].exported);
-        assert_eq!(t[0].value, 600);
+        assert_eq!(t[0].seconds, 600);
     }
 
     #[test]
@@ -267,7 +267,7 @@ mod tests {
     #[test]
     fn symbolic_umask_equals_its_octal_form() {
         let (_, u) = parse("/x", "umask u=rwx,g=rx,o=\n");
-        assert_eq!(u[0].value, "0027");
+        assert_eq!(u[0].mask, "0027");
         assert_eq!(u[0].dir_mode, "0750");
     }
 }

@@ -38,9 +38,10 @@ pub struct SudoDefault {
     pub name: String,
     /// `set`, `negate` (`!name`), `assign` (`=`), `append` (`+=`) or `remove` (`-=`).
     pub op: String,
-    /// The value for assignments, quotes removed.
+    /// The value for assignments, quotes removed. (Not named `value`: with `source` beside it the
+    /// item would read as a `Fact`.)
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub arg: Option<String>,
     /// The scope suffix of `Defaults` (`@host`, `:user`, `!cmnd`, `>runas`); absent = global.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -194,7 +195,7 @@ pub fn parse(path: &str, text: &str) -> Parsed {
                 p.defaults.push(SudoDefault {
                     name,
                     op: op.into(),
-                    value,
+                    arg: value,
                     scope: scope.clone(),
                     source: source.clone(),
                 });
@@ -350,10 +351,10 @@ pub fn resolve(files: Vec<String>, defaults: Vec<SudoDefault>, nopasswd: Vec<NoP
     let use_pty = flag("use_pty", false, "sudoers(5) default: off (before sudo 1.9.14)");
     let authenticate = flag("authenticate", true, "sudoers(5) default: on");
     let logfile = global("logfile").and_then(|d| {
-        d.value.clone().filter(|_| d.op == "assign").map(|v| Fact::new(v, d.source.clone()))
+        d.arg.clone().filter(|_| d.op == "assign").map(|v| Fact::new(v, d.source.clone()))
     });
     let timestamp_timeout = match global("timestamp_timeout") {
-        Some(d) if d.op == "assign" => Fact::new(d.value.clone().unwrap_or_default(), d.source.clone()),
+        Some(d) if d.op == "assign" => Fact::new(d.arg.clone().unwrap_or_default(), d.source.clone()),
         // `!timestamp_timeout` sets it to 0: always ask.
         Some(d) if d.op == "negate" => Fact::new("0".into(), d.source.clone()),
         _ => Fact::new("5".into(), Source::note("sudoers(5) default: 5 minutes")),
@@ -387,7 +388,7 @@ mod tests {
         );
         let names: Vec<_> = p.defaults.iter().map(|d| (d.name.as_str(), d.op.as_str())).collect();
         assert_eq!(names, vec![("env_reset", "set"), ("use_pty", "set"), ("logfile", "assign"), ("authenticate", "negate")]);
-        assert_eq!(p.defaults[2].value.as_deref(), Some("/var/log/sudo.log"));
+        assert_eq!(p.defaults[2].arg.as_deref(), Some("/var/log/sudo.log"));
         assert_eq!(p.defaults[3].scope.as_deref(), Some(":backup"));
         let s = resolve(vec![], p.defaults, vec![]);
         assert!(s.use_pty.value);

@@ -5,7 +5,11 @@ BIN     := target/$(TARGET)/release/imagegate
 # The gnu target links glibc statically with crt-static: one binary to copy into any image.
 STATIC  := -C target-feature=+crt-static
 
-.PHONY: build run test lint rules snapshots bench e2e fuzz clean
+E2E_ROOT ?= target/e2e/deb12
+# The mirror the machine's apt sources name (deb822 or one-line format), else Debian's CDN.
+MIRROR  ?= $(shell (grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]+/debian/?( |$$)' | grep -v security; echo http://deb.debian.org/debian) | head -n1)
+
+.PHONY: build run test lint rules snapshots bench e2e e2e-root fuzz clean report-screenshot
 
 build:
 	RUSTFLAGS="$(STATIC)" $(CARGO) build --release --locked --target $(TARGET)
@@ -29,6 +33,27 @@ rules:
 
 snapshots:
 	INSTA_UPDATE=always $(CARGO) test --locked
+
+# A real Debian 12 root, built once with debootstrap (as root) from the machine's mirror.
+e2e-root: $(E2E_ROOT)/etc/os-release
+$(E2E_ROOT)/etc/os-release:
+	mkdir -p $(dir $(E2E_ROOT))
+	debootstrap --variant=minbase --include=openssh-server,systemd-sysv,apparmor,unattended-upgrades bookworm $(E2E_ROOT) $(MIRROR)
+
+# End-to-end: scan the debootstrapped root with every profile, and compare its packages with
+# dpkg-query's view of the same database.
+e2e: build e2e-root
+	for p in cloud-image cis-l1-server capture; do ./$(BIN) rules list --profile $$p >/dev/null 2>&1 || continue; \
+	  ./$(BIN) scan --root $(E2E_ROOT) --profile $$p; test $$? -le 1 || exit 1; done
+	IMAGEGATE_E2E_ROOT=$(abspath $(E2E_ROOT)) $(CARGO) test --locked --test integration differential
+
+bench: build
+	bash bench/bench.sh
+
+# Render a fixture root's HTML report, screenshot it (out/report.png) and check the filters in
+# headless Chromium. Not part of `make test`: needs `apt-get install -y chromium`.
+report-screenshot:
+	sh scripts/report-screenshot.sh $(ROOT)
 
 clean:
 	$(CARGO) clean

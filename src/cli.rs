@@ -1,8 +1,8 @@
 //! Command-line interface: clap definitions (validation only), turned into a run.
 //!
 //! Exit codes (docs/output.md): 0 = no failing finding at or above `--fail-on`; 1 = failing
-//! findings; 2 = the scan could not be run or trusted (bad arguments, an invalid rule file, or a rule
-//! that ended in error). 2 takes precedence over 1: a scan with an error finding cannot vouch for the
+//! findings; 2 = the scan could not be run or trusted (bad arguments, an invalid rule file, a rule
+//! that ended in error, or a `--report` file that could not be written). 2 takes precedence over 1: a scan with an error finding cannot vouch for the
 //! rest, and a pipeline must not mistake it for an ordinary failure.
 
 use std::io::{IsTerminal, Write};
@@ -15,6 +15,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::eval::{self, Selection, Status};
 use crate::facts::{self, Context};
 use crate::report::{self, Format, Style};
+use std::collections::BTreeSet;
+
 use crate::rootfs::{RootFs, host};
 use crate::rules::{RuleSet, Severity};
 use crate::tailoring::Tailoring;
@@ -106,6 +108,10 @@ struct ScanArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also write the report in FORMAT to the file PATH (text, json, junit, sarif, html), e.g.
+    /// `--report junit=out/imagegate.xml`; repeatable. A file that cannot be written exits 2.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report_spec)]
+    reports: Vec<(Format, PathBuf)>,
     /// Exit 1 only for failing findings of at least this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "info")]
     fail_on: Severity,
@@ -280,7 +286,40 @@ fn parse_var(s: &str) -> anyhow::Result<(String, serde_json::Value)> {
     Ok((k.trim().to_owned(), value))
 }
 
+/// `FORMAT=PATH` of `--report`.
+fn parse_report_spec(s: &str) -> Result<(Format, PathBuf), String> {
+    let Some((name, path)) = s.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=PATH (e.g. junit=out/imagegate.xml), got {s:?}"
+        ));
+    };
+    let format = Format::from_str(name.trim(), true).map_err(|_| {
+        let names: Vec<&str> = Format::value_variants().iter().map(|f| f.name()).collect();
+        format!("unknown report format {name:?} (available: {})", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("--report {name}= needs a file path"));
+    }
+    Ok((format, PathBuf::from(path)))
+}
+
+/// Writes one `--report` file through the sanctioned host writer (`rootfs::host::create`).
+fn write_report(format: Format, report: &eval::Report, path: &std::path::Path) -> std::io::Result<()> {
+    let file = crate::rootfs::host::create(path)?;
+    let mut w = std::io::BufWriter::new(file);
+    // Files never get ANSI colour: they are read by CI tools and browsers, not a terminal.
+    report::render(format, report, Style::default(), &mut w)?;
+    // Flush explicitly: an error on the last write (a full disk) must not be dropped silently.
+    w.flush()
+}
+
 fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let mut seen = BTreeSet::new();
+    for (_, path) in &args.reports {
+        if !seen.insert(path) {
+            bail!("--report names {} twice", path.display());
+        }
+    }
     let rules = load_rules(&args.rules)?;
     let tailoring = match &args.tailoring {
         Some(path) => {
@@ -341,8 +380,20 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
+    let mut code = exit_code(&report, args.fail_on);
+    // Report files first: a closed stdout pipe (`| head`) must not cost the pipeline its files.
+    for (format, path) in &args.reports {
+        if let Err(e) = write_report(*format, &report, path) {
+            crate::diag::error(&format!(
+                "cannot write the {} report to {}: {e}",
+                format.name(),
+                path.display()
+            ));
+            code = EXIT_ERROR;
+        }
+    }
     report::render(args.format, &report, Style { color }, out)?;
-    Ok(exit_code(&report, args.fail_on))
+    Ok(code)
 }
 
 /// 2 if any rule ended in error, else 1 if any failure is at or above `fail_on`, else 0.

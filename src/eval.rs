@@ -119,9 +119,29 @@ pub struct Host {
     /// The hostname (/etc/hostname), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
-    /// The cloud image id from cloud-init instance data, when known.
+    /// The kernel the image boots, when a collector provides it (see [`HOST_KERNEL_FACTS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
+    /// The cloud image id, when the image records one (see [`HOST_IMAGE_ID_FACTS`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,
+}
+
+/// Fact paths (JSON pointers into the facts) tried in order for [`Host::kernel`]; the first that
+/// holds a string wins. A path that no collector provides is simply skipped.
+pub const HOST_KERNEL_FACTS: &[&str] = &["/boot/kernel/release", "/boot/kernel/version"];
+
+/// Fact paths tried in order for [`Host::image_id`] (cloud-init's record of the instance's image).
+pub const HOST_IMAGE_ID_FACTS: &[&str] = &["/cloud_init/instance/image_id"];
+
+/// The first of `pointers` that holds a string in the facts JSON, looking through a `Fact`'s
+/// `{"value": …}` wrapper; header fields are conveniences, so anything else is just absent.
+fn header_fact(facts: &Value, pointers: &[&str]) -> Option<String> {
+    pointers.iter().find_map(|p| {
+        let node = facts.pointer(p)?;
+        let v = node.get("value").unwrap_or(node);
+        v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+    })
 }
 
 /// The result of one scan.
@@ -197,9 +217,8 @@ pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
                 })
             }),
             hostname: facts.target.hostname.clone(),
-            image_id: ["/cloud_init/instance/image_id", "/cloud_init/instance/image_id/value"]
-                .iter()
-                .find_map(|p| json.pointer(p).and_then(Value::as_str).map(str::to_owned)),
+            kernel: header_fact(&json, HOST_KERNEL_FACTS),
+            image_id: header_fact(&json, HOST_IMAGE_ID_FACTS),
         },
         summary,
         findings,

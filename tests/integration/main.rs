@@ -12,13 +12,15 @@ mod cli;
 mod corpus;
 /// Facts against the distribution's own tools (dpkg-query, the shell) on real systems.
 mod differential;
-/// Runtime sysctl values against `sysctl -n` on the machine running the tests.
-mod sysctl_diff;
+/// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.
+mod formats;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.
 mod snapshots;
 /// sshd -T against the in-process effective configuration.
 mod sshd_diff;
+/// Runtime sysctl values against `sysctl -n` on the machine running the tests.
+mod sysctl_diff;
 /// dpkg_cmp against the real `dpkg --compare-versions` (skipped without dpkg).
 mod version_diff;

@@ -1,0 +1,643 @@
+//! The HTML report: one self-contained page (inline CSS, a little inline JS, inline SVG charts; no
+//! network, no external scripts, fonts or images — a Content-Security-Policy meta tag forbids
+//! them) that a person can read in a browser or a CI artifact viewer.
+//!
+//! Layout: the host facts (OS, release, kernel and image id when known, profile, root, as-of), a
+//! summary (a verdict line, counts by status as cards, SVG bars for statuses and for failures by
+//! severity), filters, then the findings grouped as fail → error → waived → pass → not-applicable,
+//! highest severity first, each with its evidence (value and the in-image file:line that decided
+//! it), remediation and rationale. Failing and error findings are expanded, the rest collapsed.
+//!
+//! Filters: buttons for status, severity and area whose state lives in the URL fragment
+//! (`report.html#status=fail&severity=critical,high&area=ssh`), applied on load and on every
+//! change, so a filtered view can be linked to and checked headless (`make report-screenshot`).
+//! Each finding is an `<article class="finding">` with `data-status`, `data-severity` and
+//! `data-area`; non-matching ones get the `hidden` attribute. Without JS everything is shown.
+//!
+//! Everything from the report is escaped ([`escape`]): evidence values come from the scanned
+//! image, which may be hostile (`PRETTY_NAME="<script>…"`); the script reads data attributes and
+//! sets only `hidden`, `aria-pressed` and `textContent`, never markup.
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+use crate::eval::{Finding, Report, Status};
+use crate::rules::Severity;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // NUL and other C0 controls (but tab and newline) are not allowed in HTML text.
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escaped prose with `code` spans and paragraphs (blank lines): the little Markdown that rule
+/// texts use. Escaping happens first, so the markup added here is the only markup.
+fn prose(s: &str) -> String {
+    let mut out = String::new();
+    for para in s.trim().split("\n\n").filter(|p| !p.trim().is_empty()) {
+        let esc = escape(para.trim());
+        let mut html = String::new();
+        for (i, part) in esc.split('`').enumerate() {
+            if i % 2 == 1 {
+                let _ = write!(html, "<code>{part}</code>");
+            } else {
+                html.push_str(part);
+            }
+        }
+        // An odd number of backticks leaves an unclosed span: the split above then simply
+        // wrapped the tail, which is still well-formed.
+        let _ = write!(out, "<p>{}</p>", html.replace('\n', "<br>"));
+    }
+    out
+}
+
+/// A value for display: strings JSON-quoted, the rest compact JSON, cut at 1000 characters.
+fn show_value(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 1000 {
+        format!("{}…", s.chars().take(1000).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// The status keys used in `data-status`, in display order, with their headings and short labels
+/// (chart rows, filter buttons). `waived` is the hook for waivers (see [`waived`]).
+const GROUPS: &[(&str, &str, &str)] = &[
+    ("fail", "Failing", "fail"),
+    ("error", "Could not be evaluated", "error"),
+    ("waived", "Waived", "waived"),
+    ("pass", "Passing", "pass"),
+    ("not-applicable", "Not applicable", "n/a"),
+];
+
+/// The short label of a status key.
+fn short_label(key: &str) -> &'static str {
+    GROUPS.iter().find(|g| g.0 == key).map_or("", |g| g.2)
+}
+
+/// The findings a waiver accepted: listed in the `waived` group (and filter) with their waiver,
+/// and counted on their own card.
+fn waived(report: &Report) -> Vec<&Finding> {
+    report.findings.iter().filter(|f| f.status == Status::Waived).collect()
+}
+
+fn status_color(key: &str) -> &'static str {
+    match key {
+        "fail" => "#cf222e",
+        "error" => "#8250df",
+        "waived" => "#9a6700",
+        "pass" => "#1a7f37",
+        _ => "#8c959f",
+    }
+}
+
+fn severity_color(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "#82071e",
+        Severity::High => "#cf222e",
+        Severity::Medium => "#bc4c00",
+        Severity::Low => "#9a6700",
+        Severity::Info => "#57606a",
+    }
+}
+
+/// Horizontal bars, one row per (label, count, colour), scaled to the largest count.
+fn bar_chart(title: &str, rows: &[(String, usize, &str)]) -> String {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    let row_h = 28;
+    let height = rows.len() * row_h + 8;
+    let (label_w, bar_w) = (118usize, 330usize);
+    let mut svg = format!(
+        r#"<svg class="chart" viewBox="0 0 520 {height}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        escape(title)
+    );
+    for (i, (label, n, color)) in rows.iter().enumerate() {
+        let y = i * row_h + 4;
+        let w = if *n == 0 { 0 } else { (n * bar_w / max).max(3) };
+        let _ = write!(
+            svg,
+            r##"<g><title>{label}: {n}</title><text x="{tx}" y="{ty}" class="lbl" text-anchor="end">{label}</text><rect x="{label_w}" y="{ry}" width="{bar_w}" height="18" rx="4" fill="#eef1f4"/><rect x="{label_w}" y="{ry}" width="{w}" height="18" rx="4" fill="{color}"/><text x="{cx}" y="{ty}" class="num">{n}</text></g>"##,
+            label = escape(label),
+            tx = label_w - 10,
+            ty = y + 14,
+            ry = y,
+            cx = label_w + bar_w + 10,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// One stacked bar of every finding by status.
+fn stacked_bar(counts: &[(&str, &str, usize)], total: usize) -> String {
+    let mut svg = String::from(
+        r#"<svg class="stack" viewBox="0 0 1000 14" preserveAspectRatio="none" role="img" aria-label="findings by status" xmlns="http://www.w3.org/2000/svg">"#,
+    );
+    if total == 0 {
+        svg.push_str(r##"<rect width="1000" height="14" fill="#eef1f4"/>"##);
+    }
+    let mut x = 0usize;
+    for (key, label, n) in counts {
+        if *n == 0 || total == 0 {
+            continue;
+        }
+        let w = n * 1000 / total;
+        let _ = write!(
+            svg,
+            r#"<rect x="{x}" width="{w}" height="14" fill="{}"><title>{}: {n}</title></rect>"#,
+            status_color(key),
+            escape(label)
+        );
+        x += w;
+    }
+    // Integer division leaves a few units: give them to the last segment's colour band.
+    if total > 0
+        && x < 1000
+        && let Some((key, _, _)) = counts.iter().rev().find(|c| c.2 > 0)
+    {
+        let _ = write!(
+            svg,
+            r#"<rect x="{x}" width="{}" height="14" fill="{}"/>"#,
+            1000 - x,
+            status_color(key)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn finding_html(out: &mut String, f: &Finding, key: &str) {
+    let (st_label, open) = match key {
+        "fail" => ("FAIL", true),
+        "error" => ("ERROR", true),
+        "waived" => ("WAIVED", false),
+        "pass" => ("PASS", false),
+        _ => ("N/A", false),
+    };
+    let _ = write!(
+        out,
+        r#"<article class="finding" id="rule-{id}" data-status="{key}" data-severity="{sev}" data-area="{area}"><details{open}><summary><span class="badge st-{key}">{st_label}</span><span class="badge sev sev-{sev}">{sev}</span><span class="title">{title}</span><code class="rid">{id}</code></summary><div class="body">"#,
+        id = escape(&f.id),
+        sev = f.severity.as_str(),
+        area = escape(&f.area),
+        open = if open { " open" } else { "" },
+        title = escape(&f.title),
+    );
+    if let Some(r) = &f.reason {
+        let what = match f.status {
+            Status::Error => "Why it could not be evaluated",
+            Status::NotApplicable => "Why it does not apply",
+            _ => "Reason",
+        };
+        let _ = write!(out, r#"<p class="reason"><b>{what}:</b> {}</p>"#, escape(r));
+    }
+    if let Some(w) = &f.waiver {
+        let _ = write!(
+            out,
+            r#"<p class="reason"><b>Waived until {}</b> by {} ({}): {}</p>"#,
+            escape(&w.expires),
+            escape(&w.owner),
+            escape(&w.origin),
+            escape(&w.reason)
+        );
+    }
+    if !f.evidence.is_empty() {
+        out.push_str(
+            r#"<table class="evidence"><thead><tr><th>Fact</th><th>Value</th><th>Decided by</th></tr></thead><tbody>"#,
+        );
+        for e in &f.evidence {
+            let fact = escape(&e.fact);
+            if let Some(why) = &e.unavailable {
+                let _ = write!(
+                    out,
+                    r#"<tr class="unavail"><td><code>{fact}</code></td><td colspan="2">unavailable: {}</td></tr>"#,
+                    escape(why)
+                );
+                continue;
+            }
+            let src = e
+                .source
+                .as_ref()
+                .map(|s| escape(&s.to_string()))
+                .unwrap_or_else(|| "<span class=\"muted\">absent</span>".into());
+            let _ = write!(
+                out,
+                r#"<tr><td><code>{fact}</code></td><td><code class="val">{}</code></td><td><code class="src">{src}</code></td></tr>"#,
+                escape(&show_value(&e.value))
+            );
+            for sh in &e.shadowed {
+                let val = sh.get("value").map(show_value).unwrap_or_default();
+                let at = super::shadowed_source(sh).map(|s| s.to_string()).unwrap_or_default();
+                let _ = write!(
+                    out,
+                    r#"<tr class="shadow"><td></td><td>overrides <code class="val">{}</code></td><td><code class="src">{}</code></td></tr>"#,
+                    escape(&val),
+                    escape(&at)
+                );
+            }
+        }
+        out.push_str("</tbody></table>");
+    }
+    if f.status == Status::Fail {
+        let _ = write!(
+            out,
+            r#"<div class="fix"><h4>Remediation</h4>{}</div>"#,
+            prose(&f.remediation)
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<div class="why"><h4>Why it matters</h4>{}</div>"#,
+        prose(&f.rationale)
+    );
+    if f.status != Status::Fail && !f.remediation.trim().is_empty() {
+        let _ = write!(
+            out,
+            r#"<div class="why"><h4>Remediation</h4>{}</div>"#,
+            prose(&f.remediation)
+        );
+    }
+    if !f.references.is_empty() {
+        out.push_str(r#"<p class="refs">"#);
+        for (k, v) in &f.references {
+            let _ = write!(out, r#"<span class="ref"><b>{}</b> {}</span>"#, escape(k), escape(v));
+        }
+        out.push_str("</p>");
+    }
+    out.push_str("</div></details></article>");
+}
+
+fn fact_row(out: &mut String, label: &str, value: &str) {
+    let _ = write!(out, "<div><dt>{}</dt><dd>{}</dd></div>", escape(label), escape(value));
+}
+
+fn filter_row(out: &mut String, key: &str, label: &str, values: &[(String, String)]) {
+    let _ = write!(
+        out,
+        r#"<div class="frow"><span class="flabel">{label}</span><button type="button" data-k="{key}" data-v="" aria-pressed="true">all</button>"#
+    );
+    for (v, text) in values {
+        let _ = write!(
+            out,
+            r#"<button type="button" data-k="{key}" data-v="{}" aria-pressed="false">{}</button>"#,
+            escape(v),
+            escape(text)
+        );
+    }
+    out.push_str("</div>");
+}
+
+/// Builds the page as a string (exposed for tests).
+pub fn page(report: &Report) -> String {
+    let s = &report.summary;
+    let waived_list = waived(report);
+    let waived_ids: BTreeSet<&str> = waived_list.iter().map(|f| f.id.as_str()).collect();
+    let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in &report.findings {
+        let key = if waived_ids.contains(f.id.as_str()) {
+            "waived"
+        } else {
+            f.status.as_str()
+        };
+        groups.entry(key).or_default().push(f);
+    }
+    for g in groups.values_mut() {
+        g.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    }
+    let count = |k: &str| groups.get(k).map_or(0, Vec::len);
+    let os = report.host.os.as_deref().unwrap_or("unknown OS");
+
+    let mut o = String::with_capacity(64 * 1024);
+    let _ = write!(
+        o,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="generator" content="imagegate {ver}">
+<title>imagegate · {os} · {profile}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header class="top"><div class="wrap"><div class="brand">imagegate <span>{ver} · profile {profile}</span></div><h1>{os}</h1><dl class="facts">"#,
+        ver = escape(report.tool.version),
+        os = escape(os),
+        profile = escape(&report.profile),
+    );
+    if let Some(r) = &report.host.release {
+        fact_row(&mut o, "Release", r);
+    }
+    if let Some(k) = &report.host.kernel {
+        fact_row(&mut o, "Kernel", k);
+    }
+    if let Some(i) = &report.host.image_id {
+        fact_row(&mut o, "Image id", i);
+    }
+    fact_row(&mut o, "Profile", &report.profile);
+    let mode = if report.target.live { "live" } else { "offline" };
+    fact_row(&mut o, "Root", &format!("{} ({mode})", report.target.root));
+    fact_row(&mut o, "As of", &report.target.as_of);
+    o.push_str("</dl></div></header>\n<main class=\"wrap\">\n");
+
+    // Summary: verdict, cards, charts.
+    let (verdict_class, verdict) = if s.error > 0 {
+        (
+            "v-error",
+            format!(
+                "{} rule{} could not be evaluated: this scan cannot vouch for the image",
+                s.error,
+                if s.error == 1 { "" } else { "s" }
+            ),
+        )
+    } else if s.fail > 0 {
+        (
+            "v-fail",
+            format!("{} failing finding{}", s.fail, if s.fail == 1 { "" } else { "s" }),
+        )
+    } else {
+        ("v-ok", "No failing findings".to_owned())
+    };
+    let _ = write!(
+        o,
+        r#"<section class="summary" id="summary" data-total="{}" data-pass="{}" data-fail="{}" data-error="{}" data-not-applicable="{}" data-waived="{}"><p class="verdict {verdict_class}">{}</p><p class="sub">{} rules evaluated · <span id="shown-count">{}</span> shown</p><div class="cards">"#,
+        s.total,
+        s.pass,
+        s.fail,
+        s.error,
+        s.not_applicable,
+        count("waived"),
+        escape(&verdict),
+        s.total,
+        report.findings.len(),
+    );
+    let cards: Vec<(&str, &str, usize)> = GROUPS
+        .iter()
+        .filter(|(k, _, _)| *k != "waived" || count("waived") > 0)
+        .map(|(k, label, _)| (*k, *label, count(k)))
+        .collect();
+    for (k, label, n) in &cards {
+        let _ = write!(
+            o,
+            r##"<a class="card c-{k}" href="#status={k}" data-count="{n}"><span class="n">{n}</span><span class="l">{label}</span></a>"##
+        );
+    }
+    o.push_str("</div>");
+    o.push_str(&stacked_bar(&cards, s.total));
+    let status_rows: Vec<(String, usize, &str)> = cards
+        .iter()
+        .map(|(k, _, n)| (short_label(k).to_owned(), *n, status_color(k)))
+        .collect();
+    let sev_rows: Vec<(String, usize, &str)> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|sev| {
+            (
+                sev.as_str().to_owned(),
+                s.fail_by_severity.get(sev).copied().unwrap_or(0),
+                severity_color(*sev),
+            )
+        })
+        .collect();
+    let _ = write!(
+        o,
+        r#"<div class="charts"><figure><figcaption>Findings by status</figcaption>{}</figure><figure><figcaption>Failures by severity</figcaption>{}</figure></div></section>"#,
+        bar_chart("findings by status", &status_rows),
+        bar_chart("failures by severity", &sev_rows)
+    );
+
+    // Filters.
+    o.push_str(r#"<nav class="filters" aria-label="filter findings">"#);
+    let statuses: Vec<(String, String)> = cards
+        .iter()
+        .filter(|c| c.2 > 0)
+        .map(|(k, _, _)| ((*k).to_owned(), short_label(k).to_owned()))
+        .collect();
+    filter_row(&mut o, "status", "Status", &statuses);
+    let sevs: BTreeSet<Severity> = report.findings.iter().map(|f| f.severity).collect();
+    let sevs: Vec<(String, String)> = sevs
+        .iter()
+        .rev()
+        .map(|s| (s.as_str().to_owned(), s.as_str().to_owned()))
+        .collect();
+    filter_row(&mut o, "severity", "Severity", &sevs);
+    let areas: BTreeSet<&str> = report.findings.iter().map(|f| f.area.as_str()).collect();
+    let areas: Vec<(String, String)> = areas.iter().map(|a| ((*a).to_owned(), (*a).to_owned())).collect();
+    filter_row(&mut o, "area", "Area", &areas);
+    o.push_str("</nav>\n");
+
+    // Findings.
+    for (key, heading, _) in GROUPS {
+        let Some(list) = groups.get(key) else { continue };
+        let _ = write!(
+            o,
+            r#"<section class="group" data-group="{key}"><h2><span class="dot" style="background:{}"></span>{heading} <span class="count">{}</span></h2>"#,
+            status_color(key),
+            list.len()
+        );
+        for f in list {
+            finding_html(&mut o, f, key);
+        }
+        o.push_str("</section>\n");
+    }
+    if report.findings.is_empty() {
+        o.push_str(r#"<p class="empty">No rules were evaluated.</p>"#);
+    }
+    o.push_str(r#"<p class="empty" id="no-match" hidden>No finding matches these filters.</p>"#);
+    let _ = write!(
+        o,
+        "</main>\n<footer class=\"wrap\">imagegate {} · schema {} · {}</footer>\n<script>{JS}</script>\n</body>\n</html>\n",
+        escape(report.tool.version),
+        escape(report.schema),
+        escape(&crate::report::text::summary_line(report)),
+    );
+    o
+}
+
+/// Writes the HTML report.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(page(report).as_bytes())
+}
+
+const CSS: &str = r#"
+:root{--bg:#f6f8fa;--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--card:#fff;--code:#f3f4f6}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
+.wrap{max-width:1180px;margin:0 auto;padding:0 24px}
+.top{background:#0d1117;color:#e6edf3;padding:22px 0 20px}
+.brand{font-weight:700;letter-spacing:.02em;color:#7ee787}
+.brand span{font-weight:400;color:#8b949e;margin-left:6px}
+.top h1{margin:4px 0 14px;font-size:28px;font-weight:650}
+.facts{display:flex;flex-wrap:wrap;gap:10px 34px;margin:0}
+.facts div{min-width:0}
+.facts dt{font-size:11px;text-transform:uppercase;letter-spacing:.08em;color:#8b949e}
+.facts dd{margin:0;font-size:14px;overflow-wrap:anywhere}
+.summary{background:var(--card);border:1px solid var(--line);border-radius:12px;margin:22px 0 16px;padding:20px 22px;box-shadow:0 1px 3px rgba(31,35,40,.06)}
+.verdict{margin:0;font-size:20px;font-weight:650}
+.v-fail{color:#cf222e}.v-error{color:#8250df}.v-ok{color:#1a7f37}
+.sub{margin:2px 0 14px;color:var(--muted);font-size:13px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin-bottom:14px}
+.card{display:flex;flex-direction:column;padding:12px 16px;border-radius:10px;border:1px solid var(--line);text-decoration:none;color:var(--fg);border-left-width:6px;background:#fff}
+.card:hover{background:#f6f8fa}
+.card .n{font-size:30px;font-weight:700;line-height:1.1}
+.card .l{font-size:13px;color:var(--muted)}
+.c-fail{border-left-color:#cf222e}.c-fail .n{color:#cf222e}
+.c-error{border-left-color:#8250df}.c-error .n{color:#8250df}
+.c-waived{border-left-color:#9a6700}.c-waived .n{color:#9a6700}
+.c-pass{border-left-color:#1a7f37}.c-pass .n{color:#1a7f37}
+.c-not-applicable{border-left-color:#8c959f}.c-not-applicable .n{color:#57606a}
+.stack{display:block;width:100%;height:14px;border-radius:7px;overflow:hidden;margin:4px 0 16px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:18px}
+.charts figure{margin:0}
+.charts figcaption{font-size:12px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);margin-bottom:6px}
+svg.chart{width:100%;max-width:520px;height:auto}
+svg .lbl{font:13px system-ui,sans-serif;fill:#424a53}
+svg .num{font:600 13px system-ui,sans-serif;fill:#1f2328}
+.filters{position:sticky;top:0;z-index:2;background:rgba(246,248,250,.96);backdrop-filter:blur(4px);border-bottom:1px solid var(--line);padding:10px 0;margin-bottom:8px}
+.frow{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin:3px 0}
+.flabel{width:72px;font-size:12px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted)}
+.filters button{font:13px system-ui,sans-serif;border:1px solid var(--line);background:#fff;color:var(--fg);border-radius:999px;padding:3px 12px;cursor:pointer}
+.filters button:hover{border-color:#8c959f}
+.filters button[aria-pressed=true]{background:#0969da;border-color:#0969da;color:#fff}
+.group h2{font-size:17px;margin:22px 0 10px;display:flex;align-items:center;gap:8px}
+.group h2 .count{font-size:13px;font-weight:600;color:var(--muted);background:#eaeef2;border-radius:999px;padding:0 9px}
+.dot{width:10px;height:10px;border-radius:50%;display:inline-block}
+.finding{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:0 0 10px;overflow:hidden}
+.finding[data-status=fail]{border-left:5px solid #cf222e}
+.finding[data-status=error]{border-left:5px solid #8250df}
+.finding[data-status=waived]{border-left:5px solid #9a6700}
+.finding[data-status=pass]{border-left:5px solid #1a7f37}
+.finding[data-status=not-applicable]{border-left:5px solid #8c959f}
+summary{display:flex;flex-wrap:wrap;align-items:center;gap:8px;padding:11px 16px;cursor:pointer;list-style:none}
+summary::-webkit-details-marker{display:none}
+summary::before{content:"▸";color:var(--muted);width:10px}
+details[open]>summary::before{content:"▾"}
+summary .title{font-weight:600;flex:1 1 260px}
+.rid{color:var(--muted);background:none}
+.badge{font:700 11px/1 system-ui,sans-serif;letter-spacing:.05em;text-transform:uppercase;padding:4px 7px;border-radius:5px;color:#fff}
+.st-fail{background:#cf222e}.st-error{background:#8250df}.st-waived{background:#9a6700}.st-pass{background:#1a7f37}.st-not-applicable{background:#8c959f}
+.sev{background:#fff;border:1px solid currentColor}
+.sev-critical{color:#82071e}.sev-high{color:#cf222e}.sev-medium{color:#bc4c00}.sev-low{color:#9a6700}.sev-info{color:#57606a}
+.body{padding:2px 18px 14px 34px;border-top:1px solid #eaeef2}
+.body h4{margin:12px 0 2px;font-size:12px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted)}
+.body p{margin:4px 0}
+.body code{background:var(--code);padding:1px 5px;border-radius:4px;overflow-wrap:anywhere}
+.reason{margin-top:12px!important}
+.fix{background:#fff8f0;border:1px solid #ffd8b5;border-radius:8px;padding:2px 12px 8px;margin-top:12px}
+table.evidence{border-collapse:collapse;width:100%;margin-top:12px;font-size:13px}
+.evidence th{text-align:left;font-size:11px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);border-bottom:1px solid var(--line);padding:4px 8px}
+.evidence td{border-bottom:1px solid #eaeef2;padding:5px 8px;vertical-align:top}
+.evidence .shadow td{color:var(--muted);font-size:12px}
+.evidence .unavail td{color:#8250df}
+.src{color:#0550ae}
+.muted{color:var(--muted)}
+.refs{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px!important}
+.ref{font-size:12px;background:#eaeef2;border-radius:6px;padding:2px 8px}
+.empty{color:var(--muted);text-align:center;padding:24px}
+footer{color:var(--muted);font-size:12px;padding:28px 24px 40px}
+[hidden]{display:none!important}
+"#;
+
+const JS: &str = r#"
+(function () {
+  "use strict";
+  var KEYS = ["status", "severity", "area"];
+  function parse() {
+    var st = {};
+    KEYS.forEach(function (k) { st[k] = []; });
+    var h = location.hash.replace(/^#/, "");
+    try { h = decodeURIComponent(h); } catch (e) { h = ""; }
+    h.split("&").forEach(function (part) {
+      var i = part.indexOf("=");
+      if (i < 0) return;
+      var k = part.slice(0, i);
+      if (st.hasOwnProperty(k)) st[k] = part.slice(i + 1).split(",").filter(Boolean);
+    });
+    return st;
+  }
+  function apply() {
+    var st = parse(), shown = 0;
+    document.querySelectorAll("article.finding").forEach(function (el) {
+      var ok = KEYS.every(function (k) { return !st[k].length || st[k].indexOf(el.dataset[k]) >= 0; });
+      el.hidden = !ok;
+      if (ok) shown++;
+    });
+    document.querySelectorAll("section.group").forEach(function (g) {
+      g.hidden = !g.querySelector("article.finding:not([hidden])");
+    });
+    document.querySelectorAll("button[data-k]").forEach(function (b) {
+      var k = b.dataset.k, v = b.dataset.v;
+      var on = v === "" ? !st[k].length : st[k].indexOf(v) >= 0;
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    var none = document.getElementById("no-match");
+    if (none) none.hidden = shown > 0 || !document.querySelector("article.finding");
+    var c = document.getElementById("shown-count");
+    if (c) c.textContent = String(shown);
+  }
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("button[data-k]");
+    if (!b) return;
+    var st = parse(), k = b.dataset.k, v = b.dataset.v;
+    if (v === "") st[k] = [];
+    else {
+      var i = st[k].indexOf(v);
+      if (i >= 0) st[k].splice(i, 1); else st[k].push(v);
+    }
+    var parts = [];
+    KEYS.forEach(function (k2) { if (st[k2].length) parts.push(k2 + "=" + st[k2].join(",")); });
+    location.hash = parts.join("&");
+    apply();
+  });
+  window.addEventListener("hashchange", apply);
+  apply();
+})();
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+    }
+
+    #[test]
+    fn escape_replaces_control_characters_but_keeps_newlines() {
+        assert_eq!(escape("a\u{0}b\u{1b}c\nd"), "a\u{FFFD}b\u{FFFD}c\nd");
+    }
+
+    #[test]
+    fn prose_marks_code_spans_after_escaping() {
+        assert_eq!(
+            prose("Set `PermitRootLogin no` <b>now</b>\n\nthen reload"),
+            "<p>Set <code>PermitRootLogin no</code> &lt;b&gt;now&lt;/b&gt;</p><p>then reload</p>"
+        );
+    }
+
+    #[test]
+    fn prose_with_an_unclosed_backtick_stays_well_formed() {
+        assert_eq!(prose("a `b"), "<p>a <code>b</code></p>");
+    }
+}

@@ -90,7 +90,11 @@ pub fn parse_passwd(path: &str, text: &str) -> Result<Vec<PasswdEntry>, FactErro
             uid: uid.parse().map_err(|_| err("the uid is not a number"))?,
             gid: gid.parse().map_err(|_| err("the gid is not a number"))?,
             home: (*home).to_owned(),
-            shell: if shell.is_empty() { "/bin/sh".into() } else { (*shell).to_owned() },
+            shell: if shell.is_empty() {
+                "/bin/sh".into()
+            } else {
+                (*shell).to_owned()
+            },
             source: Source::at(path, n),
         });
         bounded(path, out.len())?;
@@ -114,7 +118,12 @@ pub fn parse_group(path: &str, text: &str) -> Result<Vec<GroupEntry>, FactError>
         out.push(GroupEntry {
             name: (*name).to_owned(),
             gid: gid.parse().map_err(|_| err("the gid is not a number"))?,
-            members: members.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned).collect(),
+            members: members
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
             source: Source::at(path, n),
         });
         bounded(path, out.len())?;
@@ -251,7 +260,12 @@ pub fn is_interactive(u: &PasswdEntry, uid_min: u32) -> bool {
 }
 
 /// Every entry of a value of duplicates keyed by `key`.
-fn duplicates<T>(items: &[T], key: impl Fn(&T) -> String, name: impl Fn(&T) -> &str, src: impl Fn(&T) -> &Source) -> Vec<Duplicate> {
+fn duplicates<T>(
+    items: &[T],
+    key: impl Fn(&T) -> String,
+    name: impl Fn(&T) -> &str,
+    src: impl Fn(&T) -> &Source,
+) -> Vec<Duplicate> {
     let mut by: BTreeMap<String, Vec<&T>> = BTreeMap::new();
     for it in items {
         by.entry(key(it)).or_default().push(it);
@@ -338,7 +352,7 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Homes, FactError> {
     for u in passwd.iter().filter(|u| is_interactive(u, uid_min.value)) {
         let meta = fs.metadata(&u.home)?;
         let dir = meta.filter(|m| m.kind == Kind::Directory);
-        if let Some(m) = &dir {
+        if dir.is_some() {
             let entries = fs.read_dir(&u.home)?.unwrap_or_default();
             if entries.len() > MAX_ENTRIES {
                 return Err(FactError::Invalid(format!(
@@ -348,7 +362,9 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Homes, FactError> {
             }
             for e in entries.iter().filter(|e| e.name.starts_with('.')) {
                 // A symlinked dot file's own mode says nothing; only regular files count.
-                let Some(fm) = fs.symlink_metadata(&e.path)? else { continue };
+                let Some(fm) = fs.symlink_metadata(&e.path)? else {
+                    continue;
+                };
                 if fm.kind != Kind::File {
                     continue;
                 }
@@ -361,7 +377,6 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Homes, FactError> {
                     source: Source::file(e.path.clone()),
                 });
             }
-            let _ = m;
         }
         users.push(HomeUser {
             name: u.name.clone(),
@@ -377,7 +392,13 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Homes, FactError> {
     }
 
     let mut root_path: Vec<PathEntry> = Vec::new();
-    for p in ["/root/.bashrc", "/root/.profile", "/root/.bash_profile", "/etc/profile", "/etc/environment"] {
+    for p in [
+        "/root/.bashrc",
+        "/root/.profile",
+        "/root/.bash_profile",
+        "/etc/profile",
+        "/etc/environment",
+    ] {
         if let Some(text) = fs.read_text(p)? {
             root_path.extend(parse_path_assignments(p, &text));
         }
@@ -407,7 +428,11 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Homes, FactError> {
         .collect();
     let shadow_group = group.iter().find(|g| g.name == "shadow").map(|g| ShadowGroup {
         members: g.members.clone(),
-        primary_users: passwd.iter().filter(|u| u.gid == g.gid).map(|u| u.name.clone()).collect(),
+        primary_users: passwd
+            .iter()
+            .filter(|u| u.gid == g.gid)
+            .map(|u| u.name.clone())
+            .collect(),
         source: g.source.clone(),
     });
     Ok(Homes {
@@ -458,20 +483,33 @@ mod tests {
         let v: Vec<_> = e.iter().map(|e| (e.dir.as_str(), e.empty, e.relative)).collect();
         assert_eq!(
             v,
-            vec![(".", false, true), ("/usr/sbin", false, false), ("", true, false), ("/root/bin", false, false), ("bin", false, true)]
+            vec![
+                (".", false, true),
+                ("/usr/sbin", false, false),
+                ("", true, false),
+                ("/root/bin", false, false),
+                ("bin", false, true)
+            ]
         );
     }
 
     #[test]
     fn rhel_pathmunge_calls_add_entries() {
-        let e = parse_path_assignments("/etc/profile", "    pathmunge /usr/sbin\n    pathmunge /usr/local/sbin after\npathmunge () {\n");
+        let e = parse_path_assignments(
+            "/etc/profile",
+            "    pathmunge /usr/sbin\n    pathmunge /usr/local/sbin after\npathmunge () {\n",
+        );
         let v: Vec<_> = e.iter().map(|e| e.dir.as_str()).collect();
         assert_eq!(v, vec!["/usr/sbin", "/usr/local/sbin"]);
     }
 
     #[test]
     fn duplicates_report_every_name_and_the_second_line() {
-        let p = parse_passwd("/etc/passwd", "root:x:0:0::/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\n").unwrap();
+        let p = parse_passwd(
+            "/etc/passwd",
+            "root:x:0:0::/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\n",
+        )
+        .unwrap();
         let d = duplicates(&p, |u| u.uid.to_string(), |u| &u.name, |u| &u.source);
         assert_eq!(d[0].names, vec!["root", "toor"]);
         assert_eq!(d[0].source.line, Some(2));

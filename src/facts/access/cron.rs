@@ -68,9 +68,7 @@ pub fn collect(fs: &RootFs) -> Result<CronAt, FactError> {
     let exists = |p: &str| -> Result<bool, FactError> { Ok(fs.metadata(p)?.is_some()) };
     Ok(CronAt {
         cron_installed: exists("/etc/crontab")? || exists("/usr/bin/crontab")?,
-        at_installed: exists("/usr/bin/at")?
-            || listed("/etc/at.allow")
-            || listed("/etc/at.deny"),
+        at_installed: exists("/usr/bin/at")? || listed("/etc/at.allow") || listed("/etc/at.deny"),
         lists,
     })
 }

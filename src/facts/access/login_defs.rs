@@ -78,9 +78,9 @@ pub fn parse(path: &str, text: &str) -> LoginDefs {
             }
         }
     }
-    let umask_dir_mode = keys.get("UMASK").and_then(|f| {
-        umask_dir_mode(&f.value).map(|m| Fact::new(m, f.source.clone()))
-    });
+    let umask_dir_mode = keys
+        .get("UMASK")
+        .and_then(|f| umask_dir_mode(&f.value).map(|m| Fact::new(m, f.source.clone())));
     LoginDefs {
         present: true,
         keys,

@@ -41,7 +41,10 @@ pub fn last_value(path: &str, text: &str, key: &str) -> Option<Fact<String>> {
         let Some((k, v)) = line.split_once('=') else { continue };
         if k.trim() == key {
             let v = v.trim().trim_matches(|c| c == '\'' || c == '"').trim();
-            found = Some(Fact::new(v.to_owned(), Source::at(path, u32::try_from(i + 1).unwrap_or(u32::MAX))));
+            found = Some(Fact::new(
+                v.to_owned(),
+                Source::at(path, u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            ));
         }
     }
     found
@@ -78,11 +81,7 @@ pub fn collect(fs: &RootFs) -> Result<Mta, FactError> {
         mta.exim4_local_interfaces = Some(f);
     }
     // The first non-local listener decides; otherwise the first configuration read.
-    mta.local_only = verdicts
-        .iter()
-        .find(|v| !v.value)
-        .or(verdicts.first())
-        .cloned();
+    mta.local_only = verdicts.iter().find(|v| !v.value).or(verdicts.first()).cloned();
     Ok(mta)
 }
 
@@ -101,7 +100,12 @@ mod tests {
 
     #[test]
     fn postfix_last_assignment_wins() {
-        let f = last_value("/m", "inet_interfaces = all\n#x\ninet_interfaces = loopback-only\n", "inet_interfaces").unwrap();
+        let f = last_value(
+            "/m",
+            "inet_interfaces = all\n#x\ninet_interfaces = loopback-only\n",
+            "inet_interfaces",
+        )
+        .unwrap();
         assert_eq!(f.value, "loopback-only");
         assert_eq!(f.source.line, Some(3));
     }

@@ -413,8 +413,12 @@ pub fn collect(fs: &RootFs, login_defs: Option<&LoginDefs>) -> Result<Pam, FactE
         ],
         "faillock.conf(5) default",
     );
-    let uses_tally2 = lines_of(&files, &auth_stacks, "auth", &["pam_tally2.so"]).next().is_some()
-        && lines_of(&files, &auth_stacks, "auth", &["pam_faillock.so"]).next().is_none();
+    let uses_tally2 = lines_of(&files, &auth_stacks, "auth", &["pam_tally2.so"])
+        .next()
+        .is_some()
+        && lines_of(&files, &auth_stacks, "auth", &["pam_faillock.so"])
+            .next()
+            .is_none();
     if uses_tally2 {
         // pam_tally2(8): no configuration file; deny=0 (never) and no lockout unless given.
         fl = Settings::defaults(
@@ -436,7 +440,15 @@ pub fn collect(fs: &RootFs, login_defs: Option<&LoginDefs>) -> Result<Pam, FactE
     // pam_unix: hash, remember=, nullok.
     let unix = ["pam_unix.so"];
     let unix_line = lines_of(&files, &password_stacks, "password", &unix).next();
-    const HASHES: &[&str] = &["md5", "bigcrypt", "sha256", "sha512", "blowfish", "gost_yescrypt", "yescrypt"];
+    const HASHES: &[&str] = &[
+        "md5",
+        "bigcrypt",
+        "sha256",
+        "sha512",
+        "blowfish",
+        "gost_yescrypt",
+        "yescrypt",
+    ];
     let unix_hash = unix_line.and_then(|l| {
         l.args
             .iter()
@@ -630,7 +642,10 @@ mod tests {
     fn arguments_override_configuration_and_shadow_it() {
         let mut s = Settings::defaults(&[("minlen", "8")], "default");
         s.set("minlen", "12".into(), Source::at("/etc/security/pwquality.conf", 3));
-        let l = &parse_service("/etc/pam.d/common-password", "password requisite pam_pwquality.so minlen=14 enforce_for_root\n")[0];
+        let l = &parse_service(
+            "/etc/pam.d/common-password",
+            "password requisite pam_pwquality.so minlen=14 enforce_for_root\n",
+        )[0];
         s.apply_args(l, &["enforce_for_root"]);
         assert_eq!(s.0["minlen"].value, "14");
         assert_eq!(s.0["minlen"].shadowed.len(), 2);

@@ -143,8 +143,22 @@ fn unquote(v: &str) -> String {
 }
 
 const TAGS: &[&str] = &[
-    "NOPASSWD", "PASSWD", "NOEXEC", "EXEC", "SETENV", "NOSETENV", "LOG_INPUT", "NOLOG_INPUT",
-    "LOG_OUTPUT", "NOLOG_OUTPUT", "MAIL", "NOMAIL", "FOLLOW", "NOFOLLOW", "INTERCEPT", "NOINTERCEPT",
+    "NOPASSWD",
+    "PASSWD",
+    "NOEXEC",
+    "EXEC",
+    "SETENV",
+    "NOSETENV",
+    "LOG_INPUT",
+    "NOLOG_INPUT",
+    "LOG_OUTPUT",
+    "NOLOG_OUTPUT",
+    "MAIL",
+    "NOMAIL",
+    "FOLLOW",
+    "NOFOLLOW",
+    "INTERCEPT",
+    "NOINTERCEPT",
 ];
 
 /// Parses one sudoers file.
@@ -153,7 +167,12 @@ pub fn parse(path: &str, text: &str) -> Parsed {
     for (n, raw) in logical_lines(text) {
         let t = raw.trim();
         let source = Source::at(path, n);
-        for (kw, dir) in [("@includedir", true), ("#includedir", true), ("@include", false), ("#include", false)] {
+        for (kw, dir) in [
+            ("@includedir", true),
+            ("#includedir", true),
+            ("@include", false),
+            ("#include", false),
+        ] {
             if let Some(rest) = t.strip_prefix(kw)
                 && rest.starts_with(char::is_whitespace)
             {
@@ -245,7 +264,13 @@ fn parse_user_spec(line: &str, source: &Source, out: &mut Vec<NoPasswd>) {
                 s = rest.trim_start();
                 continue;
             }
-            if word.contains('=') && word.split('=').next().is_some_and(|k| k.chars().all(|c| c.is_ascii_uppercase() || c == '_')) && !word.is_empty() {
+            if word.contains('=')
+                && word
+                    .split('=')
+                    .next()
+                    .is_some_and(|k| k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                && !word.is_empty()
+            {
                 s = s[word.len()..].trim_start();
                 continue;
             }
@@ -343,7 +368,7 @@ fn read_file(
 
 /// Derives the global settings in force from the ordered Defaults.
 pub fn resolve(files: Vec<String>, defaults: Vec<SudoDefault>, nopasswd: Vec<NoPasswd>) -> Sudo {
-    let global = |name: &str| defaults.iter().filter(move |d| d.scope.is_none() && d.name == name).last();
+    let global = |name: &str| defaults.iter().rev().find(|d| d.scope.is_none() && d.name == name);
     let flag = |name: &str, default: bool, note: &str| match global(name) {
         Some(d) => Fact::new(d.op != "negate", d.source.clone()),
         None => Fact::new(default, Source::note(note)),
@@ -351,7 +376,10 @@ pub fn resolve(files: Vec<String>, defaults: Vec<SudoDefault>, nopasswd: Vec<NoP
     let use_pty = flag("use_pty", false, "sudoers(5) default: off (before sudo 1.9.14)");
     let authenticate = flag("authenticate", true, "sudoers(5) default: on");
     let logfile = global("logfile").and_then(|d| {
-        d.arg.clone().filter(|_| d.op == "assign").map(|v| Fact::new(v, d.source.clone()))
+        d.arg
+            .clone()
+            .filter(|_| d.op == "assign")
+            .map(|v| Fact::new(v, d.source.clone()))
     });
     let timestamp_timeout = match global("timestamp_timeout") {
         Some(d) if d.op == "assign" => Fact::new(d.arg.clone().unwrap_or_default(), d.source.clone()),
@@ -387,7 +415,15 @@ mod tests {
             "Defaults\tenv_reset\nDefaults use_pty, logfile=\"/var/log/sudo.log\"\nDefaults:backup !authenticate\n",
         );
         let names: Vec<_> = p.defaults.iter().map(|d| (d.name.as_str(), d.op.as_str())).collect();
-        assert_eq!(names, vec![("env_reset", "set"), ("use_pty", "set"), ("logfile", "assign"), ("authenticate", "negate")]);
+        assert_eq!(
+            names,
+            vec![
+                ("env_reset", "set"),
+                ("use_pty", "set"),
+                ("logfile", "assign"),
+                ("authenticate", "negate")
+            ]
+        );
         assert_eq!(p.defaults[2].arg.as_deref(), Some("/var/log/sudo.log"));
         assert_eq!(p.defaults[3].scope.as_deref(), Some(":backup"));
         let s = resolve(vec![], p.defaults, vec![]);
@@ -404,7 +440,10 @@ mod tests {
 
     #[test]
     fn hash_include_is_a_directive_and_hash_digit_is_a_uid() {
-        let p = parse("/etc/sudoers", "#includedir /etc/sudoers.d\n# plain comment\n#1000 ALL=(ALL) NOPASSWD: ALL\n");
+        let p = parse(
+            "/etc/sudoers",
+            "#includedir /etc/sudoers.d\n# plain comment\n#1000 ALL=(ALL) NOPASSWD: ALL\n",
+        );
         assert_eq!(p.includes.len(), 1);
         assert!(p.includes[0].0);
         assert_eq!(p.nopasswd.len(), 1, "`#1000` is a uid, not a comment");
@@ -418,7 +457,10 @@ mod tests {
             "%ops ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx, /usr/bin/journalctl, PASSWD: /usr/bin/vi\nadmin ALL=(ALL:ALL) NOPASSWD:ALL\n",
         );
         let cmds: Vec<_> = p.nopasswd.iter().map(|n| n.command.as_str()).collect();
-        assert_eq!(cmds, vec!["/usr/bin/systemctl restart nginx", "/usr/bin/journalctl", "ALL"]);
+        assert_eq!(
+            cmds,
+            vec!["/usr/bin/systemctl restart nginx", "/usr/bin/journalctl", "ALL"]
+        );
         assert_eq!(p.nopasswd[2].runas, "ALL:ALL");
         assert_eq!(p.nopasswd[2].source.line, Some(2));
     }

@@ -658,7 +658,11 @@ impl WalkEntry<'_> {
     /// The in-image path (`/usr/bin/passwd`); non-UTF-8 bytes are replaced.
     pub fn path(&self) -> String {
         let rel = self.rel.to_string_lossy();
-        if rel.is_empty() { "/".to_owned() } else { format!("/{rel}") }
+        if rel.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/{rel}")
+        }
     }
 }
 
@@ -750,7 +754,10 @@ impl RootFs {
                         Some(io) => {
                             return Err(match io.raw_os_error() {
                                 Some(code) => RootFsError::from_errno(&in_image, Errno::from_raw(code)),
-                                None => RootFsError::Io { path: in_image, source: io },
+                                None => RootFsError::Io {
+                                    path: in_image,
+                                    source: io,
+                                },
                             });
                         }
                         None => continue,
@@ -767,13 +774,23 @@ impl RootFs {
                 Err(e) => match e.io_error().map(std::io::Error::kind) {
                     Some(std::io::ErrorKind::NotFound) => continue,
                     _ => {
-                        let path = format!("/{}", entry.path().strip_prefix(&self.host).unwrap_or(entry.path()).to_string_lossy());
+                        let path = format!(
+                            "/{}",
+                            entry
+                                .path()
+                                .strip_prefix(&self.host)
+                                .unwrap_or(entry.path())
+                                .to_string_lossy()
+                        );
                         return Err(match e.into_io_error() {
                             Some(io) => match io.raw_os_error() {
                                 Some(code) => RootFsError::from_errno(&path, Errno::from_raw(code)),
                                 None => RootFsError::Io { path, source: io },
                             },
-                            None => RootFsError::Io { path, source: std::io::Error::other("walk error") },
+                            None => RootFsError::Io {
+                                path,
+                                source: std::io::Error::other("walk error"),
+                            },
                         });
                     }
                 },

@@ -162,9 +162,12 @@ pub fn parse_core_limit(text: &str) -> Option<(String, u32)> {
         let t = l.split('#').next().unwrap_or("");
         let f: Vec<&str> = t.split_whitespace().collect();
         if let [domain, ty, item, value] = f.as_slice()
-            && *domain == "*" && (*ty == "hard" || *ty == "-") && *item == "core" {
-                found = Some(((*value).to_owned(), i as u32 + 1));
-            }
+            && *domain == "*"
+            && (*ty == "hard" || *ty == "-")
+            && *item == "core"
+        {
+            found = Some(((*value).to_owned(), i as u32 + 1));
+        }
     }
     found
 }
@@ -181,7 +184,10 @@ fn password(fs: &RootFs, cfgs: &[String]) -> Result<(Option<Fact<String>>, Fact<
                 continue;
             }
             if let Some(v) = t.strip_prefix("set superusers=") {
-                superusers = Some(Fact::new(v.trim_matches(['"', '\'']).to_owned(), Source::at(f, i as u32 + 1)));
+                superusers = Some(Fact::new(
+                    v.trim_matches(['"', '\'']).to_owned(),
+                    Source::at(f, i as u32 + 1),
+                ));
             }
             // RHEL's 01_users block (`password_pbkdf2 root ${GRUB2_PASSWORD}`) is conditional on
             // user.cfg: it sets nothing by itself, so user.cfg decides below.
@@ -200,7 +206,10 @@ fn password(fs: &RootFs, cfgs: &[String]) -> Result<(Option<Fact<String>>, Fact<
         for (k, v, line) in parse_shell_vars(&text) {
             if k == "GRUB2_PASSWORD" && v.starts_with("grub.pbkdf2.") {
                 return Ok((
-                    Some(Fact::new("root".into(), Source::note("/etc/grub.d/01_users with user.cfg"))),
+                    Some(Fact::new(
+                        "root".into(),
+                        Source::note("/etc/grub.d/01_users with user.cfg"),
+                    )),
                     Fact::new(true, Source::at("/boot/grub2/user.cfg", line)),
                 ));
             }
@@ -208,7 +217,10 @@ fn password(fs: &RootFs, cfgs: &[String]) -> Result<(Option<Fact<String>>, Fact<
     }
     Ok((
         superusers,
-        Fact::new(false, Source::note("no superusers with password_pbkdf2 and no GRUB2_PASSWORD")),
+        Fact::new(
+            false,
+            Source::note("no superusers with password_pbkdf2 and no GRUB2_PASSWORD"),
+        ),
     ))
 }
 
@@ -256,7 +268,12 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Boot, FactError> {
                 source = Source::at(&path, i as u32 + 1);
             }
         }
-        bls_entries.push(BlsEntry { path, title, args, source });
+        bls_entries.push(BlsEntry {
+            path,
+            title,
+            args,
+            source,
+        });
     }
     let runtime = if ctx.live {
         match fs.read_text("/proc/cmdline") {
@@ -277,9 +294,10 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Boot, FactError> {
     limit_files.extend(fs.glob("/etc/security/limits.d/*.conf")?);
     for f in limit_files {
         if let Some(text) = fs.read_text(&f)?
-            && let Some((v, line)) = parse_core_limit(&text) {
-                hard_limit = Some(Fact::new(v, Source::at(&f, line)));
-            }
+            && let Some((v, line)) = parse_core_limit(&text)
+        {
+            hard_limit = Some(Fact::new(v, Source::at(&f, line)));
+        }
     }
     let cd = systemd_conf(fs, "coredump.conf", "Coredump")?;
     let installed = fs.metadata("/usr/lib/systemd/systemd-coredump")?.is_some()
@@ -323,14 +341,19 @@ mod tests {
 
     #[test]
     fn shell_vars_expand_earlier_references() {
-        let v = parse_shell_vars("GRUB_CMDLINE_LINUX=\"quiet\"\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX audit=1\"\n# x=1\n");
+        let v = parse_shell_vars(
+            "GRUB_CMDLINE_LINUX=\"quiet\"\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX audit=1\"\n# x=1\n",
+        );
         assert_eq!(v[1].1, "quiet audit=1");
         assert_eq!(v.len(), 2);
     }
 
     #[test]
     fn core_limit_dash_type_sets_hard_and_last_line_wins() {
-        assert_eq!(parse_core_limit("* hard core 0\n* - core unlimited # x\n"), Some(("unlimited".into(), 2)));
+        assert_eq!(
+            parse_core_limit("* hard core 0\n* - core unlimited # x\n"),
+            Some(("unlimited".into(), 2))
+        );
         assert_eq!(parse_core_limit("@admin hard core 0\n* soft core 0\n"), None);
     }
 }

@@ -142,8 +142,14 @@ impl IdNames {
     /// Reads /etc/passwd and /etc/group of the image (absent files give empty tables).
     pub fn load(fs: &RootFs) -> Result<Self, FactError> {
         Ok(IdNames {
-            users: fs.read_text("/etc/passwd")?.map(|t| parse_id_table(&t)).unwrap_or_default(),
-            groups: fs.read_text("/etc/group")?.map(|t| parse_id_table(&t)).unwrap_or_default(),
+            users: fs
+                .read_text("/etc/passwd")?
+                .map(|t| parse_id_table(&t))
+                .unwrap_or_default(),
+            groups: fs
+                .read_text("/etc/group")?
+                .map(|t| parse_id_table(&t))
+                .unwrap_or_default(),
         })
     }
 }
@@ -224,9 +230,10 @@ pub fn systemd_unit_enabled(fs: &RootFs, unit: &str) -> Result<Option<Source>, F
         }
     }
     if let Some(name) = unit.strip_suffix(".service")
-        && let Some(hit) = fs.glob(&format!("/etc/runlevels/*/{name}"))?.into_iter().next() {
-            return Ok(Some(Source::file(hit)));
-        }
+        && let Some(hit) = fs.glob(&format!("/etc/runlevels/*/{name}"))?.into_iter().next()
+    {
+        return Ok(Some(Source::file(hit)));
+    }
     Ok(None)
 }
 

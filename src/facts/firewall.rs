@@ -92,9 +92,10 @@ pub fn nft_input_policies(text: &str) -> Vec<(String, u32)> {
                 }
                 stmt.clear();
                 if t == "}"
-                    && let Some(Some((true, pol, start))) = stack.pop() {
-                        out.push(pol.unwrap_or(("accept".into(), start)));
-                    }
+                    && let Some(Some((true, pol, start))) = stack.pop()
+                {
+                    out.push(pol.unwrap_or(("accept".into(), start)));
+                }
             }
             w => stmt.push(w),
         }
@@ -114,14 +115,22 @@ fn nft_includes(text: &str) -> Vec<String> {
 
 fn nft_collect(fs: &RootFs, path: &str, depth: usize, out: &mut Vec<(String, Source)>) -> Result<bool, FactError> {
     if depth > INCLUDE_DEPTH {
-        return Err(FactError::Invalid(format!("{path}: includes nested deeper than {INCLUDE_DEPTH}")));
+        return Err(FactError::Invalid(format!(
+            "{path}: includes nested deeper than {INCLUDE_DEPTH}"
+        )));
     }
-    let Some(text) = fs.read_text(path)? else { return Ok(false) };
+    let Some(text) = fs.read_text(path)? else {
+        return Ok(false);
+    };
     for (p, line) in nft_input_policies(&text) {
         out.push((p, Source::at(path, line)));
     }
     for inc in nft_includes(&text) {
-        let pattern = if inc.starts_with('/') { inc } else { format!("/etc/{inc}") };
+        let pattern = if inc.starts_with('/') {
+            inc
+        } else {
+            format!("/etc/{inc}")
+        };
         for f in fs.glob(&pattern)? {
             nft_collect(fs, &f, depth + 1, out)?;
         }
@@ -137,9 +146,13 @@ pub fn iptables_input_policy(text: &str) -> Option<(String, u32)> {
         if let Some(name) = t.strip_prefix('*') {
             table = name;
         } else if table == "filter"
-            && let Some(rest) = t.strip_prefix(":INPUT ") {
-                return rest.split_whitespace().next().map(|p| (p.to_ascii_lowercase(), i as u32 + 1));
-            }
+            && let Some(rest) = t.strip_prefix(":INPUT ")
+        {
+            return rest
+                .split_whitespace()
+                .next()
+                .map(|p| (p.to_ascii_lowercase(), i as u32 + 1));
+        }
     }
     None
 }
@@ -182,7 +195,10 @@ fn enabled(fs: &RootFs, units: &[&str]) -> Result<Fact<bool>, FactError> {
             return Ok(Fact::new(true, src));
         }
     }
-    Ok(Fact::new(false, Source::note(format!("no enabling link for {}", units.join(" or ")))))
+    Ok(Fact::new(
+        false,
+        Source::note(format!("no enabling link for {}", units.join(" or "))),
+    ))
 }
 
 fn not_configured(note: &str) -> Fact<String> {
@@ -234,7 +250,11 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Firewall, FactError> {
         (Some((_, line)), svc) if svc.value => Fact::new(false, Source::at("/etc/ufw/ufw.conf", *line)),
         (_, svc) => Fact::new(false, svc.source),
     };
-    let ufw_policy = match fs.read_text("/etc/default/ufw")?.as_deref().and_then(|t| kv(t, "DEFAULT_INPUT_POLICY")) {
+    let ufw_policy = match fs
+        .read_text("/etc/default/ufw")?
+        .as_deref()
+        .and_then(|t| kv(t, "DEFAULT_INPUT_POLICY"))
+    {
         Some((v, line)) => Fact::new(v.to_ascii_lowercase(), Source::at("/etc/default/ufw", line)),
         None => not_configured("no DEFAULT_INPUT_POLICY in /etc/default/ufw"),
     };
@@ -260,7 +280,14 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Firewall, FactError> {
                 "ACCEPT" => "accept",
                 _ => "reject",
             };
-            fwd_policy = Fact::new(policy.into(), if line > 0 { Source::at(&p, line) } else { Source::file(&p) });
+            fwd_policy = Fact::new(
+                policy.into(),
+                if line > 0 {
+                    Source::at(&p, line)
+                } else {
+                    Source::file(&p)
+                },
+            );
             break;
         }
     }
@@ -270,7 +297,12 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Firewall, FactError> {
         input_policy: fwd_policy,
     };
 
-    let all = [("nftables", &nftables), ("iptables", &iptables), ("ufw", &ufw), ("firewalld", &firewalld)];
+    let all = [
+        ("nftables", &nftables),
+        ("iptables", &iptables),
+        ("ufw", &ufw),
+        ("firewalld", &firewalld),
+    ];
     let on: Vec<&(&str, &Firewall1)> = all.iter().filter(|(_, f)| f.enabled.value).collect();
     let deny = on.iter().find(|(_, f)| f.input_policy.value != "accept");
     let default_deny = match (deny, on.first()) {

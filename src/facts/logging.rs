@@ -207,7 +207,9 @@ pub fn parse_audit_rules(text: &str, path: &str, out: &mut AuditRules) {
                     action = it.next().map(|a| {
                         let mut p: Vec<&str> = a.split(',').collect();
                         // auditctl accepts both `always,exit` and `exit,always`.
-                        if p.len() == 2 && matches!(p[0], "exit" | "task" | "user" | "exclude" | "filesystem" | "io_uring") {
+                        if p.len() == 2
+                            && matches!(p[0], "exit" | "task" | "user" | "exclude" | "filesystem" | "io_uring")
+                        {
                             p.swap(0, 1);
                         }
                         p.join(",")
@@ -232,7 +234,9 @@ pub fn parse_audit_rules(text: &str, path: &str, out: &mut AuditRules) {
                         fperm = Some(p.to_owned());
                         fields.push(f.to_owned());
                     } else {
-                        let f = f.replace("auid!=-1", "auid!=unset").replace("auid!=4294967295", "auid!=unset");
+                        let f = f
+                            .replace("auid!=-1", "auid!=unset")
+                            .replace("auid!=4294967295", "auid!=unset");
                         fields.push(f);
                     }
                 }
@@ -243,9 +247,10 @@ pub fn parse_audit_rules(text: &str, path: &str, out: &mut AuditRules) {
             out.immutable = Fact::new(e == "2", src.clone());
         }
         if let Some(k) = &key
-            && !out.keys.contains(k) {
-                out.keys.push(k.clone());
-            }
+            && !out.keys.contains(k)
+        {
+            out.keys.push(k.clone());
+        }
         if let Some(path) = watch {
             out.watches.push(Watch {
                 path,
@@ -257,14 +262,15 @@ pub fn parse_audit_rules(text: &str, path: &str, out: &mut AuditRules) {
         }
         if let Some(action) = action {
             if syscalls.is_empty()
-                && let (Some(p), true) = (fpath.clone(), action == "always,exit") {
-                    out.watches.push(Watch {
-                        path: p,
-                        perms: canonical_perms(fperm.as_deref().unwrap_or("rwxa")),
-                        key: key.clone(),
-                        source: src.clone(),
-                    });
-                }
+                && let (Some(p), true) = (fpath.clone(), action == "always,exit")
+            {
+                out.watches.push(Watch {
+                    path: p,
+                    perms: canonical_perms(fperm.as_deref().unwrap_or("rwxa")),
+                    key: key.clone(),
+                    source: src.clone(),
+                });
+            }
             syscalls.sort();
             syscalls.dedup();
             out.syscalls.push(SyscallRule {
@@ -364,10 +370,15 @@ pub fn parse_ini_section(text: &str, section: &str) -> Vec<(String, String, u32)
 /// key in `section` wins, earlier ones are kept as shadowed.
 pub fn systemd_conf(fs: &RootFs, name: &str, section: &str) -> Result<BTreeMap<String, Fact<String>>, FactError> {
     let main = format!("/etc/systemd/{name}");
-    let dirs: Vec<String> = ["/etc/systemd", "/run/systemd", "/usr/local/lib/systemd", "/usr/lib/systemd"]
-        .iter()
-        .map(|d| format!("{d}/{name}.d"))
-        .collect();
+    let dirs: Vec<String> = [
+        "/etc/systemd",
+        "/run/systemd",
+        "/usr/local/lib/systemd",
+        "/usr/lib/systemd",
+    ]
+    .iter()
+    .map(|d| format!("{d}/{name}.d"))
+    .collect();
     let dir_refs: Vec<&str> = dirs.iter().map(String::as_str).collect();
     let mut files = vec![main];
     files.extend(dropin_files(fs, &dir_refs, ".conf")?);
@@ -455,7 +466,9 @@ fn list_logs(fs: &RootFs, dir: &str, out: &mut Vec<LogFile>, depth: u32) -> Resu
                 "more than {LOG_LIST_LIMIT} files under /var/log: listing stopped"
             )));
         }
-        let Some(m) = fs.symlink_metadata(&e.path)? else { continue };
+        let Some(m) = fs.symlink_metadata(&e.path)? else {
+            continue;
+        };
         match m.kind {
             Kind::File => out.push(LogFile {
                 path: e.path.clone(),
@@ -566,7 +579,9 @@ mod tests {
 
     #[test]
     fn rsyslog_both_file_mode_syntaxes() {
-        let v = parse_rsyslog_file_modes("$FileCreateMode 0640\nmodule(load=\"builtin:omfile\" FileCreateMode=\"0600\")\n#$FileCreateMode 0777\n");
+        let v = parse_rsyslog_file_modes(
+            "$FileCreateMode 0640\nmodule(load=\"builtin:omfile\" FileCreateMode=\"0600\")\n#$FileCreateMode 0777\n",
+        );
         assert_eq!(v, [("0640".into(), 1), ("0600".into(), 2)]);
     }
 }

@@ -434,9 +434,14 @@ fn unavailable(v: &Value) -> Option<(Missing, String)> {
     ))
 }
 
+/// A `Fact<T>` serializes as exactly `value`, `source` and (optionally) `shadowed`; a record that
+/// merely has fields called `value` and `source` among others is data, not a fact to unwrap.
 fn is_fact(v: &Value) -> bool {
-    v.as_object()
-        .is_some_and(|o| o.contains_key("value") && o.contains_key("source"))
+    v.as_object().is_some_and(|o| {
+        o.contains_key("value")
+            && o.contains_key("source")
+            && o.keys().all(|k| matches!(k.as_str(), "value" | "source" | "shadowed"))
+    })
 }
 
 fn lookup<'a>(root: &'a Value, path: Option<&FactPath>) -> Found<'a> {
@@ -917,6 +922,11 @@ mod tests {
         assert_eq!(
             run(r#"{ fact = "missing", present = false }"#, json!({})).0,
             Truth::True
+        );
+        assert_eq!(
+            run(r#"{ fact = "m", mode_max = "0750" }"#, json!({"m": "0750"})).0,
+            Truth::True,
+            "an octal string is not read as decimal"
         );
         assert_eq!(
             run(r#"{ fact = "m", mode_max = "0644" }"#, json!({"m": 0o600})).0,

@@ -14,9 +14,16 @@ fn run_case(rules: &RuleSet, file: &str, c: &Case) -> Result<(), String> {
     };
     let dir = case_root(c);
     let fs = RootFs::open(dir.path()).unwrap();
-    let ctx = Context { live: c.live, as_of: AS_OF.parse().unwrap() };
+    let ctx = Context {
+        live: c.live,
+        as_of: AS_OF.parse().unwrap(),
+    };
     let facts = serde_json::to_value(facts::collect(&fs, &ctx)).unwrap();
-    let vars = c.vars.iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap())).collect();
+    let vars = c
+        .vars
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap()))
+        .collect();
     let f = evaluate_rule(rule, &facts, &vars);
     if f.status.as_str() == c.expect {
         return Ok(());
@@ -56,5 +63,11 @@ fn every_case_gets_its_expected_status() {
     });
     let mut failures = failures.into_inner().unwrap();
     failures.sort();
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }

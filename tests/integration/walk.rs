@@ -18,7 +18,11 @@ fn tree() -> tempfile::TempDir {
     // unowned.
     let me = std::fs::metadata(r).unwrap();
     use std::os::unix::fs::MetadataExt;
-    std::fs::write(r.join("etc/passwd"), format!("root:x:0:0::/root:/bin/sh\nme:x:{}:{}::/:/bin/sh\n", me.uid(), me.gid())).unwrap();
+    std::fs::write(
+        r.join("etc/passwd"),
+        format!("root:x:0:0::/root:/bin/sh\nme:x:{}:{}::/:/bin/sh\n", me.uid(), me.gid()),
+    )
+    .unwrap();
     std::fs::write(r.join("etc/group"), format!("root:x:0:\nme:x:{}:\n", me.gid())).unwrap();
     std::fs::create_dir_all(r.join("srv/data")).unwrap();
     std::fs::write(r.join("srv/data/open.txt"), "x").unwrap();
@@ -58,8 +62,13 @@ fn walk_finds_each_kind_of_offender_and_follows_no_link() {
     let dir = tree();
     let fs = RootFs::open(dir.path()).unwrap();
     let r = walk_offenders(&fs, &WalkOptions::default()).unwrap();
-    let paths = |o: &imagegate::facts::filesystem::walk::Offenders| o.items.iter().map(|i| i.path.clone()).collect::<Vec<_>>();
-    assert_eq!(paths(&r.world_writable_files), ["/srv/data/open.txt"], "FIFOs, links and /proc are not files to report");
+    let paths =
+        |o: &imagegate::facts::filesystem::walk::Offenders| o.items.iter().map(|i| i.path.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        paths(&r.world_writable_files),
+        ["/srv/data/open.txt"],
+        "FIFOs, links and /proc are not files to report"
+    );
     assert_eq!(paths(&r.world_writable_dirs_without_sticky), ["/srv/drop"]);
     assert_eq!(paths(&r.suid_sgid), ["/usr/bin/helper"]);
     if running_as_root(dir.path()) {
@@ -89,6 +98,7 @@ fn walk_of_a_subtree_through_a_symlink_stays_in_the_root() {
     let fs = RootFs::open(dir.path()).unwrap();
     // /srv/root-link points at "/", which inside the root is the root itself: clamped, not the host.
     let mut seen = Vec::new();
-    fs.walk("/srv/root-link/etc", &WalkOptions::default(), |e| seen.push(e.path())).unwrap();
+    fs.walk("/srv/root-link/etc", &WalkOptions::default(), |e| seen.push(e.path()))
+        .unwrap();
     assert_eq!(seen, ["/etc", "/etc/group", "/etc/passwd"]);
 }

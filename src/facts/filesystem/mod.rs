@@ -43,12 +43,31 @@ pub const MODPROBE_DIRS: [&str; 5] = [
 /// Modules always reported, configured or not: CIS's unused filesystems and USB storage, and
 /// the uncommon network protocols.
 pub const TRACKED_MODULES: &[&str] = &[
-    "cramfs", "freevxfs", "hfs", "hfsplus", "jffs2", "squashfs", "udf", "usb_storage", "vfat", "dccp",
-    "sctp", "rds", "tipc",
+    "cramfs",
+    "freevxfs",
+    "hfs",
+    "hfsplus",
+    "jffs2",
+    "squashfs",
+    "udf",
+    "usb_storage",
+    "vfat",
+    "dccp",
+    "sctp",
+    "rds",
+    "tipc",
 ];
 
 /// Mount points reported (the CIS separate-partition list).
-pub const MOUNT_POINTS: &[&str] = &["/tmp", "/dev/shm", "/var", "/var/tmp", "/var/log", "/var/log/audit", "/home"];
+pub const MOUNT_POINTS: &[&str] = &[
+    "/tmp",
+    "/dev/shm",
+    "/var",
+    "/var/tmp",
+    "/var/log",
+    "/var/log/audit",
+    "/home",
+];
 
 /// What modprobe would do with one module.
 #[derive(Debug, Clone, Serialize)]
@@ -310,7 +329,11 @@ pub fn parse_fstab(text: &str) -> Vec<(String, String, String, u32)> {
         }
         let opts = f.get(3).copied().unwrap_or("defaults");
         let mp = unescape_octal(f[1]);
-        let mp = if mp.len() > 1 { mp.trim_end_matches('/').to_owned() } else { mp };
+        let mp = if mp.len() > 1 {
+            mp.trim_end_matches('/').to_owned()
+        } else {
+            mp
+        };
         out.push((mp, f[2].to_owned(), opts.to_owned(), i as u32 + 1));
     }
     out
@@ -380,16 +403,18 @@ fn collect_mounts(fs: &RootFs, ctx: &Context) -> Result<BTreeMap<String, MountPo
         let admin = format!("/etc/systemd/system/{unit}");
         if fs.read_link(&admin)?.as_deref() != Some("/dev/null")
             && let Some(text) = fs.read_text(&admin)?
-                && systemd_unit_enabled(fs, &unit)?.is_some() {
-                    let (ty, o) = parse_mount_unit(&text);
-                    let (o, line) = o.unwrap_or_default();
-                    found = Some((ty, o, Source::at(&admin, line)));
-                }
+            && systemd_unit_enabled(fs, &unit)?.is_some()
+        {
+            let (ty, o) = parse_mount_unit(&text);
+            let (o, line) = o.unwrap_or_default();
+            found = Some((ty, o, Source::at(&admin, line)));
+        }
         // 2. fstab (the last line for a mount point is the one mounted on top).
         if found.is_none()
-            && let Some((_, ty, o, line)) = fstab.iter().rev().find(|e| e.0 == *mp) {
-                found = Some((Some(ty.clone()), o.clone(), Source::at("/etc/fstab", *line)));
-            }
+            && let Some((_, ty, o, line)) = fstab.iter().rev().find(|e| e.0 == *mp)
+        {
+            found = Some((Some(ty.clone()), o.clone(), Source::at("/etc/fstab", *line)));
+        }
         // 3. A vendor unit, when enabled (e.g. tmp.mount on Fedora-derived systems).
         if found.is_none() {
             for dir in ["/usr/lib/systemd/system", "/lib/systemd/system"] {
@@ -431,7 +456,10 @@ fn collect_mounts(fs: &RootFs, ctx: &Context) -> Result<BTreeMap<String, MountPo
                 mounted_options,
             },
             None => MountPoint {
-                configured: Fact::new(false, Source::note(format!("no /etc/fstab line or enabled {unit} unit"))),
+                configured: Fact::new(
+                    false,
+                    Source::note(format!("no /etc/fstab line or enabled {unit} unit")),
+                ),
                 fstype: None,
                 options: Fact::new(Vec::new(), Source::note("not a separate mount")),
                 mounted_options,
@@ -481,7 +509,10 @@ mod tests {
     #[test]
     fn later_option_overrides_earlier_and_user_implies_noexec() {
         assert_eq!(effective_options("defaults,nodev,dev"), ["defaults"]);
-        assert_eq!(effective_options("rw,nosuid,nodev,noexec"), ["rw", "nosuid", "nodev", "noexec"]);
+        assert_eq!(
+            effective_options("rw,nosuid,nodev,noexec"),
+            ["rw", "nosuid", "nodev", "noexec"]
+        );
         let u = effective_options("user,exec");
         assert!(u.contains(&"nodev".to_owned()) && !u.contains(&"noexec".to_owned()));
     }
@@ -502,7 +533,9 @@ mod tests {
 
     #[test]
     fn mount_unit_options_only_in_mount_section() {
-        let (t, o) = parse_mount_unit("[Unit]\nOptions=x\n[Mount]\nWhat=tmpfs\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev\n");
+        let (t, o) = parse_mount_unit(
+            "[Unit]\nOptions=x\n[Mount]\nWhat=tmpfs\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev\n",
+        );
         assert_eq!(t.as_deref(), Some("tmpfs"));
         assert_eq!(o.map(|x| x.1), Some(6));
     }

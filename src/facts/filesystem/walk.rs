@@ -12,8 +12,8 @@
 //! files' set-id bits (only regular files are listed as set-id), ACLs.
 use serde::Serialize;
 
-use crate::facts::files::IdNames;
 use crate::facts::FactError;
+use crate::facts::files::IdNames;
 use crate::rootfs::{Kind, Meta, RootFs, WalkEnd};
 
 pub use crate::rootfs::{DEFAULT_WALK_LIMIT, WalkOptions};

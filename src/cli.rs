@@ -415,10 +415,10 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
     match cmd {
         RulesCmd::List { rules, profile } => {
             let set = load_rules(&rules)?;
-            if let Some(p) = &profile {
-                if !set.profiles().contains(p.as_str()) {
-                    bail!("unknown profile {p:?}");
-                }
+            if let Some(p) = &profile
+                && !set.profiles().contains(p.as_str())
+            {
+                bail!("unknown profile {p:?}");
             }
             for r in set.rules.values() {
                 if profile.as_ref().is_some_and(|p| !r.profiles.contains(p)) {

@@ -115,5 +115,8 @@ fn fixture_roots_have_no_empty_directories() {
         .filter(|e| e.file_type().is_dir() && std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_none()))
         .map(|e| e.path().display().to_string())
         .collect();
-    assert!(empty.is_empty(), "empty directories (git will not keep them): {empty:?}");
+    assert!(
+        empty.is_empty(),
+        "empty directories (git will not keep them): {empty:?}"
+    );
 }

@@ -186,12 +186,15 @@ by_hand() { ssh "${SSH_OPTS[@]}" root@127.0.0.1 "$WORK/remote/imagegate" scan --
 set +e
 by_hand "$WORK/root-compliant" >"$WORK/ssh-compliant.log" 2>&1; SSH_OK_RC=$?
 by_hand "$WORK/root-noncompliant" >"$WORK/ssh-noncompliant.log" 2>&1; SSH_FAIL_RC=$?
+by_hand "$WORK/no-such-root" >"$WORK/ssh-error.log" 2>&1; SSH_ERR_RC=$?
 set -e
 info "ssh … imagegate scan --root root-compliant    → exit $SSH_OK_RC"
 info "ssh … imagegate scan --root root-noncompliant → exit $SSH_FAIL_RC"
+info "ssh … imagegate scan --root no-such-root      → exit $SSH_ERR_RC: $(head -n1 "$WORK/ssh-error.log")"
 [ "$SSH_OK_RC" = 0 ] || { cat "$WORK/ssh-compliant.log" >&2; fail "by hand: compliant root did not exit 0"; }
 [ "$SSH_FAIL_RC" = 1 ] || { cat "$WORK/ssh-noncompliant.log" >&2; fail "by hand: non-compliant root did not exit 1"; }
 grep -q 'FAIL  high     ssh.permit-root-login-disabled' "$WORK/ssh-noncompliant.log" || fail "by hand: no finding"
+[ "$SSH_ERR_RC" = 2 ] || { cat "$WORK/ssh-error.log" >&2; fail "by hand: a scan that cannot run did not exit 2"; }
 
 # --- Ansible fleet --------------------------------------------------------------------------
 step "fleet: examples/ansible/imagegate.yml against two inventory hosts (both the test sshd)"
@@ -227,7 +230,7 @@ set +e
 ANSIBLE_RC=$?
 set -e
 info "ansible-playbook exited $ANSIBLE_RC; log: $WORK/ansible.log"
-grep -E '^(ok|fatal|changed|failed): \[|^web[12] +: ' "$WORK/ansible.log" | sed 's/^/   | /' >&2 || true
+grep -E '^TASK \[|^(ok|fatal|changed|failed|skipping): \[|^web[12] +: ' "$WORK/ansible.log" | sed 's/^/   | /' >&2 || true
 [ "$ANSIBLE_RC" = 2 ] || { cat "$WORK/ansible.log" >&2; fail "ansible-playbook should exit 2 (one host failed)"; }
 for h in web1 web2; do
     [ -s "$WORK/reports/fleet/$h.json" ] || fail "no report fetched from $h"
@@ -246,6 +249,6 @@ cat >&2 <<EOF
    packer build (HCL2), non-compliant root: exit $HCL_FAIL_RC (imagegate exited 1, finding in the log)
    packer build (JSON), compliant root:     exit 0
    packer build (JSON), non-compliant root: exit $JSON_FAIL_RC
-   ssh … imagegate scan:                    exit $SSH_OK_RC (compliant), $SSH_FAIL_RC (non-compliant)
+   ssh … imagegate scan:                    exit $SSH_OK_RC (compliant), $SSH_FAIL_RC (non-compliant), $SSH_ERR_RC (no such root)
    ansible-playbook (web1 ok, web2 fails):  exit $ANSIBLE_RC; report merge: 1/2 hosts fail ssh.permit-root-login-disabled
 EOF

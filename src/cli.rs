@@ -381,7 +381,10 @@ fn report_merge(files: &[PathBuf], format: MergeFormat, out: &mut dyn Write) -> 
 }
 
 fn open_target(t: &TargetArgs) -> anyhow::Result<(RootFs, Context)> {
-    let fs = RootFs::open(&t.root)?;
+    // The error already names its cause; `{e}` alone keeps anyhow from printing it twice.
+    let fs = RootFs::open(&t.root).map_err(|e| {
+        anyhow::anyhow!("{e} (--root takes a directory: an unpacked or mounted image root, or / for this machine)")
+    })?;
     let live = t.assume_live || t.root == std::path::Path::new("/");
     let as_of = t.as_of.unwrap_or_else(today);
     Ok((fs, Context { live, as_of }))
@@ -508,6 +511,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
     };
     let mut code = exit_code(&report, args.fail_on);
+    permission_hint(&report);
     // Report files first: a closed stdout pipe (`| head`) must not cost the pipeline its files.
     for (format, path) in &args.reports {
         if let Err(e) = write_report(*format, &report, path) {
@@ -521,6 +525,21 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     report::render(args.format, &report, Style { color }, out)?;
     Ok(code)
+}
+
+/// One line on stderr when rules ended in error because files were unreadable: the findings
+/// each say so, but the fix (sudo) is the same for all of them and easy to miss over SSH.
+fn permission_hint(report: &eval::Report) {
+    let denied = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Error && f.reason.as_deref().is_some_and(|r| r.contains("permission denied")))
+        .count();
+    if denied > 0 {
+        crate::diag::warning(&format!(
+            "{denied} rules ended in error because files were not readable (permission denied): run imagegate as root, e.g. `sudo imagegate scan`"
+        ));
+    }
 }
 
 /// 2 if any rule ended in error, else 1 if any failure is at or above `fail_on`, else 0.
@@ -542,10 +561,11 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
     match cmd {
         RulesCmd::List { rules, profile } => {
             let set = load_rules(&rules)?;
-            if let Some(p) = &profile {
-                if !set.profiles().contains(p.as_str()) {
-                    bail!("unknown profile {p:?}");
-                }
+            if let Some(p) = &profile
+                && !set.profiles().contains(p.as_str())
+            {
+                let names: Vec<String> = set.profiles().iter().map(|s| s.to_string()).collect();
+                bail!("unknown profile {p:?} (available: {})", names.join(", "));
             }
             for r in set.rules.values() {
                 if profile.as_ref().is_some_and(|p| !r.profiles.contains(p)) {

@@ -516,7 +516,7 @@ fn rule_row_html(o: &mut String, r: &RuleRow, hosts: usize) {
         host_list("not evaluated", &r.not_evaluated),
     ]
     .concat();
-    let _ = write!(o, "<details><summary>hosts</summary>{lists}</details></td></tr>\n");
+    let _ = writeln!(o, "<details><summary>hosts</summary>{lists}</details></td></tr>");
 }
 
 /// One self-contained HTML page: fleet counts, the hosts, and the rules by impact, each with

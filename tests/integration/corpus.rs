@@ -94,3 +94,11 @@ fn fact_groups_match_the_facts_struct() {
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, imagegate::facts::GROUPS);
 }
+
+#[test]
+fn every_fact_group_is_documented() {
+    let doc = std::fs::read_to_string(crate::util::repo().join("docs/facts.md")).unwrap();
+    let missing: Vec<_> =
+        imagegate::facts::GROUPS.iter().filter(|g| !doc.contains(&format!("| `{g}` |"))).collect();
+    assert!(missing.is_empty(), "docs/facts.md does not describe {missing:?}");
+}

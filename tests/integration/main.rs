@@ -26,3 +26,5 @@ mod sshd_diff;
 mod sysctl_diff;
 /// dpkg_cmp against the real `dpkg --compare-versions` (skipped without dpkg).
 mod version_diff;
+/// The bounded filesystem walk over a generated tree (offenders, links, loops, FIFOs, the bound).
+mod walk;

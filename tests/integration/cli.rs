@@ -285,3 +285,64 @@ fn tailoring_sets_vars_disables_rules_overrides_severity_and_composes_profiles()
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn version_names_the_rule_pack_and_the_lifecycle_table() {
+    let out = imagegate(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rules = imagegate(&["rules", "validate"]);
+    let count = String::from_utf8(rules.stdout).unwrap();
+    let count = count.split_whitespace().next().unwrap().to_owned();
+    let table = std::fs::read_to_string(repo().join("rules/data/lifecycle.toml")).unwrap();
+    let as_of = table.lines().find_map(|l| l.strip_prefix("as_of = ")).unwrap().trim();
+    assert!(
+        text.starts_with(&format!("imagegate {} (rule pack ", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(", {count} rules; lifecycle table as of {as_of})")),
+        "{text}"
+    );
+    // Stable: the same binary gives the same line.
+    assert_eq!(imagegate(&["-V"]).stdout, text.as_bytes());
+}
+
+#[test]
+fn completions_cover_every_subcommand_in_each_shell() {
+    let subcommands = ["scan", "facts", "rules", "report", "sshd-config", "completions", "man"];
+    for shell in ["bash", "zsh", "fish"] {
+        let out = imagegate(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        for sub in subcommands {
+            assert!(text.contains(sub), "{shell}: {sub}");
+        }
+        assert!(text.contains("fail-on"), "{shell}: scan flags");
+    }
+    // bash parses what it is given.
+    let out = imagegate(&["completions", "bash"]);
+    if let Ok(status) = std::process::Command::new("bash")
+        .args(["-n", "-c", &String::from_utf8(out.stdout).unwrap()])
+        .status()
+    {
+        assert!(status.success(), "bash -n rejects the completion script");
+    }
+    let bad = imagegate(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn man_prints_roff_for_the_tool_and_each_subcommand() {
+    let out = imagegate(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH imagegate 1"), "{page}");
+    assert!(page.contains("imagegate\\-scan"), "lists subcommands");
+    let scan = String::from_utf8(imagegate(&["man", "scan"]).stdout).unwrap();
+    assert!(scan.contains(".TH imagegate-scan 1"), "{scan}");
+    assert!(scan.contains("fail\\-on"), "documents scan's flags");
+    let bad = imagegate(&["man", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("available: scan"));
+}

@@ -661,6 +661,193 @@ impl RootFs {
     }
 }
 
+/// Options of a [`RootFs::walk`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Entries visited before the walk stops with [`WalkEnd::LimitReached`].
+    pub max_entries: u64,
+    /// In-image directories not descended into (pseudo and runtime filesystems of a live system).
+    pub skip: Vec<String>,
+}
+
+/// Default bound of one walk: two million entries.
+pub const DEFAULT_WALK_LIMIT: u64 = 2_000_000;
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            max_entries: DEFAULT_WALK_LIMIT,
+            skip: ["/proc", "/sys", "/dev", "/run"].map(String::from).to_vec(),
+        }
+    }
+}
+
+/// How a walk ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalkEnd {
+    /// Every entry was visited; the number of entries.
+    Complete(u64),
+    /// [`WalkOptions::max_entries`] was reached: the walk is partial.
+    LimitReached(u64),
+}
+
+/// One entry met by [`RootFs::walk`]: its metadata (from `lstat`, links never followed) and its
+/// path, built only when asked for so that a walk over a million clean files allocates no strings.
+#[derive(Debug)]
+pub struct WalkEntry<'a> {
+    /// `lstat` metadata.
+    pub meta: Meta,
+    rel: &'a Path,
+}
+
+impl WalkEntry<'_> {
+    /// The in-image path (`/usr/bin/passwd`); non-UTF-8 bytes are replaced.
+    pub fn path(&self) -> String {
+        let rel = self.rel.to_string_lossy();
+        if rel.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/{rel}")
+        }
+    }
+}
+
+impl Meta {
+    fn from_std(m: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        let ft = m.file_type();
+        use std::os::unix::fs::FileTypeExt;
+        let kind = if ft.is_dir() {
+            Kind::Directory
+        } else if ft.is_symlink() {
+            Kind::Symlink
+        } else if ft.is_fifo() {
+            Kind::Fifo
+        } else if ft.is_socket() {
+            Kind::Socket
+        } else if ft.is_char_device() {
+            Kind::CharDevice
+        } else if ft.is_block_device() {
+            Kind::BlockDevice
+        } else {
+            Kind::File
+        };
+        Meta {
+            kind,
+            mode: m.mode() & 0o7777,
+            uid: m.uid(),
+            gid: m.gid(),
+            size: m.size(),
+            mtime: m.mtime(),
+            dev: m.dev(),
+            ino: m.ino(),
+        }
+    }
+}
+
+impl RootFs {
+    /// Walks the tree under the in-image directory `start` once, calling `visit` for every entry
+    /// (the start directory included) with its `lstat` metadata.
+    ///
+    /// Confinement: `start` is first resolved inside the root (symlinks clamped, as for every
+    /// other read) to a symlink-free path; below it nothing is followed (walkdir with
+    /// `follow_links(false)`), so a link can neither leave the root nor loop. The walk stays on the
+    /// start directory's filesystem (`same_file_system`), which keeps it off /proc, /sys, network
+    /// and other mounted filesystems of a live system; `opts.skip` names directories left out
+    /// even when they are on the same device (e.g. an offline root's own /proc snapshot).
+    ///
+    /// Entries that vanish while walking (`ENOENT`) are skipped; any other error stops the walk.
+    /// Absent `start` → `Ok(None)`.
+    pub fn walk<F: FnMut(&WalkEntry<'_>)>(
+        &self,
+        start: &str,
+        opts: &WalkOptions,
+        mut visit: F,
+    ) -> Result<Option<WalkEnd>> {
+        let rel = start.trim_start_matches('/');
+        let real = match self.walk_userspace(if rel.is_empty() { "." } else { rel }, true) {
+            Ok(r) => r,
+            Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(None),
+            Err(e) => return Err(RootFsError::from_errno(start, e)),
+        };
+        let real = if real == b"." { Vec::new() } else { real };
+        let top = self.host.join(OsStr::from_bytes(&real));
+        let skip: Vec<PathBuf> = opts
+            .skip
+            .iter()
+            .map(|s| self.host.join(s.trim_start_matches('/')))
+            .collect();
+        let walker = walkdir::WalkDir::new(&top)
+            .follow_links(false)
+            .same_file_system(true)
+            .into_iter()
+            .filter_entry(|e| !(e.file_type().is_dir() && e.depth() > 0 && skip.iter().any(|s| s == e.path())));
+        let mut n: u64 = 0;
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let in_image = e
+                        .path()
+                        .and_then(|p| p.strip_prefix(&self.host).ok())
+                        .map(|p| format!("/{}", p.to_string_lossy()))
+                        .unwrap_or_else(|| start.to_owned());
+                    if e.loop_ancestor().is_some() {
+                        continue;
+                    }
+                    match e.into_io_error() {
+                        Some(io) if io.kind() == std::io::ErrorKind::NotFound => continue,
+                        Some(io) => {
+                            return Err(match io.raw_os_error() {
+                                Some(code) => RootFsError::from_errno(&in_image, Errno::from_raw(code)),
+                                None => RootFsError::Io {
+                                    path: in_image,
+                                    source: io,
+                                },
+                            });
+                        }
+                        None => continue,
+                    }
+                }
+            };
+            if n >= opts.max_entries {
+                return Ok(Some(WalkEnd::LimitReached(n)));
+            }
+            n += 1;
+            // walkdir's metadata() is an lstat when links are not followed.
+            let meta = match entry.metadata() {
+                Ok(m) => Meta::from_std(&m),
+                Err(e) => match e.io_error().map(std::io::Error::kind) {
+                    Some(std::io::ErrorKind::NotFound) => continue,
+                    _ => {
+                        let path = format!(
+                            "/{}",
+                            entry
+                                .path()
+                                .strip_prefix(&self.host)
+                                .unwrap_or(entry.path())
+                                .to_string_lossy()
+                        );
+                        return Err(match e.into_io_error() {
+                            Some(io) => match io.raw_os_error() {
+                                Some(code) => RootFsError::from_errno(&path, Errno::from_raw(code)),
+                                None => RootFsError::Io { path, source: io },
+                            },
+                            None => RootFsError::Io {
+                                path,
+                                source: std::io::Error::other("walk error"),
+                            },
+                        });
+                    }
+                },
+            };
+            let rel = entry.path().strip_prefix(&self.host).unwrap_or(Path::new(""));
+            visit(&WalkEntry { meta, rel });
+        }
+        Ok(Some(WalkEnd::Complete(n)))
+    }
+}
+
 fn has_glob_meta(s: &str) -> bool {
     s.bytes().any(|b| matches!(b, b'*' | b'?' | b'['))
 }

@@ -434,9 +434,14 @@ fn unavailable(v: &Value) -> Option<(Missing, String)> {
     ))
 }
 
+/// A `Fact<T>` serializes as exactly `value`, `source` and (optionally) `shadowed`; a record that
+/// merely has fields called `value` and `source` among others is data, not a fact to unwrap.
 fn is_fact(v: &Value) -> bool {
-    v.as_object()
-        .is_some_and(|o| o.contains_key("value") && o.contains_key("source"))
+    v.as_object().is_some_and(|o| {
+        o.contains_key("value")
+            && o.contains_key("source")
+            && o.keys().all(|k| matches!(k.as_str(), "value" | "source" | "shadowed"))
+    })
 }
 
 fn lookup<'a>(root: &'a Value, path: Option<&FactPath>) -> Found<'a> {
@@ -721,12 +726,13 @@ impl<'a> Eval<'a> {
                 };
                 empty == *want
             }
-            Op::Present(want) => !v.is_null() == *want,
-            Op::ModeMax(mask) => match number(v) {
-                Some(m) if m >= 0.0 => (m as u32) & !mask == 0,
-                _ => match v.as_str().and_then(|s| u32::from_str_radix(s, 8).ok()) {
-                    Some(m) => m & !mask == 0,
-                    None => false,
+            Op::Present(want) => v.is_null() != *want,
+            // A string is an octal mode ("0640"), never a decimal number.
+            Op::ModeMax(mask) => match v {
+                Value::String(s) => u32::from_str_radix(s.trim(), 8).is_ok_and(|m| m & !mask == 0),
+                _ => match number(v) {
+                    Some(m) if m >= 0.0 => (m as u32) & !mask == 0,
+                    _ => false,
                 },
             },
         })
@@ -916,6 +922,11 @@ mod tests {
         assert_eq!(
             run(r#"{ fact = "missing", present = false }"#, json!({})).0,
             Truth::True
+        );
+        assert_eq!(
+            run(r#"{ fact = "m", mode_max = "0750" }"#, json!({"m": "0750"})).0,
+            Truth::True,
+            "an octal string is not read as decimal"
         );
         assert_eq!(
             run(r#"{ fact = "m", mode_max = "0644" }"#, json!({"m": 0o600})).0,

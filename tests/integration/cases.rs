@@ -5,45 +5,65 @@ use imagegate::facts::{self, Context};
 use imagegate::rootfs::RootFs;
 use imagegate::rules::RuleSet;
 
-use crate::util::{AS_OF, case_root, cases};
+use crate::util::{AS_OF, Case, case_root, cases};
+
+/// Runs one case; `Err` describes a mismatch.
+fn run_case(rules: &RuleSet, file: &str, c: &Case) -> Result<(), String> {
+    let Some(rule) = rules.rules.get(&c.rule) else {
+        return Err(format!("{file}: case names unknown rule {}", c.rule));
+    };
+    let dir = case_root(c);
+    let fs = RootFs::open(dir.path()).unwrap();
+    let ctx = Context {
+        live: c.live,
+        as_of: AS_OF.parse().unwrap(),
+        wanted: None,
+    };
+    let facts = serde_json::to_value(facts::collect(&fs, &ctx)).unwrap();
+    let vars = c
+        .vars
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap()))
+        .collect();
+    let f = evaluate_rule(rule, &facts, &vars);
+    if f.status.as_str() == c.expect {
+        return Ok(());
+    }
+    Err(format!(
+        "{file}: {} on {}{}: expected {}, got {} (reason: {:?}; evidence: {})",
+        c.rule,
+        c.base,
+        c.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
+        c.expect,
+        f.status.as_str(),
+        f.reason,
+        serde_json::to_string(&f.evidence).unwrap()
+    ))
+}
 
 #[test]
 fn every_case_gets_its_expected_status() {
     let rules = RuleSet::embedded().unwrap();
-    let mut failures = Vec::new();
     let all = cases();
-    for (file, c) in &all {
-        let Some(rule) = rules.rules.get(&c.rule) else {
-            failures.push(format!("{file}: case names unknown rule {}", c.rule));
-            continue;
-        };
-        let dir = case_root(c);
-        let fs = RootFs::open(dir.path()).unwrap();
-        let ctx = Context {
-            live: c.live,
-            as_of: AS_OF.parse().unwrap(),
-            wanted: None,
-        };
-        let facts = serde_json::to_value(facts::collect(&fs, &ctx)).unwrap();
-        let vars = c
-            .vars
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap()))
-            .collect();
-        let f = evaluate_rule(rule, &facts, &vars);
-        if f.status.as_str() != c.expect {
-            failures.push(format!(
-                "{file}: {} on {}{}: expected {}, got {} (reason: {:?}; evidence: {})",
-                c.rule,
-                c.base,
-                c.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
-                c.expect,
-                f.status.as_str(),
-                f.reason,
-                serde_json::to_string(&f.evidence).unwrap()
-            ));
+    // Cases are independent: spread them over the cores, and report every mismatch at once.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((file, c)) = all.get(i) else { break };
+                    if let Err(e) = run_case(&rules, file, c) {
+                        failures.lock().unwrap().push(e);
+                    }
+                }
+            });
         }
-    }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",

@@ -123,6 +123,10 @@ pub struct Case {
     pub vars: std::collections::BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Permission bits to set after `files` (octal strings: `{ "/etc/shadow" = "0640" }`): git
+    /// keeps no modes, and permission rules need both sides.
+    #[serde(default)]
+    pub modes: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +170,13 @@ pub fn case_root(c: &Case) -> tempfile::TempDir {
             std::fs::remove_file(&p).unwrap();
         }
         std::fs::write(&p, content).unwrap();
+    }
+    for (path, mode) in &c.modes {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.path().join(path.trim_start_matches('/'));
+        let mode = u32::from_str_radix(mode, 8).unwrap_or_else(|e| panic!("case for {}: mode {mode}: {e}", c.rule));
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("case for {}: chmod {path}: {e}", c.rule));
     }
     dir
 }

@@ -1,0 +1,98 @@
+//! The login banners /etc/issue, /etc/issue.net and /etc/motd, checked for what they reveal about
+//! the operating system.
+//!
+//! agetty(8) expands the escapes `\m` (architecture), `\r` (kernel release), `\s` (system name) and
+//! `\v` (kernel version) in /etc/issue; CIS also flags the os-release `ID` written out literally.
+//! Like the CIS audit (`grep -E -i`), the match is case-insensitive, so `\S` (the os-release
+//! PRETTY_NAME escape of newer agetty) counts as well. The first matching line is the evidence.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::super::{Fact, FactError, Source};
+use crate::rootfs::RootFs;
+
+/// The banner files read.
+pub const BANNERS: &[&str] = &["/etc/issue", "/etc/issue.net", "/etc/motd"];
+
+/// One banner file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Banner {
+    /// The file exists.
+    pub present: bool,
+    /// It has no visible text.
+    pub empty: bool,
+    /// It shows OS or kernel details (an escape or the os-release ID).
+    pub mentions_os: bool,
+    /// What matched, and the line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Fact<String>>,
+    /// The file.
+    pub source: Source,
+}
+
+/// The banners by path.
+pub type Banners = BTreeMap<String, Banner>;
+
+/// Finds the first OS detail in a banner: an agetty escape or `os_id` as a word.
+pub fn find_os_mention(path: &str, text: &str, os_id: Option<&str>) -> Option<Fact<String>> {
+    let id = os_id.map(str::to_ascii_lowercase).filter(|s| !s.is_empty());
+    for (i, line) in text.lines().enumerate() {
+        let lower = line.to_ascii_lowercase();
+        let src = || Source::at(path, u32::try_from(i + 1).unwrap_or(u32::MAX));
+        for esc in ["\\m", "\\r", "\\s", "\\v"] {
+            if lower.contains(esc) {
+                return Some(Fact::new(esc.to_owned(), src()));
+            }
+        }
+        if let Some(id) = &id {
+            let words = lower.split(|c: char| !c.is_ascii_alphanumeric());
+            if words.into_iter().any(|w| w == id) {
+                return Some(Fact::new(id.clone(), src()));
+            }
+        }
+    }
+    None
+}
+
+/// Reads the banners.
+pub fn collect(fs: &RootFs) -> Result<Banners, FactError> {
+    let os = super::super::os_release::collect(fs).ok();
+    let id = os.as_ref().and_then(|o| o.id.as_ref()).map(|f| f.value.clone());
+    let mut out = BTreeMap::new();
+    for p in BANNERS {
+        let text = fs.read_text(p)?;
+        let matched = text.as_deref().and_then(|t| find_os_mention(p, t, id.as_deref()));
+        out.insert(
+            (*p).to_owned(),
+            Banner {
+                present: text.is_some(),
+                empty: text.as_deref().is_none_or(|t| t.trim().is_empty()),
+                mentions_os: matched.is_some(),
+                matched,
+                source: Source::file(*p),
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agetty_escapes_match_case_insensitively() {
+        let m = find_os_mention("/etc/issue", "\\S\nKernel \\r on an \\m\n", None).unwrap();
+        assert_eq!(m.value, "\\s");
+        assert_eq!(m.source.line, Some(1));
+    }
+
+    #[test]
+    fn os_id_must_be_a_whole_word() {
+        assert!(find_os_mention("/etc/motd", "Debian GNU/Linux 12", Some("debian")).is_some());
+        assert!(find_os_mention("/etc/motd", "Authorized uses only. debianized", Some("debian")).is_none());
+        assert!(find_os_mention("/etc/issue", "Authorized users only\n", Some("rocky")).is_none());
+    }
+}

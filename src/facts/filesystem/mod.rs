@@ -480,7 +480,12 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Filesystem, FactError> {
         modules: collect_modules(fs, ctx)?,
         mounts: collect_mounts(fs, ctx)?,
         autofs_enabled,
-        walk: walk::walk_offenders(fs, &walk::WalkOptions::default()).into(),
+        // The whole-tree walk is the expensive part: only when a selected rule reads it.
+        walk: if ctx.wants("filesystem.walk") {
+            walk::walk_offenders(fs, &walk::WalkOptions::default()).into()
+        } else {
+            Collected::not_applicable("not needed by the selected rules")
+        },
     })
 }
 

@@ -14,10 +14,10 @@
 //! not jobs), and the run-parts scripts in /etc/cron.{hourly,daily,weekly,monthly} that are named
 //! after aide (aide, dailyaidecheck) or run aide on a non-comment line. Files cron or run-parts
 //! skip are skipped: names ending in `~` or carrying a package-manager suffix (`.dpkg-old`,
-//! `.rpmnew`, …). Deliberately not
-//! modelled: Debian's stricter run-parts rule that also skips any name with a dot (cronie runs
-//! them), whether the job's schedule is sensible, and whether the script exits early (Debian's
-//! dailyaidecheck defers to its systemd timer when systemd runs: the timer is a `services` fact).
+//! `.rpmnew`, …). Deliberately not modelled: Debian's stricter run-parts rule that also skips any
+//! name with a dot (cronie runs them), whether the job's schedule is sensible, and whether the
+//! script exits early (Debian's dailyaidecheck defers to its systemd timer when systemd runs: the
+//! timer is a `services` fact).
 
 use std::collections::BTreeMap;
 

@@ -113,6 +113,8 @@ def main():
             oscap_time=open(os.path.join(d, "oscap.time")).read().strip().splitlines()[-1],
             ig_writes=diff_manifest(os.path.join(d, "m0"), os.path.join(d, "m1")),
             oscap_writes=diff_manifest(os.path.join(d, "m1"), os.path.join(d, "m2")),
+            oscap_warnings=sorted({l.strip() for l in open(os.path.join(d, "oscap.err"), errors="replace")
+                                   if l.startswith(("W:", "E:"))}),
         ))
 
     L = []
@@ -175,6 +177,30 @@ def main():
           f"OpenSCAP changed **{len(os_paths)}**" + (": " + ", ".join(
               f"`{p}`" for p in sorted(os_paths)[:12]) + (" …" if len(os_paths) > 12 else "") if os_paths else "") + ".")
     w("")
+
+    w("## What the disagreements say\n")
+    w("- **sshd: OpenSCAP reads one file, sshd reads the configuration.** SSG 0.1.65's Ubuntu sshd checks "
+      "match a line in /etc/ssh/sshd_config and nothing else: no `Include`d drop-in, no compiled-in default, "
+      "no Match semantics. On the stock root that fails settings whose default already complies (CIS Debian 12 "
+      "audits with `sshd -T`, which prints the effective value); on the hardened root it fails every setting "
+      "made the way both Debian and imagegate recommend (a drop-in in sshd_config.d that sorts first), and it "
+      "would pass a root whose drop-in re-enables what sshd_config disables. imagegate's sshd model is checked "
+      "against the real `sshd -T` (docs/sshd.md, differential test).")
+    w("- **Ubuntu content on Debian.** /etc/shadow and /etc/gshadow modes and groups, and rsyslog, are "
+      "Ubuntu 22.04 content expectations that Debian's layout and CIS Debian 12 do not share.")
+    w("- **Offline limits of OpenSCAP.** The partition probe sees the mounts of the machine running oscap, "
+      "not of the image (so /dev/shm \"does not exist\" and passes); the sysctl probe reads only files offline "
+      "(it warns so), which is why the sysctl rules agree here: both tools judge the persisted files, and "
+      "imagegate adds /proc/sys only on a live scan.")
+    w("- **Granularity.** One imagegate rule may cover several ComplianceAsCode rules (owner, group and mode of "
+      "one file); OpenSCAP can then pass a part while imagegate fails the whole, both correctly.\n")
+    if any("dpkginfo_init has failed" in x for v in variants for x in v["oscap_warnings"]):
+        w("OpenSCAP prints `dpkginfo_init has failed` once per run; its package checks still saw the root's "
+          "dpkg database (openssh-server installed, sudo and auditd absent, as in /var/lib/dpkg/status), so "
+          "the package verdicts are usable.\n")
+    for v in variants:
+        if v["oscap_warnings"]:
+            w(f"OpenSCAP's warnings ({v['name']}): " + "; ".join(f"`{x}`" for x in v["oscap_warnings"][:6]) + ".\n")
 
     for v in variants:
         w(f"## Rules in common — {v['name']} root\n")

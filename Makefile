@@ -9,7 +9,7 @@ E2E_ROOT ?= target/e2e/deb12
 # The mirror the machine's apt sources name (deb822 or one-line format), else Debian's CDN.
 MIRROR  ?= $(shell (grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]+/debian/?( |$$)' | grep -v security; echo http://deb.debian.org/debian) | head -n1)
 
-.PHONY: build run test lint rules snapshots bench e2e e2e-root fuzz clean report-screenshot compare-oscap
+.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-pipeline fuzz clean report-screenshot compare-oscap
 
 build:
 	RUSTFLAGS="$(STATIC)" $(CARGO) build --release --locked --target $(TARGET)
@@ -46,6 +46,14 @@ e2e: build e2e-root
 	for p in cloud-image cis-l1-server capture; do ./$(BIN) rules list --profile $$p >/dev/null 2>&1 || continue; \
 	  ./$(BIN) scan --root $(E2E_ROOT) --profile $$p; test $$? -le 1 || exit 1; done
 	IMAGEGATE_E2E_ROOT=$(abspath $(E2E_ROOT)) $(CARGO) test --locked --test integration differential
+	$(MAKE) --no-print-directory e2e-pipeline
+
+# The pipelines it runs in, with the real programs (as root; installs Debian's packer,
+# openssh-server and ansible): a throw-away sshd on 127.0.0.1, `packer build` with the null builder
+# over SSH against a compliant and a non-compliant root (examples/packer), `ssh … imagegate scan`,
+# and examples/ansible against two inventory hosts with `imagegate report merge`.
+e2e-pipeline: build
+	bash scripts/e2e-pipeline.sh
 
 bench: build
 	bash bench/bench.sh

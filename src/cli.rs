@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::eval::{self, Selection, Status};
 use crate::facts::{self, Context};
@@ -32,7 +32,7 @@ pub const EXIT_ERROR: u8 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "imagegate",
-    version,
+    version = version_line(),
     about = "Pre-deployment compliance checks for Linux server images"
 )]
 struct Cli {
@@ -65,6 +65,50 @@ enum Cmd {
         /// Connection parameters, as `sshd -T -C` takes them: user=alice,host=h,addr=10.0.0.1
         #[arg(long = "match", value_name = "SPEC")]
         conn: Option<String>,
+    },
+    /// Work with JSON reports: merge many hosts' reports into one fleet summary.
+    Report {
+        #[command(subcommand)]
+        cmd: ReportCmd,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    #[command(
+        after_help = "Install, e.g.:\n  imagegate completions bash > /etc/bash_completion.d/imagegate\n  imagegate completions zsh > \"${fpath[1]}/_imagegate\"\n  imagegate completions fish > ~/.config/fish/completions/imagegate.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout: `imagegate man | man -l -`.
+    Man {
+        /// A subcommand's page instead of the main one (e.g. `scan`).
+        subcommand: Option<String>,
+    },
+}
+
+/// Output formats of `report merge`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MergeFormat {
+    /// A table of hosts and of the rules that fail or end in error, by how many hosts.
+    Text,
+    /// The `imagegate.merge/v1` document (docs/output.md).
+    Json,
+    /// One self-contained HTML page.
+    Html,
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCmd {
+    /// Merge JSON reports (`scan --format json`, one per host) into one summary: which rules
+    /// fail on how many hosts, and which hosts.
+    Merge {
+        /// The JSON reports (schema imagegate.report/v1).
+        #[arg(required = true, value_name = "REPORT.json")]
+        files: Vec<PathBuf>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value = "text")]
+        format: MergeFormat,
     },
 }
 
@@ -248,13 +292,99 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Cmd::Report {
+            cmd: ReportCmd::Merge { files, format },
+        } => report_merge(&files, format, &mut out)?,
+        Cmd::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "imagegate", &mut out);
+            EXIT_OK
+        }
+        Cmd::Man { subcommand } => man_page(subcommand.as_deref(), &mut out)?,
     };
     out.flush()?;
     Ok(ExitCode::from(code))
 }
 
+/// `imagegate --version`: the crate version, the rule pack (a hash of the embedded rule files
+/// and their rule count) and the date the lifecycle table was last reviewed, so a report can be
+/// traced to the exact rules and end-of-life data that produced it.
+fn version_line() -> &'static str {
+    static LINE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LINE.get_or_init(|| {
+        let (hash, rules) = rule_pack();
+        let as_of = facts::lifecycle::table_as_of().unwrap_or_else(|| "unknown".into());
+        format!(
+            "{} (rule pack {hash:016x}, {rules} rules; lifecycle table as of {as_of})",
+            env!("CARGO_PKG_VERSION")
+        )
+    })
+}
+
+/// FNV-1a (64-bit) over the embedded rule files' paths and contents, and the number of
+/// `[[rule]]` tables in them: cheap enough to compute on every start, stable across builds of
+/// the same rules (no randomised hasher).
+fn rule_pack() -> (u64, usize) {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut count = 0;
+    for (path, text) in crate::rules::load::EMBEDDED {
+        for b in path.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        count += text.lines().filter(|l| l.trim() == "[[rule]]").count();
+    }
+    (h, count)
+}
+
+/// `imagegate man [SUBCOMMAND]`: the roff page generated from these clap definitions.
+fn man_page(sub: Option<&str>, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let cmd = Cli::command();
+    let page = match sub {
+        None => cmd,
+        Some(name) => {
+            let Some(found) = cmd.find_subcommand(name) else {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                bail!("no subcommand {name:?} (available: {})", names.join(", "));
+            };
+            // The page's title and synopsis name the full command, as `man imagegate-scan` would.
+            // Leaked: clap names are `&'static str` without its `string` feature, and this is a
+            // one-shot command.
+            let full: &'static str = format!("imagegate-{name}").leak();
+            found
+                .clone()
+                .name(full)
+                .bin_name(format!("imagegate {name}"))
+                .display_name(full)
+        }
+    };
+    // The page footer carries the plain version; `--version` has the rule pack details.
+    clap_mangen::Man::new(page.version(env!("CARGO_PKG_VERSION"))).render(out)?;
+    Ok(EXIT_OK)
+}
+
+/// `imagegate report merge`: read every report (host files, bounded like other user files),
+/// merge, render. Exit 0 when the summary is written, whatever it says: the scans themselves
+/// are the gates; a report that cannot be read or is not `imagegate.report/v1` exits 2.
+fn report_merge(files: &[PathBuf], format: MergeFormat, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let mut inputs = Vec::with_capacity(files.len());
+    for f in files {
+        let text = host::read_text(f).with_context(|| format!("cannot read report {}", f.display()))?;
+        inputs.push((f.display().to_string(), text));
+    }
+    let merged = report::merge::merge(&inputs)?;
+    match format {
+        MergeFormat::Text => report::merge::render_text(&merged, out)?,
+        MergeFormat::Json => report::merge::render_json(&merged, out)?,
+        MergeFormat::Html => report::merge::render_html(&merged, out)?,
+    }
+    Ok(EXIT_OK)
+}
+
 fn open_target(t: &TargetArgs) -> anyhow::Result<(RootFs, Context)> {
-    let fs = RootFs::open(&t.root)?;
+    // The error already names its cause; `{e}` alone keeps anyhow from printing it twice.
+    let fs = RootFs::open(&t.root).map_err(|e| {
+        anyhow::anyhow!("{e} (--root takes a directory: an unpacked or mounted image root, or / for this machine)")
+    })?;
     let live = t.assume_live || t.root == std::path::Path::new("/");
     let as_of = t.as_of.unwrap_or_else(today);
     Ok((fs, Context { live, as_of }))
@@ -381,6 +511,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
     };
     let mut code = exit_code(&report, args.fail_on);
+    permission_hint(&report);
     // Report files first: a closed stdout pipe (`| head`) must not cost the pipeline its files.
     for (format, path) in &args.reports {
         if let Err(e) = write_report(*format, &report, path) {
@@ -394,6 +525,21 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     report::render(args.format, &report, Style { color }, out)?;
     Ok(code)
+}
+
+/// One line on stderr when rules ended in error because files were unreadable: the findings
+/// each say so, but the fix (sudo) is the same for all of them and easy to miss over SSH.
+fn permission_hint(report: &eval::Report) {
+    let denied = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Error && f.reason.as_deref().is_some_and(|r| r.contains("permission denied")))
+        .count();
+    if denied > 0 {
+        crate::diag::warning(&format!(
+            "{denied} rules ended in error because files were not readable (permission denied): run imagegate as root, e.g. `sudo imagegate scan`"
+        ));
+    }
 }
 
 /// 2 if any rule ended in error, else 1 if any failure is at or above `fail_on`, else 0.
@@ -415,10 +561,11 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
     match cmd {
         RulesCmd::List { rules, profile } => {
             let set = load_rules(&rules)?;
-            if let Some(p) = &profile {
-                if !set.profiles().contains(p.as_str()) {
-                    bail!("unknown profile {p:?}");
-                }
+            if let Some(p) = &profile
+                && !set.profiles().contains(p.as_str())
+            {
+                let names: Vec<String> = set.profiles().iter().map(|s| s.to_string()).collect();
+                bail!("unknown profile {p:?} (available: {})", names.join(", "));
             }
             for r in set.rules.values() {
                 if profile.as_ref().is_some_and(|p| !r.profiles.contains(p)) {

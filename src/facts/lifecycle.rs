@@ -90,6 +90,12 @@ pub fn parse_table(text: &str) -> Result<Table, FactError> {
     toml::from_str(text).map_err(|e| FactError::Invalid(format!("the lifecycle table does not parse: {e}")))
 }
 
+/// The shipped table's `as_of` (the date it was last reviewed), for `imagegate --version`;
+/// `None` only if the embedded table does not parse (a build problem the tests catch).
+pub fn table_as_of() -> Option<String> {
+    parse_table(TABLE).ok().map(|t| t.as_of.to_string())
+}
+
 fn date(d: &toml::value::Datetime) -> Result<jiff::civil::Date, FactError> {
     d.to_string()
         .parse()
@@ -190,6 +196,12 @@ pub fn evaluate(ctx: &Context, os: &OsRelease, table: &Table) -> Result<Lifecycl
 mod tests {
     use super::*;
     use crate::facts::os_release;
+
+    #[test]
+    fn table_as_of_is_the_review_date_of_the_shipped_table() {
+        let d = table_as_of().unwrap();
+        assert!(d.parse::<jiff::civil::Date>().is_ok(), "{d}");
+    }
 
     fn ctx(d: &str) -> Context {
         Context {

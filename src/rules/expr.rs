@@ -726,7 +726,7 @@ impl<'a> Eval<'a> {
                 };
                 empty == *want
             }
-            Op::Present(want) => !v.is_null() == *want,
+            Op::Present(want) => v.is_null() != *want,
             // A string is an octal mode ("0640"), never a decimal number.
             Op::ModeMax(mask) => match v {
                 Value::String(s) => u32::from_str_radix(s.trim(), 8).is_ok_and(|m| m & !mask == 0),

@@ -132,3 +132,217 @@ fn rules_list_shows_counts_per_profile() {
     assert!(text.contains("profile cloud-image:"), "{text}");
     assert!(repo().join("README.md").exists());
 }
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+const RULE: &str = "ssh.password-authentication-disabled";
+
+#[test]
+fn a_waiver_accepts_a_failure_until_it_expires() {
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan", "--root", root, "--as-of", AS_OF, "--only", RULE, "--format", "json",
+        ];
+        args.extend_from_slice(extra);
+        imagegate(&args)
+    };
+    assert_eq!(scan(&[]).status.code(), Some(1), "the rule fails on the Debian fixture");
+    let valid = write(
+        dir.path(),
+        "valid.toml",
+        &format!("[[waiver]]\nrule = \"{RULE}\"\nreason = \"bastion\"\nowner = \"ops\"\nexpires = 2026-11-10\n"),
+    );
+    let out = scan(&["--waivers", &valid]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["status"], "waived");
+    assert_eq!(v["findings"][0]["waiver"]["owner"], "ops");
+    assert_eq!(v["summary"]["waived"], 1);
+    // Nine days before expiry: a warning on stderr, stdout untouched.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expires on 2026-11-10"));
+    // After the expiry date the waiver stops applying and is a failure of its own.
+    let out = imagegate(&[
+        "scan",
+        "--root",
+        root,
+        "--as-of",
+        "2026-11-11",
+        "--only",
+        RULE,
+        "--format",
+        "json",
+        "--waivers",
+        &valid,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let statuses: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, [(RULE, "fail"), ("waivers.expired", "fail")]);
+    // A waiver for a rule that does not exist is an error that names the line.
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "# header\n[[waiver]]\nrule = \"ssh.no-such\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2027-01-01\n",
+    );
+    let out = scan(&["--waivers", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.toml:2:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = imagegate(&["waivers", "check", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = imagegate(&["waivers", "check", &valid, "--as-of", "2026-12-01"]);
+    assert_eq!(out.status.code(), Some(1), "an expired waiver fails the check");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("EXPIRED"));
+}
+
+#[test]
+fn tailoring_sets_vars_disables_rules_overrides_severity_and_composes_profiles() {
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let t = write(
+        dir.path(),
+        "t.toml",
+        &format!(
+            "[[disable]]\nrule = \"ssh.permit-root-login-disabled\"\nreason = \"checked elsewhere\"\n\n[severity]\n\"{RULE}\" = \"low\"\n\n[profile.mine]\nextends = [\"cloud-image\"]\nremove = [\"lifecycle.lts-release\"]\n"
+        ),
+    );
+    let out = imagegate(&[
+        "scan",
+        "--root",
+        root,
+        "--as-of",
+        AS_OF,
+        "--tailoring",
+        &t,
+        "--profile",
+        "mine",
+        "--format",
+        "json",
+    ]);
+    let v = json(&out);
+    assert_eq!(v["profile"], "mine");
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&RULE));
+    assert!(
+        !ids.contains(&"ssh.permit-root-login-disabled"),
+        "disabled rule was evaluated"
+    );
+    assert!(!ids.contains(&"lifecycle.lts-release"), "removed rule was evaluated");
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == RULE)
+        .unwrap();
+    assert_eq!(f["severity"], "low");
+    // With the failure now low, --fail-on medium no longer counts it.
+    let only = imagegate(&[
+        "scan",
+        "--root",
+        root,
+        "--as-of",
+        AS_OF,
+        "--tailoring",
+        &t,
+        "--only",
+        RULE,
+        "--fail-on",
+        "medium",
+    ]);
+    assert_eq!(only.status.code(), Some(0));
+    // An unknown variable points at its line.
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "[vars]\nmax_index_age_days = 3\nno_such_var = 1\n",
+    );
+    let out = imagegate(&["scan", "--root", root, "--tailoring", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.toml:3:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn version_names_the_rule_pack_and_the_lifecycle_table() {
+    let out = imagegate(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rules = imagegate(&["rules", "validate"]);
+    let count = String::from_utf8(rules.stdout).unwrap();
+    let count = count.split_whitespace().next().unwrap().to_owned();
+    let table = std::fs::read_to_string(repo().join("rules/data/lifecycle.toml")).unwrap();
+    let as_of = table.lines().find_map(|l| l.strip_prefix("as_of = ")).unwrap().trim();
+    assert!(
+        text.starts_with(&format!("imagegate {} (rule pack ", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(", {count} rules; lifecycle table as of {as_of})")),
+        "{text}"
+    );
+    // Stable: the same binary gives the same line.
+    assert_eq!(imagegate(&["-V"]).stdout, text.as_bytes());
+}
+
+#[test]
+fn completions_cover_every_subcommand_in_each_shell() {
+    let subcommands = ["scan", "facts", "rules", "report", "sshd-config", "completions", "man"];
+    for shell in ["bash", "zsh", "fish"] {
+        let out = imagegate(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        for sub in subcommands {
+            assert!(text.contains(sub), "{shell}: {sub}");
+        }
+        assert!(text.contains("fail-on"), "{shell}: scan flags");
+    }
+    // bash parses what it is given.
+    let out = imagegate(&["completions", "bash"]);
+    if let Ok(status) = std::process::Command::new("bash")
+        .args(["-n", "-c", &String::from_utf8(out.stdout).unwrap()])
+        .status()
+    {
+        assert!(status.success(), "bash -n rejects the completion script");
+    }
+    let bad = imagegate(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn man_prints_roff_for_the_tool_and_each_subcommand() {
+    let out = imagegate(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH imagegate 1"), "{page}");
+    assert!(page.contains("imagegate\\-scan"), "lists subcommands");
+    let scan = String::from_utf8(imagegate(&["man", "scan"]).stdout).unwrap();
+    assert!(scan.contains(".TH imagegate-scan 1"), "{scan}");
+    assert!(scan.contains("fail\\-on"), "documents scan's flags");
+    let bad = imagegate(&["man", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("available: scan"));
+}

@@ -94,3 +94,29 @@ fn fact_groups_match_the_facts_struct() {
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, imagegate::facts::GROUPS);
 }
+
+#[test]
+fn every_fact_group_is_documented() {
+    let doc = std::fs::read_to_string(crate::util::repo().join("docs/facts.md")).unwrap();
+    let missing: Vec<_> = imagegate::facts::GROUPS
+        .iter()
+        .filter(|g| !doc.contains(&format!("| `{g}` |")))
+        .collect();
+    assert!(missing.is_empty(), "docs/facts.md does not describe {missing:?}");
+}
+
+/// Git keeps no empty directory: one in a working tree would make its snapshots differ from a
+/// fresh clone's (the filesystem walk counts it).
+#[test]
+fn fixture_roots_have_no_empty_directories() {
+    let empty: Vec<_> = walkdir::WalkDir::new(crate::util::repo().join("fixtures/roots"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir() && std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_none()))
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(
+        empty.is_empty(),
+        "empty directories (git will not keep them): {empty:?}"
+    );
+}

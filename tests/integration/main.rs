@@ -14,6 +14,8 @@ mod corpus;
 mod differential;
 /// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.
 mod formats;
+/// `report merge`: fleet summaries of real scan reports, wrong inputs.
+mod merge;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.

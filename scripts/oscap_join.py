@@ -63,7 +63,22 @@ def diff_manifest(a, b):
     for suffix in (".list", ".sha"):
         x, y = load(a, suffix), load(b, suffix)
         changed |= {path for path, _ in x ^ y}
-    return sorted("/" + p.lstrip("./") if p != "." else "/" for p in changed)
+    return sorted(p[1:] if p.startswith("./") else "/" for p in changed)
+
+
+def top_level_note(manifest, changed):
+    """Sizes of the files a tool created at the top of the root (OpenSCAP's apt cache files)."""
+    sizes = []
+    with open(manifest, encoding="utf-8", errors="replace") as fh:
+        for l in fh:
+            parts = l.rstrip("\n").split(" ", 5)
+            if len(parts) == 6 and parts[0] == "f" and parts[5].count("/") == 1 and "/" + parts[5][2:] in changed:
+                sizes.append((parts[5][1:], int(parts[3])))
+    if not sizes:
+        return ""
+    return (" The top-level files (" + ", ".join(f"`{p}` {n / 2**20:.0f} MiB" for p, n in sizes)
+            + ") are apt binary caches the dpkginfo probe left behind despite `APT_CONFIG`; "
+            "/root/.rpmdb is the rpm probe's database. Scan a copy.")
 
 
 def main():
@@ -175,7 +190,8 @@ def main():
           f"(manifest of type, mode, owner, size, mtime and SHA-256 of every file, before and after)"
           + (": " + ", ".join(sorted(ig_paths)[:10]) if ig_paths else "") + ". "
           f"OpenSCAP changed **{len(os_paths)}**" + (": " + ", ".join(
-              f"`{p}`" for p in sorted(os_paths)[:12]) + (" …" if len(os_paths) > 12 else "") if os_paths else "") + ".")
+              f"`{p}`" for p in sorted(os_paths)[:12]) + (" …" if len(os_paths) > 12 else "") if os_paths else "") + "."
+          + top_level_note(os.path.join(v["d"], "m2.list"), os_paths))
     w("")
 
     w("## What the disagreements say\n")

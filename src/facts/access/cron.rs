@@ -69,7 +69,12 @@ const CRONTABS: &[&str] = &["/etc/crontab", "/var/spool/cron/crontabs/root", "/v
 /// Directories of system-format crontabs.
 const CRON_D: &str = "/etc/cron.d";
 /// run-parts directories.
-const PERIODIC: &[&str] = &["/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly"];
+const PERIODIC: &[&str] = &[
+    "/etc/cron.hourly",
+    "/etc/cron.daily",
+    "/etc/cron.weekly",
+    "/etc/cron.monthly",
+];
 /// Largest crontab or script read; real ones are a few KiB.
 const JOB_FILE_LIMIT: u64 = 1 << 20;
 
@@ -125,7 +130,10 @@ fn aide_jobs(fs: &RootFs) -> Result<Vec<CronJob>, FactError> {
     for path in &crontabs {
         let Some(text) = read_regular(fs, path)? else { continue };
         for (line, command) in parse_aide_jobs(&text) {
-            jobs.push(CronJob { command, source: Source::at(path.as_str(), line) });
+            jobs.push(CronJob {
+                command,
+                source: Source::at(path.as_str(), line),
+            });
         }
     }
     for dir in PERIODIC {
@@ -133,13 +141,18 @@ fn aide_jobs(fs: &RootFs) -> Result<Vec<CronJob>, FactError> {
             if skipped_name(&e.name) {
                 continue;
             }
-            let Some(text) = read_regular(fs, &e.path)? else { continue };
+            let Some(text) = read_regular(fs, &e.path)? else {
+                continue;
+            };
             let source = match script_runs_aide(&text) {
                 Some(line) => Source::at(e.path.as_str(), line),
                 None if e.name.contains("aide") => Source::file(e.path.as_str()),
                 None => continue,
             };
-            jobs.push(CronJob { command: e.path.clone(), source });
+            jobs.push(CronJob {
+                command: e.path.clone(),
+                source,
+            });
         }
     }
     Ok(jobs)
@@ -217,7 +230,10 @@ mod tests {
     #[test]
     fn script_comment_mentioning_aide_does_not_count() {
         assert_eq!(script_runs_aide("#!/bin/sh\n# runs aide daily\nexit 0\n"), None);
-        assert_eq!(script_runs_aide("#!/bin/sh\n[ -x /usr/bin/aide ] || exit 0\n/usr/bin/aide --check\n"), Some(2));
+        assert_eq!(
+            script_runs_aide("#!/bin/sh\n[ -x /usr/bin/aide ] || exit 0\n/usr/bin/aide --check\n"),
+            Some(2)
+        );
     }
 
     #[test]

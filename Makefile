@@ -9,7 +9,7 @@ E2E_ROOT ?= target/e2e/deb12
 # The mirror the machine's apt sources name (deb822 or one-line format), else Debian's CDN.
 MIRROR  ?= $(shell (grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]+/debian/?( |$$)' | grep -v security; echo http://deb.debian.org/debian) | head -n1)
 
-.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-pipeline fuzz clean report-screenshot
+.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-pipeline fuzz clean report-screenshot compare-oscap
 
 build:
 	RUSTFLAGS="$(STATIC)" $(CARGO) build --release --locked --target $(TARGET)
@@ -57,6 +57,12 @@ e2e-pipeline: build
 
 bench: build
 	bash bench/bench.sh
+
+# imagegate's cis-l2-server against OpenSCAP's CIS level 2 server profile (SSG's Ubuntu 22.04 content,
+# platform check patched) on copies of the e2e root; writes docs/oscap-comparison.md. Not part of
+# `make test`: needs root, openscap-scanner and ssg-debderived.
+compare-oscap: build e2e-root
+	E2E_ROOT=$(E2E_ROOT) IMAGEGATE=$(BIN) bash scripts/compare-oscap.sh
 
 # Render a fixture root's HTML report, screenshot it (out/report.png) and check the filters in
 # headless Chromium. Not part of `make test`: needs `apt-get install -y chromium`.

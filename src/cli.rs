@@ -45,7 +45,14 @@ enum Cmd {
     /// Scan this machine (or an image root) and report findings.
     Scan(ScanArgs),
     /// Print every collected fact as JSON, each with its source file and line.
-    Facts(TargetArgs),
+    Facts {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Only these fact groups (repeatable; e.g. --group sshd --group packages). Expensive
+        /// groups (the filesystem walk, package file digests) are collected only when asked for.
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+    },
     /// List, explain or validate rules.
     Rules {
         #[command(subcommand)]
@@ -227,10 +234,21 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let mut out = stdout.lock();
     let code = match cli.cmd {
         Cmd::Scan(args) => scan(args, &mut out)?,
-        Cmd::Facts(target) => {
-            let (fs, ctx) = open_target(&target)?;
-            let facts = facts::collect(&fs, &ctx);
-            serde_json::to_writer_pretty(&mut out, &facts)?;
+        Cmd::Facts { target, groups } => {
+            let (fs, mut ctx) = open_target(&target)?;
+            for g in &groups {
+                if !facts::GROUPS.contains(&g.as_str()) {
+                    bail!("unknown fact group {g:?} (known: {})", facts::GROUPS.join(", "));
+                }
+            }
+            if !groups.is_empty() {
+                ctx.wanted = Some(groups.iter().cloned().collect());
+            }
+            let mut json = serde_json::to_value(facts::collect(&fs, &ctx))?;
+            if let Some(obj) = json.as_object_mut().filter(|_| !groups.is_empty()) {
+                obj.retain(|k, _| k == "target" || groups.contains(k));
+            }
+            serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
             EXIT_OK
         }
@@ -309,7 +327,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
         Cmd::Man { subcommand } => man_page(subcommand.as_deref(), &mut out)?,
     };
-    out.flush()?;
+    // The command has finished: a reader that went away early does not change its exit code.
+    if let Err(e) = out.flush()
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
+    }
     Ok(ExitCode::from(code))
 }
 
@@ -539,8 +562,12 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             code = EXIT_ERROR;
         }
     }
-    report::render(args.format, &report, Style { color }, out)?;
-    Ok(code)
+    // A reader that stops early (`imagegate scan | head`) does not change the verdict: the scan is
+    // complete, so its exit code stands.
+    match report::render(args.format, &report, Style { color }, out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        r => r.map(|()| code).map_err(Into::into),
+    }
 }
 
 /// The fact groups `rules` read: the first component (and the first two) of every fact path in their checks,

@@ -7,8 +7,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // A closed pipe (`imagegate scan | head`) is not an error worth reporting.
             if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                let io = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+                let json = c
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind);
+                io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::SUCCESS;
             }

@@ -346,3 +346,45 @@ fn man_prints_roff_for_the_tool_and_each_subcommand() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("available: scan"));
 }
+
+/// `imagegate scan | head`: the reader leaving early neither prints an error nor changes the
+/// verdict; a listing that is cut short exits 0.
+#[test]
+fn a_closed_pipe_keeps_the_verdict_and_says_nothing() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    let want = imagegate(&["scan", "--root", root, "--as-of", AS_OF]).status.code();
+    for (args, expect) in [
+        (
+            vec!["scan", "--root", root, "--as-of", AS_OF, "--profile", "cis-l2-server"],
+            None,
+        ),
+        (vec!["scan", "--root", root, "--as-of", AS_OF], want),
+        (vec!["facts", "--root", root], Some(0)),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_imagegate"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe closes
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if let Some(code) = expect {
+            assert_eq!(out.status.code(), Some(code), "{args:?}");
+        } else {
+            assert!(
+                matches!(out.status.code(), Some(1 | 2)),
+                "{args:?}: the verdict must survive"
+            );
+        }
+    }
+}

@@ -14,6 +14,8 @@ mod corpus;
 mod differential;
 /// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.
 mod formats;
+/// Hostile roots built at test time: escapes, loops, special files, bombs, damage, no privileges.
+mod hostile;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.

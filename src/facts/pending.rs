@@ -262,7 +262,9 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
         let path = format!("{APT_LISTS}/{file}");
         let text = strip_clearsign(&read_index(fs, &path)?);
         // A Release file is one stanza: read only that.
-        let Some(st) = stanzas(&path, &text).next().transpose()? else { continue };
+        let Some(st) = stanzas(&path, &text).next().transpose()? else {
+            continue;
+        };
         let st = &st;
         let field = |k: &str| st.get(k).map(|(v, _)| v);
         let security = ["suite", "codename"]

@@ -96,18 +96,36 @@ fn scans_leave_every_fixture_root_untouched() {
             let spec = format!("json={}", report.display());
             run_in(
                 cwd.path(),
-                &["scan", "--root", root, "--as-of", AS_OF, "--profile", p, "--report", &spec],
+                &[
+                    "scan",
+                    "--root",
+                    root,
+                    "--as-of",
+                    AS_OF,
+                    "--profile",
+                    p,
+                    "--report",
+                    &spec,
+                ],
                 &format!("{name} {p}"),
             );
             assert!(report.is_file(), "{name} {p}: the asked-for report is missing");
         }
         for sub in ["facts", "inputs", "sshd-config"] {
-            run_in(cwd.path(), &[sub, "--root", root, "--as-of", AS_OF], &format!("{name} {sub}"));
+            run_in(
+                cwd.path(),
+                &[sub, "--root", root, "--as-of", AS_OF],
+                &format!("{name} {sub}"),
+            );
         }
         assert_same(&name, &before, &tree(dir.path()));
         // Nothing written anywhere else we can see: the working directory stays empty, and the
         // report directory holds exactly the reports asked for.
-        assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0, "{name}: wrote into the cwd");
+        assert_eq!(
+            std::fs::read_dir(cwd.path()).unwrap().count(),
+            0,
+            "{name}: wrote into the cwd"
+        );
         assert_eq!(
             std::fs::read_dir(reports.path()).unwrap().count(),
             profiles.len(),
@@ -126,7 +144,11 @@ fn a_live_scan_leaves_the_files_it_reads_untouched() {
     let files: Vec<String> = inputs
         .stdout
         .lines()
-        .filter(|p| ["/etc/", "/usr/", "/lib/", "/boot/", "/var/lib/"].iter().any(|d| p.starts_with(d)))
+        .filter(|p| {
+            ["/etc/", "/usr/", "/lib/", "/boot/", "/var/lib/"]
+                .iter()
+                .any(|d| p.starts_with(d))
+        })
         .map(str::to_owned)
         .collect();
     assert!(!files.is_empty(), "a live scan reads no file");
@@ -149,10 +171,18 @@ fn a_live_scan_leaves_the_files_it_reads_untouched() {
     };
     let before = manifest(&files);
     for p in profiles() {
-        run_in(cwd.path(), &["scan", "--profile", &p, "--format", "json"], &format!("live {p}"));
+        run_in(
+            cwd.path(),
+            &["scan", "--profile", &p, "--format", "json"],
+            &format!("live {p}"),
+        );
     }
     run_in(cwd.path(), &["facts"], "live facts");
     let after = manifest(&files);
     assert_same("live", &before, &after);
-    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0, "live: wrote into the cwd");
+    assert_eq!(
+        std::fs::read_dir(cwd.path()).unwrap().count(),
+        0,
+        "live: wrote into the cwd"
+    );
 }

@@ -426,7 +426,11 @@ mod tests {
             let d = ssh.join(format!("l{level}"));
             std::fs::create_dir_all(&d).unwrap();
             for i in 0..10 {
-                let body = if level == 14 { "Port 22\n".to_owned() } else { format!("Include /etc/ssh/l{}/*\n", level + 1) };
+                let body = if level == 14 {
+                    "Port 22\n".to_owned()
+                } else {
+                    format!("Include /etc/ssh/l{}/*\n", level + 1)
+                };
                 std::fs::write(d.join(i.to_string()), body).unwrap();
             }
         }

@@ -838,7 +838,7 @@ pub fn binary_for_nobody(dir: &Path) -> PathBuf {
 }
 
 /// Makes a tree owned by root and readable by all, except the files that are root-only on a
-/// real system (shadow, gshadow and their backups: 0600/0640).
+/// real system (shadow, gshadow and their backups: 0600/0640; sshd_config: 0600 on RHEL).
 pub fn real_modes(root: &Path) {
     for e in walkdir::WalkDir::new(root) {
         let e = e.unwrap();
@@ -848,7 +848,11 @@ pub fn real_modes(root: &Path) {
         let name = e.file_name().to_string_lossy();
         let mode = if e.file_type().is_dir() {
             0o755
-        } else if matches!(name.as_ref(), "shadow" | "gshadow" | "shadow-" | "gshadow-") {
+        } else if matches!(
+            name.as_ref(),
+            // sshd_config is 0600 on the RHEL family: the ssh rules need root there too.
+            "shadow" | "gshadow" | "shadow-" | "gshadow-" | "sshd_config"
+        ) {
             0o600
         } else {
             0o644
@@ -932,6 +936,17 @@ fn unprivileged_scans_never_pass_on_what_they_cannot_read() {
             .unwrap()
             .iter()
             .any(|f| f["id"].as_str().unwrap().starts_with("accounts."));
+        let has_sshd = root.join("etc/ssh/sshd_config").exists();
+        if has_sshd && profile == "cloud-image" {
+            assert!(
+                v["findings"].as_array().unwrap().iter().any(|f| {
+                    f["id"].as_str().unwrap().starts_with("ssh.")
+                        && f["status"] == "error"
+                        && f["reason"].as_str().unwrap_or("").contains("permission denied")
+                }),
+                "{name}: an unreadable sshd_config produced no ssh error"
+            );
+        }
         if has_shadow && reads_shadow {
             assert!(errors > 0, "{name}/{profile}: unreadable /etc/shadow produced no error");
             assert_eq!(

@@ -69,5 +69,18 @@ compare-oscap: build e2e-root
 report-screenshot:
 	sh scripts/report-screenshot.sh $(ROOT)
 
+# Fuzz every parser for FUZZ_SECONDS each (docs/fuzzing.md). Needs the nightly toolchain and
+# cargo-fuzz (installed here on first use). FUZZ_TARGETS picks a subset; crashes land in
+# fuzz/artifacts/<target>/ and each one becomes a regression test in the parser's module.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(shell sed -n 's/^name = "\(.*\)"$$/\1/p' fuzz/Cargo.toml | grep -v imagegate-fuzz)
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	sh fuzz/seed.sh
+	cd fuzz && $(CARGO) +nightly fuzz build -s none -a
+	for t in $(FUZZ_TARGETS); do \
+	  (cd fuzz && $(CARGO) +nightly fuzz run -s none -a $$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1) || exit 1; \
+	done
+
 clean:
 	$(CARGO) clean

@@ -163,6 +163,14 @@ pub enum RootFsError {
         /// Offset of the first NUL.
         offset: usize,
     },
+    /// A text file starts with a UTF-8 byte order mark.
+    #[error(
+        "cannot read {path}: it starts with a UTF-8 byte order mark, which the programs that read it do not skip (remove the first 3 bytes)"
+    )]
+    ByteOrderMark {
+        /// In-image path.
+        path: String,
+    },
     /// Too many symbolic links, or a loop.
     #[error("cannot read {path}: too many levels of symbolic links")]
     SymlinkLoop {
@@ -533,7 +541,10 @@ impl RootFs {
     }
 
     /// Reads a text file of at most [`DEFAULT_LIMIT`] bytes. Invalid UTF-8 is replaced (U+FFFD);
-    /// a NUL byte makes it [`RootFsError::Binary`].
+    /// a NUL byte makes it [`RootFsError::Binary`], a leading byte order mark
+    /// [`RootFsError::ByteOrderMark`]: sshd, glibc's passwd/shadow readers, sysctl and dpkg take
+    /// the three bytes as part of the first keyword or name, so the first line means something
+    /// else to them than it seems to (e.g. a passwd entry named "\u{feff}root").
     pub fn read_text(&self, path: &str) -> Result<Option<String>> {
         self.read_text_limited(path, DEFAULT_LIMIT)
     }
@@ -548,6 +559,9 @@ impl RootFs {
                 path: path.to_owned(),
                 offset,
             });
+        }
+        if bytes.starts_with(b"\xef\xbb\xbf") {
+            return Err(RootFsError::ByteOrderMark { path: path.to_owned() });
         }
         Ok(Some(match String::from_utf8(bytes) {
             Ok(s) => s,

@@ -212,11 +212,17 @@ pub fn hash_algorithm(field: &str) -> Option<&'static str> {
 pub fn parse_shadow(path: &str, text: &str) -> Result<Vec<ShadowEntry>, FactError> {
     let mut out = Vec::new();
     for (line, f) in records(text) {
-        if f.len() < 2 {
+        // glibc (shadow/sgetspent_r.c) accepts the full nine fields or the old two-field form
+        // `name:password`; a record cut anywhere in between is skipped by getspnam(3), so the
+        // account has no shadow entry at all on the running system: a damaged file, not a state.
+        if f.len() < 2 || (f.len() > 2 && f.len() < 9) {
             return Err(FactError::Parse {
                 path: path.to_owned(),
                 line,
-                msg: "expected at least 2 colon-separated fields".into(),
+                msg: format!(
+                    "expected 9 colon-separated fields (or the old 2-field form), found {} (a truncated record?)",
+                    f.len()
+                ),
             });
         }
         out.push(ShadowEntry {
@@ -328,6 +334,17 @@ mod tests {
     use super::*;
 
     const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nnopw::1001:1001::/home/nopw:/bin/sh\nubuntu:x:1000:1000:Ubuntu:/home/ubuntu:/bin/bash\n";
+
+    #[test]
+    fn shadow_record_cut_between_the_second_and_ninth_field_is_an_error() {
+        assert!(parse_shadow("/etc/shadow", "root:!:19000:0:99999:7:::\n").is_ok());
+        assert!(parse_shadow("/etc/shadow", "root:!\n").is_ok());
+        let e = parse_shadow("/etc/shadow", "root:!:19000:0:99999:7:::\nbin:*:190").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/etc/shadow:2: expected 9 colon-separated fields (or the old 2-field form), found 3 (a truncated record?)"
+        );
+    }
 
     #[test]
     fn locked_forms_are_all_locked() {

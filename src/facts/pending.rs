@@ -30,7 +30,7 @@ use std::io::Read;
 
 use serde::Serialize;
 
-use super::packages::dpkg::parse_stanzas;
+use super::packages::dpkg::stanzas;
 use super::packages::{Manager, Packages};
 use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::os_release::OsRelease;
@@ -261,8 +261,11 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
     for (prefix, file) in releases {
         let path = format!("{APT_LISTS}/{file}");
         let text = strip_clearsign(&read_index(fs, &path)?);
-        let stanzas = parse_stanzas(&path, &text)?;
-        let Some(st) = stanzas.first() else { continue };
+        // A Release file is one stanza: read only that.
+        let Some(st) = stanzas(&path, &text).next().transpose()? else {
+            continue;
+        };
+        let st = &st;
         let field = |k: &str| st.get(k).map(|(v, _)| v);
         let security = ["suite", "codename"]
             .iter()
@@ -305,7 +308,8 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             }
             let ipath = format!("{APT_LISTS}/{n}");
             let itext = read_index(fs, &ipath)?;
-            for st in parse_stanzas(&ipath, &itext)? {
+            for st in stanzas(&ipath, &itext) {
+                let st = st?;
                 let (Some((name, _)), Some((version, _))) = (st.get("package"), st.get("version")) else {
                     continue;
                 };
@@ -565,7 +569,7 @@ mod tests {
     fn clearsigned_release_keeps_line_numbers() {
         let t = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Ubuntu\nDate: Thu, 29 Oct 2026 10:00:00 UTC\n-----BEGIN PGP SIGNATURE-----\nxyz\n-----END PGP SIGNATURE-----\n";
         let s = strip_clearsign(t);
-        let st = parse_stanzas("/r", &s).unwrap();
+        let st = crate::facts::packages::dpkg::parse_stanzas("/r", &s).unwrap();
         assert_eq!(st[0].get("date"), Some(("Thu, 29 Oct 2026 10:00:00 UTC", 5)));
         assert_eq!(st.len(), 1);
     }

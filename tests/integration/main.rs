@@ -16,6 +16,10 @@ mod differential;
 mod formats;
 /// `report merge`: fleet summaries of real scan reports, wrong inputs.
 mod merge;
+/// Hostile roots built at test time: escapes, loops, special files, bombs, damage, no privileges.
+mod hostile;
+/// Scans change nothing: manifests of fixture roots and live config files before and after.
+mod readonly;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
 /// Facts and findings of every fixture root, snapshotted.

@@ -73,12 +73,16 @@ fn reads_are_bounded_and_binary_is_refused() {
     let f = std::fs::File::create(dir.path().join("sparse")).unwrap();
     f.set_len(1 << 30).unwrap();
     std::fs::write(dir.path().join("nul"), b"Port 22\0\n").unwrap();
+    std::fs::write(dir.path().join("bom"), b"\xef\xbb\xbfPort 22\n").unwrap();
     let fs = RootFs::open(dir.path()).unwrap();
     assert!(matches!(fs.read_text("/sparse"), Err(RootFsError::TooLarge { .. })));
     assert!(matches!(
         fs.read_text("/nul"),
         Err(RootFsError::Binary { offset: 7, .. })
     ));
+    assert!(matches!(fs.read_text("/bom"), Err(RootFsError::ByteOrderMark { .. })));
+    // Bytes are bytes: only text reads care.
+    assert_eq!(fs.read_bytes_limited("/bom", 64).unwrap().unwrap().len(), 11);
 }
 
 #[test]

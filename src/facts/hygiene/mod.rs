@@ -16,10 +16,13 @@
 //! settings other than the default `.ssh/authorized_keys .ssh/authorized_keys2`, and files deeper
 //! than the documented depths (see docs/capture.md for the full list).
 
-mod keys;
-mod leftovers;
+#[doc(hidden)]
+pub mod keys;
+#[doc(hidden)]
+pub mod leftovers;
 mod secrets;
-mod state;
+#[doc(hidden)]
+pub mod state;
 pub mod users;
 
 use serde::Serialize;

@@ -50,50 +50,77 @@ impl Stanza {
 
 /// Splits deb822 text into stanzas. Used for dpkg status, apt Packages indexes and Release files.
 pub fn parse_stanzas(path: &str, text: &str) -> Result<Vec<Stanza>, FactError> {
-    let mut out = Vec::new();
-    let mut cur = Stanza::default();
-    for (i, raw) in text.lines().enumerate() {
-        let lineno = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
-            if !cur.fields.is_empty() {
-                out.push(std::mem::take(&mut cur));
+    stanzas(path, text).collect()
+}
+
+/// The stanzas of deb822 text one at a time: a million-package status file or index is never
+/// held as a list of stanzas, only as its text and the records built from it (the list of
+/// owned fields cost four times the text).
+pub fn stanzas<'a>(path: &'a str, text: &'a str) -> Stanzas<'a> {
+    Stanzas {
+        path,
+        lines: text.lines().enumerate(),
+        failed: false,
+    }
+}
+
+/// Iterator returned by [`stanzas`]; it ends after the first error.
+pub struct Stanzas<'a> {
+    path: &'a str,
+    lines: std::iter::Enumerate<std::str::Lines<'a>>,
+    failed: bool,
+}
+
+impl Iterator for Stanzas<'_> {
+    type Item = Result<Stanza, FactError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let mut cur = Stanza::default();
+        for (i, raw) in self.lines.by_ref() {
+            let lineno = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            if line.trim().is_empty() {
+                if !cur.fields.is_empty() {
+                    return Some(Ok(cur));
+                }
+                continue;
             }
-            continue;
-        }
-        if line.starts_with(' ') || line.starts_with('\t') {
-            let Some(last) = cur.fields.last_mut() else {
-                return Err(FactError::Parse {
-                    path: path.into(),
+            if line.starts_with(' ') || line.starts_with('\t') {
+                let Some(last) = cur.fields.last_mut() else {
+                    self.failed = true;
+                    return Some(Err(FactError::Parse {
+                        path: self.path.into(),
+                        line: lineno,
+                        msg: "continuation line before any field".into(),
+                    }));
+                };
+                last.1.push('\n');
+                last.1.push_str(line.trim());
+                continue;
+            }
+            if line.starts_with('#') {
+                // deb822(5) allows comment lines; dpkg never writes them but apt files may.
+                continue;
+            }
+            let Some((name, value)) = line.split_once(':') else {
+                self.failed = true;
+                return Some(Err(FactError::Parse {
+                    path: self.path.into(),
                     line: lineno,
-                    msg: "continuation line before any field".into(),
-                });
+                    msg: format!("expected `Field: value`, found {:?}", truncate(line)),
+                }));
             };
-            last.1.push('\n');
-            last.1.push_str(line.trim());
-            continue;
+            if cur.fields.is_empty() {
+                cur.line = lineno;
+            }
+            cur.fields
+                .push((name.trim().to_ascii_lowercase(), value.trim().to_owned(), lineno));
         }
-        if line.starts_with('#') {
-            // deb822(5) allows comment lines; dpkg never writes them but apt files may.
-            continue;
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(FactError::Parse {
-                path: path.into(),
-                line: lineno,
-                msg: format!("expected `Field: value`, found {:?}", truncate(line)),
-            });
-        };
-        if cur.fields.is_empty() {
-            cur.line = lineno;
-        }
-        cur.fields
-            .push((name.trim().to_ascii_lowercase(), value.trim().to_owned(), lineno));
+        (!cur.fields.is_empty()).then_some(Ok(cur))
     }
-    if !cur.fields.is_empty() {
-        out.push(cur);
-    }
-    Ok(out)
 }
 
 fn truncate(s: &str) -> String {
@@ -125,7 +152,8 @@ const ALL_STATES: &[&str] = &[
 pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
     let mut records = Vec::new();
     let mut native: Option<String> = None;
-    for st in parse_stanzas(path, text)? {
+    for st in stanzas(path, text) {
+        let st = st?;
         let err = |line: u32, msg: String| FactError::Parse {
             path: path.into(),
             line,

@@ -15,6 +15,10 @@ pub(super) const SSHDIR: &str = "/etc/ssh";
 const MAX_DEPTH: usize = 16;
 /// Bound on directives after include expansion, so a hostile fan-out of includes cannot blow up.
 const MAX_DIRECTIVES: usize = 200_000;
+/// Bound on files read through `Include`, counting a file each time it is included. The depth
+/// limit alone does not bound the work: ten files per level that each include the next level's
+/// ten, fifteen levels deep, is 10^15 inclusions without a loop and without a single directive.
+const MAX_INCLUDED_FILES: usize = 4096;
 
 /// One keyword line, after include expansion.
 #[derive(Debug, Clone)]
@@ -283,6 +287,11 @@ fn parse_file(
             "{path}: too many recursive configuration includes (more than {MAX_DEPTH} levels; an include loop?)"
         )));
     }
+    if cfg.files.len() >= MAX_INCLUDED_FILES {
+        return Err(FactError::Invalid(format!(
+            "{path}: more than {MAX_INCLUDED_FILES} configuration files read through include (an include fan-out?)"
+        )));
+    }
     cfg.files.push(path.to_owned());
     // A Match inside an included file ends with that file: the includer's state is restored.
     let mut block = base;
@@ -404,6 +413,30 @@ mod tests {
     fn missing_argument_is_an_error() {
         assert!(parse_line("PermitRootLogin").is_err());
         assert!(parse_line("PermitRootLogin   ").is_err());
+    }
+
+    #[test]
+    #[allow(clippy::disallowed_methods)]
+    fn include_fan_out_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = dir.path().join("etc/ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        std::fs::write(ssh.join("sshd_config"), "Include /etc/ssh/l0/*\n").unwrap();
+        for level in 0..15 {
+            let d = ssh.join(format!("l{level}"));
+            std::fs::create_dir_all(&d).unwrap();
+            for i in 0..10 {
+                let body = if level == 14 {
+                    "Port 22\n".to_owned()
+                } else {
+                    format!("Include /etc/ssh/l{}/*\n", level + 1)
+                };
+                std::fs::write(d.join(i.to_string()), body).unwrap();
+            }
+        }
+        let fs = RootFs::open(dir.path()).unwrap();
+        let e = load(&fs, "/etc/ssh/sshd_config").unwrap_err().to_string();
+        assert!(e.contains("more than 4096 configuration files"), "{e}");
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub fn parse_passwd(path: &str, text: &str) -> Result<Vec<User>, FactError> {
             msg: msg.to_owned(),
         };
         if f.len() < 7 {
-            return Err(err("expected 7 colon-separated fields"));
+            return Err(err(&format!("expected 7 colon-separated fields, found {}", f.len())));
         }
         let (Some(uid), Some(gid)) = (parse_id(f[2]), parse_id(f[3])) else {
             return Err(err("uid or gid is not a number"));
@@ -402,6 +402,9 @@ mod tests {
     #[test]
     fn short_passwd_line_is_a_parse_error_with_line() {
         let e = parse_passwd("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nbroken:x:1\n").unwrap_err();
-        assert_eq!(e.to_string(), "/etc/passwd:2: expected 7 colon-separated fields");
+        assert_eq!(
+            e.to_string(),
+            "/etc/passwd:2: expected 7 colon-separated fields, found 3"
+        );
     }
 }

@@ -72,34 +72,22 @@ fn bounded(path: &str, n: usize) -> Result<(), FactError> {
     Ok(())
 }
 
-/// Parses /etc/passwd.
+/// Parses /etc/passwd with the accounts parser (one reading of the file format for every
+/// collector); an empty shell field means /bin/sh, as login(1) takes it.
 pub fn parse_passwd(path: &str, text: &str) -> Result<Vec<PasswdEntry>, FactError> {
-    let mut out = Vec::new();
-    for (n, l) in entry_lines(text) {
-        let f: Vec<&str> = l.split(':').collect();
-        let err = |msg: &str| FactError::Parse {
-            path: path.into(),
-            line: n,
-            msg: msg.into(),
-        };
-        let [name, _, uid, gid, _, home, shell] = f.as_slice() else {
-            return Err(err("expected 7 colon-separated fields"));
-        };
-        out.push(PasswdEntry {
-            name: (*name).to_owned(),
-            uid: uid.parse().map_err(|_| err("the uid is not a number"))?,
-            gid: gid.parse().map_err(|_| err("the gid is not a number"))?,
-            home: (*home).to_owned(),
-            shell: if shell.is_empty() {
-                "/bin/sh".into()
-            } else {
-                (*shell).to_owned()
-            },
-            source: Source::at(path, n),
-        });
-        bounded(path, out.len())?;
-    }
-    Ok(out)
+    let users = crate::facts::accounts::parse_passwd(path, text)?;
+    bounded(path, users.len())?;
+    Ok(users
+        .into_iter()
+        .map(|u| PasswdEntry {
+            shell: if u.shell.is_empty() { "/bin/sh".into() } else { u.shell },
+            name: u.name,
+            uid: u.uid,
+            gid: u.gid,
+            home: u.home,
+            source: u.source,
+        })
+        .collect())
 }
 
 /// Parses /etc/group.
@@ -464,7 +452,10 @@ mod tests {
     #[test]
     fn a_short_line_is_an_error_naming_the_line() {
         let e = parse_passwd("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nbroken:x:1\n").unwrap_err();
-        assert_eq!(e.to_string(), "/etc/passwd:2: expected 7 colon-separated fields");
+        assert_eq!(
+            e.to_string(),
+            "/etc/passwd:2: expected 7 colon-separated fields, found 3"
+        );
     }
 
     #[test]

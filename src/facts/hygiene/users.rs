@@ -70,34 +70,20 @@ pub struct ShadowEntry {
     pub expire: Option<i64>,
 }
 
-/// Parses /etc/passwd; a line with fewer than 7 fields or a non-numeric uid is an error.
+/// Parses /etc/passwd with the accounts parser (one reading of the file format for every
+/// collector); a short line or a non-numeric id is an error with its line.
 pub fn parse_passwd(path: &str, text: &str) -> Result<Vec<PasswdEntry>, FactError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        if line.trim().is_empty() || line.starts_with('#') || line.starts_with('+') || line.starts_with('-') {
-            continue;
-        }
-        let f: Vec<&str> = line.split(':').collect();
-        let err = |msg: &str| FactError::Parse {
-            path: path.to_owned(),
-            line: n,
-            msg: msg.to_owned(),
-        };
-        let [name, password, uid, _gid, _gecos, home, shell] = f.as_slice() else {
-            return Err(err(&format!("expected 7 colon-separated fields, found {}", f.len())));
-        };
-        let uid = uid.parse().map_err(|_| err(&format!("uid {uid:?} is not a number")))?;
-        out.push(PasswdEntry {
-            name: (*name).to_owned(),
-            password: (*password).to_owned(),
-            uid,
-            home: (*home).to_owned(),
-            shell: (*shell).to_owned(),
-            line: n,
-        });
-    }
-    Ok(out)
+    Ok(crate::facts::accounts::parse_passwd(path, text)?
+        .into_iter()
+        .map(|u| PasswdEntry {
+            line: u.source.line.unwrap_or(0),
+            name: u.name,
+            password: u.password_field,
+            uid: u.uid,
+            home: u.home,
+            shell: u.shell,
+        })
+        .collect())
 }
 
 /// Parses /etc/shadow into name → entry; malformed lines are left out (the account then has no

@@ -125,15 +125,7 @@ pub fn lookup<'t>(table: &'t Table, id: &str, version_id: &str, name: &str) -> O
 
 /// Looks the release up in the shipped lifecycle table.
 pub fn collect(ctx: &Context, os: &Collected<OsRelease>) -> Result<Lifecycle, FactError> {
-    let os = match os {
-        Collected::Ok(os) => os,
-        Collected::Unavailable { unavailable } => {
-            return Err(FactError::Invalid(format!(
-                "os-release is unavailable: {}",
-                unavailable.reason
-            )));
-        }
-    };
+    let os = os.required("os-release is unavailable")?;
     let table = parse_table(TABLE)?;
     evaluate(ctx, os, &table)
 }

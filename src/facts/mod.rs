@@ -165,6 +165,16 @@ impl<T> Collected<T> {
             Collected::Unavailable { .. } => None,
         }
     }
+    /// The value a dependent collector needs, or an error saying which fact was missing and why
+    /// (`"{what}: {reason}"`).
+    pub fn required(&self, what: &str) -> Result<&T, FactError> {
+        match self {
+            Collected::Ok(v) => Ok(v),
+            Collected::Unavailable { unavailable } => {
+                Err(FactError::Invalid(format!("{what}: {}", unavailable.reason)))
+            }
+        }
+    }
     /// An error marker.
     pub fn error(reason: impl Into<String>) -> Self {
         Collected::Unavailable {

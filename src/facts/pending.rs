@@ -102,15 +102,7 @@ pub fn collect_pending(
     _os: Option<&OsRelease>,
     packages: &Collected<Packages>,
 ) -> Result<PendingUpdates, FactError> {
-    let pkgs = match packages {
-        Collected::Ok(p) => p,
-        Collected::Unavailable { unavailable } => {
-            return Err(FactError::Invalid(format!(
-                "installed packages unknown: {}",
-                unavailable.reason
-            )));
-        }
-    };
+    let pkgs = packages.required("installed packages unknown")?;
     match pkgs.manager {
         Manager::Dpkg => apt(fs, ctx, pkgs),
         Manager::Rpm => dnf(fs, ctx, pkgs),

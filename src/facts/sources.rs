@@ -218,15 +218,7 @@ pub struct Sources {
 
 /// Collects the package sources of the manager `packages` was read with.
 pub fn collect(fs: &RootFs, ctx: &Context, packages: &Collected<Packages>) -> Result<Sources, FactError> {
-    let pkgs = match packages {
-        Collected::Ok(p) => p,
-        Collected::Unavailable { unavailable } => {
-            return Err(FactError::Invalid(format!(
-                "installed packages unknown: {}",
-                unavailable.reason
-            )));
-        }
-    };
+    let pkgs = packages.required("installed packages unknown")?;
     let provenance = provenance(fs, ctx).into();
     Ok(match pkgs.manager {
         Manager::Dpkg => {

@@ -122,15 +122,7 @@ pub struct Integrity {
 
 /// Verifies the files of the installed packages in `packages`' database.
 pub fn collect(fs: &RootFs, _ctx: &Context, packages: &Collected<Packages>) -> Result<Integrity, FactError> {
-    let pkgs = match packages {
-        Collected::Ok(p) => p,
-        Collected::Unavailable { unavailable } => {
-            return Err(FactError::Invalid(format!(
-                "installed packages unknown: {}",
-                unavailable.reason
-            )));
-        }
-    };
+    let pkgs = packages.required("installed packages unknown")?;
     let (items, no_digests, packages_checked) = match pkgs.manager {
         Manager::Dpkg => dpkg::items(fs)?,
         Manager::Rpm => rpm::items(fs)?,

@@ -16,12 +16,10 @@
 //! `no_digests` with the reason. `gpg-pubkey` pseudo-packages have no files and are not listed.
 
 use super::{Algo, Item, NoDigests};
+use crate::facts::packages::rpm::{HeaderBlob as Header, TAG_NAME, TAG_RELEASE, TAG_VERSION};
 use crate::facts::{FactError, Source};
 use crate::rootfs::RootFs;
 
-const TAG_NAME: u32 = 1000;
-const TAG_VERSION: u32 = 1001;
-const TAG_RELEASE: u32 = 1002;
 const TAG_FILESTATES: u32 = 1029;
 const TAG_FILEDIGESTS: u32 = 1035;
 const TAG_FILEFLAGS: u32 = 1037;
@@ -29,13 +27,6 @@ const TAG_DIRINDEXES: u32 = 1116;
 const TAG_BASENAMES: u32 = 1117;
 const TAG_DIRNAMES: u32 = 1118;
 const TAG_FILEDIGESTALGO: u32 = 5011;
-
-const TYPE_CHAR: u32 = 1;
-const TYPE_INT8: u32 = 2;
-const TYPE_INT32: u32 = 4;
-const TYPE_STRING: u32 = 6;
-const TYPE_STRING_ARRAY: u32 = 8;
-const TYPE_I18NSTRING: u32 = 9;
 
 const RPMFILE_CONFIG: u32 = 1 << 0;
 const RPMFILE_MISSINGOK: u32 = 1 << 3;
@@ -69,96 +60,6 @@ pub struct Files {
     pub has_files: bool,
     /// Whether it has a FILEDIGESTS tag.
     pub has_digests: bool,
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// A bounds-checked view of one header's index and data store.
-struct Header<'a> {
-    blob: &'a [u8],
-    il: usize,
-    data: &'a [u8],
-}
-
-impl<'a> Header<'a> {
-    fn new(blob: &'a [u8]) -> Result<Self, String> {
-        let il = be32(blob, 0).ok_or("header shorter than 8 bytes")? as usize;
-        let dl = be32(blob, 4).ok_or("header shorter than 8 bytes")? as usize;
-        if il > 0xffff || dl > 256 * 1024 * 1024 {
-            return Err(format!("implausible header size (il={il}, dl={dl})"));
-        }
-        let start = 8 + il * 16;
-        let data = blob
-            .get(start..start + dl)
-            .ok_or_else(|| format!("header truncated: {} bytes, needs {}", blob.len(), start + dl))?;
-        Ok(Header { blob, il, data })
-    }
-
-    /// `(type, offset, count)` of `tag`.
-    fn entry(&self, tag: u32) -> Option<(u32, usize, usize)> {
-        (0..self.il).find_map(|i| {
-            let e = 8 + i * 16;
-            (be32(self.blob, e)? == tag).then_some(())?;
-            Some((
-                be32(self.blob, e + 4)?,
-                be32(self.blob, e + 8)? as usize,
-                be32(self.blob, e + 12)? as usize,
-            ))
-        })
-    }
-
-    fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, String> {
-        let Some((ty, off, count)) = self.entry(tag) else {
-            return Ok(None);
-        };
-        if !matches!(ty, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING) {
-            return Err(format!("tag {tag} has type {ty}, expected strings"));
-        }
-        let mut rest = self
-            .data
-            .get(off..)
-            .ok_or(format!("tag {tag}: offset outside the data store"))?;
-        // Each string needs at least its NUL: a count larger than the store is hostile.
-        if count > rest.len() {
-            return Err(format!("tag {tag}: {count} strings cannot fit the data store"));
-        }
-        let mut out = Vec::with_capacity(count);
-        for _ in 0..count {
-            let end = rest
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or(format!("tag {tag}: unterminated string"))?;
-            out.push(String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned());
-            rest = rest.get(end + 1..).unwrap_or_default();
-        }
-        Ok(Some(out))
-    }
-
-    fn ints(&self, tag: u32) -> Result<Option<Vec<u32>>, String> {
-        let Some((ty, off, count)) = self.entry(tag) else {
-            return Ok(None);
-        };
-        let width = match ty {
-            TYPE_INT32 => 4,
-            TYPE_CHAR | TYPE_INT8 => 1,
-            _ => return Err(format!("tag {tag} has type {ty}, expected integers")),
-        };
-        let bytes = count
-            .checked_mul(width)
-            .and_then(|n| self.data.get(off..off.checked_add(n)?))
-            .ok_or(format!("tag {tag}: values outside the data store"))?;
-        Ok(Some(if width == 4 {
-            bytes
-                .chunks_exact(4)
-                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-                .collect()
-        } else {
-            bytes.iter().map(|&b| u32::from(b)).collect()
-        }))
-    }
 }
 
 /// Parses the file list and digests of one header blob.
@@ -280,6 +181,7 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::packages::rpm::{TYPE_CHAR, TYPE_INT32, TYPE_STRING_ARRAY};
 
     enum V<'a> {
         S(&'a [&'a str]),

@@ -28,17 +28,19 @@ use crate::version::rpm_cmp;
 /// Upper bound on the rpmdb size read into memory.
 const DB_LIMIT: u64 = 512 * 1024 * 1024;
 
-const TAG_NAME: u32 = 1000;
-const TAG_VERSION: u32 = 1001;
-const TAG_RELEASE: u32 = 1002;
+pub(crate) const TAG_NAME: u32 = 1000;
+pub(crate) const TAG_VERSION: u32 = 1001;
+pub(crate) const TAG_RELEASE: u32 = 1002;
 const TAG_EPOCH: u32 = 1003;
 const TAG_ARCH: u32 = 1022;
 const TAG_SOURCERPM: u32 = 1044;
 
-const TYPE_INT32: u32 = 4;
-const TYPE_STRING: u32 = 6;
-const TYPE_STRING_ARRAY: u32 = 8;
-const TYPE_I18NSTRING: u32 = 9;
+pub(crate) const TYPE_CHAR: u32 = 1;
+pub(crate) const TYPE_INT8: u32 = 2;
+pub(crate) const TYPE_INT32: u32 = 4;
+pub(crate) const TYPE_STRING: u32 = 6;
+pub(crate) const TYPE_STRING_ARRAY: u32 = 8;
+pub(crate) const TYPE_I18NSTRING: u32 = 9;
 
 /// The tags imagegate reads from one header.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -62,18 +64,97 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
+/// A bounds-checked view of one header's index and data store.
+/// An rpm header blob (index entries and data store), read tag by tag: shared by the package
+/// list and the file-digest check, so the format is parsed one way.
+pub(crate) struct HeaderBlob<'a> {
+    blob: &'a [u8],
+    il: usize,
+    data: &'a [u8],
+}
+
+impl<'a> HeaderBlob<'a> {
+    pub(crate) fn new(blob: &'a [u8]) -> Result<Self, String> {
+        let il = be32(blob, 0).ok_or("header shorter than 8 bytes")? as usize;
+        let dl = be32(blob, 4).ok_or("header shorter than 8 bytes")? as usize;
+        // rpm's own sanity limits (hdrchkTags / hdrchkData).
+        if il > 0xffff || dl > 256 * 1024 * 1024 {
+            return Err(format!("implausible header size (il={il}, dl={dl})"));
+        }
+        let start = 8 + il * 16;
+        let data = blob
+            .get(start..start + dl)
+            .ok_or_else(|| format!("header truncated: {} bytes, needs {}", blob.len(), start + dl))?;
+        Ok(HeaderBlob { blob, il, data })
+    }
+
+    /// `(type, offset, count)` of `tag`.
+    pub(crate) fn entry(&self, tag: u32) -> Option<(u32, usize, usize)> {
+        (0..self.il).find_map(|i| {
+            let e = 8 + i * 16;
+            (be32(self.blob, e)? == tag).then_some(())?;
+            Some((
+                be32(self.blob, e + 4)?,
+                be32(self.blob, e + 8)? as usize,
+                be32(self.blob, e + 12)? as usize,
+            ))
+        })
+    }
+
+    pub(crate) fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, String> {
+        let Some((ty, off, count)) = self.entry(tag) else {
+            return Ok(None);
+        };
+        if !matches!(ty, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING) {
+            return Err(format!("tag {tag} has type {ty}, expected strings"));
+        }
+        let mut rest = self
+            .data
+            .get(off..)
+            .ok_or(format!("tag {tag}: offset outside the data store"))?;
+        // Each string needs at least its NUL: a count larger than the store is hostile.
+        if count > rest.len() {
+            return Err(format!("tag {tag}: {count} strings cannot fit the data store"));
+        }
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
+            let end = rest
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or(format!("tag {tag}: unterminated string"))?;
+            out.push(String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned());
+            rest = rest.get(end + 1..).unwrap_or_default();
+        }
+        Ok(Some(out))
+    }
+
+    pub(crate) fn ints(&self, tag: u32) -> Result<Option<Vec<u32>>, String> {
+        let Some((ty, off, count)) = self.entry(tag) else {
+            return Ok(None);
+        };
+        let width = match ty {
+            TYPE_INT32 => 4,
+            TYPE_CHAR | TYPE_INT8 => 1,
+            _ => return Err(format!("tag {tag} has type {ty}, expected integers")),
+        };
+        let bytes = count
+            .checked_mul(width)
+            .and_then(|n| self.data.get(off..off.checked_add(n)?))
+            .ok_or(format!("tag {tag}: values outside the data store"))?;
+        Ok(Some(if width == 4 {
+            bytes
+                .chunks_exact(4)
+                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        } else {
+            bytes.iter().map(|&b| u32::from(b)).collect()
+        }))
+    }
+}
+
 /// Parses an rpm header blob as stored in the rpmdb.
 pub fn parse_header(blob: &[u8]) -> Result<Header, String> {
-    let il = be32(blob, 0).ok_or("header shorter than 8 bytes")? as usize;
-    let dl = be32(blob, 4).ok_or("header shorter than 8 bytes")? as usize;
-    // rpm's own sanity limits (hdrchkTags / hdrchkData).
-    if il > 0xffff || dl > 256 * 1024 * 1024 {
-        return Err(format!("implausible header size (il={il}, dl={dl})"));
-    }
-    let data_start = 8 + il * 16;
-    let data = blob
-        .get(data_start..data_start + dl)
-        .ok_or_else(|| format!("header truncated: {} bytes, needs {}", blob.len(), data_start + dl))?;
+    let HeaderBlob { il, data, .. } = HeaderBlob::new(blob)?;
     let string_at = |off: usize| -> Result<String, String> {
         let rest = data.get(off..).ok_or("string offset outside the data store")?;
         let end = rest.iter().position(|&b| b == 0).ok_or("unterminated string")?;

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::facts::{Facts, Missing, Target};
 use crate::rules::expr::{Eval, Evidence, Truth, Vars};
+use crate::rules::view::{FactView, Node, Typed};
 use crate::rules::{Rule, RuleSet, Severity};
 
 /// The outcome of one rule.
@@ -133,7 +134,7 @@ pub struct Host {
     pub owner: Option<String>,
 }
 
-/// Fact paths (JSON pointers into the facts) tried in order for [`Host::kernel`]; the first that
+/// Fact paths (JSON pointers into the facts JSON) tried in order for [`Host::kernel`]; the first that
 /// holds a string wins. A path that no collector provides is simply skipped.
 pub const HOST_KERNEL_FACTS: &[&str] = &["/boot/kernel/release", "/boot/kernel/version"];
 
@@ -151,12 +152,15 @@ pub const HOST_PLATFORM_FACTS: &[&str] = &[
 /// Fact paths tried in order for [`Host::owner`] (the account cloud-init's instance data names).
 pub const HOST_OWNER_FACTS: &[&str] = &["/cloud_init/instance/owner"];
 
-/// The first of `pointers` that holds a string in the facts JSON, looking through a `Fact`'s
+/// The first of `pointers` that holds a string in the facts, looking through a `Fact`'s
 /// `{"value": …}` wrapper; header fields are conveniences, so anything else is just absent.
-fn header_fact(facts: &Value, pointers: &[&str]) -> Option<String> {
+fn header_fact(facts: &dyn FactView, pointers: &[&str]) -> Option<String> {
     pointers.iter().find_map(|p| {
-        let node = facts.pointer(p)?;
-        let v = node.get("value").unwrap_or(node);
+        let path: Vec<String> = p.split('/').skip(1).map(str::to_owned).collect();
+        let Node::Found(node) = facts.node(&path) else {
+            return None;
+        };
+        let v = node.get("value").unwrap_or(&node);
         v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
     })
 }
@@ -201,13 +205,14 @@ pub fn select<'a>(rules: &'a RuleSet, sel: &Selection) -> Vec<&'a Rule> {
     rules.rules.values().filter(|r| sel.ids.contains(&r.id)).collect()
 }
 
-/// Evaluates the selected rules against the facts.
+/// Evaluates the selected rules against the facts. Rules read the typed facts through a
+/// [`Typed`] view: only the values they look at are ever turned into JSON.
 pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
-    let json = serde_json::to_value(facts).unwrap_or(Value::Null);
+    let view = Typed(facts);
     let findings: Vec<Finding> = select(rules, sel)
         .into_iter()
         .map(|r| {
-            let mut f = evaluate_rule(r, &json, &sel.vars);
+            let mut f = evaluate_rule(r, &view, &sel.vars);
             if let Some(sev) = sel.severity.get(&r.id) {
                 f.severity = *sev;
             }
@@ -234,10 +239,10 @@ pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
                 })
             }),
             hostname: facts.target.hostname.clone(),
-            kernel: header_fact(&json, HOST_KERNEL_FACTS),
-            image_id: header_fact(&json, HOST_IMAGE_ID_FACTS),
-            platform: header_fact(&json, HOST_PLATFORM_FACTS),
-            owner: header_fact(&json, HOST_OWNER_FACTS),
+            kernel: header_fact(&view, HOST_KERNEL_FACTS),
+            image_id: header_fact(&view, HOST_IMAGE_ID_FACTS),
+            platform: header_fact(&view, HOST_PLATFORM_FACTS),
+            owner: header_fact(&view, HOST_OWNER_FACTS),
         },
         summary,
         findings,
@@ -265,8 +270,8 @@ pub fn summarize(findings: &[Finding]) -> Summary {
     summary
 }
 
-/// Evaluates one rule against the facts JSON.
-pub fn evaluate_rule(rule: &Rule, facts: &Value, overrides: &BTreeMap<String, Value>) -> Finding {
+/// Evaluates one rule against the facts (the typed facts' [`Typed`] view, or the facts JSON).
+pub fn evaluate_rule(rule: &Rule, facts: &dyn FactView, overrides: &BTreeMap<String, Value>) -> Finding {
     let mut vars: Vars = rule.vars.clone();
     for (k, v) in overrides {
         if let Some(slot) = vars.get_mut(k) {
@@ -299,17 +304,14 @@ fn unknown(m: Missing, r: String) -> (Status, Option<String>) {
 
 fn decide(rule: &Rule, ev: &mut Eval<'_>) -> (Status, Option<String>) {
     if !rule.families.is_empty() {
-        let fam = ev.facts.pointer("/os");
-        if let Some(reason) = fam
-            .and_then(|o| o.pointer("/unavailable/reason"))
-            .and_then(Value::as_str)
-        {
-            return (Status::Error, Some(format!("cannot tell the distribution: {reason}")));
-        }
-        let family = fam
-            .and_then(|o| o.get("family"))
-            .and_then(Value::as_str)
-            .unwrap_or("unknown");
+        let os = ev.facts.node(&["os".to_owned()]);
+        let family = match &os {
+            Node::Unavailable(_, reason) => {
+                return (Status::Error, Some(format!("cannot tell the distribution: {reason}")));
+            }
+            Node::Found(o) => o.get("family").and_then(Value::as_str).unwrap_or("unknown"),
+            Node::Absent => "unknown",
+        };
         if !rule.families.iter().any(|f| f == family) {
             return (
                 Status::NotApplicable,

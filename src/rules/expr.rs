@@ -13,6 +13,7 @@ use regex::Regex;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::view::{self, FactView, Key, Listing, Node};
 use crate::facts::Missing;
 
 /// One segment-list path into the facts JSON (`sysctl.keys["net.ipv4.ip_forward"].persisted`).
@@ -412,79 +413,13 @@ pub struct Evidence {
     pub unavailable: Option<String>,
 }
 
-/// What a lookup found.
-enum Found<'a> {
-    Value(&'a Value, Option<&'a Value>, Option<&'a Value>),
-    Absent,
-    Unavailable(Missing, String),
-}
-
-fn unavailable(v: &Value) -> Option<(Missing, String)> {
-    let u = v.as_object()?.get("unavailable")?.as_object()?;
-    let status = match u.get("status")?.as_str()? {
-        "not-applicable" => Missing::NotApplicable,
-        _ => Missing::Error,
-    };
-    Some((
-        status,
-        u.get("reason")
-            .and_then(Value::as_str)
-            .unwrap_or("unavailable")
-            .to_owned(),
-    ))
-}
-
-/// A `Fact<T>` serializes as exactly `value`, `source` and (optionally) `shadowed`; a record that
-/// merely has fields called `value` and `source` among others is data, not a fact to unwrap.
-fn is_fact(v: &Value) -> bool {
-    v.as_object().is_some_and(|o| {
-        o.contains_key("value")
-            && o.contains_key("source")
-            && o.keys().all(|k| matches!(k.as_str(), "value" | "source" | "shadowed"))
-    })
-}
-
-fn lookup<'a>(root: &'a Value, path: Option<&FactPath>) -> Found<'a> {
-    let mut cur = root;
-    let segs = path.map(|p| p.segments.as_slice()).unwrap_or(&[]);
-    for seg in segs {
-        if let Some((m, r)) = unavailable(cur) {
-            return Found::Unavailable(m, r);
-        }
-        if is_fact(cur) {
-            cur = &cur["value"];
-        }
-        cur = match cur {
-            Value::Object(o) => match o.get(seg) {
-                Some(v) => v,
-                None => return Found::Absent,
-            },
-            Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
-                Some(v) => v,
-                None => return Found::Absent,
-            },
-            _ => return Found::Absent,
-        };
-    }
-    if let Some((m, r)) = unavailable(cur) {
-        return Found::Unavailable(m, r);
-    }
-    if cur.is_null() {
-        return Found::Absent;
-    }
-    if is_fact(cur) {
-        return Found::Value(&cur["value"], cur.get("source"), cur.get("shadowed"));
-    }
-    Found::Value(cur, cur.as_object().and_then(|o| o.get("source")), None)
-}
-
 /// Variable values in force for one rule.
 pub type Vars = std::collections::BTreeMap<String, Value>;
 
 /// Evaluation state: the facts, the variables, and the evidence gathered so far.
 pub struct Eval<'a> {
-    /// The facts JSON.
-    pub facts: &'a Value,
+    /// The facts.
+    pub facts: &'a dyn FactView,
     /// Variables.
     pub vars: &'a Vars,
     /// Evidence gathered.
@@ -493,9 +428,13 @@ pub struct Eval<'a> {
     pub problems: Vec<String>,
 }
 
+/// The item a quantifier is looking at: a view of it, and its name for evidence
+/// (`packages.installed["telnetd"]`), rendered only when needed.
+pub type Item<'i> = (&'i dyn FactView, &'i dyn Fn() -> String);
+
 impl<'a> Eval<'a> {
     /// A fresh evaluation.
-    pub fn new(facts: &'a Value, vars: &'a Vars) -> Self {
+    pub fn new(facts: &'a dyn FactView, vars: &'a Vars) -> Self {
         Eval {
             facts,
             vars,
@@ -504,21 +443,27 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn resolve(&mut self, o: &Operand) -> Option<Value> {
+    fn resolve<'o>(&mut self, o: &'o Operand) -> Option<&'o Value>
+    where
+        'a: 'o,
+    {
         match o {
-            Operand::Lit(v) => Some(v.clone()),
-            Operand::Var(n) => match self.vars.get(n) {
-                Some(v) => Some(v.clone()),
-                None => {
-                    self.problems.push(format!("variable `{n}` has no value"));
-                    None
+            Operand::Lit(v) => Some(v),
+            Operand::Var(n) => {
+                let vars: &'a Vars = self.vars;
+                match vars.get(n) {
+                    Some(v) => Some(v),
+                    None => {
+                        self.problems.push(format!("variable `{n}` has no value"));
+                        None
+                    }
                 }
-            },
+            }
         }
     }
 
     /// Evaluates `e` with `item` as the base for relative paths (the facts root at top level).
-    pub fn eval(&mut self, e: &Expr, item: Option<(&'a Value, &str)>) -> Truth {
+    pub fn eval(&mut self, e: &Expr, item: Option<Item<'_>>) -> Truth {
         match e {
             Expr::All(v) => self.combine(v, item, true),
             Expr::Any(v) => self.combine(v, item, false),
@@ -528,22 +473,23 @@ impl<'a> Eval<'a> {
                 u => u,
             },
             Expr::VarTest { name, op } => {
-                let Some(value) = self.vars.get(name).cloned() else {
+                let vars: &'a Vars = self.vars;
+                let Some(value) = vars.get(name) else {
                     self.problems.push(format!("variable `{name}` has no value"));
                     return Truth::Unknown(Missing::Error, self.problems.join("; "));
                 };
-                match self.apply(op, Some(&value)) {
+                match self.apply(op, Some(value)) {
                     Some(b) => Truth::from(b),
                     None => Truth::Unknown(Missing::Error, self.problems.join("; ")),
                 }
             }
             Expr::Test { path, op } => {
-                let (base, prefix) = item.unwrap_or((self.facts, ""));
-                let name = display_path(prefix, path.as_ref());
-                match lookup(base, path.as_ref()) {
-                    Found::Unavailable(m, r) => {
+                let view = item.map_or(self.facts, |(v, _)| v);
+                let name = || display_path(item, path.as_ref());
+                match view.node(segments(path.as_ref())) {
+                    Node::Unavailable(m, r) => {
                         self.evidence.push(Evidence {
-                            fact: name,
+                            fact: name(),
                             value: Value::Null,
                             source: None,
                             shadowed: Vec::new(),
@@ -551,32 +497,73 @@ impl<'a> Eval<'a> {
                         });
                         Truth::Unknown(m, r)
                     }
-                    found => {
-                        let (value, source, shadowed) = match found {
-                            Found::Value(v, s, sh) => (Some(v), s, sh),
-                            _ => (None, None, None),
-                        };
-                        let Some(result) = self.apply(op, value) else {
+                    Node::Absent => {
+                        let Some(result) = self.apply(op, None) else {
                             return Truth::Unknown(Missing::Error, self.problems.join("; "));
                         };
                         if item.is_none() {
                             self.evidence.push(Evidence {
-                                fact: name,
-                                value: value.cloned().unwrap_or(Value::Null),
+                                fact: name(),
+                                value: Value::Null,
+                                source: None,
+                                shadowed: Vec::new(),
+                                unavailable: None,
+                            });
+                        }
+                        Truth::from(result)
+                    }
+                    Node::Found(node) => {
+                        let (value, source, shadowed) = view::parts(&node);
+                        let Some(result) = self.apply(op, Some(value)) else {
+                            return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                        };
+                        if item.is_none() {
+                            self.evidence.push(Evidence {
+                                fact: name(),
+                                value: value.clone(),
                                 source: source.and_then(|s| serde_json::from_value(s.clone()).ok()),
                                 shadowed: shadowed.and_then(Value::as_array).cloned().unwrap_or_default(),
                                 unavailable: None,
                             });
                         }
-                        if result { Truth::True } else { Truth::False }
+                        Truth::from(result)
                     }
                 }
             }
             Expr::Quant { path, quant, inner } => {
-                let (base, prefix) = item.unwrap_or((self.facts, ""));
-                let name = display_path(prefix, path.as_ref());
-                let items: Vec<(String, &'a Value)> = match lookup(base, path.as_ref()) {
-                    Found::Unavailable(m, r) => {
+                let view = item.map_or(self.facts, |(v, _)| v);
+                let name = display_path(item, path.as_ref());
+                // The items that decide the verdict are the evidence: the offenders of `none`
+                // and `every`, the witnesses of `some`. Items are looked at one at a time and only
+                // those are kept (a quantifier may walk a hundred thousand packages).
+                let keep = !matches!(quant, Quant::Every);
+                let mut unknown = None;
+                let mut decisive: Vec<(String, Value)> = Vec::new();
+                let listing = view.each(segments(path.as_ref()), &mut |key, it| {
+                    let iname = || match key {
+                        Key::Index(i) => format!("{name}[{i}]"),
+                        Key::Name(k) => format!("{name}[\"{k}\"]"),
+                    };
+                    let hit = match self.eval(inner, Some((it, &iname))) {
+                        Truth::True => true,
+                        Truth::False => false,
+                        Truth::Unknown(m, r) => {
+                            unknown.get_or_insert((m, r));
+                            return;
+                        }
+                    };
+                    if hit == keep {
+                        let whole = match it.node(&[]) {
+                            Node::Found(v) => v.into_owned(),
+                            Node::Absent | Node::Unavailable(..) => Value::Null,
+                        };
+                        decisive.push((iname(), whole));
+                    }
+                });
+                let count = match listing {
+                    Listing::Listed(n) => n,
+                    Listing::Absent => 0,
+                    Listing::Unavailable(m, r) => {
                         self.evidence.push(Evidence {
                             fact: name,
                             value: Value::Null,
@@ -586,51 +573,29 @@ impl<'a> Eval<'a> {
                         });
                         return Truth::Unknown(m, r);
                     }
-                    Found::Absent => Vec::new(),
-                    Found::Value(Value::Array(a), _, _) => {
-                        a.iter().enumerate().map(|(i, v)| (format!("{name}[{i}]"), v)).collect()
-                    }
-                    Found::Value(Value::Object(o), _, _) => {
-                        o.iter().map(|(k, v)| (format!("{name}[\"{k}\"]"), v)).collect()
-                    }
-                    Found::Value(other, _, _) => {
-                        self.problems.push(format!("{name} is {}, not a list", kind(other)));
+                    Listing::NotAList(kind) => {
+                        self.problems.push(format!("{name} is {kind}, not a list"));
                         return Truth::Unknown(Missing::Error, self.problems.join("; "));
                     }
                 };
-                let mut unknown = None;
-                let mut hits = Vec::new();
-                let mut misses = Vec::new();
-                for (iname, v) in &items {
-                    match self.eval(inner, Some((v, iname))) {
-                        Truth::True => hits.push((iname, *v)),
-                        Truth::False => misses.push((iname, *v)),
-                        Truth::Unknown(m, r) => {
-                            unknown.get_or_insert((m, r));
-                        }
-                    }
-                }
-                // The items that decide the verdict are the evidence: the offenders of `none`
-                // and `every`, the witnesses of `some`.
-                let (decisive, truth) = match quant {
-                    Quant::None => (&hits, hits.is_empty()),
-                    Quant::Every => (&misses, misses.is_empty()),
-                    Quant::Some => (&hits, !hits.is_empty()),
+                let truth = match quant {
+                    Quant::None | Quant::Every => decisive.is_empty(),
+                    Quant::Some => !decisive.is_empty(),
                 };
-                for (iname, v) in decisive.iter() {
+                if decisive.is_empty() {
                     self.evidence.push(Evidence {
-                        fact: (*iname).clone(),
-                        value: (*v).clone(),
-                        source: v.get("source").and_then(|s| serde_json::from_value(s.clone()).ok()),
+                        fact: name,
+                        value: Value::from(format!("{count} item(s) checked, none matched")),
+                        source: None,
                         shadowed: Vec::new(),
                         unavailable: None,
                     });
                 }
-                if decisive.is_empty() {
+                for (iname, v) in decisive {
                     self.evidence.push(Evidence {
-                        fact: name,
-                        value: Value::from(format!("{} item(s) checked, none matched", items.len())),
-                        source: None,
+                        fact: iname,
+                        source: v.get("source").and_then(|s| serde_json::from_value(s.clone()).ok()),
+                        value: v,
                         shadowed: Vec::new(),
                         unavailable: None,
                     });
@@ -645,7 +610,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn combine(&mut self, v: &[Expr], item: Option<(&'a Value, &str)>, all: bool) -> Truth {
+    fn combine(&mut self, v: &[Expr], item: Option<Item<'_>>, all: bool) -> Truth {
         let mut error = None;
         let mut na = None;
         let mut decided = false;
@@ -674,8 +639,8 @@ impl<'a> Eval<'a> {
         let null = Value::Null;
         let v = v.unwrap_or(&null);
         Some(match op {
-            Op::Eq(o) => loose_eq(v, &self.resolve(o)?),
-            Op::Ne(o) => !loose_eq(v, &self.resolve(o)?),
+            Op::Eq(o) => loose_eq(v, self.resolve(o)?),
+            Op::Ne(o) => !loose_eq(v, self.resolve(o)?),
             Op::In(o) | Op::NotIn(o) => {
                 let list = self.resolve(o)?;
                 let Some(list) = list.as_array() else {
@@ -686,7 +651,7 @@ impl<'a> Eval<'a> {
             }
             Op::Cmp(ord, or_eq, o) => {
                 let rhs = self.resolve(o)?;
-                match (number(v), number(&rhs)) {
+                match (number(v), number(rhs)) {
                     (Some(a), Some(b)) => {
                         let c = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
                         c == *ord || (*or_eq && c == Ordering::Equal)
@@ -696,7 +661,7 @@ impl<'a> Eval<'a> {
             }
             Op::Version(ge, scheme, o) => {
                 let rhs = self.resolve(o)?;
-                let (Some(a), Some(b)) = (scalar_string(v), scalar_string(&rhs)) else {
+                let (Some(a), Some(b)) = (scalar_string(v), scalar_string(rhs)) else {
                     return Some(false);
                 };
                 let c = match scheme {
@@ -709,7 +674,7 @@ impl<'a> Eval<'a> {
             Op::Contains(want, o) => {
                 let needle = self.resolve(o)?;
                 let has = match v {
-                    Value::Array(a) => a.iter().any(|x| loose_eq(x, &needle)),
+                    Value::Array(a) => a.iter().any(|x| loose_eq(x, needle)),
                     Value::String(s) => needle.as_str().is_some_and(|n| s.contains(n)),
                     Value::Object(m) => needle.as_str().is_some_and(|n| m.contains_key(n)),
                     _ => false,
@@ -745,23 +710,18 @@ impl From<bool> for Truth {
     }
 }
 
-fn display_path(prefix: &str, p: Option<&FactPath>) -> String {
-    match (prefix, p) {
-        ("", Some(p)) => p.to_string(),
-        (pre, Some(p)) => format!("{pre}.{p}"),
-        (pre, None) => pre.to_owned(),
+/// The name of the fact at `p`, relative to `item` when there is one.
+fn display_path(item: Option<Item<'_>>, p: Option<&FactPath>) -> String {
+    match (item.map(|(_, name)| name()), p) {
+        (None, Some(p)) => p.to_string(),
+        (Some(pre), Some(p)) => format!("{pre}.{p}"),
+        (Some(pre), None) => pre,
+        (None, None) => String::new(),
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a table",
-    }
+fn segments(p: Option<&FactPath>) -> &[String] {
+    p.map_or(&[], |p| p.segments.as_slice())
 }
 
 fn number(v: &Value) -> Option<f64> {

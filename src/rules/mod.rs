@@ -3,6 +3,7 @@
 
 pub mod expr;
 pub mod load;
+pub mod view;
 
 use std::collections::BTreeMap;
 

@@ -1,9 +1,13 @@
 //! Every case in fixtures/cases/*.toml: build its root, collect facts, evaluate its rule, and
 //! compare the status. All mismatches are reported together.
+//!
+//! Each rule is evaluated twice, over the typed facts (as a scan does) and over their JSON (as
+//! `imagegate facts` prints it): the two views must give the same finding, evidence included.
 use imagegate::eval::evaluate_rule;
 use imagegate::facts::{self, Context};
 use imagegate::rootfs::RootFs;
 use imagegate::rules::RuleSet;
+use imagegate::rules::view::Typed;
 
 use crate::util::{AS_OF, Case, case_root, cases};
 
@@ -19,13 +23,22 @@ fn run_case(rules: &RuleSet, file: &str, c: &Case) -> Result<(), String> {
         as_of: AS_OF.parse().unwrap(),
         wanted: None,
     };
-    let facts = serde_json::to_value(facts::collect(&fs, &ctx)).unwrap();
+    let typed = facts::collect(&fs, &ctx);
+    let json = serde_json::to_value(&typed).unwrap();
     let vars = c
         .vars
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap()))
         .collect();
-    let f = evaluate_rule(rule, &facts, &vars);
+    let f = evaluate_rule(rule, &json, &vars);
+    let t = evaluate_rule(rule, &Typed(&typed), &vars);
+    let (fj, tj) = (serde_json::to_string(&f).unwrap(), serde_json::to_string(&t).unwrap());
+    if fj != tj {
+        return Err(format!(
+            "{file}: {} on {}: the typed and JSON views disagree:\n  json:  {fj}\n  typed: {tj}",
+            c.rule, c.base
+        ));
+    }
     if f.status.as_str() == c.expect {
         return Ok(());
     }

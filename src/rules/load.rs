@@ -112,8 +112,12 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
         .unwrap_or("")
         .to_owned();
     let mut out = Vec::new();
+    // Rules come in file order: count newlines from the previous rule on, not from the top.
+    let (mut at, mut line) = (0, 1);
     for spanned in raw.rule {
-        let line = line_of(text, spanned.span().start);
+        let start = spanned.span().start.max(at);
+        line += text.get(at..start).map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count());
+        at = start;
         let r = spanned.into_inner();
         let err = |msg: String| RuleError::Parse {
             file: file.to_owned(),

@@ -569,6 +569,73 @@ impl RootFs {
         }))
     }
 
+    /// [`RootFs::read_text_limited`] without holding the whole text: `sink` gets it in chunks that
+    /// each end at a line end (`\n`), but for the last, so `chunk.lines()` over the chunks yields
+    /// the lines of the whole text. For the package databases, whose text would otherwise sit in
+    /// memory next to everything parsed from it.
+    ///
+    /// The outcome is the one [`RootFs::read_text_limited`] would have: the whole file is read even
+    /// when its end turns out to be an error (a NUL byte is [`RootFsError::Binary`], and wins over a
+    /// leading byte order mark, as there). The sink is not called once the read is known to fail,
+    /// but may have seen the text before a NUL byte: what it built from the chunks must be dropped
+    /// when the read returns an error. Invalid UTF-8 is replaced per chunk, which gives the same
+    /// text as replacing it in the whole (a line end is never part of a UTF-8 sequence).
+    pub fn read_text_chunks(&self, path: &str, limit: u64, mut sink: impl FnMut(&str)) -> Result<Option<u64>> {
+        // Bytes read but not yet handed over: the partial last line.
+        let mut pending: Vec<u8> = Vec::new();
+        let mut offset = 0usize;
+        let mut nul: Option<usize> = None;
+        // Decided once three bytes are in (or the file ended).
+        let mut bom: Option<bool> = None;
+        let total = self.read_streaming(path, limit, |chunk| {
+            let start = offset;
+            offset += chunk.len();
+            if nul.is_some() {
+                return;
+            }
+            if let Some(at) = chunk.iter().position(|&b| b == 0) {
+                nul = Some(start + at);
+                pending = Vec::new();
+                return;
+            }
+            if bom == Some(true) {
+                return;
+            }
+            pending.extend_from_slice(chunk);
+            if bom.is_none() {
+                if pending.len() < 3 {
+                    return;
+                }
+                let has = pending.starts_with(b"\xef\xbb\xbf");
+                bom = Some(has);
+                if has {
+                    pending = Vec::new();
+                    return;
+                }
+            }
+            if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
+                sink(&String::from_utf8_lossy(pending.get(..=end).unwrap_or_default()));
+                pending.drain(..=end);
+            }
+        })?;
+        let Some(total) = total else {
+            return Ok(None);
+        };
+        if let Some(offset) = nul {
+            return Err(RootFsError::Binary {
+                path: path.to_owned(),
+                offset,
+            });
+        }
+        if bom == Some(true) {
+            return Err(RootFsError::ByteOrderMark { path: path.to_owned() });
+        }
+        if !pending.is_empty() {
+            sink(&String::from_utf8_lossy(&pending));
+        }
+        Ok(Some(total))
+    }
+
     /// The entries of a directory, sorted by name in byte order (`.` and `..` left out).
     /// `Ok(None)` when the directory is absent.
     pub fn read_dir(&self, path: &str) -> Result<Option<Vec<Entry>>> {
@@ -976,6 +1043,65 @@ mod tests {
         assert!(fnmatch(b"[", b"["));
         assert!(fnmatch(b"\\*", b"*"));
         assert!(!fnmatch(b"\\*", b"x"));
+    }
+
+    /// The chunked read yields the text (or the error) of the whole read, in chunks that end at
+    /// line ends, whatever the chunk boundaries of the underlying reads cut through.
+    #[test]
+    fn text_chunks_match_the_whole_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fs = RootFs::open(dir.path()).unwrap();
+        let mut long = Vec::new();
+        for i in 0..20_000 {
+            long.extend_from_slice(format!("line {i} é€ {}\r\n", "x".repeat(i % 37)).as_bytes());
+        }
+        let mut long_nul = long.clone();
+        long_nul[150_000] = 0;
+        let mut long_bad = long.clone();
+        long_bad[65_535] = 0xe2;
+        long_bad[65_536] = 0x82;
+        let mut bom_nul = b"\xef\xbb\xbf".to_vec();
+        bom_nul.extend_from_slice(&long_nul);
+        let cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"a".to_vec(),
+            b"a\nb".to_vec(),
+            b"a\r\nb\r\n\n\r".to_vec(),
+            b"\xef\xbbx\n".to_vec(),
+            b"\xef\xbb".to_vec(),
+            b"\xef\xbb\xbfx\n".to_vec(),
+            b"\xef\xbb\xbfx\0".to_vec(),
+            b"ab\0\n".to_vec(),
+            b"a\xff\xfeb\n\xe2\x82\ncd\xe2".to_vec(),
+            long,
+            long_nul,
+            long_bad,
+            bom_nul,
+        ];
+        for (i, bytes) in cases.iter().enumerate() {
+            std::fs::write(dir.path().join("f"), bytes).unwrap();
+            for limit in [1 << 20, 100] {
+                let whole = fs.read_text_limited("/f", limit).map_err(|e| e.to_string());
+                let mut chunks = Vec::new();
+                let streamed = fs
+                    .read_text_chunks("/f", limit, |c| chunks.push(c.to_owned()))
+                    .map_err(|e| e.to_string());
+                match (whole, streamed) {
+                    (Ok(Some(text)), Ok(Some(n))) => {
+                        assert_eq!(n, bytes.len() as u64, "case {i}");
+                        assert_eq!(chunks.concat(), text, "case {i}");
+                        let lines: Vec<&str> = chunks.iter().flat_map(|c| c.lines()).collect();
+                        assert_eq!(lines, text.lines().collect::<Vec<_>>(), "case {i}");
+                        if let Some((_, init)) = chunks.split_last() {
+                            assert!(init.iter().all(|c| c.ends_with('\n')), "case {i}");
+                        }
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a, b, "case {i}"),
+                    (a, b) => panic!("case {i} limit {limit}: {a:?} vs {b:?}"),
+                }
+            }
+        }
+        assert!(matches!(fs.read_text_chunks("/absent", 100, |_| {}), Ok(None)));
     }
 }
 

@@ -222,7 +222,7 @@ pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Resu
     if let Some(p) = pkg {
         let ok = p.state == "installed";
         installed = Fact::new(ok, p.source.clone());
-        package_version = Some(p.version.clone());
+        package_version = Some(p.version.to_string());
         version = upstream_numeric(&p.version).map(|v| Fact::new(v, p.source.clone()));
     }
     if version.is_none() {

@@ -38,7 +38,7 @@ use crate::rootfs::{RootFs, RootFsError};
 
 /// Where a value came from: a file and line inside the scanned root, or a note (a compiled-in
 /// default, a kernel interface, a derived value).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
 pub struct Source {
     /// In-image path of the file that decided the value.
     #[serde(skip_serializing_if = "Option::is_none")]

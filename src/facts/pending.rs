@@ -312,8 +312,8 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                     if arch_ok && dpkg_cmp(version, &i.version).is_gt() {
                         let p = Pending {
                             package: name.to_owned(),
-                            arch: i.arch.clone(),
-                            installed: i.version.clone(),
+                            arch: i.arch.as_deref().map(str::to_owned),
+                            installed: i.version.to_string(),
                             candidate: version.to_owned(),
                             pocket: suite.clone(),
                             advisory: None,
@@ -531,8 +531,8 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                 if arch_ok && rpm_cmp(&a.evr, &i.version).is_gt() {
                     let p = Pending {
                         package: a.name.clone(),
-                        arch: i.arch.clone(),
-                        installed: i.version.clone(),
+                        arch: i.arch.as_deref().map(str::to_owned),
+                        installed: i.version.to_string(),
                         candidate: a.evr.clone(),
                         pocket: repo.clone(),
                         advisory: Some(a.id.clone()),

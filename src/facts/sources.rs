@@ -552,15 +552,15 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
     for p in pkgs.installed.values() {
         for i in p.instances() {
             let arch_ok = |a: &str| a == "all" || Some(a) == i.arch.as_deref() || i.arch.as_deref() == Some("all");
-            let known = offered.get(&p.name).is_some_and(|vs| {
+            let known = offered.get(p.name.as_str()).is_some_and(|vs| {
                 vs.iter()
-                    .any(|(a, v)| arch_ok(a) && (v == &i.version || dpkg_cmp(v, &i.version).is_gt()))
+                    .any(|(a, v)| arch_ok(a) && (*v == i.version || dpkg_cmp(v, &i.version).is_gt()))
             });
             if !known {
                 unknown.push(UnknownPackage {
-                    name: p.name.clone(),
-                    version: i.version.clone(),
-                    arch: i.arch.clone(),
+                    name: p.name.to_string(),
+                    version: i.version.to_string(),
+                    arch: i.arch.as_deref().map(str::to_owned),
                     source: i.source.clone(),
                 });
             }

@@ -6,69 +6,83 @@
 //! Every package in the file is installed (apk keeps no removed-package records). A record without
 //! `P` or `V` is an error carrying its line (the file is damaged or truncated).
 
-use super::{Instance, Manager, Packages, Record, group};
+use compact_str::CompactString;
+
+use super::{Instance, Manager, Package, Packages, group};
 use crate::facts::{FactError, Source};
+use crate::rootfs::RootFs;
 
 /// Path of the installed database.
 pub const INSTALLED: &str = "/lib/apk/db/installed";
 
+/// Reads the installed database of `fs` line by line as it streams in, without holding its text.
+/// `Ok(None)` when the file is absent.
+pub fn read(fs: &RootFs) -> Result<Option<Packages>, FactError> {
+    let mut parser = Parser::new(INSTALLED);
+    if !super::read_lines(fs, INSTALLED, |n, line| parser.line(n, line))? {
+        return Ok(None);
+    }
+    parser.finish().map(Some)
+}
+
 /// Parses the apk installed database read from `path`.
 pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
-    #[derive(Default)]
-    struct Cur {
-        line: u32,
-        p: Option<String>,
-        v: Option<String>,
-        a: Option<String>,
-        o: Option<String>,
-    }
-    let mut records = Vec::new();
-    let mut native = None;
-    let mut finish = |c: Cur, records: &mut Vec<Record>| -> Result<(), FactError> {
-        let (Some(name), Some(version)) = (c.p, c.v) else {
-            return Err(FactError::Parse {
-                path: path.into(),
-                line: c.line,
-                msg: "package record without P: (name) or V: (version) (truncated database?)".into(),
-            });
-        };
-        if name == "apk-tools" {
-            native.clone_from(&c.a);
-        }
-        records.push(Record {
-            source_package: c.o.unwrap_or_else(|| name.clone()),
-            name,
-            instance: Instance {
-                version,
-                arch: c.a,
-                state: "installed".into(),
-                source: Source::at(path, c.line),
-            },
-        });
-        Ok(())
-    };
-    let mut cur: Option<Cur> = None;
+    let mut parser = Parser::new(path);
     for (i, raw) in text.lines().enumerate() {
-        let lineno = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        parser.line(u32::try_from(i + 1).unwrap_or(u32::MAX), raw)?;
+    }
+    parser.finish()
+}
+
+/// The record being read.
+#[derive(Default)]
+struct Cur {
+    line: u32,
+    p: Option<CompactString>,
+    v: Option<CompactString>,
+    a: Option<CompactString>,
+    o: Option<CompactString>,
+}
+
+/// The database's packages, built as its lines come.
+struct Parser<'a> {
+    path: &'a str,
+    cur: Option<Cur>,
+    records: Vec<Package>,
+    /// Architecture of the `apk-tools` package.
+    native: Option<CompactString>,
+}
+
+impl<'a> Parser<'a> {
+    fn new(path: &'a str) -> Self {
+        Parser {
+            path,
+            cur: None,
+            records: Vec::new(),
+            native: None,
+        }
+    }
+
+    fn line(&mut self, lineno: u32, raw: &str) -> Result<(), FactError> {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if line.is_empty() {
-            if let Some(c) = cur.take() {
-                finish(c, &mut records)?;
+            if let Some(c) = self.cur.take() {
+                self.record(c)?;
             }
-            continue;
+            return Ok(());
         }
         let Some((key, value)) = line.split_once(':').filter(|(k, _)| k.len() == 1) else {
             return Err(FactError::Parse {
-                path: path.into(),
+                path: self.path.into(),
                 line: lineno,
                 msg: "expected a one-letter `K:value` line".into(),
             });
         };
-        let c = cur.get_or_insert_with(|| Cur {
+        let c = self.cur.get_or_insert_with(|| Cur {
             line: lineno,
             ..Cur::default()
         });
-        let v = Some(value.to_owned());
+        let v = Some(CompactString::from(value));
         match key {
             "P" => c.p = v,
             "V" => c.v = v,
@@ -76,13 +90,47 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
             "o" => c.o = v,
             _ => {}
         }
+        Ok(())
     }
-    if let Some(c) = cur.take() {
-        finish(c, &mut records)?;
+
+    fn record(&mut self, c: Cur) -> Result<(), FactError> {
+        let (Some(name), Some(version)) = (c.p, c.v) else {
+            return Err(FactError::Parse {
+                path: self.path.into(),
+                line: c.line,
+                msg: "package record without P: (name) or V: (version) (truncated database?)".into(),
+            });
+        };
+        if name == "apk-tools" {
+            self.native.clone_from(&c.a);
+        }
+        self.records.push(Package::record(
+            name.clone(),
+            c.o.unwrap_or(name),
+            Instance {
+                version,
+                arch: c.a,
+                state: "installed".into(),
+                source: Source::at(self.path, c.line),
+            },
+        ));
+        Ok(())
     }
-    // apk never installs two versions of one name, so the version ordering only breaks ties
-    // that cannot occur; plain string order keeps it deterministic.
-    Ok(group(Manager::Apk, path, records, native.as_deref(), |a, b| a.cmp(b)))
+
+    fn finish(mut self) -> Result<Packages, FactError> {
+        if let Some(c) = self.cur.take() {
+            self.record(c)?;
+        }
+        // apk never installs two versions of one name, so the version ordering only breaks ties
+        // that cannot occur; plain string order keeps it deterministic.
+        Ok(group(
+            Manager::Apk,
+            self.path,
+            self.records,
+            self.native.as_deref(),
+            |a, b| a.cmp(b),
+        ))
+    }
 }
 
 #[cfg(test)]

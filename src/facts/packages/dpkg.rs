@@ -21,8 +21,11 @@
 //! entries of an interrupted dpkg run: dpkg replays them on its next start; a root with pending
 //! journal entries is rare enough that we only read the status file).
 
-use super::{Instance, Manager, Packages, Record, group};
+use compact_str::CompactString;
+
+use super::{Instance, Manager, Package, Packages, group};
 use crate::facts::{FactError, Source};
+use crate::rootfs::RootFs;
 use crate::version::dpkg_cmp;
 
 /// Path of the status database.
@@ -60,6 +63,7 @@ pub fn stanzas<'a>(path: &'a str, text: &'a str) -> Stanzas<'a> {
     Stanzas {
         path,
         lines: text.lines().enumerate(),
+        builder: StanzaBuilder::default(),
         failed: false,
     }
 }
@@ -68,6 +72,7 @@ pub fn stanzas<'a>(path: &'a str, text: &'a str) -> Stanzas<'a> {
 pub struct Stanzas<'a> {
     path: &'a str,
     lines: std::iter::Enumerate<std::str::Lines<'a>>,
+    builder: StanzaBuilder,
     failed: bool,
 }
 
@@ -78,48 +83,70 @@ impl Iterator for Stanzas<'_> {
         if self.failed {
             return None;
         }
-        let mut cur = Stanza::default();
         for (i, raw) in self.lines.by_ref() {
             let lineno = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            if line.trim().is_empty() {
-                if !cur.fields.is_empty() {
-                    return Some(Ok(cur));
-                }
-                continue;
-            }
-            if line.starts_with(' ') || line.starts_with('\t') {
-                let Some(last) = cur.fields.last_mut() else {
+            match self.builder.line(self.path, lineno, raw) {
+                Ok(None) => {}
+                Ok(Some(st)) => return Some(Ok(st)),
+                Err(e) => {
                     self.failed = true;
-                    return Some(Err(FactError::Parse {
-                        path: self.path.into(),
-                        line: lineno,
-                        msg: "continuation line before any field".into(),
-                    }));
-                };
-                last.1.push('\n');
-                last.1.push_str(line.trim());
-                continue;
+                    return Some(Err(e));
+                }
             }
-            if line.starts_with('#') {
-                // deb822(5) allows comment lines; dpkg never writes them but apt files may.
-                continue;
-            }
-            let Some((name, value)) = line.split_once(':') else {
-                self.failed = true;
-                return Some(Err(FactError::Parse {
-                    path: self.path.into(),
-                    line: lineno,
-                    msg: format!("expected `Field: value`, found {:?}", truncate(line)),
-                }));
-            };
-            if cur.fields.is_empty() {
-                cur.line = lineno;
-            }
-            cur.fields
-                .push((name.trim().to_ascii_lowercase(), value.trim().to_owned(), lineno));
         }
-        (!cur.fields.is_empty()).then_some(Ok(cur))
+        self.builder.finish().map(Ok)
+    }
+}
+
+/// Builds stanzas from lines fed one at a time (as [`str::lines`] yields them): the one deb822
+/// reader behind [`stanzas`] and the streaming read of the status file.
+#[derive(Debug, Default)]
+pub struct StanzaBuilder {
+    cur: Stanza,
+}
+
+impl StanzaBuilder {
+    /// Takes line `lineno` of the file read from `path`; returns the stanza it completes, if any.
+    pub fn line(&mut self, path: &str, lineno: u32, raw: &str) -> Result<Option<Stanza>, FactError> {
+        let cur = &mut self.cur;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        if line.trim().is_empty() {
+            return Ok(self.finish());
+        }
+        if line.starts_with(' ') || line.starts_with('\t') {
+            let Some(last) = cur.fields.last_mut() else {
+                return Err(FactError::Parse {
+                    path: path.into(),
+                    line: lineno,
+                    msg: "continuation line before any field".into(),
+                });
+            };
+            last.1.push('\n');
+            last.1.push_str(line.trim());
+            return Ok(None);
+        }
+        if line.starts_with('#') {
+            // deb822(5) allows comment lines; dpkg never writes them but apt files may.
+            return Ok(None);
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(FactError::Parse {
+                path: path.into(),
+                line: lineno,
+                msg: format!("expected `Field: value`, found {:?}", truncate(line)),
+            });
+        };
+        if cur.fields.is_empty() {
+            cur.line = lineno;
+        }
+        cur.fields
+            .push((name.trim().to_ascii_lowercase(), value.trim().to_owned(), lineno));
+        Ok(None)
+    }
+
+    /// The stanza in progress when the text ends (or an empty line comes), if it has any field.
+    pub fn finish(&mut self) -> Option<Stanza> {
+        (!self.cur.fields.is_empty()).then(|| std::mem::take(&mut self.cur))
     }
 }
 
@@ -148,12 +175,66 @@ const ALL_STATES: &[&str] = &[
     "installed",
 ];
 
+/// Reads the status database of `fs` without holding its text: the packages are built line by
+/// line as the file streams in. `Ok(None)` when the file is absent.
+pub fn read(fs: &RootFs) -> Result<Option<Packages>, FactError> {
+    let mut parser = StatusParser::new(STATUS);
+    if !super::read_lines(fs, STATUS, |n, line| parser.line(n, line))? {
+        return Ok(None);
+    }
+    parser.finish().map(Some)
+}
+
 /// Parses the dpkg status file read from `path`.
 pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
-    let mut records = Vec::new();
-    let mut native: Option<String> = None;
-    for st in stanzas(path, text) {
-        let st = st?;
+    let mut parser = StatusParser::new(path);
+    for (i, raw) in text.lines().enumerate() {
+        parser.line(u32::try_from(i + 1).unwrap_or(u32::MAX), raw)?;
+    }
+    parser.finish()
+}
+
+/// The status file's packages, built as its lines come.
+struct StatusParser<'a> {
+    path: &'a str,
+    stanzas: StanzaBuilder,
+    records: Vec<Package>,
+    /// Architecture of the `dpkg` package.
+    native: Option<CompactString>,
+}
+
+impl<'a> StatusParser<'a> {
+    fn new(path: &'a str) -> Self {
+        StatusParser {
+            path,
+            stanzas: StanzaBuilder::default(),
+            records: Vec::new(),
+            native: None,
+        }
+    }
+
+    fn line(&mut self, lineno: u32, raw: &str) -> Result<(), FactError> {
+        match self.stanzas.line(self.path, lineno, raw)? {
+            Some(st) => self.stanza(&st),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(mut self) -> Result<Packages, FactError> {
+        if let Some(st) = self.stanzas.finish() {
+            self.stanza(&st)?;
+        }
+        Ok(group(
+            Manager::Dpkg,
+            self.path,
+            self.records,
+            self.native.as_deref(),
+            dpkg_cmp,
+        ))
+    }
+
+    fn stanza(&mut self, st: &Stanza) -> Result<(), FactError> {
+        let path = self.path;
         let err = |line: u32, msg: String| FactError::Parse {
             path: path.into(),
             line,
@@ -171,18 +252,19 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
                 format!("package {name}: missing Status field (truncated status file?)"),
             ));
         };
-        let words: Vec<&str> = status.split_whitespace().collect();
-        let [_want, _flag, state] = words.as_slice() else {
+        let mut words = status.split_whitespace();
+        let (Some(_want), Some(_flag), Some(state), None) = (words.next(), words.next(), words.next(), words.next())
+        else {
             return Err(err(
                 sline,
                 format!("package {name}: Status must have three words, found {status:?}"),
             ));
         };
-        if !ALL_STATES.contains(state) {
+        let Some(state) = ALL_STATES.iter().find(|s| **s == state) else {
             return Err(err(sline, format!("package {name}: unknown package state {state:?}")));
-        }
+        };
         if !PRESENT_STATES.contains(state) {
-            continue;
+            return Ok(());
         }
         let Some((version, _)) = st.get("version") else {
             return Err(err(
@@ -190,29 +272,28 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
                 format!("package {name}: {state} but no Version field (truncated status file?)"),
             ));
         };
-        let arch = st.get("architecture").map(|(a, _)| a.to_owned());
+        let arch = st.get("architecture").map(|(a, _)| CompactString::from(a));
         if name == "dpkg" {
-            native.clone_from(&arch);
+            self.native.clone_from(&arch);
         }
         // `Source: openssh (1:9.6p1-3ubuntu13)` names the source package and, when it differs,
         // its version; we keep the name.
         let source_package = st
             .get("source")
             .and_then(|(s, _)| s.split_whitespace().next())
-            .unwrap_or(name)
-            .to_owned();
-        records.push(Record {
-            name: name.to_owned(),
-            source_package,
-            instance: Instance {
-                version: version.to_owned(),
+            .unwrap_or(name);
+        self.records.push(Package::record(
+            name.into(),
+            source_package.into(),
+            Instance {
+                version: version.into(),
                 arch,
-                state: (*state).to_owned(),
+                state: (*state).into(),
                 source: Source::at(path, st.line),
             },
-        });
+        ));
+        Ok(())
     }
-    Ok(group(Manager::Dpkg, path, records, native.as_deref(), dpkg_cmp))
 }
 
 #[cfg(test)]
@@ -278,6 +359,39 @@ Package: rsh-server\nStatus: install reinstreq half-installed\nArchitecture: amd
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("/var/lib/dpkg/status:2:"), "{e}");
+    }
+
+    #[test]
+    fn streamed_read_matches_the_parse_of_the_whole_text() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("var/lib/dpkg")).unwrap();
+        let fs = RootFs::open(dir.path()).unwrap();
+        assert!(read(&fs).unwrap().is_none());
+        // Longer than one read chunk, so stanzas are cut between reads.
+        let mut big = String::new();
+        for i in 0..3000 {
+            big.push_str(&format!(
+                "Package: p{i}\r\nStatus: install ok installed\nArchitecture: {}\nVersion: 1.{}\nDescription: x\n y\n\n",
+                if i % 3 == 0 { "i386" } else { "amd64" },
+                i % 7
+            ));
+        }
+        let garbage_then_nul = "Package: a\nnot a field\n\nPackage: b\0\n";
+        let bad_then_garbage = "Package: a\nStatus: install ok installed\n\nPackage: b\nnot a field\n";
+        for text in [SAMPLE, &big, "", "\n\n", garbage_then_nul, bad_then_garbage] {
+            std::fs::write(dir.path().join("var/lib/dpkg/status"), text).unwrap();
+            let streamed = read(&fs).map(|p| serde_json::to_string(&p.unwrap()).unwrap());
+            let whole = fs
+                .read_text_limited(STATUS, super::super::TEXT_DB_LIMIT)
+                .map_err(FactError::from)
+                .and_then(|t| parse(STATUS, &t.unwrap()))
+                .map(|p| serde_json::to_string(&p).unwrap());
+            match (streamed, whole) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!("{a:?} vs {b:?}"),
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,9 @@
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Instance, Manager, Packages, Record, group};
+use compact_str::CompactString;
+
+use super::{Instance, Manager, Package, Packages, group};
 use crate::facts::{FactError, Source};
 use crate::rootfs::RootFs;
 use crate::version::rpm_cmp;
@@ -247,7 +249,23 @@ pub fn headers(fs: &RootFs) -> Result<Option<(String, Blobs)>, FactError> {
 }
 
 /// Every `(hnum, blob)` of the Packages table of an in-memory copy of the rpmdb.
-fn blobs(path: &str, mut bytes: Vec<u8>) -> Result<Blobs, FactError> {
+fn blobs(path: &str, bytes: Vec<u8>) -> Result<Blobs, FactError> {
+    let mut out = Vec::new();
+    each_blob(path, bytes, |hnum, blob| {
+        out.push((hnum, blob.to_vec()));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Hands `f` each `(hnum, blob)` of the Packages table of an in-memory copy of the rpmdb, in
+/// `hnum` order, without collecting the blobs; the first error of `f` is returned (unless the
+/// database itself fails).
+fn each_blob(
+    path: &str,
+    mut bytes: Vec<u8>,
+    mut f: impl FnMut(i64, &[u8]) -> Result<(), FactError>,
+) -> Result<(), FactError> {
     let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
     if !bytes.starts_with(b"SQLite format 3\0") {
         return Err(invalid("not an sqlite database".into()));
@@ -265,15 +283,24 @@ fn blobs(path: &str, mut bytes: Vec<u8>) -> Result<Blobs, FactError> {
     let len = bytes.len();
     conn.deserialize_read_exact(rusqlite::MAIN_DB, bytes.as_slice(), len, true)
         .map_err(sql)?;
+    drop(bytes);
     let mut stmt = conn
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
         .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
-    let mut out = Vec::new();
+    // After an error of `f` the rows are still read: a damaged database is reported as such
+    // before any header in it, as when every row was read first.
+    let mut failed = None;
     while let Some(row) = rows.next().map_err(sql)? {
-        out.push((row.get(0).map_err(sql)?, row.get(1).map_err(sql)?));
+        let hnum: i64 = row.get(0).map_err(sql)?;
+        let blob: Vec<u8> = row.get(1).map_err(sql)?;
+        if failed.is_none()
+            && let Err(e) = f(hnum, &blob)
+        {
+            failed = Some(e);
+        }
     }
-    Ok(out)
+    failed.map_or(Ok(()), Err)
 }
 
 /// Opens an in-memory copy of the sqlite rpmdb read from `path` and parses every header.
@@ -281,12 +308,12 @@ pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
     let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
     let mut records = Vec::new();
     let mut native = None;
-    for (hnum, blob) in blobs(path, bytes)? {
-        let h = parse_header(&blob).map_err(|e| invalid(format!("header {hnum}: {e}")))?;
+    each_blob(path, bytes, |hnum, blob| {
+        let h = parse_header(blob).map_err(|e| invalid(format!("header {hnum}: {e}")))?;
         let (Some(name), Some(version)) = (h.name, h.version) else {
             return Err(invalid(format!("header {hnum}: no NAME or VERSION")));
         };
-        let mut evr = String::new();
+        let mut evr = CompactString::default();
         if let Some(e) = h.epoch.filter(|e| *e > 0) {
             evr.push_str(&format!("{e}:"));
         }
@@ -295,19 +322,22 @@ pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
             evr.push('-');
             evr.push_str(r);
         }
+        let arch = h.arch.map(CompactString::from);
         if name == "rpm" {
-            native.clone_from(&h.arch);
+            native.clone_from(&arch);
         }
-        records.push(Record {
-            source_package: h
-                .sourcerpm
-                .as_deref()
-                .and_then(source_name)
-                .unwrap_or_else(|| name.clone()),
+        let name = CompactString::from(name);
+        let source_package = h
+            .sourcerpm
+            .as_deref()
+            .and_then(source_name)
+            .map_or_else(|| name.clone(), CompactString::from);
+        records.push(Package::record(
             name,
-            instance: Instance {
+            source_package,
+            Instance {
                 version: evr,
-                arch: h.arch,
+                arch,
                 state: "installed".into(),
                 source: Source {
                     path: Some(path.into()),
@@ -315,8 +345,9 @@ pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
                     note: Some(format!("Packages hnum {hnum}")),
                 },
             },
-        });
-    }
+        ));
+        Ok(())
+    })?;
     Ok(group(Manager::Rpm, path, records, native.as_deref(), rpm_cmp))
 }
 

@@ -349,3 +349,25 @@ fn decide(rule: &Rule, ev: &mut Eval<'_>) -> (Status, Option<String>) {
         Truth::Unknown(m, r) => unknown(m, r),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_facts_come_from_groups_every_scan_collects() {
+        let all = [
+            HOST_KERNEL_FACTS,
+            HOST_IMAGE_ID_FACTS,
+            HOST_PLATFORM_FACTS,
+            HOST_OWNER_FACTS,
+        ];
+        for p in all.concat() {
+            let group = p.split('/').nth(1).unwrap_or_default();
+            assert!(
+                crate::facts::HEADER_GROUPS.contains(&group),
+                "{p}: {group} is not a header group"
+            );
+        }
+    }
+}

@@ -338,38 +338,160 @@ pub struct Facts {
     pub sources: Collected<sources::Sources>,
 }
 
-/// Runs every collector against `fs`.
+/// Groups that other collectors read: a wanted group on the left needs the groups on the right.
+const NEEDS: &[(&str, &[&str])] = &[
+    ("sshd", &["packages"]),
+    ("mac", &["os", "packages"]),
+    ("cloud_init", &["packages"]),
+    ("updates", &["os", "packages"]),
+    ("auto_updates", &["os", "packages"]),
+    ("lifecycle", &["os"]),
+    ("integrity", &["packages"]),
+    ("sources", &["packages"]),
+];
+
+/// Groups every report header reads (see `eval::HOST_*_FACTS`), collected whatever the rules, so
+/// the header is the same in every profile. (`sources` without its costly `offered` part.)
+pub const HEADER_GROUPS: &[&str] = &["os", "boot", "cloud_init", "sources"];
+
+impl Context {
+    /// Whether a collector must run: its group is wanted, a wanted group needs it, or the report
+    /// header reads it. A group that does not run is not-applicable: no selected rule reads it.
+    fn runs(&self, group: &str) -> bool {
+        self.wants(group)
+            || HEADER_GROUPS.contains(&group)
+            || NEEDS.iter().any(|(g, needs)| needs.contains(&group) && self.runs(g))
+    }
+}
+
+/// Runs a collector when [`Context::runs`] says its group is needed.
+fn when<T>(ctx: &Context, group: &str, collect: impl FnOnce() -> Collected<T>) -> Collected<T> {
+    if ctx.runs(group) {
+        collect()
+    } else {
+        Collected::not_applicable("not needed by the selected rules")
+    }
+}
+
+/// The package database and the facts that read it: one half of [`collect`].
+struct PackageSide {
+    packages: Collected<packages::Packages>,
+    sshd: Collected<sshd::Sshd>,
+    mac: Collected<mac::Mac>,
+    cloud_init: Collected<cloud_init::CloudInit>,
+    updates: Collected<updates::PendingUpdates>,
+    auto_updates: Collected<updates::AutoUpdates>,
+    lifecycle: Collected<lifecycle::Lifecycle>,
+    integrity: Collected<integrity::Integrity>,
+    sources: Collected<sources::Sources>,
+}
+
+fn package_side(fs: &RootFs, ctx: &Context, os: &Collected<os_release::OsRelease>) -> PackageSide {
+    let packages = when(ctx, "packages", || packages::collect(fs, ctx).into());
+    PackageSide {
+        sshd: when(ctx, "sshd", || sshd::collect(fs, ctx, packages.ok()).into()),
+        mac: when(ctx, "mac", || mac::collect(fs, ctx, os.ok(), packages.ok()).into()),
+        cloud_init: when(ctx, "cloud_init", || cloud_init::collect(fs, ctx, packages.ok()).into()),
+        updates: when(ctx, "updates", || {
+            updates::collect_pending(fs, ctx, os.ok(), &packages).into()
+        }),
+        auto_updates: when(ctx, "auto_updates", || {
+            updates::collect_auto(fs, ctx, os.ok(), packages.ok()).into()
+        }),
+        lifecycle: when(ctx, "lifecycle", || lifecycle::collect(ctx, os).into()),
+        integrity: when(ctx, "integrity", || integrity::collect(fs, ctx, &packages).into()),
+        sources: when(ctx, "sources", || sources::collect(fs, ctx, &packages).into()),
+        packages,
+    }
+}
+
+/// Runs the collectors the selected rules need (all of them when `ctx.wanted` is `None`, as for
+/// `imagegate facts`) against `fs`.
+///
+/// Two halves run side by side: the package database with the facts that read it (the largest
+/// parses: the status file, the apt indexes), and every other collector. Collectors share
+/// nothing but the read-only `RootFs`, so the facts do not depend on the interleaving. Where no
+/// thread can be started, the halves run one after the other.
 pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
     let os: Collected<_> = os_release::collect(fs).into();
-    let packages: Collected<_> = packages::collect(fs, ctx).into();
-    let sshd = sshd::collect(fs, ctx, packages.ok()).into();
-    let sysctl = sysctl::collect(fs, ctx).into();
-    let mac = mac::collect(fs, ctx, os.ok(), packages.ok()).into();
-    let cloud_init = cloud_init::collect(fs, ctx, packages.ok()).into();
-    let updates = updates::collect_pending(fs, ctx, os.ok(), &packages).into();
-    let auto_updates = updates::collect_auto(fs, ctx, os.ok(), packages.ok()).into();
-    let accounts = accounts::collect(fs, ctx).into();
-    let services = services::collect(fs, ctx).into();
-    let lifecycle = lifecycle::collect(ctx, &os).into();
-    let filesystem = filesystem::collect(fs, ctx).into();
-    let files = files::collect(fs, ctx).into();
-    let boot = boot::collect(fs, ctx).into();
-    let logging = logging::collect(fs, ctx).into();
-    let firewall = firewall::collect(fs, ctx).into();
-    let access = access::collect(fs, ctx).into();
-    let homes = homes::collect(fs, ctx).into();
-    let hygiene = hygiene::collect(fs, ctx).into();
-    // Reads every packaged file: only when a selected rule needs it.
-    let integrity = if ctx.wants("integrity") {
-        integrity::collect(fs, ctx, &packages).into()
-    } else {
-        Collected::not_applicable("not needed by the selected rules")
-    };
-    let sources = if ctx.wants("sources") {
-        sources::collect(fs, ctx, &packages).into()
-    } else {
-        Collected::not_applicable("not needed by the selected rules")
-    };
+    let (side, rest) = std::thread::scope(|s| {
+        let side = std::thread::Builder::new()
+            .name("collect-packages".into())
+            .spawn_scoped(s, || package_side(fs, ctx, &os));
+        let rest = other_side(fs, ctx);
+        let side = match side.map(|h| h.join()) {
+            Ok(Ok(side)) => side,
+            // A panicking collector is a bug: report it as the panic it is.
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => package_side(fs, ctx, &os),
+        };
+        (side, rest)
+    });
+    assemble(fs, ctx, os, side, rest)
+}
+
+/// Every collector that does not read the package database: the other half of [`collect`].
+struct OtherSide {
+    sysctl: Collected<sysctl::Sysctl>,
+    accounts: Collected<accounts::Accounts>,
+    services: Collected<services::Services>,
+    filesystem: Collected<filesystem::Filesystem>,
+    files: Collected<files::Files>,
+    boot: Collected<boot::Boot>,
+    logging: Collected<logging::Logging>,
+    firewall: Collected<firewall::Firewall>,
+    access: Collected<access::Access>,
+    homes: Collected<homes::Homes>,
+    hygiene: Collected<hygiene::Hygiene>,
+}
+
+fn other_side(fs: &RootFs, ctx: &Context) -> OtherSide {
+    OtherSide {
+        sysctl: when(ctx, "sysctl", || sysctl::collect(fs, ctx).into()),
+        accounts: when(ctx, "accounts", || accounts::collect(fs, ctx).into()),
+        services: when(ctx, "services", || services::collect(fs, ctx).into()),
+        filesystem: when(ctx, "filesystem", || filesystem::collect(fs, ctx).into()),
+        files: when(ctx, "files", || files::collect(fs, ctx).into()),
+        boot: when(ctx, "boot", || boot::collect(fs, ctx).into()),
+        logging: when(ctx, "logging", || logging::collect(fs, ctx).into()),
+        firewall: when(ctx, "firewall", || firewall::collect(fs, ctx).into()),
+        access: when(ctx, "access", || access::collect(fs, ctx).into()),
+        homes: when(ctx, "homes", || homes::collect(fs, ctx).into()),
+        hygiene: when(ctx, "hygiene", || hygiene::collect(fs, ctx).into()),
+    }
+}
+
+fn assemble(
+    fs: &RootFs,
+    ctx: &Context,
+    os: Collected<os_release::OsRelease>,
+    side: PackageSide,
+    rest: OtherSide,
+) -> Facts {
+    let PackageSide {
+        packages,
+        sshd,
+        mac,
+        cloud_init,
+        updates,
+        auto_updates,
+        lifecycle,
+        integrity,
+        sources,
+    } = side;
+    let OtherSide {
+        sysctl,
+        accounts,
+        services,
+        filesystem,
+        files,
+        boot,
+        logging,
+        firewall,
+        access,
+        homes,
+        hygiene,
+    } = rest;
     Facts {
         target: Target {
             root: fs.host_root().display().to_string(),

@@ -30,7 +30,7 @@ use std::io::Read;
 
 use serde::Serialize;
 
-use super::packages::dpkg::stanzas;
+use super::packages::dpkg::{stanzas, stanzas_only};
 use super::packages::{Manager, Packages};
 use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::os_release::OsRelease;
@@ -134,7 +134,7 @@ pub fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
     if inflated.contains(&0) {
         return Err(FactError::Invalid(format!("{path}: binary data in a text index")));
     }
-    Ok(String::from_utf8_lossy(&inflated).into_owned())
+    Ok(String::from_utf8(inflated).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 fn inflate(path: &str, r: impl Read) -> Result<Vec<u8>, FactError> {
@@ -300,7 +300,7 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             }
             let ipath = format!("{APT_LISTS}/{n}");
             let itext = read_index(fs, &ipath)?;
-            for st in stanzas(&ipath, &itext) {
+            for st in stanzas_only(&ipath, &itext, &["package", "version", "architecture"]) {
                 let st = st?;
                 let (Some((name, _)), Some((version, _))) = (st.get("package"), st.get("version")) else {
                     continue;

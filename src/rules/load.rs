@@ -116,7 +116,9 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
     let (mut at, mut line) = (0, 1);
     for spanned in raw.rule {
         let start = spanned.span().start.max(at);
-        line += text.get(at..start).map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count());
+        line += text
+            .get(at..start)
+            .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count());
         at = start;
         let r = spanned.into_inner();
         let err = |msg: String| RuleError::Parse {

@@ -68,6 +68,16 @@ pub fn stanzas<'a>(path: &'a str, text: &'a str) -> Stanzas<'a> {
     }
 }
 
+/// [`stanzas`] keeping only the fields named in `only` (lowercase): the others are checked for
+/// syntax but never copied. An apt Packages index has some twenty fields per stanza, of which a
+/// reader of versions needs three.
+pub fn stanzas_only<'a>(path: &'a str, text: &'a str, only: &'static [&'static str]) -> Stanzas<'a> {
+    Stanzas {
+        builder: StanzaBuilder::only(only),
+        ..stanzas(path, text)
+    }
+}
+
 /// Iterator returned by [`stanzas`]; it ends after the first error.
 pub struct Stanzas<'a> {
     path: &'a str,
@@ -103,9 +113,23 @@ impl Iterator for Stanzas<'_> {
 #[derive(Debug, Default)]
 pub struct StanzaBuilder {
     cur: Stanza,
+    /// The current stanza has had a field line (kept or not).
+    open: bool,
+    /// Keep only these fields (lowercase names); `None` keeps all.
+    only: Option<&'static [&'static str]>,
+    /// The last field line was one `only` leaves out: its continuation lines go too.
+    skipping: bool,
 }
 
 impl StanzaBuilder {
+    /// A builder that keeps only the fields named in `only` (lowercase).
+    pub fn only(only: &'static [&'static str]) -> Self {
+        StanzaBuilder {
+            only: Some(only),
+            ..StanzaBuilder::default()
+        }
+    }
+
     /// Takes line `lineno` of the file read from `path`; returns the stanza it completes, if any.
     pub fn line(&mut self, path: &str, lineno: u32, raw: &str) -> Result<Option<Stanza>, FactError> {
         let cur = &mut self.cur;
@@ -114,12 +138,15 @@ impl StanzaBuilder {
             return Ok(self.finish());
         }
         if line.starts_with(' ') || line.starts_with('\t') {
-            let Some(last) = cur.fields.last_mut() else {
+            if !self.open {
                 return Err(FactError::Parse {
                     path: path.into(),
                     line: lineno,
                     msg: "continuation line before any field".into(),
                 });
+            }
+            let Some(last) = cur.fields.last_mut().filter(|_| !self.skipping) else {
+                return Ok(None);
             };
             last.1.push('\n');
             last.1.push_str(line.trim());
@@ -136,17 +163,25 @@ impl StanzaBuilder {
                 msg: format!("expected `Field: value`, found {:?}", truncate(line)),
             });
         };
-        if cur.fields.is_empty() {
+        if !self.open {
             cur.line = lineno;
+            self.open = true;
         }
-        cur.fields
-            .push((name.trim().to_ascii_lowercase(), value.trim().to_owned(), lineno));
+        let name = name.trim();
+        self.skipping = self
+            .only
+            .is_some_and(|only| !only.iter().any(|k| k.eq_ignore_ascii_case(name)));
+        if !self.skipping {
+            cur.fields
+                .push((name.to_ascii_lowercase(), value.trim().to_owned(), lineno));
+        }
         Ok(None)
     }
 
     /// The stanza in progress when the text ends (or an empty line comes), if it has any field.
     pub fn finish(&mut self) -> Option<Stanza> {
-        (!self.cur.fields.is_empty()).then(|| std::mem::take(&mut self.cur))
+        self.skipping = false;
+        std::mem::take(&mut self.open).then(|| std::mem::take(&mut self.cur))
     }
 }
 
@@ -194,6 +229,9 @@ pub fn parse(path: &str, text: &str) -> Result<Packages, FactError> {
     parser.finish()
 }
 
+/// The fields of a status stanza the package list reads.
+const STATUS_FIELDS: &[&str] = &["package", "status", "version", "architecture", "source"];
+
 /// The status file's packages, built as its lines come.
 struct StatusParser<'a> {
     path: &'a str,
@@ -207,7 +245,7 @@ impl<'a> StatusParser<'a> {
     fn new(path: &'a str) -> Self {
         StatusParser {
             path,
-            stanzas: StanzaBuilder::default(),
+            stanzas: StanzaBuilder::only(STATUS_FIELDS),
             records: Vec::new(),
             native: None,
         }
@@ -307,6 +345,35 @@ Package: telnetd\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersio
 Package: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.39-0ubuntu8.3\n\n\
 Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.39-0ubuntu8.3\n\n\
 Package: rsh-server\nStatus: install reinstreq half-installed\nArchitecture: amd64\nVersion: 0.17-24";
+
+    #[test]
+    fn keeping_only_some_fields_keeps_their_values_lines_and_errors() {
+        const ONLY: &[&str] = &["package", "version", "description"];
+        let all = parse_stanzas("/s", SAMPLE).unwrap();
+        let some: Vec<Stanza> = stanzas_only("/s", SAMPLE, ONLY).collect::<Result<_, _>>().unwrap();
+        assert_eq!(all.len(), some.len());
+        for (a, b) in all.iter().zip(&some) {
+            assert_eq!(a.line, b.line);
+            let kept: Vec<_> = a.fields.iter().filter(|f| ONLY.contains(&f.0.as_str())).collect();
+            assert_eq!(kept, b.fields.iter().collect::<Vec<_>>());
+        }
+        assert!(
+            some[0]
+                .get("description")
+                .is_some_and(|(d, _)| d.ends_with("\n.\ninfrastructure"))
+        );
+        assert!(some[0].get("status").is_none());
+        // A skipped field's continuation lines are skipped with it; syntax errors still count.
+        let text = "Package: a\nDepends: x,\n y\nVersion: 1\n\n y\n";
+        let mut it = stanzas_only("/s", text, ONLY);
+        let first = it.next().unwrap().unwrap();
+        assert_eq!(first.fields.len(), 2);
+        let err = it.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("/s:6") && err.contains("continuation"), "{err}");
+        // A stanza with none of the fields is still a stanza (its line is known).
+        let st = stanzas_only("/s", "Foo: bar\n", ONLY).next().unwrap().unwrap();
+        assert_eq!((st.fields.len(), st.line), (0, 1));
+    }
 
     #[test]
     fn continuation_lines_and_missing_final_newline_are_fine() {

@@ -481,7 +481,9 @@ fn write_report(format: Format, report: &eval::Report, path: &std::path::Path) -
     w.flush()
 }
 
-fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+/// The rules, the selection and the waivers a scan runs with: everything decided before the
+/// target is read.
+fn prepare(args: &ScanArgs) -> anyhow::Result<(RuleSet, Selection, Vec<waivers::Waiver>)> {
     let mut seen = BTreeSet::new();
     for (_, path) in &args.reports {
         if !seen.insert(path) {
@@ -534,9 +536,28 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         vars,
         severity: tailoring.severity.clone(),
     };
+    Ok((rules, sel, waivers))
+}
+
+fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let (fs, mut ctx) = open_target(&args.target)?;
+    // Every scan reads the package database (the report header's facts need it): read it on a
+    // second thread while the rules load.
+    let ((rules, sel, waivers), packages) = std::thread::scope(|s| {
+        let (fs, pctx) = (&fs, ctx.clone());
+        let prefetch = std::thread::Builder::new()
+            .name("read-packages".into())
+            .spawn_scoped(s, move || facts::Collected::from(facts::packages::collect(fs, &pctx)));
+        let prepared = prepare(&args);
+        let packages = match prefetch.map(|h| h.join()) {
+            Ok(Ok(p)) => Some(p),
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        };
+        prepared.map(|p| (p, packages))
+    })?;
     ctx.wanted = Some(wanted_groups(&eval::select(&rules, &sel)));
-    let facts = facts::collect(&fs, &ctx);
+    let facts = facts::collect_with(&fs, &ctx, packages);
     let mut report = eval::evaluate(&rules, &sel, &facts);
     let applied = waivers::apply(&mut report, &waivers, ctx.as_of, args.waiver_warn_days);
     for w in &applied.expiring {

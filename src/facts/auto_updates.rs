@@ -25,7 +25,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::services::{self, Services};
+use super::Collected;
+use super::services::Services;
 use super::{Context, Fact, FactError, Shadowed, Source};
 use crate::facts::{os_release::OsRelease, packages::Packages};
 use crate::rootfs::RootFs;
@@ -366,11 +367,12 @@ pub fn installed(
 /// Collects automatic-update configuration.
 pub fn collect_auto(
     fs: &RootFs,
-    ctx: &Context,
+    _ctx: &Context,
     _os: Option<&OsRelease>,
     packages: Option<&Packages>,
+    services: &Collected<Services>,
 ) -> Result<AutoUpdates, FactError> {
-    let services = services::collect(fs, ctx)?;
+    let services = services.required("services")?;
     let mut verdicts: Vec<(&str, Fact<bool>)> = Vec::new();
 
     let apt = match read_apt_config(fs)? {
@@ -390,7 +392,7 @@ pub fn collect_auto(
                 installed,
                 unattended_upgrade: cfg.get("apt::periodic::unattended-upgrade").cloned(),
                 update_package_lists: cfg.get("apt::periodic::update-package-lists").cloned(),
-                timer: unit_fact(&services, "apt-daily-upgrade.timer"),
+                timer: unit_fact(services, "apt-daily-upgrade.timer"),
             };
             let verdict = if !a.installed.value {
                 Fact::new(false, a.installed.source.clone())
@@ -429,8 +431,8 @@ pub fn collect_auto(
     };
 
     let dnf_conf = "/etc/dnf/automatic.conf";
-    let dnf_timer = unit_fact(&services, "dnf-automatic.timer");
-    let dnf_install_timer = unit_fact(&services, "dnf-automatic-install.timer");
+    let dnf_timer = unit_fact(services, "dnf-automatic.timer");
+    let dnf_install_timer = unit_fact(services, "dnf-automatic-install.timer");
     let dnf_automatic = match fs.read_text_limited(dnf_conf, LIMIT)? {
         None if dnf_timer.is_none() => None,
         text => {
@@ -484,7 +486,7 @@ pub fn collect_auto(
             let ini = parse_ini(yum_conf, &t);
             let y = YumCron {
                 apply_updates: ini.get("commands.apply_updates").cloned(),
-                service: unit_fact(&services, "yum-cron.service"),
+                service: unit_fact(services, "yum-cron.service"),
             };
             let verdict = if !runs(&y.service) {
                 let src = y

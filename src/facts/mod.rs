@@ -344,7 +344,7 @@ const NEEDS: &[(&str, &[&str])] = &[
     ("mac", &["os", "packages"]),
     ("cloud_init", &["packages"]),
     ("updates", &["os", "packages"]),
-    ("auto_updates", &["os", "packages"]),
+    ("auto_updates", &["os", "packages", "services"]),
     ("lifecycle", &["os"]),
     ("integrity", &["packages"]),
     ("sources", &["packages"]),
@@ -373,65 +373,71 @@ fn when<T>(ctx: &Context, group: &str, collect: impl FnOnce() -> Collected<T>) -
     }
 }
 
-/// The package database and the facts that read it: one half of [`collect`].
-struct PackageSide {
-    packages: Collected<packages::Packages>,
-    sshd: Collected<sshd::Sshd>,
-    mac: Collected<mac::Mac>,
-    cloud_init: Collected<cloud_init::CloudInit>,
+/// Runs the collectors the selected rules need (all of them when `ctx.wanted` is `None`, as for
+/// `imagegate facts`) against `fs`.
+pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
+    collect_with(fs, ctx, None)
+}
+
+/// [`collect`] with the package database already read (`packages::collect` on the same root,
+/// e.g. while the rules loaded).
+///
+/// After the package database, two halves run side by side: the package indexes and files
+/// (pending updates, sources, integrity: the largest parses and reads) and every other collector.
+/// Collectors share only the read-only `RootFs` and the facts they were given, so the result does
+/// not depend on the interleaving. Where no thread can be started, the halves run one after the
+/// other.
+pub fn collect_with(fs: &RootFs, ctx: &Context, packages: Option<Collected<packages::Packages>>) -> Facts {
+    let os: Collected<_> = os_release::collect(fs).into();
+    let packages = match packages {
+        Some(p) if ctx.runs("packages") => p,
+        _ => when(ctx, "packages", || packages::collect(fs, ctx).into()),
+    };
+    let (indexes, rest) = std::thread::scope(|s| {
+        let indexes = std::thread::Builder::new()
+            .name("collect-indexes".into())
+            .spawn_scoped(s, || index_side(fs, ctx, &os, &packages));
+        let rest = other_side(fs, ctx, &os, &packages);
+        let indexes = match indexes.map(|h| h.join()) {
+            Ok(Ok(side)) => side,
+            // A panicking collector is a bug: report it as the panic it is.
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => index_side(fs, ctx, &os, &packages),
+        };
+        (indexes, rest)
+    });
+    assemble(fs, ctx, os, packages, indexes, rest)
+}
+
+/// The package indexes and files: one half of [`collect_with`].
+struct IndexSide {
     updates: Collected<updates::PendingUpdates>,
-    auto_updates: Collected<updates::AutoUpdates>,
-    lifecycle: Collected<lifecycle::Lifecycle>,
     integrity: Collected<integrity::Integrity>,
     sources: Collected<sources::Sources>,
 }
 
-fn package_side(fs: &RootFs, ctx: &Context, os: &Collected<os_release::OsRelease>) -> PackageSide {
-    let packages = when(ctx, "packages", || packages::collect(fs, ctx).into());
-    PackageSide {
-        sshd: when(ctx, "sshd", || sshd::collect(fs, ctx, packages.ok()).into()),
-        mac: when(ctx, "mac", || mac::collect(fs, ctx, os.ok(), packages.ok()).into()),
-        cloud_init: when(ctx, "cloud_init", || cloud_init::collect(fs, ctx, packages.ok()).into()),
+fn index_side(
+    fs: &RootFs,
+    ctx: &Context,
+    os: &Collected<os_release::OsRelease>,
+    packages: &Collected<packages::Packages>,
+) -> IndexSide {
+    IndexSide {
         updates: when(ctx, "updates", || {
-            updates::collect_pending(fs, ctx, os.ok(), &packages).into()
+            updates::collect_pending(fs, ctx, os.ok(), packages).into()
         }),
-        auto_updates: when(ctx, "auto_updates", || {
-            updates::collect_auto(fs, ctx, os.ok(), packages.ok()).into()
-        }),
-        lifecycle: when(ctx, "lifecycle", || lifecycle::collect(ctx, os).into()),
-        integrity: when(ctx, "integrity", || integrity::collect(fs, ctx, &packages).into()),
-        sources: when(ctx, "sources", || sources::collect(fs, ctx, &packages).into()),
-        packages,
+        integrity: when(ctx, "integrity", || integrity::collect(fs, ctx, packages).into()),
+        sources: when(ctx, "sources", || sources::collect(fs, ctx, packages).into()),
     }
 }
 
-/// Runs the collectors the selected rules need (all of them when `ctx.wanted` is `None`, as for
-/// `imagegate facts`) against `fs`.
-///
-/// Two halves run side by side: the package database with the facts that read it (the largest
-/// parses: the status file, the apt indexes), and every other collector. Collectors share
-/// nothing but the read-only `RootFs`, so the facts do not depend on the interleaving. Where no
-/// thread can be started, the halves run one after the other.
-pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
-    let os: Collected<_> = os_release::collect(fs).into();
-    let (side, rest) = std::thread::scope(|s| {
-        let side = std::thread::Builder::new()
-            .name("collect-packages".into())
-            .spawn_scoped(s, || package_side(fs, ctx, &os));
-        let rest = other_side(fs, ctx);
-        let side = match side.map(|h| h.join()) {
-            Ok(Ok(side)) => side,
-            // A panicking collector is a bug: report it as the panic it is.
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => package_side(fs, ctx, &os),
-        };
-        (side, rest)
-    });
-    assemble(fs, ctx, os, side, rest)
-}
-
-/// Every collector that does not read the package database: the other half of [`collect`].
+/// Every other collector: the other half of [`collect_with`].
 struct OtherSide {
+    sshd: Collected<sshd::Sshd>,
+    mac: Collected<mac::Mac>,
+    cloud_init: Collected<cloud_init::CloudInit>,
+    auto_updates: Collected<updates::AutoUpdates>,
+    lifecycle: Collected<lifecycle::Lifecycle>,
     sysctl: Collected<sysctl::Sysctl>,
     accounts: Collected<accounts::Accounts>,
     services: Collected<services::Services>,
@@ -445,11 +451,24 @@ struct OtherSide {
     hygiene: Collected<hygiene::Hygiene>,
 }
 
-fn other_side(fs: &RootFs, ctx: &Context) -> OtherSide {
+fn other_side(
+    fs: &RootFs,
+    ctx: &Context,
+    os: &Collected<os_release::OsRelease>,
+    packages: &Collected<packages::Packages>,
+) -> OtherSide {
+    let services = when(ctx, "services", || services::collect(fs, ctx).into());
     OtherSide {
+        sshd: when(ctx, "sshd", || sshd::collect(fs, ctx, packages.ok()).into()),
+        mac: when(ctx, "mac", || mac::collect(fs, ctx, os.ok(), packages.ok()).into()),
+        cloud_init: when(ctx, "cloud_init", || cloud_init::collect(fs, ctx, packages.ok()).into()),
+        auto_updates: when(ctx, "auto_updates", || {
+            updates::collect_auto(fs, ctx, os.ok(), packages.ok(), &services).into()
+        }),
+        lifecycle: when(ctx, "lifecycle", || lifecycle::collect(ctx, os).into()),
         sysctl: when(ctx, "sysctl", || sysctl::collect(fs, ctx).into()),
         accounts: when(ctx, "accounts", || accounts::collect(fs, ctx).into()),
-        services: when(ctx, "services", || services::collect(fs, ctx).into()),
+        services,
         filesystem: when(ctx, "filesystem", || filesystem::collect(fs, ctx).into()),
         files: when(ctx, "files", || files::collect(fs, ctx).into()),
         boot: when(ctx, "boot", || boot::collect(fs, ctx).into()),
@@ -465,21 +484,21 @@ fn assemble(
     fs: &RootFs,
     ctx: &Context,
     os: Collected<os_release::OsRelease>,
-    side: PackageSide,
+    packages: Collected<packages::Packages>,
+    indexes: IndexSide,
     rest: OtherSide,
 ) -> Facts {
-    let PackageSide {
-        packages,
+    let IndexSide {
+        updates,
+        integrity,
+        sources,
+    } = indexes;
+    let OtherSide {
         sshd,
         mac,
         cloud_init,
-        updates,
         auto_updates,
         lifecycle,
-        integrity,
-        sources,
-    } = side;
-    let OtherSide {
         sysctl,
         accounts,
         services,

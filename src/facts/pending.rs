@@ -30,7 +30,7 @@ use std::io::Read;
 
 use serde::Serialize;
 
-use super::packages::dpkg::{stanzas, stanzas_only};
+use super::packages::dpkg::stanzas_only;
 use super::packages::{Manager, Packages};
 use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::os_release::OsRelease;
@@ -231,6 +231,9 @@ fn keep_newest(
     }
 }
 
+/// The fields of a Release file that say which suite it is and when it was published.
+const RELEASE_FIELDS: &[&str] = &["suite", "codename", "label", "date"];
+
 fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, FactError> {
     let no_index = || FactError::Invalid("no apt package index: run apt-get update".into());
     let entries = fs.read_dir(APT_LISTS)?.ok_or_else(no_index)?;
@@ -253,8 +256,8 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
     for (prefix, file) in releases {
         let path = format!("{APT_LISTS}/{file}");
         let text = strip_clearsign(&read_index(fs, &path)?);
-        // A Release file is one stanza: read only that.
-        let Some(st) = stanzas(&path, &text).next().transpose()? else {
+        // A Release file is one stanza: read only that, without its long checksum lists.
+        let Some(st) = stanzas_only(&path, &text, RELEASE_FIELDS).next().transpose()? else {
             continue;
         };
         let st = &st;

@@ -286,7 +286,7 @@ fn read_lines(
         if failed.is_some() {
             return;
         }
-        for raw in chunk.lines() {
+        for raw in dpkg::lines(chunk) {
             n += 1;
             if let Err(e) = line(u32::try_from(n).unwrap_or(u32::MAX), raw) {
                 failed = Some(e);

@@ -1,10 +1,15 @@
 //! The fact layer: everything imagegate knows about the scanned system, each value with the file and
 //! line it came from.
 //!
-//! Collectors are plain functions, called in order from [`collect`] (no registry: the compiler points
-//! at every place a new fact must be handled). A collector returns `Result<T, FactError>`; the
-//! result is stored as a [`Collected`], so one unreadable file turns the rules that need it into
-//! errors while every other rule is still evaluated.
+//! Collectors are plain functions, called from [`collect_with`] in one of its two halves (no
+//! registry: the compiler points at every place a new fact must be handled). A group runs only when
+//! a selected rule, a dependent collector (`NEEDS`) or the report header ([`HEADER_GROUPS`]) reads
+//! it. A new fact: a module here, a field of [`Facts`] and [`GROUPS`], a line in `other_side` (or
+//! `index_side` for a large read), and a row in docs/facts.md.
+//!
+//! A collector returns `Result<T, FactError>`; the result is stored as a [`Collected`], so one
+//! unreadable file turns the rules that need it into errors while every other rule is still
+//! evaluated.
 //!
 //! Rules address facts by their serde path in the JSON that `imagegate facts` prints, so that dump
 //! and the rule files use the same names (see docs/facts.md).

@@ -639,6 +639,21 @@ impl RootFs {
     /// The entries of a directory, sorted by name in byte order (`.` and `..` left out).
     /// `Ok(None)` when the directory is absent.
     pub fn read_dir(&self, path: &str) -> Result<Option<Vec<Entry>>> {
+        let base = path.trim_end_matches('/');
+        Ok(self.dir_names(path)?.map(|names| {
+            names
+                .into_iter()
+                .map(|name| Entry {
+                    path: format!("{base}/{name}"),
+                    name,
+                })
+                .collect()
+        }))
+    }
+
+    /// The names in a directory, sorted (what [`RootFs::read_dir`] lists, without building paths:
+    /// a glob over a large unit directory needs only the names).
+    fn dir_names(&self, path: &str) -> Result<Option<Vec<String>>> {
         let Some(pfd) = absent(self.resolve(path, true), path)? else {
             return Ok(None);
         };
@@ -658,7 +673,6 @@ impl RootFs {
         )
         .map_err(|e| RootFsError::from_errno(path, e))?;
         let mut dir = nix::dir::Dir::from_fd(dfd).map_err(|e| RootFsError::from_errno(path, e))?;
-        let base = path.trim_end_matches('/');
         let mut names: Vec<Vec<u8>> = Vec::new();
         for ent in dir.iter() {
             let ent = ent.map_err(|e| RootFsError::from_errno(path, e))?;
@@ -671,13 +685,7 @@ impl RootFs {
         Ok(Some(
             names
                 .into_iter()
-                .map(|n| {
-                    let name = String::from_utf8_lossy(&n).into_owned();
-                    Entry {
-                        path: format!("{base}/{name}"),
-                        name,
-                    }
-                })
+                .map(|n| String::from_utf8(n).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
                 .collect(),
         ))
     }
@@ -712,17 +720,17 @@ impl RootFs {
                     continue;
                 }
                 let dir = if base.is_empty() { "/" } else { base.as_str() };
-                let entries = match self.read_dir(dir) {
-                    Ok(Some(e)) => e,
+                let names = match self.dir_names(dir) {
+                    Ok(Some(n)) => n,
                     Ok(None) | Err(RootFsError::WrongKind { .. }) => continue,
                     Err(e) => return Err(e),
                 };
-                for e in entries {
-                    if e.name.starts_with('.') && !part.starts_with('.') {
+                for name in names {
+                    if name.starts_with('.') && !part.starts_with('.') {
                         continue;
                     }
-                    if fnmatch(part.as_bytes(), e.name.as_bytes()) {
-                        next.push(format!("{base}/{}", e.name));
+                    if fnmatch(part.as_bytes(), name.as_bytes()) {
+                        next.push(format!("{base}/{name}"));
                         if next.len() > GLOB_LIMIT {
                             return Err(RootFsError::TooManyMatches {
                                 pattern: pattern.to_owned(),

@@ -301,7 +301,11 @@ impl<'p, 'f> Cursor<'_, 'p, 'f> {
     /// `v` is the child the next segment names (`consume`), or the value a `Fact` wraps (the same
     /// segments go on). Whatever happens below decides the walk.
     fn descend<T: Serialize + ?Sized>(&mut self, v: &T, consume: bool) -> Result<(), Halt> {
-        let rest = if consume { &self.rest[1..] } else { self.rest };
+        let rest = if consume {
+            self.rest.get(1..).unwrap_or_default()
+        } else {
+            self.rest
+        };
         if rest.is_empty() && self.st.list.is_none() {
             let node = self.json(v)?;
             self.st.out.get_or_insert(Out::Node(node));

@@ -543,19 +543,12 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let (fs, mut ctx) = open_target(&args.target)?;
     // Every scan reads the package database (the report header's facts need it): read it on a
     // second thread while the rules load.
-    let ((rules, sel, waivers), packages) = std::thread::scope(|s| {
-        let (fs, pctx) = (&fs, ctx.clone());
-        let prefetch = std::thread::Builder::new()
-            .name("read-packages".into())
-            .spawn_scoped(s, move || facts::Collected::from(facts::packages::collect(fs, &pctx)));
-        let prepared = prepare(&args);
-        let packages = match prefetch.map(|h| h.join()) {
-            Ok(Ok(p)) => Some(p),
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => None,
-        };
-        prepared.map(|p| (p, packages))
-    })?;
+    let (packages, prepared) = facts::side_by_side(
+        "read-packages",
+        || facts::Collected::from(facts::packages::collect(&fs, &ctx)),
+        || prepare(&args),
+    );
+    let (rules, sel, waivers) = prepared?;
     ctx.wanted = Some(wanted_groups(&eval::select(&rules, &sel)));
     let facts = facts::collect_with(&fs, &ctx, packages);
     let mut report = eval::evaluate(&rules, &sel, &facts);

@@ -398,20 +398,33 @@ pub fn collect_with(fs: &RootFs, ctx: &Context, packages: Option<Collected<packa
         Some(p) if ctx.runs("packages") => p,
         _ => when(ctx, "packages", || packages::collect(fs, ctx).into()),
     };
-    let (indexes, rest) = std::thread::scope(|s| {
-        let indexes = std::thread::Builder::new()
-            .name("collect-indexes".into())
-            .spawn_scoped(s, || index_side(fs, ctx, &os, &packages));
-        let rest = other_side(fs, ctx, &os, &packages);
-        let indexes = match indexes.map(|h| h.join()) {
-            Ok(Ok(side)) => side,
-            // A panicking collector is a bug: report it as the panic it is.
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => index_side(fs, ctx, &os, &packages),
-        };
-        (indexes, rest)
-    });
+    let (indexes, rest) = side_by_side(
+        "collect-indexes",
+        || index_side(fs, ctx, &os, &packages),
+        || other_side(fs, ctx, &os, &packages),
+    );
+    let indexes = indexes.unwrap_or_else(|| index_side(fs, ctx, &os, &packages));
     assemble(fs, ctx, os, packages, indexes, rest)
+}
+
+/// Runs `first` on a second thread (named `name`) while `second` runs on this one. `None` for
+/// `first` when no thread could be started: the caller runs it itself. A panic in `first` is
+/// resumed here, as the bug it is.
+pub fn side_by_side<A: Send, B>(
+    name: &str,
+    first: impl FnOnce() -> A + Send,
+    second: impl FnOnce() -> B,
+) -> (Option<A>, B) {
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new().name(name.to_owned()).spawn_scoped(s, first);
+        let b = second();
+        let a = match handle.map(|h| h.join()) {
+            Ok(Ok(a)) => Some(a),
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        };
+        (a, b)
+    })
 }
 
 /// The package indexes and files: one half of [`collect_with`].

@@ -563,10 +563,7 @@ impl RootFs {
         if bytes.starts_with(b"\xef\xbb\xbf") {
             return Err(RootFsError::ByteOrderMark { path: path.to_owned() });
         }
-        Ok(Some(match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        }))
+        Ok(Some(text_of(bytes)))
     }
 
     /// [`RootFs::read_text_limited`] without holding the whole text: `sink` gets it in chunks that
@@ -682,12 +679,7 @@ impl RootFs {
             }
         }
         names.sort();
-        Ok(Some(
-            names
-                .into_iter()
-                .map(|n| String::from_utf8(n).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
-                .collect(),
-        ))
+        Ok(Some(names.into_iter().map(text_of).collect()))
     }
 
     /// Expands a glob(3)-style pattern (`*`, `?`, `[...]` per component; no `**`) inside the root.
@@ -748,6 +740,11 @@ impl RootFs {
         current.sort();
         Ok(current)
     }
+}
+
+/// Bytes as text: kept as they are when valid UTF-8, invalid sequences replaced otherwise.
+pub fn text_of(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Options of a [`RootFs::walk`].

@@ -34,7 +34,7 @@ use super::packages::dpkg::stanzas_only;
 use super::packages::{Manager, Packages};
 use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::os_release::OsRelease;
-use crate::rootfs::{Kind, RootFs};
+use crate::rootfs::{Kind, RootFs, text_of};
 use crate::version::{dpkg_cmp, rpm_cmp};
 
 /// apt lists directory.
@@ -134,7 +134,7 @@ pub fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
     if inflated.contains(&0) {
         return Err(FactError::Invalid(format!("{path}: binary data in a text index")));
     }
-    Ok(String::from_utf8(inflated).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    Ok(text_of(inflated))
 }
 
 fn inflate(path: &str, r: impl Read) -> Result<Vec<u8>, FactError> {

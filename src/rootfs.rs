@@ -1147,16 +1147,28 @@ mod tests {
             assert!(renamer.join().unwrap() > 0);
         });
         eprintln!("{reads} reads, {bare_eagain} bare openat2 calls failed with EAGAIN");
-        assert!(bare_eagain > 0, "the rename loop never made openat2 fail: the test proves nothing here");
+        assert!(
+            bare_eagain > 0,
+            "the rename loop never made openat2 fail: the test proves nothing here"
+        );
     }
 
     /// When the tries are spent, the error says what happened and what to do.
     #[test]
     fn spent_retries_are_a_typed_error_that_says_what_to_do() {
         let e = RootFsError::from_errno("/etc/os-release", Errno::EAGAIN);
-        assert!(matches!(e, RootFsError::RenameRace { tries: RESOLVE_TRIES, .. }));
+        assert!(matches!(
+            e,
+            RootFsError::RenameRace {
+                tries: RESOLVE_TRIES,
+                ..
+            }
+        ));
         let msg = e.to_string();
-        assert!(msg.starts_with("cannot read /etc/os-release: the kernel asked 128 times"), "{msg}");
+        assert!(
+            msg.starts_with("cannot read /etc/os-release: the kernel asked 128 times"),
+            "{msg}"
+        );
         assert!(msg.contains("renamed") && msg.contains("re-run the scan"), "{msg}");
     }
 

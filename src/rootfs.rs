@@ -36,6 +36,14 @@ pub const DEFAULT_LIMIT: u64 = 16 << 20;
 const MAX_SYMLINKS: usize = 40;
 /// Most paths one glob may return; an `Include` matching more is hostile, not a configuration.
 pub const GLOB_LIMIT: usize = 4096;
+/// Times one `openat2(RESOLVE_IN_ROOT)` is tried when the kernel answers `EAGAIN`.
+///
+/// The kernel cannot vouch for a `..` walked (or a mount crossed) under `RESOLVE_IN_ROOT` while a
+/// rename or a mount happened anywhere on the machine (it samples the global rename and mount
+/// seqlocks), and then fails with `EAGAIN` rather than risk leaving the root; openat2(2) says the
+/// caller may retry. A rename loop on another CPU makes a single try fail often (Debian's
+/// /etc/os-release is `../usr/lib/os-release`), a hundred in a row essentially never.
+pub const RESOLVE_TRIES: u32 = 128;
 
 /// What kind of file a path names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -193,6 +201,16 @@ pub enum RootFsError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// `openat2` kept answering `EAGAIN` ([`RESOLVE_TRIES`] times in a row).
+    #[error(
+        "cannot read {path}: the kernel asked {tries} times in a row to retry resolving it, because files were being renamed or mounted on this machine meanwhile (openat2 EAGAIN); re-run the scan, or stop the process that keeps renaming files"
+    )]
+    RenameRace {
+        /// In-image path.
+        path: String,
+        /// Tries made.
+        tries: u32,
+    },
     /// The root itself could not be opened.
     #[error("cannot open root directory {path}: {source}")]
     Root {
@@ -208,6 +226,12 @@ impl RootFsError {
         match e {
             Errno::EACCES | Errno::EPERM => RootFsError::PermissionDenied { path: path.to_owned() },
             Errno::ELOOP => RootFsError::SymlinkLoop { path: path.to_owned() },
+            // Only `openat2_retrying` lets EAGAIN through, once its tries are spent: a read of a
+            // regular file or a directory listing never fails with it.
+            Errno::EAGAIN => RootFsError::RenameRace {
+                path: path.to_owned(),
+                tries: RESOLVE_TRIES,
+            },
             _ => RootFsError::Io {
                 path: path.to_owned(),
                 source: std::io::Error::from(e),
@@ -237,6 +261,21 @@ pub struct RootFs {
 
 type Result<T> = std::result::Result<T, RootFsError>;
 
+/// `openat2`, tried again while the kernel answers `EAGAIN` (see [`RESOLVE_TRIES`]), yielding the
+/// CPU between tries so that the renaming process can finish its rename.
+fn openat2_retrying(dir: std::os::fd::BorrowedFd<'_>, rel: &str, how: OpenHow) -> std::result::Result<OwnedFd, Errno> {
+    let mut tries = 1;
+    loop {
+        match openat2(dir, rel, how) {
+            Err(Errno::EAGAIN) if tries < RESOLVE_TRIES => {
+                tries += 1;
+                std::thread::yield_now();
+            }
+            r => return r,
+        }
+    }
+}
+
 fn absent<T>(r: std::result::Result<T, Errno>, path: &str) -> Result<Option<T>> {
     match r {
         Ok(v) => Ok(Some(v)),
@@ -254,7 +293,7 @@ impl RootFs {
         let how = OpenHow::new()
             .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
             .resolve(ResolveFlag::RESOLVE_IN_ROOT);
-        if let Err(Errno::ENOSYS | Errno::EPERM) = openat2(fs.dir.as_fd(), ".", how) {
+        if let Err(Errno::ENOSYS | Errno::EPERM) = openat2_retrying(fs.dir.as_fd(), ".", how) {
             fs.resolver = Resolver::Userspace;
         }
         Ok(fs)
@@ -310,7 +349,7 @@ impl RootFs {
                 let how = OpenHow::new()
                     .flags(flags)
                     .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-                openat2(self.dir.as_fd(), rel, how)
+                openat2_retrying(self.dir.as_fd(), rel, how)
             }
             Resolver::Userspace => self.resolve_userspace(rel, follow),
         }
@@ -435,7 +474,7 @@ impl RootFs {
                 let how = OpenHow::new()
                     .flags(flags)
                     .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-                openat2(self.dir.as_fd(), if rel.is_empty() { "." } else { rel }, how)
+                openat2_retrying(self.dir.as_fd(), if rel.is_empty() { "." } else { rel }, how)
             }
             Resolver::Userspace => self.walk_userspace(rel, true).and_then(|real| {
                 openat(
@@ -1048,6 +1087,89 @@ mod tests {
         assert!(fnmatch(b"[", b"["));
         assert!(fnmatch(b"\\*", b"*"));
         assert!(!fnmatch(b"\\*", b"x"));
+    }
+
+    /// Renames `a` ↔ `b` in `dir` until `stop` is set: what makes `RESOLVE_IN_ROOT` fail with
+    /// `EAGAIN` for any path with `..` resolved meanwhile, anywhere on the machine.
+    fn rename_loop(dir: &Path, stop: &std::sync::atomic::AtomicBool) -> u64 {
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        std::fs::write(&a, "x").unwrap();
+        let mut n = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            std::fs::rename(&a, &b).unwrap();
+            std::fs::rename(&b, &a).unwrap();
+            n += 2;
+        }
+        n
+    }
+
+    /// A root whose /etc/os-release is Debian's `../usr/lib/os-release`, read over and over while
+    /// another thread renames a file in a loop: the bare `openat2` fails with `EAGAIN` (counted, to
+    /// show the race was provoked), a read through `RootFs` never does.
+    #[test]
+    fn resolution_is_retried_while_files_are_renamed_elsewhere() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("usr/lib")).unwrap();
+        std::fs::create_dir_all(root.path().join("etc")).unwrap();
+        std::fs::write(root.path().join("usr/lib/os-release"), "ID=debian\n").unwrap();
+        std::os::unix::fs::symlink("../usr/lib/os-release", root.path().join("etc/os-release")).unwrap();
+        let fs = RootFs::open(root.path()).unwrap();
+        if fs.resolver() != Resolver::Kernel {
+            eprintln!("skipped: openat2 is not available here, and the userspace resolver never sees EAGAIN");
+            return;
+        }
+        let scratch = tempfile::tempdir().unwrap();
+        let stop = AtomicBool::new(false);
+        let how = OpenHow::new()
+            .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
+            .resolve(ResolveFlag::RESOLVE_IN_ROOT);
+        let (mut bare_eagain, mut reads) = (0u32, 0u32);
+        std::thread::scope(|s| {
+            let renamer = s.spawn(|| rename_loop(scratch.path(), &stop));
+            // Until the race has been seen a few times (bounded: a kernel that never reports it
+            // leaves the read assertions, which still hold).
+            for _ in 0..200_000 {
+                if bare_eagain >= 20 && reads >= 2_000 {
+                    break;
+                }
+                if let Err(Errno::EAGAIN) = openat2(fs.dir.as_fd(), "etc/os-release", how) {
+                    bare_eagain += 1;
+                }
+                let text = fs.read_text("/etc/os-release");
+                assert!(
+                    matches!(&text, Ok(Some(t)) if t == "ID=debian\n"),
+                    "read {reads}: {text:?}"
+                );
+                reads += 1;
+            }
+            stop.store(true, Ordering::Relaxed);
+            assert!(renamer.join().unwrap() > 0);
+        });
+        eprintln!("{reads} reads, {bare_eagain} bare openat2 calls failed with EAGAIN");
+        assert!(
+            bare_eagain > 0,
+            "the rename loop never made openat2 fail: the test proves nothing here"
+        );
+    }
+
+    /// When the tries are spent, the error says what happened and what to do.
+    #[test]
+    fn spent_retries_are_a_typed_error_that_says_what_to_do() {
+        let e = RootFsError::from_errno("/etc/os-release", Errno::EAGAIN);
+        assert!(matches!(
+            e,
+            RootFsError::RenameRace {
+                tries: RESOLVE_TRIES,
+                ..
+            }
+        ));
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("cannot read /etc/os-release: the kernel asked 128 times"),
+            "{msg}"
+        );
+        assert!(msg.contains("renamed") && msg.contains("re-run the scan"), "{msg}");
     }
 
     /// The chunked read yields the text (or the error) of the whole read, in chunks that end at

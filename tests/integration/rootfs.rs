@@ -131,3 +131,45 @@ fn no_output_ever_contains_the_host_marker() {
     );
     assert!(!all.contains(MARKER), "the host marker leaked: {all}");
 }
+
+/// openat2(RESOLVE_IN_ROOT) answers EAGAIN to a resolution through `..` (Debian's
+/// /etc/os-release → ../usr/lib/os-release) while anything on the machine renames a file: 200
+/// scans of a fixture root and 200 live scans, with a rename loop running, end without an error.
+#[test]
+fn scans_do_not_fail_while_files_are_renamed_elsewhere() {
+    let root = crate::util::fixture_copy("debian12");
+    let link = std::fs::read_link(root.path().join("etc/os-release")).unwrap();
+    assert_eq!(link, std::path::Path::new("../usr/lib/os-release"));
+    let root = root.path().to_str().unwrap().to_owned();
+    let renames = crate::util::RenameLoop::start();
+    let offline = [
+        "scan",
+        "--root",
+        &root,
+        "--only",
+        "os.image-identified",
+        "--format",
+        "json",
+    ];
+    let live = ["scan", "--only", "os.image-identified", "--format", "json"];
+    let mut errors = Vec::new();
+    for args in [&offline[..], &live[..]] {
+        for i in 0..200 {
+            let out = crate::util::imagegate(args);
+            if !matches!(out.status.code(), Some(0 | 1)) {
+                errors.push(format!(
+                    "{args:?} run {i}: {:?}: {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+    }
+    assert!(renames.stop() > 0, "the rename loop did not run");
+    assert!(
+        errors.is_empty(),
+        "{} of 400 scans failed:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}

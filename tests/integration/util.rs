@@ -183,3 +183,52 @@ pub fn case_root(c: &Case) -> tempfile::TempDir {
 
 /// The fixed date every fixture scan uses, so end-of-life and index ages do not drift.
 pub const AS_OF: &str = "2026-11-01";
+
+/// A thread renaming a file back and forth in its own temporary directory until dropped: what
+/// makes the kernel's `RESOLVE_IN_ROOT` answer `EAGAIN` to any resolution through `..` meanwhile.
+pub struct RenameLoop {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u64>>,
+    _dir: tempfile::TempDir,
+}
+
+impl RenameLoop {
+    /// Starts the loop.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, "x").unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                std::fs::rename(&a, &b).unwrap();
+                std::fs::rename(&b, &a).unwrap();
+                n += 2;
+            }
+            n
+        });
+        RenameLoop {
+            stop,
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+
+    /// Stops the loop; the renames made.
+    pub fn stop(mut self) -> u64 {
+        self.halt()
+    }
+
+    fn halt(&mut self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().map_or(0, |t| t.join().unwrap_or(0))
+    }
+}
+
+impl Drop for RenameLoop {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}

@@ -6,6 +6,7 @@
 //! rest, and a pipeline must not mistake it for an ordinary failure.
 
 use std::io::{IsTerminal, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -248,8 +249,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
             if let Some(obj) = json.as_object_mut().filter(|_| !groups.is_empty()) {
                 obj.retain(|k, _| k == "target" || groups.contains(k));
             }
-            serde_json::to_writer_pretty(&mut out, &json)?;
-            writeln!(out)?;
+            // File names that are not UTF-8 show as `\xNN` (crate::names), as in the reports.
+            let mut w = crate::names::EscapeWriter::new(&mut out, crate::names::Target::Json);
+            serde_json::to_writer_pretty(&mut w, &json)?;
+            writeln!(w)?;
+            w.flush()?;
             EXIT_OK
         }
         Cmd::Rules { cmd } => rules_cmd(cmd, &mut out)?,
@@ -293,8 +297,13 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 .collect();
             ctx.wanted = Some(wanted_groups(&default));
             facts::collect(&fs, &ctx);
+            // Host paths with their exact bytes, as find(1) prints them: a name that is not UTF-8
+            // must still open when fed to another tool.
             for p in fs.files_read() {
-                writeln!(out, "{}", fs.host_root().join(p.trim_start_matches('/')).display())?;
+                let rel = crate::names::bytes(p.trim_start_matches('/')).into_owned();
+                let host = fs.host_root().join(std::ffi::OsString::from_vec(rel));
+                out.write_all(host.as_os_str().as_bytes())?;
+                writeln!(out)?;
             }
             EXIT_OK
         }
@@ -308,7 +317,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
             let version = facts::sshd::openssh_version(packages.ok());
             match facts::sshd::render_sshd_t(&fs, version.as_deref(), conn.as_ref()) {
                 Ok(text) => {
-                    out.write_all(text.as_bytes())?;
+                    // The bytes sshd -T would print, for values that are not UTF-8 too.
+                    out.write_all(&crate::names::bytes(&text))?;
                     EXIT_OK
                 }
                 Err(e) => {

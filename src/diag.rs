@@ -4,10 +4,10 @@
 
 /// Prints `imagegate: error: MSG` on stderr.
 pub fn error(msg: &str) {
-    eprintln!("imagegate: error: {msg}");
+    eprintln!("imagegate: error: {}", crate::names::display(msg));
 }
 
 /// Prints `imagegate: warning: MSG` on stderr.
 pub fn warning(msg: &str) {
-    eprintln!("imagegate: warning: {msg}");
+    eprintln!("imagegate: warning: {}", crate::names::display(msg));
 }

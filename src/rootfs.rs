@@ -13,6 +13,10 @@
 //! - Reads are bounded ([`DEFAULT_LIMIT`] unless the caller asks for another bound).
 //! - Text reads refuse NUL bytes: none of the configuration files imagegate reads may contain one.
 //!
+//! Names are bytes: a path is the text of its bytes as [`crate::names`] encodes it, decoded back to
+//! the exact bytes before every system call; listings, glob matches and link targets come back
+//! encoded and in byte order, so a name that is not UTF-8 is read like any other.
+//!
 //! Absence is data: a missing file (`ENOENT`, or `ENOTDIR` on the way) is `Ok(None)`. Anything else
 //! that stops a read is a [`RootFsError`] naming the in-image path and the reason.
 //!
@@ -27,6 +31,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
+
+use crate::names;
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat, openat2, readlinkat};
 use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat};
 
@@ -130,7 +136,7 @@ impl Meta {
 /// One directory entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// The entry's name (lossily decoded; image paths are expected to be UTF-8).
+    /// The entry's name: the text of its bytes ([`crate::names`]), exact even when not UTF-8.
     pub name: String,
     /// The in-image path of the entry.
     pub path: String,
@@ -263,7 +269,7 @@ type Result<T> = std::result::Result<T, RootFsError>;
 
 /// `openat2`, tried again while the kernel answers `EAGAIN` (see [`RESOLVE_TRIES`]), yielding the
 /// CPU between tries so that the renaming process can finish its rename.
-fn openat2_retrying(dir: std::os::fd::BorrowedFd<'_>, rel: &str, how: OpenHow) -> std::result::Result<OwnedFd, Errno> {
+fn openat2_retrying(dir: std::os::fd::BorrowedFd<'_>, rel: &OsStr, how: OpenHow) -> std::result::Result<OwnedFd, Errno> {
     let mut tries = 1;
     loop {
         match openat2(dir, rel, how) {
@@ -293,7 +299,7 @@ impl RootFs {
         let how = OpenHow::new()
             .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
             .resolve(ResolveFlag::RESOLVE_IN_ROOT);
-        if let Err(Errno::ENOSYS | Errno::EPERM) = openat2_retrying(fs.dir.as_fd(), ".", how) {
+        if let Err(Errno::ENOSYS | Errno::EPERM) = openat2_retrying(fs.dir.as_fd(), OsStr::new("."), how) {
             fs.resolver = Resolver::Userspace;
         }
         Ok(fs)
@@ -349,7 +355,7 @@ impl RootFs {
                 let how = OpenHow::new()
                     .flags(flags)
                     .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-                openat2_retrying(self.dir.as_fd(), rel, how)
+                openat2_retrying(self.dir.as_fd(), OsStr::from_bytes(&names::bytes(rel)), how)
             }
             Resolver::Userspace => self.resolve_userspace(rel, follow),
         }
@@ -373,9 +379,7 @@ impl RootFs {
     /// is kept as is.
     fn walk_userspace(&self, rel: &str, follow: bool) -> std::result::Result<Vec<u8>, Errno> {
         let mut done: Vec<Vec<u8>> = Vec::new();
-        let mut todo: std::collections::VecDeque<Vec<u8>> = rel
-            .trim_start_matches('/')
-            .as_bytes()
+        let mut todo: std::collections::VecDeque<Vec<u8>> = names::bytes(rel.trim_start_matches('/'))
             .split(|&b| b == b'/')
             .map(<[u8]>::to_vec)
             .collect();
@@ -446,7 +450,7 @@ impl RootFs {
             return Ok(None);
         };
         match readlinkat(fd.as_fd(), "") {
-            Ok(t) => Ok(Some(t.to_string_lossy().into_owned())),
+            Ok(t) => Ok(Some(names::text(t.as_bytes()).into_owned())),
             Err(Errno::EINVAL | Errno::ENOENT) => Ok(None),
             Err(e) => Err(RootFsError::from_errno(path, e)),
         }
@@ -474,7 +478,8 @@ impl RootFs {
                 let how = OpenHow::new()
                     .flags(flags)
                     .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-                openat2_retrying(self.dir.as_fd(), if rel.is_empty() { "." } else { rel }, how)
+                let rel = if rel.is_empty() { "." } else { rel };
+                openat2_retrying(self.dir.as_fd(), OsStr::from_bytes(&names::bytes(rel)), how)
             }
             Resolver::Userspace => self.walk_userspace(rel, true).and_then(|real| {
                 openat(
@@ -579,7 +584,9 @@ impl RootFs {
         Ok(Some(total))
     }
 
-    /// Reads a text file of at most [`DEFAULT_LIMIT`] bytes. Invalid UTF-8 is replaced (U+FFFD);
+    /// Reads a text file of at most [`DEFAULT_LIMIT`] bytes. Bytes that are not UTF-8 are kept as
+    /// [`crate::names`] escapes (a path written in the file opens the file it names; reports show
+    /// `\xNN`);
     /// a NUL byte makes it [`RootFsError::Binary`], a leading byte order mark
     /// [`RootFsError::ByteOrderMark`]: sshd, glibc's passwd/shadow readers, sysctl and dpkg take
     /// the three bytes as part of the first keyword or name, so the first line means something
@@ -614,8 +621,9 @@ impl RootFs {
     /// when its end turns out to be an error (a NUL byte is [`RootFsError::Binary`], and wins over a
     /// leading byte order mark, as there). The sink is not called once the read is known to fail,
     /// but may have seen the text before a NUL byte: what it built from the chunks must be dropped
-    /// when the read returns an error. Invalid UTF-8 is replaced per chunk, which gives the same
-    /// text as replacing it in the whole (a line end is never part of a UTF-8 sequence).
+    /// when the read returns an error. Bytes that are not UTF-8 are encoded ([`crate::names`]) per
+    /// chunk, which gives the same text as encoding the whole (a line end is never part of a UTF-8
+    /// sequence, nor of an escape).
     pub fn read_text_chunks(&self, path: &str, limit: u64, mut sink: impl FnMut(&str)) -> Result<Option<u64>> {
         // Bytes read but not yet handed over: the partial last line.
         let mut pending: Vec<u8> = Vec::new();
@@ -650,7 +658,7 @@ impl RootFs {
                 }
             }
             if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
-                sink(&String::from_utf8_lossy(pending.get(..=end).unwrap_or_default()));
+                sink(&names::text(pending.get(..=end).unwrap_or_default()));
                 pending.drain(..=end);
             }
         })?;
@@ -667,7 +675,7 @@ impl RootFs {
             return Err(RootFsError::ByteOrderMark { path: path.to_owned() });
         }
         if !pending.is_empty() {
-            sink(&String::from_utf8_lossy(&pending));
+            sink(&names::text(&pending));
         }
         Ok(Some(total))
     }
@@ -687,9 +695,16 @@ impl RootFs {
         }))
     }
 
-    /// The names in a directory, sorted (what [`RootFs::read_dir`] lists, without building paths:
-    /// a glob over a large unit directory needs only the names).
+    /// The names in a directory, sorted in byte order (what [`RootFs::read_dir`] lists).
     fn dir_names(&self, path: &str) -> Result<Option<Vec<String>>> {
+        Ok(self
+            .dir_name_bytes(path)?
+            .map(|n| n.into_iter().map(names::text_owned).collect()))
+    }
+
+    /// The names in a directory as the bytes the kernel lists, sorted (without building paths:
+    /// a glob over a large unit directory needs only the names).
+    fn dir_name_bytes(&self, path: &str) -> Result<Option<Vec<Vec<u8>>>> {
         let Some(pfd) = absent(self.resolve(path, true), path)? else {
             return Ok(None);
         };
@@ -709,22 +724,23 @@ impl RootFs {
         )
         .map_err(|e| RootFsError::from_errno(path, e))?;
         let mut dir = nix::dir::Dir::from_fd(dfd).map_err(|e| RootFsError::from_errno(path, e))?;
-        let mut names: Vec<Vec<u8>> = Vec::new();
+        let mut list: Vec<Vec<u8>> = Vec::new();
         for ent in dir.iter() {
             let ent = ent.map_err(|e| RootFsError::from_errno(path, e))?;
             let name = ent.file_name().to_bytes();
             if name != b"." && name != b".." {
-                names.push(name.to_vec());
+                list.push(name.to_vec());
             }
         }
-        names.sort();
-        Ok(Some(names.into_iter().map(text_of).collect()))
+        list.sort();
+        Ok(Some(list))
     }
 
     /// Expands a glob(3)-style pattern (`*`, `?`, `[...]` per component; no `**`) inside the root.
     /// Results are sorted in byte order, as glob(3) sorts them in the C locale. A relative
     /// pattern is taken relative to `/`. Hidden entries match only a pattern component that
-    /// starts with a dot, as in glob(3).
+    /// starts with a dot, as in glob(3). Pattern and names are matched as bytes (`?` is one byte,
+    /// as for glob(3) on a name that is not valid in the locale).
     pub fn glob(&self, pattern: &str) -> Result<Vec<String>> {
         let mut current: Vec<String> = vec![String::new()];
         let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
@@ -751,17 +767,18 @@ impl RootFs {
                     continue;
                 }
                 let dir = if base.is_empty() { "/" } else { base.as_str() };
-                let names = match self.dir_names(dir) {
+                let list = match self.dir_name_bytes(dir) {
                     Ok(Some(n)) => n,
                     Ok(None) | Err(RootFsError::WrongKind { .. }) => continue,
                     Err(e) => return Err(e),
                 };
-                for name in names {
-                    if name.starts_with('.') && !part.starts_with('.') {
+                let pat = names::bytes(part);
+                for name in list {
+                    if name.starts_with(b".") && !part.starts_with('.') {
                         continue;
                     }
-                    if fnmatch(part.as_bytes(), name.as_bytes()) {
-                        next.push(format!("{base}/{name}"));
+                    if fnmatch(&pat, &name) {
+                        next.push(format!("{base}/{}", names::text(&name)));
                         if next.len() > GLOB_LIMIT {
                             return Err(RootFsError::TooManyMatches {
                                 pattern: pattern.to_owned(),
@@ -776,14 +793,15 @@ impl RootFs {
         if parts.is_empty() {
             return Ok(vec!["/".to_owned()]);
         }
-        current.sort();
+        current.sort_by(|a, b| names::cmp(a, b));
         Ok(current)
     }
 }
 
-/// Bytes as text: kept as they are when valid UTF-8, invalid sequences replaced otherwise.
+/// Bytes as text: kept as they are when valid UTF-8 (copied only when not), every byte kept
+/// otherwise ([`crate::names::text_owned`]).
 pub fn text_of(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    names::text_owned(bytes)
 }
 
 /// Options of a [`RootFs::walk`].
@@ -826,9 +844,9 @@ pub struct WalkEntry<'a> {
 }
 
 impl WalkEntry<'_> {
-    /// The in-image path (`/usr/bin/passwd`); non-UTF-8 bytes are replaced.
+    /// The in-image path (`/usr/bin/passwd`), every byte kept ([`crate::names`]).
     pub fn path(&self) -> String {
-        let rel = self.rel.to_string_lossy();
+        let rel = names::text(self.rel.as_os_str().as_bytes());
         if rel.is_empty() {
             "/".to_owned()
         } else {

@@ -81,8 +81,13 @@ pub struct Unit {
     pub wanted_by: Vec<String>,
 }
 
+/// A name systemd loads as a unit (`unit_name_is_valid`): a known suffix, and only the characters
+/// systemd allows, so a file whose name is not UTF-8 (or has a space) is ignored as systemd does.
 fn is_unit_name(name: &str) -> bool {
     SUFFIXES.iter().any(|s| name.ends_with(s) && name.len() > s.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.' | b'\\' | b'@'))
 }
 
 /// True when `text` has an `[Install]` section with at least one setting.

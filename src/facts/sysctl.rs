@@ -256,7 +256,9 @@ pub fn glob_matches(pattern: &str, key: &str) -> bool {
 
 /// The files sysctl.d(5) applies, in application order: `(file name, in-image path)`.
 pub fn config_files(fs: &RootFs) -> Result<Vec<String>, FactError> {
-    let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+    // Keyed by the name's bytes: systemd orders by strcmp, which a `String` key does not for a
+    // name that is not UTF-8 (crate::names).
+    let mut by_name: BTreeMap<Vec<u8>, String> = BTreeMap::new();
     for dir in DIRS {
         let Some(entries) = fs.read_dir(dir)? else { continue };
         for e in entries {
@@ -264,7 +266,9 @@ pub fn config_files(fs: &RootFs) -> Result<Vec<String>, FactError> {
                 continue;
             }
             // The first directory that has a name wins; later ones are shadowed.
-            by_name.entry(e.name.clone()).or_insert(e.path);
+            by_name
+                .entry(crate::names::bytes(&e.name).into_owned())
+                .or_insert(e.path);
         }
     }
     let mut files: Vec<String> = by_name.into_values().collect();

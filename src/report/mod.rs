@@ -3,6 +3,10 @@
 //!
 //! Every format renders the same findings and the same counts (tests/integration/formats.rs
 //! checks that they agree); docs/output.md documents each mapping.
+//!
+//! A file name that is not UTF-8 travels through the facts as escapes ([`crate::names`]); every
+//! format shows its bytes as `\xNN`, written by one [`names::EscapeWriter`] around the output, so
+//! no field of any format can show an escape raw.
 
 pub mod html;
 pub mod json;
@@ -15,6 +19,7 @@ use std::io::{self, Write};
 
 use crate::eval::{Finding, Report};
 use crate::facts::Source;
+use crate::names::{self, EscapeWriter};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -53,13 +58,19 @@ pub struct Style {
 
 /// Writes `report` to `out` in `format`.
 pub fn render(format: Format, report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let target = match format {
+        Format::Json | Format::Sarif => names::Target::Json,
+        Format::Text | Format::Junit | Format::Html => names::Target::Text,
+    };
+    let mut w = EscapeWriter::new(out, target);
     match format {
-        Format::Text => text::render(report, style, out),
-        Format::Json => json::render(report, out),
-        Format::Junit => junit::render(report, out),
-        Format::Sarif => sarif::render(report, out),
-        Format::Html => html::render(report, out),
-    }
+        Format::Text => text::render(report, style, &mut w),
+        Format::Json => json::render(report, &mut w),
+        Format::Junit => junit::render(report, &mut w),
+        Format::Sarif => sarif::render(report, &mut w),
+        Format::Html => html::render(report, &mut w),
+    }?;
+    w.flush()
 }
 
 /// A finding's evidence as plain lines, `fact = value (source)`, with what each value shadowed

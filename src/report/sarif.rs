@@ -319,10 +319,11 @@ fn pascal(id: &str) -> String {
 }
 
 /// Percent-encodes a path for a URI (RFC 3986): unreserved characters and `/` stay, every other
-/// byte becomes `%XX`, so a hostile file name cannot break out of the URI.
+/// byte becomes `%XX`, so a hostile file name cannot break out of the URI. The bytes are the
+/// name's own ([`crate::names`]): `10-\xff.conf` is `10-%FF.conf`.
 pub fn encode_path(path: &str) -> String {
     let mut s = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for &b in crate::names::bytes(path).iter() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             s.push(char::from(b));
         } else {
@@ -573,6 +574,7 @@ mod tests {
             "etc/ssh/sshd_config.d/50-cloud-init.conf"
         );
         assert_eq!(encode_path("etc/é"), "etc/%C3%A9");
+        assert_eq!(encode_path(&crate::names::text(b"etc/\xff\xfe")), "etc/%FF%FE");
     }
 
     #[test]

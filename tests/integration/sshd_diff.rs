@@ -162,3 +162,100 @@ fn sshd_t_agrees_with_real_sshd_on_corpus() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Keywords whose value sshd takes from the first file that sets it, printed as the number given.
+const FIRST_WINS: [&str; 5] = [
+    "maxauthtries",
+    "maxsessions",
+    "clientaliveinterval",
+    "clientalivecountmax",
+    "x11displayoffset",
+];
+
+/// Drop-ins whose names differ only in high bytes (most not UTF-8): `imagegate sshd-config --root`
+/// prints what the real `sshd -T` prints, byte for byte, so the files were read in sshd's order
+/// (glob(3): by bytes) — and RootFs::glob returns them in byte order.
+#[test]
+fn sshd_t_agrees_with_real_sshd_on_drop_ins_named_in_high_bytes() {
+    if let Err(why) = usable() {
+        println!("skipping sshd differential test: {why}");
+        return;
+    }
+    let mut rng = crate::names::Rng(0x0ff5_5d_c0f);
+    let key_dir = tempfile::tempdir().unwrap();
+    let key = key_dir.path().join("ssh_host_ed25519_key");
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut failures = Vec::new();
+    let mut telling = 0;
+    for round in 0..15 {
+        let tmp = tempfile::tempdir().unwrap();
+        let ssh = tmp.path().join("etc/ssh");
+        let d = ssh.join("sshd_config.d");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::copy(&key, ssh.join("ssh_host_ed25519_key")).unwrap();
+        std::fs::write(
+            ssh.join("sshd_config"),
+            "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\n",
+        )
+        .unwrap();
+        let count = 2 + rng.below(7);
+        let names = rng.names(count);
+        telling += usize::from(crate::names::text_order_differs(&names));
+        for (i, n) in names.iter().enumerate() {
+            let mut text = String::new();
+            for k in FIRST_WINS {
+                if rng.below(2) == 0 {
+                    text.push_str(&format!("{k} {}\n", 10 + i));
+                }
+            }
+            if rng.below(3) == 0 {
+                text.push_str("PasswordAuthentication yes\n");
+            }
+            std::fs::write(crate::names::host_path(&d, n), text).unwrap();
+        }
+        let fs = RootFs::open(tmp.path()).unwrap();
+        let globbed: Vec<Vec<u8>> = fs
+            .glob("/etc/ssh/sshd_config.d/*.conf")
+            .unwrap()
+            .iter()
+            .map(|p| imagegate::names::bytes(p).into_owned())
+            .collect();
+        let mut want: Vec<Vec<u8>> = names
+            .iter()
+            .map(|n| [b"/etc/ssh/sshd_config.d/".as_slice(), n].concat())
+            .collect();
+        want.sort();
+        assert_eq!(globbed, want, "round {round}: glob order is not byte order");
+        let real = real_sshd_t(tmp.path(), None);
+        let ours = Command::new(env!("CARGO_BIN_EXE_imagegate"))
+            .args(["sshd-config", "--root"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        match real {
+            Ok(r) if ours.status.success() && r.as_bytes() == ours.stdout.as_slice() => {}
+            Ok(r) => {
+                let o = String::from_utf8_lossy(&ours.stdout);
+                let diff: Vec<String> = r
+                    .lines()
+                    .zip(o.lines())
+                    .filter(|(a, b)| a != b)
+                    .map(|(a, b)| format!("sshd {a:?} | imagegate {b:?}"))
+                    .collect();
+                failures.push(format!(
+                    "round {round} ({} files): {diff:?} {}",
+                    names.len(),
+                    String::from_utf8_lossy(&ours.stderr)
+                ));
+            }
+            Err(e) => failures.push(format!("round {round}: sshd rejects: {e}")),
+        }
+    }
+    assert!(telling >= 5, "only {telling} rounds where text order and byte order differ");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

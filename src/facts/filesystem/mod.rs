@@ -174,9 +174,10 @@ pub fn is_disabling_command(cmd: &str) -> bool {
 }
 
 /// The `*.conf` files of a set of directories with same-name shadowing (earlier directory wins),
-/// in file-name order. Shared with the other `*.d` readers of the CIS collectors.
+/// in file-name order (by bytes, as systemd and kmod sort). Shared with the other `*.d` readers
+/// of the CIS collectors.
 pub fn dropin_files(fs: &RootFs, dirs: &[&str], suffix: &str) -> Result<Vec<String>, FactError> {
-    let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+    let mut by_name: BTreeMap<Vec<u8>, String> = BTreeMap::new();
     for d in dirs {
         let Some(entries) = (match fs.read_dir(d) {
             Err(crate::rootfs::RootFsError::WrongKind { .. }) => None,
@@ -186,7 +187,9 @@ pub fn dropin_files(fs: &RootFs, dirs: &[&str], suffix: &str) -> Result<Vec<Stri
         };
         for e in entries {
             if e.name.ends_with(suffix) && !e.name.starts_with('.') {
-                by_name.entry(e.name).or_insert(e.path);
+                by_name
+                    .entry(crate::names::bytes(&e.name).into_owned())
+                    .or_insert(e.path);
             }
         }
     }
@@ -279,7 +282,7 @@ fn unescape_octal(s: &str) -> String {
             i += 1;
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::names::text_owned(out)
 }
 
 /// Effective options of a comma-separated option string, per mount(8): `defaults` expands to

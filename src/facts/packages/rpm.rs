@@ -124,7 +124,8 @@ impl<'a> HeaderBlob<'a> {
                 .iter()
                 .position(|&b| b == 0)
                 .ok_or(format!("tag {tag}: unterminated string"))?;
-            out.push(String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned());
+            // File names among them are opened later: keep every byte (crate::names).
+            out.push(crate::names::text(rest.get(..end).unwrap_or_default()).into_owned());
             rest = rest.get(end + 1..).unwrap_or_default();
         }
         Ok(Some(out))
@@ -160,7 +161,7 @@ pub fn parse_header(blob: &[u8]) -> Result<Header, String> {
     let string_at = |off: usize| -> Result<String, String> {
         let rest = data.get(off..).ok_or("string offset outside the data store")?;
         let end = rest.iter().position(|&b| b == 0).ok_or("unterminated string")?;
-        Ok(String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned())
+        Ok(crate::names::text(rest.get(..end).unwrap_or_default()).into_owned())
     };
     let mut h = Header::default();
     for i in 0..il {

@@ -186,7 +186,7 @@ fn sshd_t_agrees_with_real_sshd_on_drop_ins_named_in_high_bytes() {
         println!("skipping sshd differential test: {why}");
         return;
     }
-    let mut rng = crate::names::Rng(0x0ff5_5d_c0f);
+    let mut rng = crate::names::Rng(0x0ff5_5dc0);
     let key_dir = tempfile::tempdir().unwrap();
     let key = key_dir.path().join("ssh_host_ed25519_key");
     let st = Command::new("ssh-keygen")

@@ -377,3 +377,69 @@ fn both_resolvers_list_open_glob_and_follow_names_byte_for_byte() {
         assert_eq!(read, ["one", "two"], "{resolver:?}");
     }
 }
+
+/// Every drop-in directory imagegate reads: a file there whose name is not UTF-8 is read when the
+/// program that owns the directory reads it (sshd, systemd-sysctl, kmod, sudo, the shell, pam,
+/// rsyslog, augenrules, grub-mkconfig, cloud-init), and left alone where that program skips such
+/// names (apt: only ASCII letters, digits, `_-:.`).
+#[test]
+fn every_drop_in_reader_opens_a_name_that_is_not_utf8_where_its_program_does() {
+    let root = fixture_copy("debian12");
+    let r = root.path();
+    let read: &[(&str, &str)] = &[
+        ("etc/ssh/sshd_config.d", ".conf"),
+        ("etc/sysctl.d", ".conf"),
+        ("etc/modprobe.d", ".conf"),
+        ("etc/sudoers.d", ""),
+        ("etc/profile.d", ".sh"),
+        ("etc/security/limits.d", ".conf"),
+        ("etc/security/pwquality.conf.d", ".conf"),
+        ("etc/rsyslog.d", ".conf"),
+        ("etc/audit/rules.d", ".rules"),
+        ("etc/default/grub.d", ".cfg"),
+        ("etc/cloud/cloud.cfg.d", ".cfg"),
+    ];
+    let skipped: &[(&str, &str)] = &[("etc/apt/apt.conf.d", ""), ("etc/apt/sources.list.d", ".list")];
+    let plant = |dir: &str, suffix: &str| -> String {
+        let d = r.join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        let name = [b"zz\xff\xfe".as_slice(), suffix.as_bytes()].concat();
+        std::fs::write(host_path(&d, &name), "# planted\n").unwrap();
+        names::text(&[b"/", dir.as_bytes(), b"/", &name].concat()).into_owned()
+    };
+    let want_read: Vec<String> = read.iter().map(|(d, s)| plant(d, s)).collect();
+    let want_skipped: Vec<String> = skipped.iter().map(|(d, s)| plant(d, s)).collect();
+    for resolver in [Resolver::Kernel, Resolver::Userspace] {
+        let fs = RootFs::open_with(r, resolver).unwrap();
+        let ctx = imagegate::facts::Context {
+            live: false,
+            as_of: jiff::civil::date(2026, 12, 1),
+            wanted: None,
+        };
+        let facts = serde_json::to_value(imagegate::facts::collect(&fs, &ctx)).unwrap();
+        let files = fs.files_read();
+        let missed: Vec<_> = want_read
+            .iter()
+            .filter(|p| !files.contains(p))
+            .map(|p| names::display(p))
+            .collect();
+        assert!(missed.is_empty(), "{resolver:?}: not read: {missed:?}");
+        let wrongly: Vec<_> = want_skipped
+            .iter()
+            .filter(|p| files.contains(p))
+            .map(|p| names::display(p))
+            .collect();
+        assert!(
+            wrongly.is_empty(),
+            "{resolver:?}: read although the program skips it: {wrongly:?}"
+        );
+        // No reader failed on one of them.
+        let mut s = Vec::new();
+        strings(&facts, &mut s);
+        let errors: Vec<_> = s
+            .iter()
+            .filter(|x| x.contains("zz\u{EFFF}\u{EFFE}") && x.contains("cannot"))
+            .collect();
+        assert!(errors.is_empty(), "{resolver:?}: {errors:?}");
+    }
+}

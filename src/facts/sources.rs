@@ -449,6 +449,15 @@ fn apt_sources(fs: &RootFs) -> Result<Vec<Repository>, FactError> {
         out.extend(parse_sources_list("/etc/apt/sources.list", &t)?);
     }
     for e in fs.read_dir("/etc/apt/sources.list.d")?.unwrap_or_default() {
+        // apt's GetListOfFilesInDir skips names with a character other than an ASCII letter,
+        // digit, `_`, `-`, `:` or `.` (a name that is not UTF-8 among them), as run-parts does.
+        if !e
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b':' | b'.'))
+        {
+            continue;
+        }
         let parse: fn(&str, &str) -> Result<Vec<Repository>, FactError> = if e.name.ends_with(".list") {
             parse_sources_list
         } else if e.name.ends_with(".sources") {

@@ -14,12 +14,12 @@ mod corpus;
 mod differential;
 /// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.
 mod formats;
-/// File names that are not UTF-8: read, ordered by bytes, shown as `\xNN` in every format.
-mod names;
 /// Hostile roots built at test time: escapes, loops, special files, bombs, damage, no privileges.
 mod hostile;
 /// `report merge`: fleet summaries of real scan reports, wrong inputs.
 mod merge;
+/// File names that are not UTF-8: read, ordered by bytes, shown as `\xNN` in every format.
+mod names;
 /// Scans change nothing: manifests of fixture roots and live config files before and after.
 mod readonly;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.

@@ -7,7 +7,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use imagegate::rootfs::RootFs;
+use imagegate::names;
+use imagegate::rootfs::{Resolver, RootFs};
 use serde_json::Value;
 
 use crate::util::{fixture_copy, imagegate};
@@ -38,7 +39,11 @@ impl Rng {
             for _ in 0..1 + self.below(3) {
                 match self.below(6) {
                     0 => n.extend_from_slice("é".as_bytes()),
-                    1 => n.extend_from_slice(if self.below(2) == 0 { b"\xee\xbe\x80" } else { b"\xee\xbf\xbf" }),
+                    1 => n.extend_from_slice(if self.below(2) == 0 {
+                        b"\xee\xbe\x80"
+                    } else {
+                        b"\xee\xbf\xbf"
+                    }),
                     2 => n.push(b'a' + self.below(3) as u8),
                     _ => n.push(0x80 + self.below(128) as u8),
                 }
@@ -129,7 +134,10 @@ fn assert_shown_everywhere(rule: &str, out: (i32, String, String, String, String
     assert_eq!(finding["status"], "fail", "{finding}");
     let mut s = Vec::new();
     strings(finding, &mut s);
-    assert!(s.iter().any(|x| x.contains(shown)), "json evidence lacks {shown}: {finding}");
+    assert!(
+        s.iter().any(|x| x.contains(shown)),
+        "json evidence lacks {shown}: {finding}"
+    );
     assert!(junit.contains(shown), "junit:\n{junit}");
     let doc: Value = serde_json::from_str(&sarif).unwrap();
     let mut s = Vec::new();
@@ -137,7 +145,13 @@ fn assert_shown_everywhere(rule: &str, out: (i32, String, String, String, String
     assert!(s.iter().any(|x| x == uri), "sarif has no location {uri}");
     assert!(s.iter().any(|x| x.contains(shown)), "sarif message lacks {shown}");
     assert!(html.contains(shown), "html lacks {shown}");
-    for (what, t) in [("text", &text), ("json", &json), ("junit", &junit), ("sarif", &sarif), ("html", &html)] {
+    for (what, t) in [
+        ("text", &text),
+        ("json", &json),
+        ("junit", &junit),
+        ("sarif", &sarif),
+        ("html", &html),
+    ] {
         assert_no_raw_escapes(what, t);
     }
 }
@@ -167,7 +181,11 @@ fn an_sshd_drop_in_whose_name_is_not_utf8_fails_the_password_rule_in_every_forma
     assert_no_raw_escapes("facts", &text);
     let doc: Value = serde_json::from_str(&text).unwrap();
     let src = &doc["sshd"]["effective"]["passwordauthentication"]["source"]["path"];
-    assert_eq!(src, r"/etc/ssh/sshd_config.d/10-\xff\xfe.conf", "{}", doc["sshd"]["effective"]);
+    assert_eq!(
+        src, r"/etc/ssh/sshd_config.d/10-\xff\xfe.conf",
+        "{}",
+        doc["sshd"]["effective"]
+    );
 }
 
 #[test]
@@ -219,7 +237,7 @@ fn sysctl_d_names_that_differ_in_high_bytes_are_ordered_like_systemd() {
     }
     let mut rng = Rng(0x5eed_5c71);
     let mut telling = 0;
-    for round in 0..20 {
+    for round in 0..40 {
         let root = tempfile::tempdir().unwrap();
         let d = root.path().join("etc/sysctl.d");
         std::fs::create_dir_all(&d).unwrap();
@@ -237,7 +255,10 @@ fn sysctl_d_names_that_differ_in_high_bytes_are_ordered_like_systemd() {
         }
         let mut sorted = names.clone();
         sorted.sort();
-        let want: Vec<Vec<u8>> = sorted.iter().map(|n| [b"/etc/sysctl.d/".as_slice(), n].concat()).collect();
+        let want: Vec<Vec<u8>> = sorted
+            .iter()
+            .map(|n| [b"/etc/sysctl.d/".as_slice(), n].concat())
+            .collect();
         let systemd = systemd_order(root.path(), "sysctl.d").unwrap();
         assert_eq!(systemd, want, "round {round}: systemd does not order by bytes?");
         // The directory listing imagegate's readers go through.
@@ -254,18 +275,27 @@ fn sysctl_d_names_that_differ_in_high_bytes_are_ordered_like_systemd() {
         let out = imagegate(&["facts", "--root", root.path().to_str().unwrap(), "--group", "sysctl"]);
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         for k in KEYS {
-            let winner = systemd
+            let winner = systemd.iter().rev().find_map(|p| {
+                let i = names
+                    .iter()
+                    .position(|n| [b"/etc/sysctl.d/".as_slice(), n].concat() == *p)?;
+                sets[i].contains(&k).then(|| (100 + i).to_string())
+            });
+            let got = doc["sysctl"]["keys"][k]["persisted"]["value"]
+                .as_str()
+                .map(str::to_owned);
+            let shown: Vec<String> = systemd
                 .iter()
-                .rev()
-                .find_map(|p| {
-                    let i = names.iter().position(|n| [b"/etc/sysctl.d/".as_slice(), n].concat() == *p)?;
-                    sets[i].contains(&k).then(|| (100 + i).to_string())
-                });
-            let got = doc["sysctl"]["keys"][k]["persisted"]["value"].as_str().map(str::to_owned);
-            assert_eq!(got, winner, "round {round}: {k}; files in order: {:?}", systemd);
+                .map(|p| imagegate::names::display(&imagegate::names::text(p)).into_owned())
+                .collect();
+            assert_eq!(got, winner, "round {round}: {k}; files in systemd's order: {shown:?}");
         }
     }
-    assert!(telling >= 5, "only {telling} rounds where text order and byte order differ");
+    println!("{telling} rounds where text order and byte order differ");
+    assert!(
+        telling >= 5,
+        "only {telling} rounds where text order and byte order differ"
+    );
 }
 
 /// True when sorting the names' text (`String` order) would give another order than their bytes:
@@ -275,6 +305,141 @@ pub fn text_order_differs(names: &[Vec<u8>]) -> bool {
     by_bytes.sort();
     let mut by_text: Vec<String> = names.iter().map(|n| imagegate::names::text(n).into_owned()).collect();
     by_text.sort();
-    let by_text: Vec<Vec<u8>> = by_text.iter().map(|t| imagegate::names::bytes(t).into_owned()).collect();
+    let by_text: Vec<Vec<u8>> = by_text
+        .iter()
+        .map(|t| imagegate::names::bytes(t).into_owned())
+        .collect();
     by_text != by_bytes
+}
+
+#[test]
+fn both_resolvers_list_open_glob_and_follow_names_byte_for_byte() {
+    let root = tempfile::tempdir().unwrap();
+    let etc = root.path().join("etc");
+    let d = etc.join("x.d");
+    std::fs::create_dir_all(&d).unwrap();
+    // Byte 0x80 alone, and U+EF80 (EE BE 80), the code point that stands for byte 0x80 inside
+    // imagegate: two files, which must not be taken for one another.
+    let files: [(&[u8], &str); 4] = [
+        (b"a\x80", "one"),
+        (b"a\xee\xbe\x80", "two"),
+        (b"a\xff\xfe", "three"),
+        ("aé".as_bytes(), "four"),
+    ];
+    for (n, t) in files {
+        std::fs::write(host_path(&d, n), t).unwrap();
+    }
+    std::os::unix::fs::symlink(OsStr::from_bytes(b"x.d/a\xff\xfe"), host_path(&etc, b"l\xfe")).unwrap();
+    // A path written in a file names the file with those bytes.
+    std::fs::write(etc.join("list"), b"/etc/x.d/a\x80\n/etc/x.d/a\xee\xbe\x80\n").unwrap();
+    for resolver in [Resolver::Kernel, Resolver::Userspace] {
+        let fs = RootFs::open_with(root.path(), resolver).unwrap();
+        let entries = fs.read_dir("/etc/x.d").unwrap().unwrap();
+        let mut want: Vec<&[u8]> = files.iter().map(|f| f.0).collect();
+        want.sort();
+        let got: Vec<Vec<u8>> = entries.iter().map(|e| names::bytes(&e.name).into_owned()).collect();
+        assert_eq!(got, want, "{resolver:?}: listing in byte order");
+        for (n, t) in files {
+            let e = entries.iter().find(|e| names::bytes(&e.name) == n).unwrap();
+            assert_eq!(
+                fs.read_text(&e.path).unwrap().as_deref(),
+                Some(t),
+                "{resolver:?}: {}",
+                e.path
+            );
+            assert!(fs.metadata(&e.path).unwrap().is_some());
+        }
+        let glob = |p: &str| -> Vec<Vec<u8>> {
+            fs.glob(p)
+                .unwrap()
+                .iter()
+                .map(|m| names::bytes(m).into_owned())
+                .collect()
+        };
+        // `?` is one byte, as for glob(3) in sshd's C locale.
+        assert_eq!(glob("/etc/x.d/a?"), [b"/etc/x.d/a\x80".to_vec()], "{resolver:?}");
+        assert_eq!(
+            glob("/etc/x.d/a??"),
+            [b"/etc/x.d/a\xc3\xa9".to_vec(), b"/etc/x.d/a\xff\xfe".to_vec()],
+            "{resolver:?}"
+        );
+        assert_eq!(
+            glob("/etc/x.d/a???"),
+            [b"/etc/x.d/a\xee\xbe\x80".to_vec()],
+            "{resolver:?}"
+        );
+        let link = names::text(b"/etc/l\xfe").into_owned();
+        let target = fs.read_link(&link).unwrap().unwrap();
+        assert_eq!(names::bytes(&target).as_ref(), b"x.d/a\xff\xfe");
+        assert_eq!(fs.read_text(&link).unwrap().as_deref(), Some("three"), "{resolver:?}");
+        let list = fs.read_text("/etc/list").unwrap().unwrap();
+        let read: Vec<String> = list.lines().map(|p| fs.read_text(p).unwrap().unwrap()).collect();
+        assert_eq!(read, ["one", "two"], "{resolver:?}");
+    }
+}
+
+/// Every drop-in directory imagegate reads: a file there whose name is not UTF-8 is read when the
+/// program that owns the directory reads it (sshd, systemd-sysctl, kmod, sudo, the shell, pam,
+/// rsyslog, augenrules, grub-mkconfig, cloud-init), and left alone where that program skips such
+/// names (apt: only ASCII letters, digits, `_-:.`).
+#[test]
+fn every_drop_in_reader_opens_a_name_that_is_not_utf8_where_its_program_does() {
+    let root = fixture_copy("debian12");
+    let r = root.path();
+    let read: &[(&str, &str)] = &[
+        ("etc/ssh/sshd_config.d", ".conf"),
+        ("etc/sysctl.d", ".conf"),
+        ("etc/modprobe.d", ".conf"),
+        ("etc/sudoers.d", ""),
+        ("etc/profile.d", ".sh"),
+        ("etc/security/limits.d", ".conf"),
+        ("etc/security/pwquality.conf.d", ".conf"),
+        ("etc/rsyslog.d", ".conf"),
+        ("etc/audit/rules.d", ".rules"),
+        ("etc/default/grub.d", ".cfg"),
+        ("etc/cloud/cloud.cfg.d", ".cfg"),
+    ];
+    let skipped: &[(&str, &str)] = &[("etc/apt/apt.conf.d", ""), ("etc/apt/sources.list.d", ".list")];
+    let plant = |dir: &str, suffix: &str| -> String {
+        let d = r.join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        let name = [b"zz\xff\xfe".as_slice(), suffix.as_bytes()].concat();
+        std::fs::write(host_path(&d, &name), "# planted\n").unwrap();
+        names::text(&[b"/", dir.as_bytes(), b"/", &name].concat()).into_owned()
+    };
+    let want_read: Vec<String> = read.iter().map(|(d, s)| plant(d, s)).collect();
+    let want_skipped: Vec<String> = skipped.iter().map(|(d, s)| plant(d, s)).collect();
+    for resolver in [Resolver::Kernel, Resolver::Userspace] {
+        let fs = RootFs::open_with(r, resolver).unwrap();
+        let ctx = imagegate::facts::Context {
+            live: false,
+            as_of: jiff::civil::date(2026, 12, 1),
+            wanted: None,
+        };
+        let facts = serde_json::to_value(imagegate::facts::collect(&fs, &ctx)).unwrap();
+        let files = fs.files_read();
+        let missed: Vec<_> = want_read
+            .iter()
+            .filter(|p| !files.contains(p))
+            .map(|p| names::display(p))
+            .collect();
+        assert!(missed.is_empty(), "{resolver:?}: not read: {missed:?}");
+        let wrongly: Vec<_> = want_skipped
+            .iter()
+            .filter(|p| files.contains(p))
+            .map(|p| names::display(p))
+            .collect();
+        assert!(
+            wrongly.is_empty(),
+            "{resolver:?}: read although the program skips it: {wrongly:?}"
+        );
+        // No reader failed on one of them.
+        let mut s = Vec::new();
+        strings(&facts, &mut s);
+        let errors: Vec<_> = s
+            .iter()
+            .filter(|x| x.contains("zz\u{EFFF}\u{EFFE}") && x.contains("cannot"))
+            .collect();
+        assert!(errors.is_empty(), "{resolver:?}: {errors:?}");
+    }
 }

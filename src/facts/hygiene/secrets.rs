@@ -174,7 +174,7 @@ pub fn collect(fs: &RootFs, homes: &[Home]) -> Result<Scan<Secret>, FactError> {
         }
         let docker = format!("{dir}/.docker/config.json");
         if let Some(text) = read_or_skip(fs, &docker, &mut scan.skipped)?
-            && let Some(line) = docker_auth_line(&String::from_utf8_lossy(&text))
+            && let Some(line) = docker_auth_line(&crate::names::text(&text))
         {
             scan.found.push(Secret {
                 source: Source::at(&docker, line),

@@ -804,23 +804,62 @@ pub fn text_of(bytes: Vec<u8>) -> String {
     names::text_owned(bytes)
 }
 
+/// The mount table of the machine running imagegate, from [`RootFs::host_mount_table`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostMountTable {
+    /// `/proc/self/mountinfo` of this process, as read.
+    pub mountinfo: Vec<u8>,
+    /// The root directory's path as that table names paths: the kernel's own name for the opened
+    /// root (`/proc/self/fd/N`), else the canonical form of the path given.
+    pub root: Vec<u8>,
+}
+
+impl RootFs {
+    /// The host's mount table, for a walk of a root that is not the running system: what is
+    /// mounted inside the root directory (a proc or a tmpfs in a chroot build root, a disk image
+    /// mounted under it) is known only to the kernel of the machine running the scan. The one
+    /// read of a host file made for a scanned root: the table itself, bounded like every read;
+    /// nothing it names is opened here.
+    pub fn host_mount_table(&self) -> std::io::Result<HostMountTable> {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::File::open("/proc/self/mountinfo")?;
+        let mut mountinfo = Vec::new();
+        file.take(DEFAULT_LIMIT + 1).read_to_end(&mut mountinfo)?;
+        if mountinfo.len() as u64 > DEFAULT_LIMIT {
+            return Err(std::io::Error::other(format!(
+                "/proc/self/mountinfo is larger than the {DEFAULT_LIMIT}-byte limit"
+            )));
+        }
+        let root = std::fs::read_link(format!("/proc/self/fd/{}", self.dir.as_raw_fd()))
+            .or_else(|_| std::fs::canonicalize(&self.host))?;
+        Ok(HostMountTable {
+            mountinfo,
+            root: root.into_os_string().into_encoded_bytes(),
+        })
+    }
+}
+
 /// Options of a [`RootFs::walk`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalkOptions {
     /// Entries visited before the walk stops with [`WalkEnd::LimitReached`].
     pub max_entries: u64,
-    /// In-image directories not descended into (pseudo and runtime filesystems of a live system).
-    pub skip: Vec<String>,
+    /// Directory descriptors held open at once (at least 2). A deeper walk closes the shallowest
+    /// ones and re-opens each through `..` from its child on the way back up, checking that it is
+    /// the same directory (device and inode).
+    pub max_open_dirs: usize,
 }
 
 /// Default bound of one walk: two million entries.
 pub const DEFAULT_WALK_LIMIT: u64 = 2_000_000;
+/// Default bound of the directory descriptors one walk holds open.
+pub const DEFAULT_WALK_OPEN_DIRS: usize = 64;
 
 impl Default for WalkOptions {
     fn default() -> Self {
         WalkOptions {
             max_entries: DEFAULT_WALK_LIMIT,
-            skip: ["/proc", "/sys", "/dev", "/run"].map(String::from).to_vec(),
+            max_open_dirs: DEFAULT_WALK_OPEN_DIRS,
         }
     }
 }
@@ -834,74 +873,141 @@ pub enum WalkEnd {
     LimitReached(u64),
 }
 
-/// One entry met by [`RootFs::walk`]: its metadata (from `lstat`, links never followed) and its
-/// path, built only when asked for so that a walk over a million clean files allocates no strings.
+/// One entry met by [`RootFs::walk`]: its metadata (from `fstatat(AT_SYMLINK_NOFOLLOW)`, links
+/// never followed) and its name as the directory listing gave it (bytes); the path is built only
+/// when asked for, so that a walk over a million clean files allocates no strings.
 #[derive(Debug)]
 pub struct WalkEntry<'a> {
-    /// `lstat` metadata.
+    /// `lstat` metadata. For a mount point, the metadata of the root of what is mounted there.
     pub meta: Meta,
-    rel: &'a Path,
+    /// Levels below the start directory (0 for the start itself).
+    pub depth: usize,
+    /// Device of the directory listing the entry (the start's own device for the start): a
+    /// directory on another device is a mount point.
+    pub parent_dev: u64,
+    /// In-image path of the directory listing the entry (of the start itself, for the start; empty
+    /// for the root).
+    dir: &'a [u8],
+    /// The name in that directory; empty for the start.
+    name: &'a std::ffi::CStr,
+    /// The listing directory (the start itself, for the start).
+    at: std::os::fd::BorrowedFd<'a>,
 }
 
 impl WalkEntry<'_> {
     /// The in-image path (`/usr/bin/passwd`), every byte kept ([`crate::names`]).
     pub fn path(&self) -> String {
-        let rel = names::text(self.rel.as_os_str().as_bytes());
-        if rel.is_empty() {
-            "/".to_owned()
-        } else {
-            format!("/{rel}")
+        names::text_owned(self.path_bytes())
+    }
+
+    /// The in-image path, as bytes.
+    pub fn path_bytes(&self) -> Vec<u8> {
+        let name = self.name.to_bytes();
+        let mut p = Vec::with_capacity(self.dir.len() + name.len() + 1);
+        p.extend_from_slice(self.dir);
+        if !name.is_empty() {
+            p.push(b'/');
+            p.extend_from_slice(name);
         }
+        if p.is_empty() {
+            p.push(b'/');
+        }
+        p
+    }
+
+    /// The entry's name (empty for the start directory).
+    pub fn name(&self) -> &[u8] {
+        self.name.to_bytes()
+    }
+
+    /// A directory on another device than the directory listing it: something is mounted here.
+    pub fn is_mount_point(&self) -> bool {
+        self.meta.kind == Kind::Directory && self.meta.dev != self.parent_dev
+    }
+
+    /// The `statfs(2)` filesystem type (`f_type`, e.g. `0x9fa0` for proc) of the filesystem the
+    /// entry is on, asked without descending into it (an `O_PATH` open, which triggers no
+    /// automount); `None` when it cannot be had.
+    pub fn filesystem_magic(&self) -> Option<i64> {
+        let st = if self.name.is_empty() {
+            nix::sys::statfs::fstatfs(self.at)
+        } else {
+            let fd = openat(
+                self.at,
+                self.name,
+                OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .ok()?;
+            nix::sys::statfs::fstatfs(&fd)
+        };
+        st.ok().map(|s| s.filesystem_type().0)
     }
 }
 
-impl Meta {
-    fn from_std(m: &std::fs::Metadata) -> Self {
-        use std::os::unix::fs::MetadataExt;
-        let ft = m.file_type();
-        use std::os::unix::fs::FileTypeExt;
-        let kind = if ft.is_dir() {
-            Kind::Directory
-        } else if ft.is_symlink() {
-            Kind::Symlink
-        } else if ft.is_fifo() {
-            Kind::Fifo
-        } else if ft.is_socket() {
-            Kind::Socket
-        } else if ft.is_char_device() {
-            Kind::CharDevice
-        } else if ft.is_block_device() {
-            Kind::BlockDevice
-        } else {
-            Kind::File
-        };
-        Meta {
-            kind,
-            mode: m.mode() & 0o7777,
-            uid: m.uid(),
-            gid: m.gid(),
-            size: m.size(),
-            mtime: m.mtime(),
-            dev: m.dev(),
-            ino: m.ino(),
-        }
+/// Flags of every directory the walk opens: for reading, a directory or nothing, never through a
+/// link.
+fn walk_dir_flags() -> OFlag {
+    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC
+}
+
+/// A directory of the walk's stack whose entries have been visited: the subdirectories still to
+/// descend into, and the descriptor to open them through.
+struct Frame {
+    /// Closed (`None`) while deeper directories hold the descriptor budget.
+    dir: Option<nix::dir::Dir>,
+    /// Identity, to check a re-open through `..`.
+    dev: u64,
+    ino: u64,
+    /// Length of its in-image path in the walk's path buffer.
+    path_len: usize,
+    depth: usize,
+    /// Names of the subdirectories to descend into, each ending in NUL, in listing order …
+    pending: Vec<u8>,
+    /// … the device each had when listed …
+    pending_devs: Vec<u64>,
+    /// … and where the next one starts.
+    next: usize,
+    next_byte: usize,
+}
+
+/// What listing one directory gave.
+enum Listed {
+    Frame(Frame),
+    LimitReached,
+}
+
+/// An in-image path for an error message, every byte kept ([`crate::names`]).
+fn lossy(path: &[u8]) -> String {
+    if path.is_empty() {
+        "/".to_owned()
+    } else {
+        names::text(path).into_owned()
     }
 }
 
 impl RootFs {
     /// Walks the tree under the in-image directory `start` once, calling `visit` for every entry
-    /// (the start directory included) with its `lstat` metadata.
+    /// (the start directory included) with its `lstat` metadata; for a directory, `visit` answers
+    /// whether to descend into it (the answer is ignored for anything else). Mount points are
+    /// entries like any other ([`WalkEntry::is_mount_point`]): which filesystems to walk is the
+    /// caller's choice.
     ///
-    /// Confinement: `start` is first resolved inside the root (symlinks clamped, as for every
-    /// other read) to a symlink-free path; below it nothing is followed (walkdir with
-    /// `follow_links(false)`), so a link can neither leave the root nor loop. The walk stays on the
-    /// start directory's filesystem (`same_file_system`), which keeps it off /proc, /sys, network
-    /// and other mounted filesystems of a live system; `opts.skip` names directories left out
-    /// even when they are on the same device (e.g. an offline root's own /proc snapshot).
+    /// Confinement by construction: `start` is resolved inside the root like every other path,
+    /// then opened one component at a time; below it every directory is opened with
+    /// `openat(parent, name, O_DIRECTORY | O_NOFOLLOW)` and every entry is looked at with
+    /// `fstatat(parent, name, AT_SYMLINK_NOFOLLOW)`, names being single components from the
+    /// listing. No path is ever resolved, so no link is followed, nothing can lead out of the
+    /// root, and the kernel's rename race (see [`RESOLVE_TRIES`]) cannot touch the walk.
     ///
-    /// Entries that vanish while walking (`ENOENT`) are skipped; any other error stops the walk.
-    /// Absent `start` → `Ok(None)`.
-    pub fn walk<F: FnMut(&WalkEntry<'_>)>(
+    /// Bounds: [`WalkOptions::max_entries`] entries, [`WalkOptions::max_open_dirs`] descriptors
+    /// (any depth is walked; the stack holds one small record per level).
+    ///
+    /// Entries that vanish while walking (`ENOENT`), and directories replaced by something else
+    /// between their listing and their opening, are passed over as gone; any other error
+    /// (`EACCES` on a directory, a read error) stops the walk and is returned. Absent `start` →
+    /// `Ok(None)`.
+    pub fn walk<F: FnMut(&WalkEntry<'_>) -> bool>(
         &self,
         start: &str,
         opts: &WalkOptions,
@@ -913,81 +1019,226 @@ impl RootFs {
             Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(None),
             Err(e) => return Err(RootFsError::from_errno(start, e)),
         };
-        let real = if real == b"." { Vec::new() } else { real };
-        let top = self.host.join(OsStr::from_bytes(&real));
-        let skip: Vec<PathBuf> = opts
-            .skip
-            .iter()
-            .map(|s| self.host.join(s.trim_start_matches('/')))
-            .collect();
-        let walker = walkdir::WalkDir::new(&top)
-            .follow_links(false)
-            .same_file_system(true)
-            .into_iter()
-            .filter_entry(|e| !(e.file_type().is_dir() && e.depth() > 0 && skip.iter().any(|s| s == e.path())));
-        let mut n: u64 = 0;
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let in_image = e
-                        .path()
-                        .and_then(|p| p.strip_prefix(&self.host).ok())
-                        .map(|p| format!("/{}", p.to_string_lossy()))
-                        .unwrap_or_else(|| start.to_owned());
-                    if e.loop_ancestor().is_some() {
-                        continue;
+        // The symlink-free path found, opened one component at a time with links refused: if
+        // anything changed meanwhile, the open fails instead of following it.
+        let mut fd = openat(
+            self.dir.as_fd(),
+            ".",
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| RootFsError::from_errno("/", e))?;
+        let mut path: Vec<u8> = Vec::new();
+        if real != b"." {
+            for comp in real.split(|&b| b == b'/') {
+                path.push(b'/');
+                path.extend_from_slice(comp);
+                fd = match openat(fd.as_fd(), OsStr::from_bytes(comp), walk_dir_flags(), Mode::empty()) {
+                    Ok(f) => f,
+                    Err(Errno::ENOENT) => return Ok(None),
+                    Err(Errno::ENOTDIR) => {
+                        return match self.symlink_metadata(start)? {
+                            Some(m) => Err(RootFsError::WrongKind {
+                                path: start.to_owned(),
+                                kind: m.kind,
+                                wanted: Kind::Directory,
+                            }),
+                            None => Ok(None),
+                        };
                     }
-                    match e.into_io_error() {
-                        Some(io) if io.kind() == std::io::ErrorKind::NotFound => continue,
-                        Some(io) => {
-                            return Err(match io.raw_os_error() {
-                                Some(code) => RootFsError::from_errno(&in_image, Errno::from_raw(code)),
-                                None => RootFsError::Io {
-                                    path: in_image,
-                                    source: io,
-                                },
-                            });
+                    Err(e) => return Err(RootFsError::from_errno(&lossy(&path), e)),
+                };
+            }
+        }
+        let st = fstat(fd.as_fd()).map_err(|e| RootFsError::from_errno(start, e))?;
+        let meta = Meta::from_stat(&st);
+        if opts.max_entries == 0 {
+            return Ok(Some(WalkEnd::LimitReached(0)));
+        }
+        let mut n: u64 = 1;
+        let top = WalkEntry {
+            parent_dev: meta.dev,
+            meta,
+            depth: 0,
+            dir: &path,
+            name: c"",
+            at: fd.as_fd(),
+        };
+        if !visit(&top) {
+            return Ok(Some(WalkEnd::Complete(n)));
+        }
+        let max_open = opts.max_open_dirs.max(2);
+        let mut scratch: Vec<u8> = Vec::new();
+        let dir = nix::dir::Dir::from_fd(fd).map_err(|e| RootFsError::from_errno(start, e))?;
+        let mut stack: Vec<Frame> = Vec::new();
+        match self.list(dir, &st, &path, 0, opts, &mut n, &mut scratch, &mut visit)? {
+            Listed::LimitReached => return Ok(Some(WalkEnd::LimitReached(n))),
+            Listed::Frame(f) => stack.push(f),
+        }
+        // Frames below `open_from` (but the start's) have given their descriptor back.
+        let mut open_from = 1usize;
+        while let Some(top) = stack.last_mut() {
+            if top.next == top.pending_devs.len() {
+                let done = stack.pop();
+                let p = stack.len().wrapping_sub(1);
+                if let (Some(done), Some(parent)) = (done, stack.last_mut())
+                    && parent.dir.is_none()
+                {
+                    self.reopen_parent(&done, parent, &path)?;
+                    open_from = p;
+                }
+                continue;
+            }
+            let name_end = top.pending[top.next_byte..]
+                .iter()
+                .position(|&b| b == 0)
+                .map_or(top.pending.len(), |i| top.next_byte + i + 1);
+            let name = std::ffi::CStr::from_bytes_with_nul(&top.pending[top.next_byte..name_end]).map_err(|_| {
+                RootFsError::Io {
+                    path: lossy(&path),
+                    source: std::io::Error::other("malformed directory entry name"),
+                }
+            })?;
+            let want_dev = top.pending_devs[top.next];
+            top.next += 1;
+            top.next_byte = name_end;
+            path.truncate(top.path_len);
+            path.push(b'/');
+            path.extend_from_slice(name.to_bytes());
+            let Some(parent) = top.dir.as_ref() else {
+                return Err(RootFsError::Io {
+                    path: lossy(&path),
+                    source: std::io::Error::other("walk: the directory being listed lost its descriptor"),
+                });
+            };
+            let fd = match openat(parent.as_fd(), name, walk_dir_flags(), Mode::empty()) {
+                Ok(fd) => fd,
+                // Gone, or replaced by a link or a file, since it was listed.
+                Err(Errno::ENOENT | Errno::ENOTDIR | Errno::ELOOP) => continue,
+                Err(e) => return Err(RootFsError::from_errno(&lossy(&path), e)),
+            };
+            let st = fstat(fd.as_fd()).map_err(|e| RootFsError::from_errno(&lossy(&path), e))?;
+            if st.st_dev != want_dev {
+                return Err(RootFsError::Io {
+                    path: lossy(&path),
+                    source: std::io::Error::other(
+                        "a filesystem was mounted or unmounted here during the walk; scan again",
+                    ),
+                });
+            }
+            let depth = top.depth + 1;
+            let dir = nix::dir::Dir::from_fd(fd).map_err(|e| RootFsError::from_errno(&lossy(&path), e))?;
+            match self.list(dir, &st, &path, depth, opts, &mut n, &mut scratch, &mut visit)? {
+                Listed::LimitReached => return Ok(Some(WalkEnd::LimitReached(n))),
+                // Nothing to descend into: its descriptor closes here.
+                Listed::Frame(f) if f.pending_devs.is_empty() => {}
+                Listed::Frame(f) => {
+                    stack.push(f);
+                    if 1 + stack.len() - open_from > max_open {
+                        if let Some(f) = stack.get_mut(open_from) {
+                            f.dir = None;
                         }
-                        None => continue,
+                        open_from += 1;
                     }
                 }
-            };
-            if n >= opts.max_entries {
-                return Ok(Some(WalkEnd::LimitReached(n)));
             }
-            n += 1;
-            // walkdir's metadata() is an lstat when links are not followed.
-            let meta = match entry.metadata() {
-                Ok(m) => Meta::from_std(&m),
-                Err(e) => match e.io_error().map(std::io::Error::kind) {
-                    Some(std::io::ErrorKind::NotFound) => continue,
-                    _ => {
-                        let path = format!(
-                            "/{}",
-                            entry
-                                .path()
-                                .strip_prefix(&self.host)
-                                .unwrap_or(entry.path())
-                                .to_string_lossy()
-                        );
-                        return Err(match e.into_io_error() {
-                            Some(io) => match io.raw_os_error() {
-                                Some(code) => RootFsError::from_errno(&path, Errno::from_raw(code)),
-                                None => RootFsError::Io { path, source: io },
-                            },
-                            None => RootFsError::Io {
-                                path,
-                                source: std::io::Error::other("walk error"),
-                            },
-                        });
-                    }
-                },
-            };
-            let rel = entry.path().strip_prefix(&self.host).unwrap_or(Path::new(""));
-            visit(&WalkEntry { meta, rel });
         }
         Ok(Some(WalkEnd::Complete(n)))
+    }
+
+    /// Lists one open directory, visits each entry, and returns the frame of the subdirectories
+    /// to descend into.
+    #[allow(clippy::too_many_arguments)]
+    fn list<F: FnMut(&WalkEntry<'_>) -> bool>(
+        &self,
+        mut dir: nix::dir::Dir,
+        st: &FileStat,
+        path: &[u8],
+        depth: usize,
+        opts: &WalkOptions,
+        n: &mut u64,
+        names: &mut Vec<u8>,
+        visit: &mut F,
+    ) -> Result<Listed> {
+        names.clear();
+        for ent in dir.iter() {
+            let ent = ent.map_err(|e| RootFsError::from_errno(&lossy(path), e))?;
+            let name = ent.file_name().to_bytes_with_nul();
+            if name != b".\0" && name != b"..\0" {
+                names.extend_from_slice(name);
+            }
+        }
+        let mut frame = Frame {
+            dir: None,
+            dev: st.st_dev,
+            ino: st.st_ino,
+            path_len: path.len(),
+            depth,
+            pending: Vec::new(),
+            pending_devs: Vec::new(),
+            next: 0,
+            next_byte: 0,
+        };
+        for raw in names.split_inclusive(|&b| b == 0) {
+            let Ok(name) = std::ffi::CStr::from_bytes_with_nul(raw) else {
+                continue;
+            };
+            let st = match fstatat(
+                dir.as_fd(),
+                name,
+                AtFlags::AT_SYMLINK_NOFOLLOW | AtFlags::AT_NO_AUTOMOUNT,
+            ) {
+                Ok(st) => st,
+                Err(Errno::ENOENT) => continue,
+                Err(e) => {
+                    let mut p = path.to_vec();
+                    p.push(b'/');
+                    p.extend_from_slice(name.to_bytes());
+                    return Err(RootFsError::from_errno(&lossy(&p), e));
+                }
+            };
+            if *n >= opts.max_entries {
+                return Ok(Listed::LimitReached);
+            }
+            *n += 1;
+            let entry = WalkEntry {
+                meta: Meta::from_stat(&st),
+                depth: depth + 1,
+                parent_dev: frame.dev,
+                dir: path,
+                name,
+                at: dir.as_fd(),
+            };
+            if visit(&entry) && entry.meta.kind == Kind::Directory {
+                frame.pending.extend_from_slice(raw);
+                frame.pending_devs.push(entry.meta.dev);
+            }
+        }
+        if !frame.pending_devs.is_empty() {
+            frame.dir = Some(dir);
+        }
+        Ok(Listed::Frame(frame))
+    }
+
+    /// Gives `parent` its descriptor back through `..` of its child `done` (still open: the
+    /// deepest frames keep theirs), checked to be the same directory.
+    fn reopen_parent(&self, done: &Frame, parent: &mut Frame, path: &[u8]) -> Result<()> {
+        let where_ = lossy(path.get(..parent.path_len).unwrap_or_default());
+        let moved = || RootFsError::Io {
+            path: where_.clone(),
+            source: std::io::Error::other("the directory was moved during the walk; scan again"),
+        };
+        let Some(child) = done.dir.as_ref() else {
+            return Err(moved());
+        };
+        let fd = openat(child.as_fd(), "..", walk_dir_flags(), Mode::empty())
+            .map_err(|e| RootFsError::from_errno(&where_, e))?;
+        let st = fstat(fd.as_fd()).map_err(|e| RootFsError::from_errno(&where_, e))?;
+        if (st.st_dev, st.st_ino) != (parent.dev, parent.ino) {
+            return Err(moved());
+        }
+        parent.dir = Some(nix::dir::Dir::from_fd(fd).map_err(|e| RootFsError::from_errno(&where_, e))?);
+        Ok(())
     }
 }
 

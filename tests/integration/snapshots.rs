@@ -1,11 +1,26 @@
 //! The facts and the cloud-image findings of every fixture root, as insta JSON snapshots
-//! (review changes with `make snapshots` and `git diff`). The root path is the only volatile
-//! field and is replaced.
+//! (review changes with `make snapshots` and `git diff`). The root path and the type of the host
+//! filesystem holding the copied root (the walk's coverage) are the only volatile fields and are
+//! replaced.
 use crate::util::{AS_OF, fixture_copy, imagegate, root_names};
 
 fn scrub(mut v: serde_json::Value) -> serde_json::Value {
     if let Some(t) = v.get_mut("target").and_then(|t| t.as_object_mut()) {
         t.insert("root".into(), "[root]".into());
+    }
+    if let Some(w) = v.pointer_mut("/filesystem/walk") {
+        let host = w
+            .pointer("/coverage/walked/0/fstype")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned);
+        if let Some(host) = host {
+            w["coverage"]["walked"][0]["fstype"] = "[host]".into();
+            if let Some(note) = w.pointer_mut("/entries/source/note")
+                && let Some(text) = note.as_str()
+            {
+                *note = text.replacen(&format!("/ ({host})"), "/ ([host])", 1).into();
+            }
+        }
     }
     v
 }

@@ -485,7 +485,14 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Filesystem, FactError> {
         autofs_enabled,
         // The whole-tree walk is the expensive part: only when a selected rule reads it.
         walk: if ctx.wants("filesystem.walk") {
-            walk::walk_offenders(fs, &walk::WalkOptions::default()).into()
+            walk::walk_offenders(
+                fs,
+                &walk::WalkOptions {
+                    live: ctx.live,
+                    ..walk::WalkOptions::default()
+                },
+            )
+            .into()
         } else {
             Collected::not_applicable("not needed by the selected rules")
         },

@@ -29,7 +29,7 @@ fn runtime_values_match_sysctl_n() {
         as_of: "2026-11-01".parse().unwrap(),
         wanted: None,
     };
-    let facts = sysctl::collect(&fs, &ctx).unwrap();
+    let facts = sysctl::collect(&fs, &ctx, None).unwrap();
     let mut compared = 0;
     let mut diffs = Vec::new();
     for (key, k) in &facts.keys {

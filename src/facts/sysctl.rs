@@ -243,20 +243,31 @@ pub enum Line {
     },
 }
 
-/// Normalises a key per sysctl.d(5): when the first separator is `/`, swap `/` and `.`.
+/// Swaps `.` and `/`.
+fn swap_separators(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '/' => '.',
+            '.' => '/',
+            c => c,
+        })
+        .collect()
+}
+
+/// Normalises a key as systemd's `sysctl_normalize` does, then writes it dotted. systemd's form is
+/// the /proc/sys path: when the first separator is `.`, dots and slashes swap; then the path is
+/// simplified (empty and `.` components dropped, the leading slash removed). So
+/// `net/ipv4/conf/eth0.100/rp_filter` is `net.ipv4.conf.eth0/100.rp_filter`,
+/// `net.ipv4..ip_forward` is `net.ipv4.ip_forward`, and `/net.ipv4.ip_forward` is one component
+/// (`net/ipv4/ip_forward` dotted), as it is for systemd.
 pub fn normalize_key(key: &str) -> String {
-    let key = key.trim().trim_start_matches('/');
-    match key.find(['.', '/']) {
-        Some(i) if key.as_bytes().get(i) == Some(&b'/') => key
-            .chars()
-            .map(|c| match c {
-                '/' => '.',
-                '.' => '/',
-                c => c,
-            })
-            .collect(),
+    let key = key.trim();
+    let slashed = match key.find(['.', '/']) {
+        Some(i) if key.as_bytes().get(i) == Some(&b'.') => swap_separators(key),
         _ => key.to_owned(),
-    }
+    };
+    let simplified: Vec<&str> = slashed.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    swap_separators(&simplified.join("/"))
 }
 
 /// Collapses runs of whitespace to one space and trims, and writes integer fields in decimal, so
@@ -667,15 +678,7 @@ impl Persisted {
 
 /// The /proc/sys path of a dotted key (the inverse swap of [`normalize_key`]).
 pub fn proc_path(key: &str) -> String {
-    let swapped: String = key
-        .chars()
-        .map(|c| match c {
-            '.' => '/',
-            '/' => '.',
-            c => c,
-        })
-        .collect();
-    format!("/proc/sys/{swapped}")
+    format!("/proc/sys/{}", swap_separators(key))
 }
 
 /// The dotted key of a /proc/sys path.
@@ -1125,6 +1128,12 @@ mod tests {
             normalize_key("net.ipv4.conf.enp3s0/200.forwarding"),
             "net.ipv4.conf.enp3s0/200.forwarding"
         );
+        // systemd's sysctl_normalize simplifies the path, and a leading slash decides the
+        // separator before it is dropped.
+        assert_eq!(normalize_key("net.ipv4..ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(normalize_key("net/ipv4//ip_forward/"), "net.ipv4.ip_forward");
+        assert_eq!(normalize_key("/net.ipv4.ip_forward"), "net/ipv4/ip_forward");
+        assert_eq!(normalize_key("/net/ipv4/ip_forward"), "net.ipv4.ip_forward");
         assert_eq!(
             proc_path("net.ipv4.conf.enp3s0/200.forwarding"),
             "/proc/sys/net/ipv4/conf/enp3s0.200/forwarding"

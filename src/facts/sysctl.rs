@@ -19,6 +19,8 @@
 //!   regular file of that name; then /etc/sysctl.d (unless /run/sysctl.d has the name); then
 //!   /etc/sysctl.conf; then /run/sysctl.d. /usr/local/lib/sysctl.d is not read, and a /dev/null
 //!   link is not a regular file, so it masks nothing. The service must be in a runlevel.
+//! - /run/sysctl.d is read on live scans only: /run is an empty tmpfs at boot, so an image's own
+//!   files there are never applied (offline they are listed in `not_at_boot`).
 //! - **procps `sysctl --system`** (upstream OpenRC's sysctl service, as on Gentoo; sysvinit's
 //!   /etc/init.d/procps): sysctl.d as systemd lists it (dot files included), then /etc/sysctl.conf.
 //! - **none**: systemd-sysctl.service is masked, or OpenRC's sysctl service is in no runlevel:
@@ -71,6 +73,10 @@ pub const DIRS: [&str; 5] = [
     "/usr/lib/sysctl.d",
     "/lib/sysctl.d",
 ];
+
+/// The runtime directory: a tmpfs mounted empty at boot, so an image's own files there are never
+/// applied; read on live scans only.
+pub const RUN_DIR: &str = "/run/sysctl.d";
 
 /// The legacy file: read by procps `sysctl --system` after every sysctl.d file and by Alpine's
 /// OpenRC service; systemd-sysctl reads it only through a sysctl.d link.
@@ -138,6 +144,9 @@ pub struct Sysctl {
     pub masks: Vec<String>,
     /// Files not read because a more important directory has the same name.
     pub overridden: Vec<Overridden>,
+    /// The image's own /run/sysctl.d files (offline scans): /run is an empty tmpfs at boot, so
+    /// they are never applied.
+    pub not_at_boot: Vec<String>,
     /// Keys whose runtime value differs from the persisted one (live only).
     pub disagreements: Collected<Vec<Disagreement>>,
 }
@@ -371,10 +380,10 @@ fn conf_entries(fs: &RootFs, dir: &str, skip_hidden: bool) -> Result<Vec<Entry>,
 
 /// The sysctl.d files in all [`DIRS`], one per name (the most important directory's), in byte
 /// order of the name.
-fn by_name(fs: &RootFs, skip_hidden: bool) -> Result<Plan, FactError> {
+fn by_name(fs: &RootFs, skip_hidden: bool, run: bool) -> Result<Plan, FactError> {
     let mut chosen: BTreeMap<String, String> = BTreeMap::new();
     let mut overridden = Vec::new();
-    for dir in DIRS {
+    for dir in DIRS.into_iter().filter(|d| run || *d != RUN_DIR) {
         for e in conf_entries(fs, dir, skip_hidden)? {
             match chosen.get(&e.name) {
                 Some(by) => overridden.push(Overridden {
@@ -395,14 +404,14 @@ fn by_name(fs: &RootFs, skip_hidden: bool) -> Result<Plan, FactError> {
 
 /// The files systemd-sysctl applies (systemd 252 `conf_files_list_strv(".conf", …)`): sysctl.d
 /// only. /etc/sysctl.conf is read only through an entry that links to it.
-pub fn systemd_files(fs: &RootFs) -> Result<Plan, FactError> {
-    by_name(fs, true)
+pub fn systemd_files(fs: &RootFs, run: bool) -> Result<Plan, FactError> {
+    by_name(fs, true, run)
 }
 
 /// The files procps `sysctl --system` applies (procps 4 `PreloadSystem`): sysctl.d by name, dot
 /// files included, then /etc/sysctl.conf when it is a regular file.
-pub fn procps_files(fs: &RootFs) -> Result<Plan, FactError> {
-    let mut plan = by_name(fs, false)?;
+pub fn procps_files(fs: &RootFs, run: bool) -> Result<Plan, FactError> {
+    let mut plan = by_name(fs, false, run)?;
     if is_regular(fs, SYSCTL_CONF)? {
         plan.files.push(SYSCTL_CONF.to_owned());
     }
@@ -418,7 +427,7 @@ fn is_regular(fs: &RootFs, path: &str) -> Result<bool, FactError> {
 /// by directory: /lib/sysctl.d and /usr/lib/sysctl.d unless /etc/sysctl.d or /run/sysctl.d has a
 /// regular file of the name, /etc/sysctl.d unless /run/sysctl.d has it, /etc/sysctl.conf, then
 /// /run/sysctl.d. Only regular files (`[ -f ]`) are applied or hide another.
-pub fn alpine_files(fs: &RootFs) -> Result<Plan, FactError> {
+pub fn alpine_files(fs: &RootFs, run: bool) -> Result<Plan, FactError> {
     let mut plan = Plan::default();
     let mut lib_dirs = vec!["/lib/sysctl.d", "/usr/lib/sysctl.d"];
     // On a merged-/usr root both name one directory: the script applies each file twice in a row,
@@ -448,13 +457,23 @@ pub fn alpine_files(fs: &RootFs) -> Result<Plan, FactError> {
         Ok(())
     };
     for dir in lib_dirs {
-        pass(dir, &["/etc/sysctl.d", "/run/sysctl.d"], &mut plan)?;
+        pass(
+            dir,
+            if run {
+                &["/etc/sysctl.d", RUN_DIR]
+            } else {
+                &["/etc/sysctl.d"]
+            },
+            &mut plan,
+        )?;
     }
-    pass("/etc/sysctl.d", &["/run/sysctl.d"], &mut plan)?;
+    pass("/etc/sysctl.d", if run { &[RUN_DIR] } else { &[] }, &mut plan)?;
     if is_regular(fs, SYSCTL_CONF)? {
         plan.files.push(SYSCTL_CONF.to_owned());
     }
-    pass("/run/sysctl.d", &[], &mut plan)?;
+    if run {
+        pass(RUN_DIR, &[], &mut plan)?;
+    }
     Ok(plan)
 }
 
@@ -780,9 +799,9 @@ pub fn collect(fs: &RootFs, ctx: &Context, os: Option<&OsRelease>) -> Result<Sys
     let (model, files, masks, overridden, globs) = match applied_by.program {
         Program::SystemdSysctl | Program::OpenrcAlpine | Program::SysctlSystem => {
             let plan = match applied_by.program {
-                Program::SystemdSysctl => systemd_files(fs)?,
-                Program::OpenrcAlpine => alpine_files(fs)?,
-                _ => procps_files(fs)?,
+                Program::SystemdSysctl => systemd_files(fs, ctx.live)?,
+                Program::OpenrcAlpine => alpine_files(fs, ctx.live)?,
+                _ => procps_files(fs, ctx.live)?,
             };
             let (p, masks) = apply_plan(fs, &plan)?;
             let globs = p.globs.clone();
@@ -796,7 +815,7 @@ pub fn collect(fs: &RootFs, ctx: &Context, os: Option<&OsRelease>) -> Result<Sys
             Vec::new(),
         ),
         Program::Unknown => {
-            let (sd, pp) = (systemd_files(fs)?, procps_files(fs)?);
+            let (sd, pp) = (systemd_files(fs, ctx.live)?, procps_files(fs, ctx.live)?);
             let (systemd, mut masks) = apply_plan(fs, &sd)?;
             let (procps, more) = apply_plan(fs, &pp)?;
             let mut files = sd.files;
@@ -819,6 +838,12 @@ pub fn collect(fs: &RootFs, ctx: &Context, os: Option<&OsRelease>) -> Result<Sys
             let globs = systemd.globs.clone();
             (Model::Either { systemd, procps }, files, masks, overridden, globs)
         }
+    };
+
+    let not_at_boot = if ctx.live {
+        Vec::new()
+    } else {
+        conf_entries(fs, RUN_DIR, false)?.into_iter().map(|e| e.path).collect()
     };
 
     let mut names = model.explicit_keys();
@@ -880,6 +905,7 @@ pub fn collect(fs: &RootFs, ctx: &Context, os: Option<&OsRelease>) -> Result<Sys
         files,
         masks,
         overridden,
+        not_at_boot,
         disagreements,
     })
 }
@@ -917,6 +943,14 @@ mod tests {
         }
     }
 
+    /// The temporary root as the running system (its /proc/sys is empty): /run/sysctl.d counts.
+    fn live() -> Context {
+        Context {
+            live: true,
+            ..offline()
+        }
+    }
+
     fn alpine() -> OsRelease {
         OsRelease {
             family: "alpine".into(),
@@ -926,7 +960,7 @@ mod tests {
 
     /// The persisted value of `key` and the file that set it.
     fn persisted(s: &Sysctl, key: &str) -> Option<(String, String)> {
-        match &s.keys[key].persisted {
+        match &s.keys.get(key)?.persisted {
             Collected::Ok(v) => v.as_ref().map(|f| (f.value.clone(), f.source.to_string())),
             Collected::Unavailable { unavailable } => panic!("{key}: {}", unavailable.reason),
         }
@@ -972,7 +1006,7 @@ mod tests {
             ("/etc/sysctl.d/sub/40-d.conf", "kernel.dmesg_restrict = 0\n"),
         ];
         let (_d, fs) = tree(&[&SYSTEMD[..], &files[..]].concat());
-        let s = collect(&fs, &offline(), None).unwrap();
+        let s = collect(&fs, &live(), None).unwrap();
         assert_eq!(
             s.files,
             [
@@ -999,6 +1033,29 @@ mod tests {
         assert_eq!(persisted(&s, "vm.swappiness"), None);
         assert_eq!(persisted(&s, "fs.suid_dumpable"), None);
         assert_eq!(persisted(&s, "kernel.dmesg_restrict").unwrap().0, "1");
+    }
+
+    #[test]
+    fn an_images_own_run_sysctl_d_is_not_applied_at_boot() {
+        let files = [
+            ("/etc/sysctl.d/10-forward.conf", "net.ipv4.ip_forward = 1\n"),
+            ("/run/sysctl.d/60-cis.conf", "net.ipv4.ip_forward = 0\n"),
+            ("/usr/lib/sysctl.d/50-pid.conf", "kernel.pid_max = 4194304\n"),
+            ("/run/sysctl.d/50-pid.conf", ""),
+        ];
+        let (_d, fs) = tree(&[&SYSTEMD[..], &files[..]].concat());
+        let s = collect(&fs, &offline(), None).unwrap();
+        assert_eq!(persisted(&s, "net.ipv4.ip_forward").unwrap().0, "1");
+        assert_eq!(persisted(&s, "kernel.pid_max").unwrap().0, "4194304");
+        assert_eq!(
+            s.not_at_boot,
+            ["/run/sysctl.d/50-pid.conf", "/run/sysctl.d/60-cis.conf"]
+        );
+        // On the running system they are what systemd-sysctl applied at this boot.
+        let s = collect(&fs, &live(), None).unwrap();
+        assert_eq!(persisted(&s, "net.ipv4.ip_forward").unwrap().0, "0");
+        assert_eq!(persisted(&s, "kernel.pid_max"), None);
+        assert!(s.not_at_boot.is_empty());
     }
 
     #[test]
@@ -1035,7 +1092,7 @@ mod tests {
             ("/etc/sysctl.conf", "fs.suid_dumpable = 0\nnet.ipv4.ip_forward = 0\n"),
             ("/run/sysctl.d/00-g.conf", "net.ipv4.ip_forward = 1\n"),
         ]);
-        let s = collect(&fs, &offline(), Some(&alpine())).unwrap();
+        let s = collect(&fs, &live(), Some(&alpine())).unwrap();
         assert_eq!(s.applied_by.program, Program::OpenrcAlpine);
         assert_eq!(
             s.files,

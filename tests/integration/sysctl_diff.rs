@@ -3,7 +3,8 @@
 //! Persisted values: on 300 generated roots (seeded, so a failure reproduces) the files
 //! systemd-sysctl would apply, their order and the value that wins for each key are compared with
 //! `systemd-analyze cat-config --root=ROOT sysctl.d` (systemd 252), applying last-wins over its
-//! output as the oracle. Skipped, loudly, when systemd-analyze is absent.
+//! output as the oracle: live, and offline against cat-config on the root without /run (an image's
+//! /run is an empty tmpfs at boot). Skipped, loudly, when systemd-analyze is absent.
 //!
 //! Runtime values against procps `sysctl -n`, on the machine running the tests.
 //!
@@ -264,82 +265,107 @@ fn persisted_values_match_systemd_analyze_cat_config_on_generated_roots() {
         );
         return;
     };
-    let ctx = Context {
-        live: false,
+    // Live, /run/sysctl.d counts as it does for systemd-analyze; offline (an image, whose /run is
+    // an empty tmpfs at boot) the same root must read as cat-config reads it without /run.
+    let live = Context {
+        live: true,
         as_of: "2026-11-01".parse().unwrap(),
         wanted: None,
     };
-    let (mut compared_keys, mut masked, mut overridden, mut conf_dirs) = (0, 0, 0, 0);
+    let offline = Context {
+        live: false,
+        ..live.clone()
+    };
+    let (mut compared_keys, mut masked, mut overridden, mut conf_dirs, mut not_at_boot) = (0, 0, 0, 0, 0);
     let mut failures = Vec::new();
     for seed in 0..300u64 {
         let mut r = Rng::new(seed);
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let conf_dir = generate(&mut r, root);
-        let out = Command::new(bin)
-            .arg("cat-config")
-            .arg(format!("--root={}", root.display()))
-            .arg("sysctl.d")
-            .output()
-            .unwrap();
+        let cat_config = || {
+            Command::new(bin)
+                .arg("cat-config")
+                .arg(format!("--root={}", root.display()))
+                .arg("sysctl.d")
+                .output()
+                .unwrap()
+        };
+        let out = cat_config();
         let fs = RootFs::open(root).unwrap();
-        let ours = sysctl::collect(&fs, &ctx, None);
-        if conf_dir && (ours.is_err() || !out.status.success()) {
-            // A directory named *.conf that no file of the same name hides: systemd-sysctl logs
-            // and skips it (and what it hides); imagegate refuses to guess, the fact is an error,
-            // and cat-config fails as well.
-            conf_dirs += 1;
-            if ours.is_ok() || out.status.success() {
-                failures.push(format!(
-                    "seed {seed}: a directory named *.conf: imagegate ok={}, cat-config ok={}",
-                    ours.is_ok(),
-                    out.status.success()
-                ));
-            }
-            continue;
-        }
-        let ours = match ours {
-            Ok(s) => s,
-            Err(e) => {
-                failures.push(format!("seed {seed}: imagegate failed: {e}"));
+        let ours = sysctl::collect(&fs, &live, None);
+        let ours_offline = sysctl::collect(&fs, &offline, None);
+        let run = root.join("run");
+        let out_offline = if run.exists() {
+            std::fs::rename(&run, root.join("run.away")).unwrap();
+            let out = cat_config();
+            std::fs::rename(root.join("run.away"), &run).unwrap();
+            out
+        } else {
+            out.clone()
+        };
+        for (mode, ours, out) in [("live", ours, out), ("offline", ours_offline, out_offline)] {
+            if conf_dir && (ours.is_err() || !out.status.success()) {
+                // A directory named *.conf that no file of the same name hides: systemd-sysctl
+                // logs and skips it (and what it hides); imagegate refuses to guess, the fact is
+                // an error, and cat-config fails as well.
+                conf_dirs += 1;
+                if ours.is_ok() || out.status.success() {
+                    failures.push(format!(
+                        "seed {seed} ({mode}): a directory named *.conf: imagegate ok={}, cat-config ok={}",
+                        ours.is_ok(),
+                        out.status.success()
+                    ));
+                }
                 continue;
             }
-        };
-        if !out.status.success() {
-            failures.push(format!(
-                "seed {seed}: cat-config failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-            continue;
-        }
-        assert_eq!(ours.applied_by.program, sysctl::Program::SystemdSysctl, "seed {seed}");
-        masked += ours.masks.len();
-        overridden += ours.overridden.len();
-        let (files, values) = oracle(&String::from_utf8_lossy(&out.stdout), &root.display().to_string());
-        if ours.files != files {
-            failures.push(format!(
-                "seed {seed}: files\n  imagegate  {:?}\n  cat-config {files:?}",
-                ours.files
-            ));
-        }
-        for key in KEYS {
-            let theirs = values.get(*key).cloned();
-            let mine = match &ours.keys[*key].persisted {
-                Collected::Ok(v) => v.as_ref().map(|f| (f.value.clone(), f.source.to_string())),
-                Collected::Unavailable { unavailable } => Some(("error".into(), unavailable.reason.clone())),
+            let ours = match ours {
+                Ok(s) => s,
+                Err(e) => {
+                    failures.push(format!("seed {seed} ({mode}): imagegate failed: {e}"));
+                    continue;
+                }
             };
-            compared_keys += 1;
-            if mine != theirs {
-                failures.push(format!("seed {seed}: {key}: imagegate {mine:?}, cat-config {theirs:?}"));
+            if !out.status.success() {
+                failures.push(format!(
+                    "seed {seed} ({mode}): cat-config failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+                continue;
+            }
+            assert_eq!(ours.applied_by.program, sysctl::Program::SystemdSysctl, "seed {seed}");
+            masked += ours.masks.len();
+            overridden += ours.overridden.len();
+            not_at_boot += ours.not_at_boot.len();
+            let (files, values) = oracle(&String::from_utf8_lossy(&out.stdout), &root.display().to_string());
+            if ours.files != files {
+                failures.push(format!(
+                    "seed {seed} ({mode}): files\n  imagegate  {:?}\n  cat-config {files:?}",
+                    ours.files
+                ));
+            }
+            for key in KEYS {
+                let theirs = values.get(*key).cloned();
+                let mine = match &ours.keys[*key].persisted {
+                    Collected::Ok(v) => v.as_ref().map(|f| (f.value.clone(), f.source.to_string())),
+                    Collected::Unavailable { unavailable } => Some(("error".into(), unavailable.reason.clone())),
+                };
+                compared_keys += 1;
+                if mine != theirs {
+                    failures.push(format!(
+                        "seed {seed} ({mode}): {key}: imagegate {mine:?}, cat-config {theirs:?}"
+                    ));
+                }
             }
         }
     }
     eprintln!(
         "compared {compared_keys} keys over 300 generated roots with {bin} cat-config \
-         ({masked} masks, {overridden} overridden files, {conf_dirs} roots with a *.conf directory)"
+         ({masked} masks, {overridden} overridden files, {not_at_boot} image files in /run, \
+         {conf_dirs} roots with a *.conf directory)"
     );
     assert!(
-        masked > 50 && overridden > 50 && conf_dirs > 0,
+        masked > 50 && overridden > 50 && not_at_boot > 50 && conf_dirs > 0,
         "the generator lost its coverage"
     );
     assert!(

@@ -484,7 +484,7 @@ fn other_side(
             updates::collect_auto(fs, ctx, os.ok(), packages.ok(), &services).into()
         }),
         lifecycle: when(ctx, "lifecycle", || lifecycle::collect(ctx, os).into()),
-        sysctl: when(ctx, "sysctl", || sysctl::collect(fs, ctx).into()),
+        sysctl: when(ctx, "sysctl", || sysctl::collect(fs, ctx, os.ok()).into()),
         accounts: when(ctx, "accounts", || accounts::collect(fs, ctx).into()),
         services,
         filesystem: when(ctx, "filesystem", || filesystem::collect(fs, ctx).into()),

@@ -1,13 +1,35 @@
-//! Kernel parameters: the values persisted in sysctl.d files and, on a live system, the values the
-//! running kernel has in /proc/sys.
+//! Kernel parameters: the values the program that applies sysctl.d files at boot would set, and,
+//! on a live system, the values the running kernel has in /proc/sys.
 //!
-//! Persisted values follow sysctl.d(5) as systemd-sysctl applies them, plus /etc/sysctl.conf last as
-//! procps `sysctl --system` does (unless a sysctl.d link such as 99-sysctl.conf already names it):
-//! - directories, most important first: /etc/sysctl.d, /run/sysctl.d, /usr/local/lib/sysctl.d,
-//!   /usr/lib/sysctl.d, /lib/sysctl.d; only `*.conf` files; a file name in an earlier directory
-//!   shadows the same name in later ones (that is how /etc masks a vendor file);
-//! - the surviving files are applied in lexical order of their *file name* (whatever directory
-//!   they are in), each line in order: a later assignment to a key wins;
+//! Which program that is depends on the init system, decided from the root's contents
+//! ([`applier`], recorded in `applied_by` with the file that decided it):
+//! - **systemd-sysctl** (systemd images: Debian, Ubuntu, the RHEL family, Fedora, Amazon Linux,
+//!   Alibaba Cloud Linux). It reads only the sysctl.d directories, most important first:
+//!   /etc/sysctl.d, /run/sysctl.d, /usr/local/lib/sysctl.d, /usr/lib/sysctl.d, and /lib/sysctl.d
+//!   where systemd is built for a split /usr (`CONF_PATHS_NULSTR("sysctl.d")`; systemd 252 in
+//!   Debian 12 reads it, and on merged-/usr roots it is /usr/lib again). Only names ending in
+//!   `.conf` that do not start with a dot count; a name in a more important directory hides the
+//!   same name in the others; a link to /dev/null or an empty file under a name masks it; the
+//!   survivors are applied in byte order of their *file names*, whatever their directories.
+//!   **/etc/sysctl.conf is not read** unless a sysctl.d entry links to it, as Debian's and the
+//!   RHEL family's /etc/sysctl.d/99-sysctl.conf does.
+//! - **Alpine's OpenRC sysctl service** (aports main/openrc/sysctl.initd, installed as
+//!   /etc/init.d/sysctl), which runs busybox `sysctl -p` per file, directory by directory: every
+//!   `*.conf` of /lib/sysctl.d then /usr/lib/sysctl.d unless /etc/sysctl.d or /run/sysctl.d has a
+//!   regular file of that name; then /etc/sysctl.d (unless /run/sysctl.d has the name); then
+//!   /etc/sysctl.conf; then /run/sysctl.d. /usr/local/lib/sysctl.d is not read, and a /dev/null
+//!   link is not a regular file, so it masks nothing. The service must be in a runlevel.
+//! - /run/sysctl.d is read on live scans only: /run is an empty tmpfs at boot, so an image's own
+//!   files there are never applied (offline they are listed in `not_at_boot`).
+//! - **procps `sysctl --system`** (upstream OpenRC's sysctl service, as on Gentoo; sysvinit's
+//!   /etc/init.d/procps): sysctl.d as systemd lists it (dot files included), then /etc/sysctl.conf.
+//! - **none**: systemd-sysctl.service is masked, or OpenRC's sysctl service is in no runlevel:
+//!   nothing is applied at boot and no key is persisted.
+//! - **unknown**: nothing in the root says which init runs. Both systemd-sysctl and
+//!   `sysctl --system` are evaluated; a key on which they disagree is an error naming both values,
+//!   never a guess.
+//!
+//! Within a file, as systemd-sysctl 252 reads it (src/sysctl/sysctl.c):
 //! - `key = value` with whitespace around `=` ignored; lines starting with `#` or `;` are comments;
 //! - a key may use `/` as separator: when the first separator is `/`, `/` and `.` are swapped
 //!   (`net/ipv4/conf/eth0.100/rp_filter` is `net.ipv4.conf.eth0/100.rp_filter`);
@@ -17,13 +39,19 @@
 //!   keys that have an explicit assignment or exclusion (systemd's sysctl.c: "explicit setting
 //!   exists"), whatever the order. systemd expands globs against /proc/sys; offline there is no
 //!   /proc/sys to enumerate, so a glob is applied to the keys imagegate knows (those set
-//!   explicitly in some file plus [`WELL_KNOWN`]) and is recorded in `globs` as evidence.
+//!   explicitly in some file plus [`WELL_KNOWN`]) and is recorded in `globs` as evidence;
+//! - a later assignment to a key wins; each key keeps the assignments it shadowed as evidence.
+//!
+//! The other programs are read with the same line syntax (busybox `sysctl -p` knows neither the
+//! `-` prefix nor globs: a limitation, stated here).
 //!
 //! Runtime values are read from /proc/sys only when the root is the running system
 //! (`Context::live`); offline they are not-applicable. They are read for every persisted key plus
 //! [`WELL_KNOWN`] (the security keys the shipped rules and CIS benchmarks look at) and, when live,
 //! every key a glob expands to. Values are normalised by collapsing whitespace, so a multi-value
 //! key such as `net.ipv4.tcp_rmem` compares equal whether tabs or spaces separate its fields.
+//! `disagreements` compares each runtime value with the persisted one; where the persisted value
+//! is unknown (see above) it is an error, not an empty list.
 //!
 //! Deliberately ignored: the kernel's compiled-in defaults for keys no file sets (they depend on the
 //! kernel build; `persisted` is then null), and `sysctl -p FILE` invocations from scripts.
@@ -32,10 +60,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::os_release::OsRelease;
 use super::{Collected, Context, Fact, FactError, Shadowed, Source};
-use crate::rootfs::{RootFs, fnmatch};
+use crate::rootfs::{Entry, Kind, RootFs, fnmatch};
 
-/// sysctl.d directories, in precedence order (sysctl.d(5)).
+/// sysctl.d directories, in precedence order: systemd's `CONF_PATHS_NULSTR("sysctl.d")` with the
+/// split-/usr /lib entry (systemd 252), and procps `sysctl --system`'s list.
 pub const DIRS: [&str; 5] = [
     "/etc/sysctl.d",
     "/run/sysctl.d",
@@ -44,7 +74,12 @@ pub const DIRS: [&str; 5] = [
     "/lib/sysctl.d",
 ];
 
-/// The legacy file procps applies after every sysctl.d file.
+/// The runtime directory: a tmpfs mounted empty at boot, so an image's own files there are never
+/// applied; read on live scans only.
+pub const RUN_DIR: &str = "/run/sysctl.d";
+
+/// The legacy file: read by procps `sysctl --system` after every sysctl.d file and by Alpine's
+/// OpenRC service; systemd-sysctl reads it only through a sysctl.d link.
 pub const SYSCTL_CONF: &str = "/etc/sysctl.conf";
 
 /// Keys whose runtime values are always read on a live system, even when no file sets them: the
@@ -96,21 +131,78 @@ const PROC_LIMIT: u64 = 64 << 10;
 /// Kernel parameters, persisted and runtime.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sysctl {
+    /// The program that applies the files at boot, and what in the root says so.
+    pub applied_by: Applier,
     /// Every key imagegate knows, by dotted name.
     pub keys: BTreeMap<String, SysctlKey>,
     /// Glob assignments, in the order applied (offline they were applied to known keys only).
     pub globs: Vec<GlobAssignment>,
-    /// The files applied, in order.
+    /// The files applied, in order (for `unknown`: systemd-sysctl's, then any file only
+    /// `sysctl --system` reads).
     pub files: Vec<String>,
+    /// Applied files that mask a name: links to /dev/null and empty files.
+    pub masks: Vec<String>,
+    /// Files not read because a more important directory has the same name.
+    pub overridden: Vec<Overridden>,
+    /// The image's own /run/sysctl.d files (offline scans): /run is an empty tmpfs at boot, so
+    /// they are never applied.
+    pub not_at_boot: Vec<String>,
     /// Keys whose runtime value differs from the persisted one (live only).
     pub disagreements: Collected<Vec<Disagreement>>,
+}
+
+/// The program that applies sysctl.d files at boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Program {
+    /// systemd-sysctl.service.
+    SystemdSysctl,
+    /// Alpine's OpenRC sysctl service (busybox `sysctl -p` per file).
+    OpenrcAlpine,
+    /// procps `sysctl --system`.
+    SysctlSystem,
+    /// Nothing: the service is masked or not enabled.
+    None,
+    /// Not identified: systemd-sysctl and `sysctl --system` both evaluated.
+    Unknown,
+}
+
+impl std::fmt::Display for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Program::SystemdSysctl => "systemd-sysctl",
+            Program::OpenrcAlpine => "Alpine's OpenRC sysctl service",
+            Program::SysctlSystem => "sysctl --system",
+            Program::None => "nothing",
+            Program::Unknown => "an unidentified program",
+        })
+    }
+}
+
+/// Which program applies the files, and the evidence for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Applier {
+    /// The program.
+    pub program: Program,
+    /// The file that decided it and what it showed (`/sbin/init`, "links to /lib/systemd/systemd").
+    pub evidence: Source,
+}
+
+/// A sysctl.d file hidden by a file of the same name in a more important directory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Overridden {
+    /// The file not read.
+    pub path: String,
+    /// The file read in its place.
+    pub by: String,
 }
 
 /// One kernel parameter.
 #[derive(Debug, Clone, Serialize)]
 pub struct SysctlKey {
-    /// The value the sysctl.d files set (null when none sets it), with what it shadowed.
-    pub persisted: Option<Fact<String>>,
+    /// The value the files set at boot (null when none sets it), with what it shadowed; an error
+    /// when the program is unknown and the candidates disagree.
+    pub persisted: Collected<Option<Fact<String>>>,
     /// The value in /proc/sys (not-applicable offline or when the kernel has no such key).
     pub runtime: Collected<Fact<String>>,
 }
@@ -160,20 +252,31 @@ pub enum Line {
     },
 }
 
-/// Normalises a key per sysctl.d(5): when the first separator is `/`, swap `/` and `.`.
+/// Swaps `.` and `/`.
+fn swap_separators(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '/' => '.',
+            '.' => '/',
+            c => c,
+        })
+        .collect()
+}
+
+/// Normalises a key as systemd's `sysctl_normalize` does, then writes it dotted. systemd's form is
+/// the /proc/sys path: when the first separator is `.`, dots and slashes swap; then the path is
+/// simplified (empty and `.` components dropped, the leading slash removed). So
+/// `net/ipv4/conf/eth0.100/rp_filter` is `net.ipv4.conf.eth0/100.rp_filter`,
+/// `net.ipv4..ip_forward` is `net.ipv4.ip_forward`, and `/net.ipv4.ip_forward` is one component
+/// (`net/ipv4/ip_forward` dotted), as it is for systemd.
 pub fn normalize_key(key: &str) -> String {
-    let key = key.trim().trim_start_matches('/');
-    match key.find(['.', '/']) {
-        Some(i) if key.as_bytes().get(i) == Some(&b'/') => key
-            .chars()
-            .map(|c| match c {
-                '/' => '.',
-                '.' => '/',
-                c => c,
-            })
-            .collect(),
+    let key = key.trim();
+    let slashed = match key.find(['.', '/']) {
+        Some(i) if key.as_bytes().get(i) == Some(&b'.') => swap_separators(key),
         _ => key.to_owned(),
-    }
+    };
+    let simplified: Vec<&str> = slashed.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    swap_separators(&simplified.join("/"))
 }
 
 /// Collapses runs of whitespace to one space and trims, and writes integer fields in decimal, so
@@ -254,37 +357,271 @@ pub fn glob_matches(pattern: &str, key: &str) -> bool {
     p.len() == k.len() && p.iter().zip(&k).all(|(p, k)| fnmatch(p.as_bytes(), k.as_bytes()))
 }
 
-/// The files sysctl.d(5) applies, in application order: `(file name, in-image path)`.
-pub fn config_files(fs: &RootFs) -> Result<Vec<String>, FactError> {
+/// The files one program applies, in application order, and the files it passes over.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// In-image paths, in application order.
+    pub files: Vec<String>,
+    /// Files not read because another file of the same name takes their place.
+    pub overridden: Vec<Overridden>,
+}
+
+/// The `*.conf` entries of one directory, in byte order; dot files too unless `skip_hidden`
+/// (systemd's directory iteration and the shell's `*.conf` skip them, procps does not).
+fn conf_entries(fs: &RootFs, dir: &str, skip_hidden: bool) -> Result<Vec<Entry>, FactError> {
+    let Some(entries) = fs.read_dir(dir)? else {
+        return Ok(Vec::new());
+    };
+    Ok(entries
+        .into_iter()
+        .filter(|e| e.name.ends_with(".conf") && !(skip_hidden && e.name.starts_with('.')))
+        .collect())
+}
+
+/// The sysctl.d files in all [`DIRS`], one per name (the most important directory's), in byte
+/// order of the name.
+fn by_name(fs: &RootFs, skip_hidden: bool, run: bool) -> Result<Plan, FactError> {
     // Keyed by the name's bytes: systemd orders by strcmp, which a `String` key does not for a
     // name that is not UTF-8 (crate::names).
-    let mut by_name: BTreeMap<Vec<u8>, String> = BTreeMap::new();
-    for dir in DIRS {
-        let Some(entries) = fs.read_dir(dir)? else { continue };
-        for e in entries {
-            if !e.name.ends_with(".conf") {
-                continue;
+    let mut chosen: BTreeMap<Vec<u8>, String> = BTreeMap::new();
+    let mut overridden = Vec::new();
+    for dir in DIRS.into_iter().filter(|d| run || *d != RUN_DIR) {
+        for e in conf_entries(fs, dir, skip_hidden)? {
+            let key = crate::names::bytes(&e.name).into_owned();
+            match chosen.get(&key) {
+                Some(by) => overridden.push(Overridden {
+                    path: e.path,
+                    by: by.clone(),
+                }),
+                None => {
+                    chosen.insert(key, e.path);
+                }
             }
-            // The first directory that has a name wins; later ones are shadowed.
-            by_name
-                .entry(crate::names::bytes(&e.name).into_owned())
-                .or_insert(e.path);
         }
     }
-    let mut files: Vec<String> = by_name.into_values().collect();
-    // Debian and the RHEL family link /etc/sysctl.d/99-sysctl.conf to ../sysctl.conf, which
-    // systemd-sysctl reads in its place; procps reads /etc/sysctl.conf again at the end. Applying it
-    // twice changes nothing but would list every setting in it as shadowed by itself.
-    let mut linked = false;
-    for f in &files {
-        if let Some(t) = fs.read_link(f)? {
-            linked |= t == SYSCTL_CONF || t == "../sysctl.conf" || t == "../../etc/sysctl.conf";
+    Ok(Plan {
+        files: chosen.into_values().collect(),
+        overridden,
+    })
+}
+
+/// The files systemd-sysctl applies (systemd 252 `conf_files_list_strv(".conf", …)`): sysctl.d
+/// only. /etc/sysctl.conf is read only through an entry that links to it.
+pub fn systemd_files(fs: &RootFs, run: bool) -> Result<Plan, FactError> {
+    by_name(fs, true, run)
+}
+
+/// The files procps `sysctl --system` applies (procps 4 `PreloadSystem`): sysctl.d by name, dot
+/// files included, then /etc/sysctl.conf when it is a regular file.
+pub fn procps_files(fs: &RootFs, run: bool) -> Result<Plan, FactError> {
+    let mut plan = by_name(fs, false, run)?;
+    if is_regular(fs, SYSCTL_CONF)? {
+        plan.files.push(SYSCTL_CONF.to_owned());
+    }
+    Ok(plan)
+}
+
+/// `[ -f PATH ]`: a regular file after following links.
+fn is_regular(fs: &RootFs, path: &str) -> Result<bool, FactError> {
+    Ok(fs.metadata(path)?.is_some_and(|m| m.kind == Kind::File))
+}
+
+/// The files Alpine's OpenRC sysctl service applies (aports main/openrc/sysctl.initd), directory
+/// by directory: /lib/sysctl.d and /usr/lib/sysctl.d unless /etc/sysctl.d or /run/sysctl.d has a
+/// regular file of the name, /etc/sysctl.d unless /run/sysctl.d has it, /etc/sysctl.conf, then
+/// /run/sysctl.d. Only regular files (`[ -f ]`) are applied or hide another.
+pub fn alpine_files(fs: &RootFs, run: bool) -> Result<Plan, FactError> {
+    let mut plan = Plan::default();
+    let mut lib_dirs = vec!["/lib/sysctl.d", "/usr/lib/sysctl.d"];
+    // On a merged-/usr root both name one directory: the script applies each file twice in a row,
+    // which sets nothing new; listing it once keeps the evidence free of self-shadowing.
+    if let (Some(a), Some(b)) = (fs.metadata(lib_dirs[0])?, fs.metadata(lib_dirs[1])?)
+        && (a.dev, a.ino) == (b.dev, b.ino)
+    {
+        lib_dirs.pop();
+    }
+    let hidden_by = |name: &str, dirs: &[&str]| -> Result<Option<String>, FactError> {
+        for d in dirs {
+            let p = format!("{d}/{name}");
+            if is_regular(fs, &p)? {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
+    };
+    let pass = |dir: &str, hiding: &[&str], plan: &mut Plan| -> Result<(), FactError> {
+        for e in conf_entries(fs, dir, true)? {
+            if let Some(by) = hidden_by(&e.name, hiding)? {
+                plan.overridden.push(Overridden { path: e.path, by });
+            } else if is_regular(fs, &e.path)? {
+                plan.files.push(e.path);
+            }
+        }
+        Ok(())
+    };
+    for dir in lib_dirs {
+        pass(
+            dir,
+            if run {
+                &["/etc/sysctl.d", RUN_DIR]
+            } else {
+                &["/etc/sysctl.d"]
+            },
+            &mut plan,
+        )?;
+    }
+    pass("/etc/sysctl.d", if run { &[RUN_DIR] } else { &[] }, &mut plan)?;
+    if is_regular(fs, SYSCTL_CONF)? {
+        plan.files.push(SYSCTL_CONF.to_owned());
+    }
+    if run {
+        pass(RUN_DIR, &[], &mut plan)?;
+    }
+    Ok(plan)
+}
+
+/// What the kernel runs as init, as far as the root shows it.
+enum Init {
+    Systemd,
+    OpenRc,
+    SysV,
+    Unknown,
+}
+
+/// The last component of a path.
+fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Decides the init system: /sbin/init's link target first (it is what the kernel runs), then an
+/// init binary, then the configuration directories each init system owns.
+fn init_system(fs: &RootFs) -> Result<(Init, Source), FactError> {
+    let is_dir =
+        |p: &str| -> Result<bool, FactError> { Ok(fs.metadata(p)?.is_some_and(|m| m.kind == Kind::Directory)) };
+    let openrc = || -> Result<Option<&'static str>, FactError> {
+        for p in ["/sbin/openrc", "/etc/runlevels"] {
+            if fs.metadata(p)?.is_some() {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
+    };
+    if let Some(target) = fs.read_link("/sbin/init")? {
+        let how = Source {
+            path: Some("/sbin/init".into()),
+            line: None,
+            note: Some(format!("links to {target}")),
+        };
+        match base_name(&target) {
+            "systemd" => return Ok((Init::Systemd, how)),
+            "openrc-init" => return Ok((Init::OpenRc, how)),
+            "busybox" => {
+                return Ok(match openrc()? {
+                    Some(p) => (Init::OpenRc, Source::file(p)),
+                    None => (
+                        Init::Unknown,
+                        Source {
+                            note: Some(format!("links to {target}, and no OpenRC in the root")),
+                            ..how
+                        },
+                    ),
+                });
+            }
+            _ => {}
+        }
+    } else if is_regular(fs, "/sbin/init")? && fs.metadata("/etc/inittab")?.is_some() {
+        return Ok((Init::SysV, Source::file("/etc/inittab")));
+    }
+    for p in ["/lib/systemd/systemd", "/usr/lib/systemd/systemd"] {
+        if is_regular(fs, p)? {
+            return Ok((Init::Systemd, Source::file(p)));
         }
     }
-    if !linked && fs.metadata(SYSCTL_CONF)?.is_some() {
-        files.push(SYSCTL_CONF.to_owned());
+    if let Some(p) = openrc()? {
+        return Ok((Init::OpenRc, Source::file(p)));
     }
-    Ok(files)
+    for p in ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"] {
+        if is_dir(p)? {
+            return Ok((
+                Init::Systemd,
+                Source {
+                    path: Some(p.into()),
+                    line: None,
+                    note: Some("systemd unit directory (the root has no init binary)".into()),
+                },
+            ));
+        }
+    }
+    Ok((
+        Init::Unknown,
+        Source::note("no /sbin/init, systemd, OpenRC or sysvinit in the root"),
+    ))
+}
+
+/// The program that applies sysctl.d files at boot in this root, with the evidence.
+pub fn applier(fs: &RootFs, os: Option<&OsRelease>) -> Result<Applier, FactError> {
+    let (init, evidence) = init_system(fs)?;
+    let (program, evidence) = match init {
+        Init::Systemd => {
+            let mut masked = None;
+            for p in [
+                "/etc/systemd/system/systemd-sysctl.service",
+                "/run/systemd/system/systemd-sysctl.service",
+            ] {
+                if fs.read_link(p)?.as_deref() == Some("/dev/null") {
+                    masked = Some(p);
+                    break;
+                }
+            }
+            match masked {
+                Some(p) => (
+                    Program::None,
+                    Source {
+                        path: Some(p.into()),
+                        line: None,
+                        note: Some("systemd-sysctl.service is masked".into()),
+                    },
+                ),
+                None => (Program::SystemdSysctl, evidence),
+            }
+        }
+        Init::OpenRc => match fs.glob("/etc/runlevels/*/sysctl")?.into_iter().next() {
+            // Alpine ships its own /etc/init.d/sysctl; upstream OpenRC's runs `sysctl --system`.
+            Some(link) => {
+                let alpine = os.is_some_and(|o| o.family == "alpine");
+                let evidence = Source {
+                    path: Some(link),
+                    line: None,
+                    note: Some(format!(
+                        "OpenRC ({evidence}) enables its sysctl service{}",
+                        if alpine { " on Alpine" } else { "" }
+                    )),
+                };
+                let program = if alpine {
+                    Program::OpenrcAlpine
+                } else {
+                    Program::SysctlSystem
+                };
+                (program, evidence)
+            }
+            None => (
+                Program::None,
+                Source::note("OpenRC's sysctl service is in no runlevel (no /etc/runlevels/*/sysctl)"),
+            ),
+        },
+        Init::SysV if fs.metadata("/etc/init.d/procps")?.is_some() => {
+            (Program::SysctlSystem, Source::file("/etc/init.d/procps"))
+        }
+        Init::SysV => (
+            Program::Unknown,
+            Source {
+                note: Some("sysvinit without /etc/init.d/procps".into()),
+                ..evidence
+            },
+        ),
+        Init::Unknown => (Program::Unknown, evidence),
+    };
+    Ok(Applier { program, evidence })
 }
 
 /// The result of applying parsed files: explicit assignments, exclusions and globs.
@@ -363,15 +700,7 @@ impl Persisted {
 
 /// The /proc/sys path of a dotted key (the inverse swap of [`normalize_key`]).
 pub fn proc_path(key: &str) -> String {
-    let swapped: String = key
-        .chars()
-        .map(|c| match c {
-            '.' => '/',
-            '/' => '.',
-            c => c,
-        })
-        .collect();
-    format!("/proc/sys/{swapped}")
+    format!("/proc/sys/{}", swap_separators(key))
 }
 
 /// The dotted key of a /proc/sys path.
@@ -389,22 +718,142 @@ fn read_runtime(fs: &RootFs, key: &str) -> Collected<Fact<String>> {
     }
 }
 
-/// Collects persisted and (when live) runtime kernel parameters.
-pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Sysctl, FactError> {
-    let files = config_files(fs)?;
+/// Reads one listed file as the programs do: a link to /dev/null reads as empty. Returns the text
+/// and whether it is empty (a mask); `None` when absent (a dangling link, which systemd-sysctl
+/// skips).
+fn read_listed(fs: &RootFs, path: &str) -> Result<Option<(String, bool)>, FactError> {
+    if fs.read_link(path)?.as_deref() == Some("/dev/null") {
+        return Ok(Some((String::new(), true)));
+    }
+    Ok(fs.read_text_limited(path, FILE_LIMIT)?.map(|t| {
+        let empty = t.is_empty();
+        (t, empty)
+    }))
+}
+
+/// Applies a plan's files in order; returns the result and the files that read as empty.
+fn apply_plan(fs: &RootFs, plan: &Plan) -> Result<(Persisted, Vec<String>), FactError> {
     let mut persisted = Persisted::default();
-    for path in &files {
-        let Some(text) = fs.read_text_limited(path, FILE_LIMIT)? else {
+    let mut masks = Vec::new();
+    for path in &plan.files {
+        let Some((text, empty)) = read_listed(fs, path)? else {
             continue;
         };
+        if empty {
+            masks.push(path.clone());
+        }
         persisted.apply(path, parse(&text));
     }
+    Ok((persisted, masks))
+}
 
-    let mut names: BTreeSet<String> = persisted.explicit.keys().cloned().collect();
+/// The persisted values: one program's, or (program unknown) systemd-sysctl's and
+/// `sysctl --system`'s side by side.
+enum Model {
+    One(Persisted),
+    Either { systemd: Persisted, procps: Persisted },
+}
+
+impl Model {
+    fn explicit_keys(&self) -> BTreeSet<String> {
+        match self {
+            Model::One(p) => p.explicit.keys().cloned().collect(),
+            Model::Either { systemd, procps } => {
+                systemd.explicit.keys().chain(procps.explicit.keys()).cloned().collect()
+            }
+        }
+    }
+
+    fn globs(&self) -> Vec<&GlobAssignment> {
+        match self {
+            Model::One(p) => p.globs.iter().collect(),
+            Model::Either { systemd, procps } => systemd.globs.iter().chain(&procps.globs).collect(),
+        }
+    }
+
+    /// The persisted value of `key`; an error when the candidate programs disagree on it.
+    fn value_of(&self, key: &str, applier: &Applier) -> Collected<Option<Fact<String>>> {
+        match self {
+            Model::One(p) => Collected::Ok(p.value_of(key)),
+            Model::Either { systemd, procps } => {
+                let (a, b) = (systemd.value_of(key), procps.value_of(key));
+                if a.as_ref().map(|f| &f.value) == b.as_ref().map(|f| &f.value) {
+                    return Collected::Ok(a);
+                }
+                let say = |f: &Option<Fact<String>>| match f {
+                    Some(f) => format!("{} ({})", f.value, f.source),
+                    None => "nothing".to_owned(),
+                };
+                Collected::error(format!(
+                    "the value set at boot depends on which program applies sysctl.d, and the root does not show it ({}): systemd-sysctl would set {}, `sysctl --system` would set {}",
+                    applier.evidence,
+                    say(&a),
+                    say(&b)
+                ))
+            }
+        }
+    }
+}
+
+/// Collects persisted and (when live) runtime kernel parameters. `os` tells Alpine's OpenRC
+/// service from upstream OpenRC's.
+pub fn collect(fs: &RootFs, ctx: &Context, os: Option<&OsRelease>) -> Result<Sysctl, FactError> {
+    let applied_by = applier(fs, os)?;
+    let (model, files, masks, overridden, globs) = match applied_by.program {
+        Program::SystemdSysctl | Program::OpenrcAlpine | Program::SysctlSystem => {
+            let plan = match applied_by.program {
+                Program::SystemdSysctl => systemd_files(fs, ctx.live)?,
+                Program::OpenrcAlpine => alpine_files(fs, ctx.live)?,
+                _ => procps_files(fs, ctx.live)?,
+            };
+            let (p, masks) = apply_plan(fs, &plan)?;
+            let globs = p.globs.clone();
+            (Model::One(p), plan.files, masks, plan.overridden, globs)
+        }
+        Program::None => (
+            Model::One(Persisted::default()),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        ),
+        Program::Unknown => {
+            let (sd, pp) = (systemd_files(fs, ctx.live)?, procps_files(fs, ctx.live)?);
+            let (systemd, mut masks) = apply_plan(fs, &sd)?;
+            let (procps, more) = apply_plan(fs, &pp)?;
+            let mut files = sd.files;
+            let mut overridden = sd.overridden;
+            for f in pp.files {
+                if !files.contains(&f) {
+                    files.push(f);
+                }
+            }
+            for o in pp.overridden {
+                if !overridden.contains(&o) {
+                    overridden.push(o);
+                }
+            }
+            for m in more {
+                if !masks.contains(&m) {
+                    masks.push(m);
+                }
+            }
+            let globs = systemd.globs.clone();
+            (Model::Either { systemd, procps }, files, masks, overridden, globs)
+        }
+    };
+
+    let not_at_boot = if ctx.live {
+        Vec::new()
+    } else {
+        conf_entries(fs, RUN_DIR, false)?.into_iter().map(|e| e.path).collect()
+    };
+
+    let mut names = model.explicit_keys();
     names.extend(WELL_KNOWN.iter().map(|s| (*s).to_owned()));
     if ctx.live {
         // Live, a glob is expanded the way systemd-sysctl expands it: against /proc/sys.
-        for g in &persisted.globs {
+        for g in model.globs() {
             for p in fs.glob(&proc_path(&g.pattern))? {
                 names.insert(key_of_proc_path(&p));
             }
@@ -413,22 +862,25 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Sysctl, FactError> {
 
     let mut keys = BTreeMap::new();
     let mut disagreements = Vec::new();
+    let mut undecided = Vec::new();
     for name in names {
-        let persisted_value = persisted.value_of(&name);
+        let persisted_value = model.value_of(&name, &applied_by);
         let runtime = if ctx.live {
             read_runtime(fs, &name)
         } else {
             Collected::not_applicable("runtime value exists only on a running system")
         };
-        if let (Some(p), Collected::Ok(r)) = (&persisted_value, &runtime)
-            && p.value != r.value
-        {
-            disagreements.push(Disagreement {
-                key: name.clone(),
-                runtime: r.value.clone(),
-                persisted: p.value.clone(),
-                source: p.source.clone(),
-            });
+        match (&persisted_value, &runtime) {
+            (Collected::Ok(Some(p)), Collected::Ok(r)) if p.value != r.value => {
+                disagreements.push(Disagreement {
+                    key: name.clone(),
+                    runtime: r.value.clone(),
+                    persisted: p.value.clone(),
+                    source: p.source.clone(),
+                });
+            }
+            (Collected::Unavailable { .. }, Collected::Ok(_)) => undecided.push(name.clone()),
+            _ => {}
         }
         keys.insert(
             name,
@@ -438,22 +890,293 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Sysctl, FactError> {
             },
         );
     }
-    let disagreements = if ctx.live {
-        Collected::Ok(disagreements)
-    } else {
+    let disagreements = if !ctx.live {
         Collected::not_applicable("runtime values exist only on a running system")
+    } else if !undecided.is_empty() {
+        Collected::error(format!(
+            "cannot compare runtime values with the persisted ones: which program applies sysctl.d at boot is unknown ({}), and the candidates disagree on {}",
+            applied_by.evidence,
+            undecided.join(", ")
+        ))
+    } else {
+        Collected::Ok(disagreements)
     };
     Ok(Sysctl {
+        applied_by,
         keys,
-        globs: persisted.globs,
+        globs,
         files,
+        masks,
+        overridden,
+        not_at_boot,
         disagreements,
     })
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
+
+    /// A root from `(path, content)` pairs; content `-> TARGET` makes a symlink, a path ending in
+    /// `/` a directory.
+    fn tree(entries: &[(&str, &str)]) -> (tempfile::TempDir, RootFs) {
+        let dir = tempfile::tempdir().unwrap();
+        for (p, c) in entries {
+            let host = dir.path().join(p.trim_start_matches('/'));
+            if p.ends_with('/') {
+                std::fs::create_dir_all(&host).unwrap();
+                continue;
+            }
+            std::fs::create_dir_all(host.parent().unwrap()).unwrap();
+            match c.strip_prefix("-> ") {
+                Some(target) => std::os::unix::fs::symlink(target, &host).unwrap(),
+                None => std::fs::write(&host, c).unwrap(),
+            }
+        }
+        let fs = RootFs::open(dir.path()).unwrap();
+        (dir, fs)
+    }
+
+    fn offline() -> Context {
+        Context {
+            live: false,
+            as_of: "2026-11-01".parse().unwrap(),
+            wanted: None,
+        }
+    }
+
+    /// The temporary root as the running system (its /proc/sys is empty): /run/sysctl.d counts.
+    fn live() -> Context {
+        Context {
+            live: true,
+            ..offline()
+        }
+    }
+
+    fn alpine() -> OsRelease {
+        OsRelease {
+            family: "alpine".into(),
+            ..OsRelease::default()
+        }
+    }
+
+    /// The persisted value of `key` and the file that set it.
+    fn persisted(s: &Sysctl, key: &str) -> Option<(String, String)> {
+        match &s.keys.get(key)?.persisted {
+            Collected::Ok(v) => v.as_ref().map(|f| (f.value.clone(), f.source.to_string())),
+            Collected::Unavailable { unavailable } => panic!("{key}: {}", unavailable.reason),
+        }
+    }
+
+    const SYSTEMD: [(&str, &str); 2] = [("/sbin/init", "-> /lib/systemd/systemd"), ("/lib/systemd/systemd", "")];
+
+    #[test]
+    fn systemd_reads_sysctl_conf_only_through_a_sysctl_d_link() {
+        let files = [
+            ("/etc/sysctl.d/60-forward.conf", "net.ipv4.ip_forward = 1\n"),
+            ("/etc/sysctl.conf", "net.ipv4.ip_forward = 0\n"),
+        ];
+        let (_d, fs) = tree(&[&SYSTEMD[..], &files[..]].concat());
+        let s = collect(&fs, &offline(), None).unwrap();
+        assert_eq!(s.applied_by.program, Program::SystemdSysctl);
+        assert_eq!(s.applied_by.evidence.path.as_deref(), Some("/sbin/init"));
+        assert_eq!(s.files, ["/etc/sysctl.d/60-forward.conf"]);
+        assert_eq!(
+            persisted(&s, "net.ipv4.ip_forward"),
+            Some(("1".into(), "/etc/sysctl.d/60-forward.conf:1".into()))
+        );
+
+        let link = [("/etc/sysctl.d/99-sysctl.conf", "-> ../sysctl.conf")];
+        let (_d, fs) = tree(&[&SYSTEMD[..], &files[..], &link[..]].concat());
+        let s = collect(&fs, &offline(), None).unwrap();
+        assert_eq!(
+            persisted(&s, "net.ipv4.ip_forward"),
+            Some(("0".into(), "/etc/sysctl.d/99-sysctl.conf:1".into()))
+        );
+    }
+
+    #[test]
+    fn dev_null_links_and_empty_files_mask_and_dot_files_are_not_read() {
+        let files = [
+            ("/usr/lib/sysctl.d/10-a.conf", "kernel.sysrq = 1\n"),
+            ("/etc/sysctl.d/10-a.conf", "-> /dev/null"),
+            ("/usr/lib/sysctl.d/20-b.conf", "vm.swappiness = 5\n"),
+            ("/run/sysctl.d/20-b.conf", ""),
+            ("/etc/sysctl.d/.30-c.conf", "fs.suid_dumpable = 2\n"),
+            ("/usr/local/lib/sysctl.d/40-d.conf", "kernel.dmesg_restrict = 1\n"),
+            ("/etc/sysctl.d/40-d.conf.dpkg-old", "kernel.dmesg_restrict = 0\n"),
+            ("/etc/sysctl.d/sub/40-d.conf", "kernel.dmesg_restrict = 0\n"),
+        ];
+        let (_d, fs) = tree(&[&SYSTEMD[..], &files[..]].concat());
+        let s = collect(&fs, &live(), None).unwrap();
+        assert_eq!(
+            s.files,
+            [
+                "/etc/sysctl.d/10-a.conf",
+                "/run/sysctl.d/20-b.conf",
+                "/usr/local/lib/sysctl.d/40-d.conf"
+            ]
+        );
+        assert_eq!(s.masks, ["/etc/sysctl.d/10-a.conf", "/run/sysctl.d/20-b.conf"]);
+        assert_eq!(
+            s.overridden,
+            [
+                Overridden {
+                    path: "/usr/lib/sysctl.d/10-a.conf".into(),
+                    by: "/etc/sysctl.d/10-a.conf".into()
+                },
+                Overridden {
+                    path: "/usr/lib/sysctl.d/20-b.conf".into(),
+                    by: "/run/sysctl.d/20-b.conf".into()
+                },
+            ]
+        );
+        assert_eq!(persisted(&s, "kernel.sysrq"), None);
+        assert_eq!(persisted(&s, "vm.swappiness"), None);
+        assert_eq!(persisted(&s, "fs.suid_dumpable"), None);
+        assert_eq!(persisted(&s, "kernel.dmesg_restrict").unwrap().0, "1");
+    }
+
+    #[test]
+    fn an_images_own_run_sysctl_d_is_not_applied_at_boot() {
+        let files = [
+            ("/etc/sysctl.d/10-forward.conf", "net.ipv4.ip_forward = 1\n"),
+            ("/run/sysctl.d/60-cis.conf", "net.ipv4.ip_forward = 0\n"),
+            ("/usr/lib/sysctl.d/50-pid.conf", "kernel.pid_max = 4194304\n"),
+            ("/run/sysctl.d/50-pid.conf", ""),
+        ];
+        let (_d, fs) = tree(&[&SYSTEMD[..], &files[..]].concat());
+        let s = collect(&fs, &offline(), None).unwrap();
+        assert_eq!(persisted(&s, "net.ipv4.ip_forward").unwrap().0, "1");
+        assert_eq!(persisted(&s, "kernel.pid_max").unwrap().0, "4194304");
+        assert_eq!(
+            s.not_at_boot,
+            ["/run/sysctl.d/50-pid.conf", "/run/sysctl.d/60-cis.conf"]
+        );
+        // On the running system they are what systemd-sysctl applied at this boot.
+        let s = collect(&fs, &live(), None).unwrap();
+        assert_eq!(persisted(&s, "net.ipv4.ip_forward").unwrap().0, "0");
+        assert_eq!(persisted(&s, "kernel.pid_max"), None);
+        assert!(s.not_at_boot.is_empty());
+    }
+
+    #[test]
+    fn masked_systemd_sysctl_service_applies_nothing() {
+        let files = [
+            ("/etc/systemd/system/systemd-sysctl.service", "-> /dev/null"),
+            ("/etc/sysctl.d/60-cis.conf", "net.ipv4.ip_forward = 0\n"),
+        ];
+        let (_d, fs) = tree(&[&SYSTEMD[..], &files[..]].concat());
+        let s = collect(&fs, &offline(), None).unwrap();
+        assert_eq!(s.applied_by.program, Program::None);
+        assert!(s.files.is_empty());
+        assert_eq!(persisted(&s, "net.ipv4.ip_forward"), None);
+    }
+
+    #[test]
+    fn alpine_applies_directory_by_directory_and_dev_null_masks_nothing() {
+        let (_d, fs) = tree(&[
+            ("/sbin/init", "-> /bin/busybox"),
+            ("/etc/runlevels/boot/sysctl", "-> /etc/init.d/sysctl"),
+            // /lib before /etc whatever the names.
+            ("/lib/sysctl.d/99-a.conf", "kernel.sysrq = 1\n"),
+            ("/etc/sysctl.d/10-b.conf", "kernel.sysrq = 0\n"),
+            // `[ -f ]` is false for a /dev/null link: the vendor file is still applied.
+            ("/usr/lib/sysctl.d/50-c.conf", "vm.swappiness = 5\n"),
+            ("/etc/sysctl.d/50-c.conf", "-> /dev/null"),
+            // A regular file in /etc hides the vendor file of the same name.
+            ("/lib/sysctl.d/60-d.conf", "kernel.dmesg_restrict = 0\n"),
+            ("/etc/sysctl.d/60-d.conf", "kernel.dmesg_restrict = 1\n"),
+            // Not read at all.
+            ("/usr/local/lib/sysctl.d/70-e.conf", "kernel.kptr_restrict = 1\n"),
+            // /etc/sysctl.conf after /etc/sysctl.d, /run/sysctl.d last.
+            ("/etc/sysctl.d/80-f.conf", "fs.suid_dumpable = 1\n"),
+            ("/etc/sysctl.conf", "fs.suid_dumpable = 0\nnet.ipv4.ip_forward = 0\n"),
+            ("/run/sysctl.d/00-g.conf", "net.ipv4.ip_forward = 1\n"),
+        ]);
+        let s = collect(&fs, &live(), Some(&alpine())).unwrap();
+        assert_eq!(s.applied_by.program, Program::OpenrcAlpine);
+        assert_eq!(
+            s.files,
+            [
+                "/lib/sysctl.d/99-a.conf",
+                "/usr/lib/sysctl.d/50-c.conf",
+                "/etc/sysctl.d/10-b.conf",
+                "/etc/sysctl.d/60-d.conf",
+                "/etc/sysctl.d/80-f.conf",
+                "/etc/sysctl.conf",
+                "/run/sysctl.d/00-g.conf",
+            ]
+        );
+        assert_eq!(persisted(&s, "kernel.sysrq").unwrap().0, "0");
+        assert_eq!(persisted(&s, "vm.swappiness").unwrap().0, "5");
+        assert_eq!(persisted(&s, "kernel.dmesg_restrict").unwrap().0, "1");
+        assert_eq!(persisted(&s, "kernel.kptr_restrict"), None);
+        assert_eq!(persisted(&s, "fs.suid_dumpable").unwrap().1, "/etc/sysctl.conf:1");
+        assert_eq!(
+            persisted(&s, "net.ipv4.ip_forward").unwrap().1,
+            "/run/sysctl.d/00-g.conf:1"
+        );
+    }
+
+    #[test]
+    fn openrc_sysctl_service_in_no_runlevel_applies_nothing() {
+        let (_d, fs) = tree(&[
+            ("/sbin/init", "-> /bin/busybox"),
+            ("/etc/runlevels/default/", ""),
+            ("/etc/sysctl.d/60-cis.conf", "net.ipv4.ip_forward = 0\n"),
+        ]);
+        let s = collect(&fs, &offline(), Some(&alpine())).unwrap();
+        assert_eq!(s.applied_by.program, Program::None);
+        assert_eq!(persisted(&s, "net.ipv4.ip_forward"), None);
+    }
+
+    #[test]
+    fn upstream_openrc_runs_sysctl_system_with_sysctl_conf_last() {
+        let (_d, fs) = tree(&[
+            ("/sbin/openrc", ""),
+            ("/etc/runlevels/boot/sysctl", "-> /etc/init.d/sysctl"),
+            ("/etc/sysctl.d/60-forward.conf", "net.ipv4.ip_forward = 1\n"),
+            ("/etc/sysctl.d/.10-hidden.conf", "kernel.sysrq = 0\n"),
+            ("/etc/sysctl.conf", "net.ipv4.ip_forward = 0\n"),
+        ]);
+        let s = collect(&fs, &offline(), None).unwrap();
+        assert_eq!(s.applied_by.program, Program::SysctlSystem);
+        assert_eq!(persisted(&s, "net.ipv4.ip_forward").unwrap().1, "/etc/sysctl.conf:1");
+        // procps lists dot files; systemd and the shell's `*.conf` do not.
+        assert_eq!(persisted(&s, "kernel.sysrq").unwrap().0, "0");
+    }
+
+    #[test]
+    fn unknown_init_is_an_error_only_where_the_candidates_disagree() {
+        let (_d, fs) = tree(&[
+            (
+                "/etc/sysctl.d/60-forward.conf",
+                "net.ipv4.ip_forward = 1\nkernel.sysrq = 0\n",
+            ),
+            ("/etc/sysctl.conf", "net.ipv4.ip_forward = 0\n"),
+        ]);
+        let s = collect(&fs, &offline(), None).unwrap();
+        assert_eq!(s.applied_by.program, Program::Unknown);
+        assert_eq!(persisted(&s, "kernel.sysrq").unwrap().0, "0");
+        match &s.keys["net.ipv4.ip_forward"].persisted {
+            Collected::Unavailable { unavailable } => {
+                assert_eq!(unavailable.status, super::super::Missing::Error);
+                assert!(
+                    unavailable
+                        .reason
+                        .contains("systemd-sysctl would set 1 (/etc/sysctl.d/60-forward.conf:1)")
+                        && unavailable
+                            .reason
+                            .contains("`sysctl --system` would set 0 (/etc/sysctl.conf:1)"),
+                    "{}",
+                    unavailable.reason
+                );
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
 
     #[test]
     fn slash_first_separator_swaps_dots_and_slashes() {
@@ -465,6 +1188,12 @@ mod tests {
             normalize_key("net.ipv4.conf.enp3s0/200.forwarding"),
             "net.ipv4.conf.enp3s0/200.forwarding"
         );
+        // systemd's sysctl_normalize simplifies the path, and a leading slash decides the
+        // separator before it is dropped.
+        assert_eq!(normalize_key("net.ipv4..ip_forward"), "net.ipv4.ip_forward");
+        assert_eq!(normalize_key("net/ipv4//ip_forward/"), "net.ipv4.ip_forward");
+        assert_eq!(normalize_key("/net.ipv4.ip_forward"), "net/ipv4/ip_forward");
+        assert_eq!(normalize_key("/net/ipv4/ip_forward"), "net.ipv4.ip_forward");
         assert_eq!(
             proc_path("net.ipv4.conf.enp3s0/200.forwarding"),
             "/proc/sys/net/ipv4/conf/enp3s0.200/forwarding"

@@ -14,6 +14,7 @@ mod keywords;
 mod matching;
 mod parse;
 mod render;
+mod startup;
 
 use std::collections::BTreeMap;
 
@@ -104,6 +105,10 @@ pub struct Sshd {
     pub match_blocks: Vec<MatchBlock>,
     /// Match block settings that weaken a security-relevant global value (see [`WEAKER`]).
     pub match_overrides: Vec<MatchOverride>,
+    /// Why sshd would refuse to start with this configuration although every line parses (a
+    /// check `sshd.c` makes after parsing, see `startup.rs`): sshd's message and the line that
+    /// caused it ("sshd would refuse to start: …"); null when sshd would start.
+    pub startup_error: Option<Fact<String>>,
 }
 
 /// Which values of a keyword are weaker than which: values listed from strongest to weakest; a
@@ -204,6 +209,13 @@ pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>
     let cfg =
         parse::load(fs, CONFIG_PATH)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
     let (mut global, matched) = render::evaluate(&cfg, conn)?;
+    // sshd makes its start-up checks on the first pass, before -T's Match pass and the dump.
+    if let Some(e) = startup::first_failure(&global, MODELLED_VERSION) {
+        return Err(FactError::Invalid(match (&e.source.path, e.source.line) {
+            (Some(p), Some(l)) => format!("{p}:{l}: {}", e.value),
+            _ => e.value,
+        }));
+    }
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global).map_err(FactError::Invalid)?;
     Ok(render::to_text(&lines))
@@ -263,10 +275,12 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
             effective: BTreeMap::new(),
             match_blocks: Vec::new(),
             match_overrides: Vec::new(),
+            startup_error: None,
         });
     };
     // The global view: what `sshd -T` prints with no connection (only `Match all` applies).
     let (mut global, matched) = render::evaluate(&cfg, None)?;
+    let startup_error = startup::first_failure(&global, MODELLED_VERSION);
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global).map_err(FactError::Invalid)?;
     let mut effective = BTreeMap::new();
@@ -280,7 +294,13 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         let mut o = keywords::Opts::new();
         for d in cfg.directives.iter().filter(|d| d.block == Some(bi)) {
             if let Some(kw) = keywords::lookup(&d.keyword) {
-                keywords::apply(&mut o, kw, d, true).map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
+                // A line that fails only where it is in force (`AuthenticationMethods publickey
+                // any`) ends the connections the block matches, not sshd: the first pass, which
+                // decides start-up, has validated it as sshd does. It sets nothing here.
+                if keywords::apply(&mut o, kw, d, true).is_err() {
+                    keywords::apply(&mut keywords::Opts::new(), kw, d, false)
+                        .map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
+                }
             }
         }
         let mut settings = BTreeMap::new();
@@ -322,6 +342,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         effective,
         match_blocks,
         match_overrides,
+        startup_error,
     })
 }
 

@@ -20,8 +20,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Context, Fact, FactError, Shadowed, Source};
+use super::{Collected, Context, Fact, FactError, Shadowed, Source};
 use crate::facts::packages::Packages;
+use crate::rootfs::Kind;
 use crate::rootfs::RootFs;
 
 /// The main configuration file.
@@ -65,6 +66,9 @@ pub struct MatchBlock {
     pub source: Source,
     /// The settings inside the block (first value wins within it), by lowercase keyword.
     pub settings: BTreeMap<String, Fact<Value>>,
+    /// What sshd would show for the block's own Banner (see [`Sshd::banner_file`]); null when
+    /// the block does not set Banner.
+    pub banner_file: Option<Collected<Fact<String>>>,
 }
 
 /// A Match block setting that is weaker than the global value of the same keyword.
@@ -109,6 +113,12 @@ pub struct Sshd {
     /// check `sshd.c` makes after parsing, see `startup.rs`): sshd's message and the line that
     /// caused it ("sshd would refuse to start: …"); null when sshd would start.
     pub startup_error: Option<Fact<String>>,
+    /// What sshd shows for the global Banner, read the way `auth2_read_banner` does: "shown" (a
+    /// regular file of 1 byte to 1 MiB), "none" (Banner none), "absent" (no such file in the
+    /// image), "empty", "too large" or "not a regular file" (sshd shows nothing for these). Its
+    /// source is the banner file, with the Banner line in the note; an error when the file
+    /// cannot be examined.
+    pub banner_file: Collected<Fact<String>>,
 }
 
 /// Which values of a keyword are weaker than which: values listed from strongest to weakest; a
@@ -261,6 +271,38 @@ fn to_fact(kw: &str, values: Vec<String>, slot: Option<&keywords::Slot>, version
     }
 }
 
+/// The largest banner `auth2_read_banner` sends.
+const BANNER_MAX: u64 = 1024 * 1024;
+
+/// What sshd would show for the Banner setting `setting`: `auth2_read_banner` opens the file,
+/// and sends nothing when that fails, when its size is 0 or above 1 MiB, or when it cannot read
+/// it whole (a directory).
+fn banner_file(fs: &RootFs, setting: &Fact<Value>) -> Collected<Fact<String>> {
+    let path = match &setting.value {
+        Value::One(p) => p.as_str(),
+        Value::Many(_) => return Collected::error("Banner has more than one value"),
+    };
+    if path.eq_ignore_ascii_case("none") {
+        return Collected::Ok(Fact::new("none".into(), setting.source.clone()));
+    }
+    let state = match fs.metadata(path) {
+        Err(e) => {
+            return Collected::error(format!(
+                "cannot examine the banner file named by Banner ({}): {e}",
+                setting.source
+            ));
+        }
+        Ok(None) => "absent",
+        Ok(Some(m)) if m.kind != Kind::File => "not a regular file",
+        Ok(Some(m)) if m.size == 0 => "empty",
+        Ok(Some(m)) if m.size > BANNER_MAX => "too large",
+        Ok(Some(_)) => "shown",
+    };
+    let mut source = Source::file(path);
+    source.note = Some(format!("named by Banner at {}", setting.source));
+    Collected::Ok(Fact::new(state.into(), source))
+}
+
 /// Builds the fact from `fs` (pure apart from reading through RootFs).
 pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactError> {
     let defaults_note = check_version(version);
@@ -276,6 +318,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
             match_blocks: Vec::new(),
             match_overrides: Vec::new(),
             startup_error: None,
+            banner_file: Collected::not_applicable("sshd is not installed"),
         });
     };
     // The global view: what `sshd -T` prints with no connection (only `Match all` applies).
@@ -326,12 +369,18 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
             }
             settings.insert(kw.to_owned(), fact);
         }
+        let banner_file = settings.get("banner").map(|f| banner_file(fs, f));
         match_blocks.push(MatchBlock {
             criteria: b.text.clone(),
             source: b.source.clone(),
             settings,
+            banner_file,
         });
     }
+    let banner_file = match effective.get("banner") {
+        Some(f) => banner_file(fs, f),
+        None => Collected::error("sshd -T printed no banner line"),
+    };
     Ok(Sshd {
         installed: true,
         present: true,
@@ -343,6 +392,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         match_blocks,
         match_overrides,
         startup_error,
+        banner_file,
     })
 }
 

@@ -279,3 +279,40 @@ fn any_after_stored_methods_is_refused_even_in_an_unmatched_block() {
         assert_eq!(collect_sshd(&fs, None).is_ok(), ok, "{cfg:?}");
     }
 }
+
+#[test]
+fn banner_file_is_shown_only_for_a_regular_file_of_one_byte_to_one_mib() {
+    let state = |cfg: &str, extra: &[(&str, &str)]| {
+        let mut files = vec![("/etc/ssh/sshd_config", cfg)];
+        files.extend_from_slice(extra);
+        let (_d, fs) = tree(&files);
+        let s = collect_sshd(&fs, None).unwrap();
+        let Collected::Ok(f) = s.banner_file else {
+            panic!("{cfg:?}: {:?}", s.banner_file)
+        };
+        (f.value, f.source, s.match_blocks)
+    };
+    assert_eq!(state("Port 22\n", &[]).0, "none");
+    assert_eq!(state("Banner /etc/issue.net\n", &[]).0, "absent");
+    assert_eq!(state("Banner /etc/issue.net\n", &[("/etc/issue.net", "")]).0, "empty");
+    assert_eq!(state("Banner /etc/ssh\n", &[]).0, "not a regular file");
+    let big = "x".repeat(1024 * 1024 + 1);
+    assert_eq!(
+        state("Banner /etc/issue.net\n", &[("/etc/issue.net", &big)]).0,
+        "too large"
+    );
+    let (v, src, _) = state(
+        "Banner /etc/issue.net\n",
+        &[("/etc/issue.net", "Authorised use only\n")],
+    );
+    assert_eq!(v, "shown");
+    assert_eq!(src.path.as_deref(), Some("/etc/issue.net"));
+    assert_eq!(src.note.as_deref(), Some("named by Banner at /etc/ssh/sshd_config:1"));
+    // A Match block's own Banner is examined too; blocks that do not set one have none.
+    let (_, _, blocks) = state(
+        "Banner /etc/issue.net\nMatch User a\n Banner /nope\nMatch User b\n X11Forwarding no\n",
+        &[("/etc/issue.net", "x\n")],
+    );
+    assert!(matches!(&blocks[0].banner_file, Some(Collected::Ok(f)) if f.value == "absent"));
+    assert!(blocks[1].banner_file.is_none());
+}

@@ -93,6 +93,9 @@ pub struct Sshd {
     pub installed: bool,
     /// /etc/ssh/sshd_config exists.
     pub present: bool,
+    /// The OpenSSH server package is installed (openssh-server or openssh-server-pam, state
+    /// `installed`); null when the package database could not be read.
+    pub package_installed: Option<bool>,
     /// The main configuration file.
     pub config_path: String,
     /// Every file read, in the order sshd reads them.
@@ -310,6 +313,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         return Ok(Sshd {
             installed: false,
             present: false,
+            package_installed: None,
             config_path: CONFIG_PATH.into(),
             files: Vec::new(),
             openssh_version_defaults: MODELLED_VERSION.into(),
@@ -384,6 +388,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
     Ok(Sshd {
         installed: true,
         present: true,
+        package_installed: None,
         config_path: CONFIG_PATH.into(),
         files: cfg.files,
         openssh_version_defaults: MODELLED_VERSION.into(),
@@ -399,9 +404,32 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
 /// Collects the effective sshd configuration. sshd counts as installed when its configuration
 /// file exists; the defaults are those of the installed OpenSSH server where imagegate knows them
 /// (9.2p1), and the fact says which defaults were used otherwise.
+///
+/// The server package installed without /etc/ssh/sshd_config is a start-up error: sshd exits with
+/// "/etc/ssh/sshd_config: No such file or directory" (`load_server_config`).
 pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Result<Sshd, FactError> {
-    collect_sshd(fs, openssh_version(packages).as_deref())
+    let mut s = collect_sshd(fs, openssh_version(packages).as_deref())?;
+    let server = packages.map(|p| {
+        SERVER_PACKAGES
+            .iter()
+            .find_map(|n| p.get(n).filter(|p| p.state == "installed"))
+    });
+    s.package_installed = server.map(|p| p.is_some());
+    if let Some(Some(p)) = server
+        && !s.present
+    {
+        let mut source = Source::file(CONFIG_PATH);
+        source.note = Some(format!("package {} {} is installed ({})", p.name, p.version, p.source));
+        s.startup_error = Some(Fact::new(
+            format!("sshd would refuse to start: {CONFIG_PATH}: No such file or directory"),
+            source,
+        ));
+    }
+    Ok(s)
 }
+
+/// The packages that install sshd (Debian, RPM family, Alpine).
+const SERVER_PACKAGES: &[&str] = &["openssh-server", "openssh-server-pam"];
 
 /// The upstream version of the installed OpenSSH server (`1:9.2p1-2+deb12u5` → `9.2p1`), from
 /// the package database: openssh-server (Debian, RPM family) or openssh-server-pam/openssh (Alpine).

@@ -419,3 +419,30 @@ fn startup_verdict_agrees_with_real_sshd_on_generated_configs() {
     assert!(startup > CASES / 20, "only {startup} start-up failures");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// `imagegate sshd-config` refuses what sshd refuses at start-up, as `sshd -T` does: a non-zero
+/// exit and sshd's message with the line that caused it; the scan reports it as a failure.
+#[test]
+fn sshd_config_command_and_scan_report_a_startup_refusal() {
+    let root = crate::util::fixture_copy("debian12");
+    let dropin = root.path().join("etc/ssh/sshd_config.d/60-mfa.conf");
+    std::fs::write(&dropin, "AuthenticationMethods publickey,keyboard-interactive\n").unwrap();
+    let r = root.path().to_str().unwrap();
+    let out = crate::util::imagegate(&["sshd-config", "--root", r]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains(
+            "/etc/ssh/sshd_config.d/60-mfa.conf:1: sshd would refuse to start: AuthenticationMethods cannot be satisfied by enabled authentication methods"
+        ),
+        "{err}"
+    );
+    let out = crate::util::imagegate(&["scan", "--root", r, "--only", "ssh.sshd-starts", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["status"], "fail");
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(f["evidence"][0]["source"]["path"], "/etc/ssh/sshd_config.d/60-mfa.conf");
+}

@@ -287,3 +287,287 @@ fn sshd_t_agrees_with_real_sshd_on_drop_ins_named_in_high_bytes() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A small deterministic PRNG (xorshift64*), so a failure reproduces.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+}
+
+const METHODS: &[&str] = &[
+    "publickey",
+    "password",
+    "keyboard-interactive",
+    "keyboard-interactive:pam",
+    "hostbased",
+    "gssapi-with-mic",
+    "gssapi-keyex",
+    "none",
+    "publickey:x",
+];
+const ENABLERS: &[&str] = &[
+    "PasswordAuthentication",
+    "KbdInteractiveAuthentication",
+    "PubkeyAuthentication",
+    "HostbasedAuthentication",
+    "GSSAPIAuthentication",
+];
+const USER_PATTERNS: &[&str] = &[
+    "alice",
+    "*@10.0.0.0/8",
+    "*@10.0.0.0/40",
+    "*@10.0.0.1/8",
+    "bob@192.168.*",
+    "*@10.0.0.0/129",
+    "*@2001:db8::/64",
+    "*@2001:db8::1/64",
+    "carol@!10.0.0.0/8,*",
+];
+const MATCH: &[&str] = &[
+    "all",
+    "User alice",
+    "User *",
+    "Address 10.0.0.0/8",
+    "Address 10.0.0.0/33",
+    "Group adm",
+    "Host *.example",
+];
+
+/// One AuthenticationMethods line: one to three lists of one to three methods, or "any".
+fn gen_auth_methods(r: &mut Rng) -> String {
+    let lists: Vec<String> = if r.chance(12) {
+        vec!["any".into()]
+    } else {
+        (0..1 + r.below(3))
+            .map(|_| {
+                (0..1 + r.below(3))
+                    .map(|_| r.pick(METHODS))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect()
+    };
+    let mut l = format!("AuthenticationMethods {}", lists.join(" "));
+    if r.chance(4) {
+        l.push_str(" any");
+    }
+    l
+}
+
+/// Lines for one section (global or a Match block): the settings that sshd checks after parsing,
+/// in random order and number.
+fn gen_section(r: &mut Rng, global: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    let n = if global { 2 + r.below(7) } else { 1 + r.below(3) };
+    for _ in 0..n {
+        let l = match r.below(10) {
+            0..=3 => format!("{} {}", r.pick(ENABLERS), r.pick(&["yes", "no"])),
+            4 | 5 => gen_auth_methods(r),
+            6 => format!(
+                "AuthorizedKeysCommand{} {}",
+                r.pick(&["", "User"]),
+                r.pick(&["/usr/bin/true", "none", "nobody"])
+            ),
+            7 => format!(
+                "AuthorizedPrincipalsCommand{} {}",
+                r.pick(&["", "User"]),
+                r.pick(&["/usr/bin/true", "none", "nobody"])
+            ),
+            8 => format!("{} {}", r.pick(&["AllowUsers", "DenyUsers"]), r.pick(USER_PATTERNS)),
+            _ => format!("PermitRootLogin {}", r.pick(&["no", "yes", "prohibit-password"])),
+        };
+        // The command keywords take a path, their user keywords a name: keep most lines valid.
+        let l = if l.starts_with("AuthorizedKeysCommand ") || l.starts_with("AuthorizedPrincipalsCommand ") {
+            l.replace(" nobody", " /usr/bin/true")
+        } else if l.contains("CommandUser /usr/bin/true") {
+            l.replace(" /usr/bin/true", " nobody")
+        } else {
+            l
+        };
+        lines.push(l);
+    }
+    lines
+}
+
+/// A whole configuration: a drop-in included first (as Debian's sshd_config does), the main file,
+/// and zero to two Match blocks at its end.
+fn gen_config(r: &mut Rng) -> (String, String) {
+    let mut main = String::from("Include /etc/ssh/sshd_config.d/*.conf\n");
+    let mut dropin = String::new();
+    for l in gen_section(r, true) {
+        let to = if r.chance(30) { &mut dropin } else { &mut main };
+        to.push_str(&l);
+        to.push('\n');
+    }
+    for _ in 0..r.below(3) {
+        main.push_str(&format!("Match {}\n", r.pick(MATCH)));
+        for l in gen_section(r, false) {
+            main.push_str(&format!("    {l}\n"));
+        }
+    }
+    (main, dropin)
+}
+
+/// Generated configurations around sshd's post-parse start-up checks (AuthenticationMethods
+/// against the enabled methods, the Authorized*Command users, "any", user@CIDR patterns, Match
+/// blocks): imagegate's verdict "sshd would refuse to start" (a parse error or a start-up error)
+/// must be sshd -t's exit status, and where sshd -T prints the configuration, imagegate prints
+/// the same. One namespace runs every case, each with its own /etc/ssh bind-mounted in turn.
+#[test]
+fn startup_verdict_agrees_with_real_sshd_on_generated_configs() {
+    if let Err(why) = usable() {
+        println!("skipping generated sshd start-up test: {why}");
+        return;
+    }
+    const CASES: usize = 300;
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("ssh_host_ed25519_key");
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut r = Rng(0x5eed_0004_a11c_e5ed);
+    let mut configs = Vec::new();
+    let mut script =
+        String::from("mount --make-rprivate / && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd || exit 99\n");
+    for i in 0..CASES {
+        let (main, dropin) = gen_config(&mut r);
+        let case = tmp.path().join(i.to_string());
+        let ssh = case.join("etc/ssh");
+        std::fs::create_dir_all(ssh.join("sshd_config.d")).unwrap();
+        std::fs::write(ssh.join("sshd_config"), &main).unwrap();
+        if !dropin.is_empty() {
+            std::fs::write(ssh.join("sshd_config.d/10-gen.conf"), &dropin).unwrap();
+        }
+        std::fs::copy(&key, ssh.join("ssh_host_ed25519_key")).unwrap();
+        let c = case.display();
+        script.push_str(&format!(
+            "mount --bind '{c}/etc/ssh' /etc/ssh && cd / && \
+             {{ {SSHD} -t -f /etc/ssh/sshd_config 2>'{c}/t.err'; echo $? >'{c}/t.rc'; \
+             {SSHD} -T -f /etc/ssh/sshd_config >'{c}/T.out' 2>'{c}/T.err'; echo $? >'{c}/T.rc'; }}; \
+             umount /etc/ssh || exit 98\n"
+        ));
+        configs.push((case, main, dropin));
+    }
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "namespace script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: PathBuf| std::fs::read_to_string(p).unwrap();
+    let mut failures = Vec::new();
+    let mut refused = 0;
+    let mut startup = 0;
+    for (case, main, dropin) in &configs {
+        let real_t = read(case.join("t.rc")).trim() == "0";
+        let real_big_t = read(case.join("T.rc")).trim() == "0";
+        let fs = RootFs::open(case).unwrap();
+        let fact = imagegate::facts::sshd::collect_sshd(&fs, None);
+        let ours_refuses = match &fact {
+            Err(_) => true,
+            Ok(s) => s.startup_error.is_some(),
+        };
+        if let Ok(s) = &fact
+            && s.startup_error.is_some()
+        {
+            startup += 1;
+        }
+        refused += usize::from(!real_t);
+        let show = || {
+            format!(
+                "sshd_config:\n{main}10-gen.conf:\n{dropin}sshd -t: {}imagegate: {}",
+                read(case.join("t.err")),
+                match &fact {
+                    Err(e) => e.to_string(),
+                    Ok(s) => format!("{:?}", s.startup_error.as_ref().map(|f| &f.value)),
+                }
+            )
+        };
+        if ours_refuses == real_t {
+            failures.push(format!(
+                "{}: sshd -t {}, imagegate says sshd would {}\n{}",
+                case.display(),
+                if real_t { "accepts" } else { "refuses" },
+                if ours_refuses { "refuse" } else { "start" },
+                show()
+            ));
+            continue;
+        }
+        let ours = render_sshd_t(&fs, None, None);
+        match (real_big_t, ours) {
+            (true, Ok(o)) if o != read(case.join("T.out")) => {
+                failures.push(format!("{}: sshd -T output differs\n{}", case.display(), show()));
+            }
+            (true, Err(e)) => failures.push(format!(
+                "{}: sshd -T prints, imagegate: {e}\n{}",
+                case.display(),
+                show()
+            )),
+            (false, Ok(_)) => failures.push(format!(
+                "{}: sshd -T fails ({}), imagegate prints\n{}",
+                case.display(),
+                read(case.join("T.err")).trim(),
+                show()
+            )),
+            _ => {}
+        }
+    }
+    println!(
+        "generated sshd start-up configs: {CASES} cases, {refused} refused by sshd -t ({startup} by a start-up check), {} disagreements",
+        failures.len()
+    );
+    // The generator must reach both verdicts and the start-up checks, or the test proves little.
+    assert!(
+        refused > CASES / 10 && refused < CASES * 9 / 10,
+        "{refused} of {CASES} refused"
+    );
+    assert!(startup > CASES / 20, "only {startup} start-up failures");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `imagegate sshd-config` refuses what sshd refuses at start-up, as `sshd -T` does: a non-zero
+/// exit and sshd's message with the line that caused it; the scan reports it as a failure.
+#[test]
+fn sshd_config_command_and_scan_report_a_startup_refusal() {
+    let root = crate::util::fixture_copy("debian12");
+    let dropin = root.path().join("etc/ssh/sshd_config.d/60-mfa.conf");
+    std::fs::write(&dropin, "AuthenticationMethods publickey,keyboard-interactive\n").unwrap();
+    let r = root.path().to_str().unwrap();
+    let out = crate::util::imagegate(&["sshd-config", "--root", r]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains(
+            "/etc/ssh/sshd_config.d/60-mfa.conf:1: sshd would refuse to start: AuthenticationMethods cannot be satisfied by enabled authentication methods"
+        ),
+        "{err}"
+    );
+    let out = crate::util::imagegate(&["scan", "--root", r, "--only", "ssh.sshd-starts", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["status"], "fail");
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(f["evidence"][0]["source"]["path"], "/etc/ssh/sshd_config.d/60-mfa.conf");
+}

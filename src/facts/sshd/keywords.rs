@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use super::matching::addr_match_list;
 use super::parse::Directive;
 use super::render::{ALL_CIPHERS, ALL_KEX, ALL_KEYS, ALL_MACS, GSS_KEX_NAMES};
 use crate::facts::Source;
@@ -685,10 +686,16 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
         }
         "logverbose" | "channeltimeout" | "authenticationmethods" => {
             let mut any = false;
+            // servconf.c sAuthenticationMethods: "any" is refused once a method list is stored
+            // (num_auth_methods > 0), whether or not this line is active, and the lists of an
+            // active first line are stored as they are read: `publickey any` fails only where
+            // the line is in force.
+            let stored = o.get(opt).map_or(0, |s| s.items.len());
+            let appends = stored == 0 && active;
             for (i, a) in args.iter().enumerate() {
                 if opt == "authenticationmethods" {
                     if a == "any" {
-                        if is_set(o, opt) && active || i > 0 {
+                        if stored > 0 || (appends && i > 0) {
                             return Err(format!("\"any\" must appear alone in {k}"));
                         }
                         any = true;
@@ -824,7 +831,12 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
         }
         "allowusers" | "denyusers" | "allowgroups" | "denygroups" | "acceptenv" => {
             for a in args {
-                let bad = a.is_empty() || (opt == "acceptenv" && a.contains('='));
+                // AllowUsers/DenyUsers: match_user(NULL, NULL, NULL, pattern) validates the part
+                // after the first '@' with addr_match_list (a CIDR with host bits or a mask too
+                // long is refused).
+                let bad_host = matches!(opt, "allowusers" | "denyusers")
+                    && a.split_once('@').is_some_and(|(_, h)| addr_match_list(None, h) == -2);
+                let bad = a.is_empty() || (opt == "acceptenv" && a.contains('=')) || bad_host;
                 if bad {
                     return Err(if opt == "acceptenv" {
                         "invalid environment name".into()
@@ -1160,23 +1172,27 @@ fn split_hostport(a: &str) -> Result<(String, i32), String> {
 /// `auth2_methods_valid(…, 0)`: comma-separated method names (keyboard-interactive may carry a
 /// `:device`).
 fn valid_auth_methods(list: &str) -> bool {
-    const M: &[&str] = &[
-        "none",
-        "publickey",
-        "password",
-        "keyboard-interactive",
-        "hostbased",
-        "gssapi-with-mic",
-    ];
     !list.is_empty()
         && list.split(',').all(|m| {
-            let (name, sub) = match m.split_once(':') {
-                Some((n, s)) => (n, Some(s)),
-                None => (m, None),
-            };
-            M.contains(&name) && (sub.is_none() || name == "keyboard-interactive")
+            // auth2_methods_valid cuts every method at ':' before looking it up, whatever the
+            // method: `publickey:x` is as valid as `keyboard-interactive:pam`.
+            let name = m.split_once(':').map_or(m, |(n, _)| n);
+            AUTH_METHODS.iter().any(|(n, _)| *n == name)
         })
 }
+
+/// The `authmethods[]` table of auth2.c (9.2p1 Debian: GSSAPI compiled in, plus the
+/// `gssapi-keyex` method of Debian's GSSAPI key-exchange patch) and the option that enables each
+/// one (`Authmethod.enabled`); `none` has a static flag that is set at start-up.
+pub(super) const AUTH_METHODS: &[(&str, Option<&str>)] = &[
+    ("none", None),
+    ("publickey", Some("pubkeyauthentication")),
+    ("gssapi-with-mic", Some("gssapiauthentication")),
+    ("gssapi-keyex", Some("gssapiauthentication")),
+    ("password", Some("passwordauthentication")),
+    ("keyboard-interactive", Some("kbdinteractiveauthentication")),
+    ("hostbased", Some("hostbasedauthentication")),
+];
 
 #[cfg(test)]
 mod tests {

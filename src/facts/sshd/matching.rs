@@ -92,8 +92,13 @@ fn pton_cidr(s: &str) -> Result<(IpAddr, u32), i32> {
                 return Err(-1);
             }
             let l: u32 = m.parse().map_err(|_| -1)?;
-            if l > max {
+            // addr_pton_cidr: above 128 the entry is not a CIDR at all (a pattern); between the
+            // family's width and 128 it is an invalid one (masklen_valid).
+            if l > 128 {
                 return Err(-1);
+            }
+            if l > max {
+                return Err(-2);
             }
             l
         }
@@ -174,6 +179,8 @@ mod tests {
     #[test]
     fn cidr_with_host_bits_is_invalid() {
         assert_eq!(addr_match_list(None, "10.0.0.1/8"), -2);
+        assert_eq!(addr_match_list(None, "10.0.0.0/40"), -2);
+        assert_eq!(addr_match_list(None, "10.0.0.0/129"), 0);
         assert_eq!(addr_match_list(None, "10.0.0.0/8,192.168.*"), 0);
         assert_eq!(addr_match_list(Some("10.1.2.3"), "10.0.0.0/8"), 1);
         assert_eq!(addr_match_list(Some("10.1.2.3"), "!10.0.0.0/8,*"), -1);

@@ -14,13 +14,15 @@ mod keywords;
 mod matching;
 mod parse;
 mod render;
+mod startup;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Context, Fact, FactError, Shadowed, Source};
+use super::{Collected, Context, Fact, FactError, Shadowed, Source};
 use crate::facts::packages::Packages;
+use crate::rootfs::Kind;
 use crate::rootfs::RootFs;
 
 /// The main configuration file.
@@ -64,6 +66,9 @@ pub struct MatchBlock {
     pub source: Source,
     /// The settings inside the block (first value wins within it), by lowercase keyword.
     pub settings: BTreeMap<String, Fact<Value>>,
+    /// What sshd would show for the block's own Banner (see [`Sshd::banner_file`]); null when
+    /// the block does not set Banner.
+    pub banner_file: Option<Collected<Fact<String>>>,
 }
 
 /// A Match block setting that is weaker than the global value of the same keyword.
@@ -88,6 +93,9 @@ pub struct Sshd {
     pub installed: bool,
     /// /etc/ssh/sshd_config exists.
     pub present: bool,
+    /// The OpenSSH server package is installed (openssh-server or openssh-server-pam, state
+    /// `installed`); null when the package database could not be read.
+    pub package_installed: Option<bool>,
     /// The main configuration file.
     pub config_path: String,
     /// Every file read, in the order sshd reads them.
@@ -104,6 +112,16 @@ pub struct Sshd {
     pub match_blocks: Vec<MatchBlock>,
     /// Match block settings that weaken a security-relevant global value (see [`WEAKER`]).
     pub match_overrides: Vec<MatchOverride>,
+    /// Why sshd would refuse to start with this configuration although every line parses (a
+    /// check `sshd.c` makes after parsing, see `startup.rs`): sshd's message and the line that
+    /// caused it ("sshd would refuse to start: …"); null when sshd would start.
+    pub startup_error: Option<Fact<String>>,
+    /// What sshd shows for the global Banner, read the way `auth2_read_banner` does: "shown" (a
+    /// regular file of 1 byte to 1 MiB), "none" (Banner none), "absent" (no such file in the
+    /// image), "empty", "too large" or "not a regular file" (sshd shows nothing for these). Its
+    /// source is the banner file, with the Banner line in the note; an error when the file
+    /// cannot be examined.
+    pub banner_file: Collected<Fact<String>>,
 }
 
 /// Which values of a keyword are weaker than which: values listed from strongest to weakest; a
@@ -204,6 +222,13 @@ pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>
     let cfg =
         parse::load(fs, CONFIG_PATH)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
     let (mut global, matched) = render::evaluate(&cfg, conn)?;
+    // sshd makes its start-up checks on the first pass, before -T's Match pass and the dump.
+    if let Some(e) = startup::first_failure(&global, MODELLED_VERSION) {
+        return Err(FactError::Invalid(match (&e.source.path, e.source.line) {
+            (Some(p), Some(l)) => format!("{p}:{l}: {}", e.value),
+            _ => e.value,
+        }));
+    }
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global).map_err(FactError::Invalid)?;
     Ok(render::to_text(&lines))
@@ -249,6 +274,38 @@ fn to_fact(kw: &str, values: Vec<String>, slot: Option<&keywords::Slot>, version
     }
 }
 
+/// The largest banner `auth2_read_banner` sends.
+const BANNER_MAX: u64 = 1024 * 1024;
+
+/// What sshd would show for the Banner setting `setting`: `auth2_read_banner` opens the file,
+/// and sends nothing when that fails, when its size is 0 or above 1 MiB, or when it cannot read
+/// it whole (a directory).
+fn banner_file(fs: &RootFs, setting: &Fact<Value>) -> Collected<Fact<String>> {
+    let path = match &setting.value {
+        Value::One(p) => p.as_str(),
+        Value::Many(_) => return Collected::error("Banner has more than one value"),
+    };
+    if path.eq_ignore_ascii_case("none") {
+        return Collected::Ok(Fact::new("none".into(), setting.source.clone()));
+    }
+    let state = match fs.metadata(path) {
+        Err(e) => {
+            return Collected::error(format!(
+                "cannot examine the banner file named by Banner ({}): {e}",
+                setting.source
+            ));
+        }
+        Ok(None) => "absent",
+        Ok(Some(m)) if m.kind != Kind::File => "not a regular file",
+        Ok(Some(m)) if m.size == 0 => "empty",
+        Ok(Some(m)) if m.size > BANNER_MAX => "too large",
+        Ok(Some(_)) => "shown",
+    };
+    let mut source = Source::file(path);
+    source.note = Some(format!("named by Banner at {}", setting.source));
+    Collected::Ok(Fact::new(state.into(), source))
+}
+
 /// Builds the fact from `fs` (pure apart from reading through RootFs).
 pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactError> {
     let defaults_note = check_version(version);
@@ -256,6 +313,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         return Ok(Sshd {
             installed: false,
             present: false,
+            package_installed: None,
             config_path: CONFIG_PATH.into(),
             files: Vec::new(),
             openssh_version_defaults: MODELLED_VERSION.into(),
@@ -263,10 +321,13 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
             effective: BTreeMap::new(),
             match_blocks: Vec::new(),
             match_overrides: Vec::new(),
+            startup_error: None,
+            banner_file: Collected::not_applicable("sshd is not installed"),
         });
     };
     // The global view: what `sshd -T` prints with no connection (only `Match all` applies).
     let (mut global, matched) = render::evaluate(&cfg, None)?;
+    let startup_error = startup::first_failure(&global, MODELLED_VERSION);
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global).map_err(FactError::Invalid)?;
     let mut effective = BTreeMap::new();
@@ -280,7 +341,13 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         let mut o = keywords::Opts::new();
         for d in cfg.directives.iter().filter(|d| d.block == Some(bi)) {
             if let Some(kw) = keywords::lookup(&d.keyword) {
-                keywords::apply(&mut o, kw, d, true).map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
+                // A line that fails only where it is in force (`AuthenticationMethods publickey
+                // any`) ends the connections the block matches, not sshd: the first pass, which
+                // decides start-up, has validated it as sshd does. It sets nothing here.
+                if keywords::apply(&mut o, kw, d, true).is_err() {
+                    keywords::apply(&mut keywords::Opts::new(), kw, d, false)
+                        .map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
+                }
             }
         }
         let mut settings = BTreeMap::new();
@@ -306,15 +373,22 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
             }
             settings.insert(kw.to_owned(), fact);
         }
+        let banner_file = settings.get("banner").map(|f| banner_file(fs, f));
         match_blocks.push(MatchBlock {
             criteria: b.text.clone(),
             source: b.source.clone(),
             settings,
+            banner_file,
         });
     }
+    let banner_file = match effective.get("banner") {
+        Some(f) => banner_file(fs, f),
+        None => Collected::error("sshd -T printed no banner line"),
+    };
     Ok(Sshd {
         installed: true,
         present: true,
+        package_installed: None,
         config_path: CONFIG_PATH.into(),
         files: cfg.files,
         openssh_version_defaults: MODELLED_VERSION.into(),
@@ -322,15 +396,40 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         effective,
         match_blocks,
         match_overrides,
+        startup_error,
+        banner_file,
     })
 }
 
 /// Collects the effective sshd configuration. sshd counts as installed when its configuration
 /// file exists; the defaults are those of the installed OpenSSH server where imagegate knows them
 /// (9.2p1), and the fact says which defaults were used otherwise.
+///
+/// The server package installed without /etc/ssh/sshd_config is a start-up error: sshd exits with
+/// "/etc/ssh/sshd_config: No such file or directory" (`load_server_config`).
 pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Result<Sshd, FactError> {
-    collect_sshd(fs, openssh_version(packages).as_deref())
+    let mut s = collect_sshd(fs, openssh_version(packages).as_deref())?;
+    let server = packages.map(|p| {
+        SERVER_PACKAGES
+            .iter()
+            .find_map(|n| p.get(n).filter(|p| p.state == "installed"))
+    });
+    s.package_installed = server.map(|p| p.is_some());
+    if let Some(Some(p)) = server
+        && !s.present
+    {
+        let mut source = Source::file(CONFIG_PATH);
+        source.note = Some(format!("package {} {} is installed ({})", p.name, p.version, p.source));
+        s.startup_error = Some(Fact::new(
+            format!("sshd would refuse to start: {CONFIG_PATH}: No such file or directory"),
+            source,
+        ));
+    }
+    Ok(s)
 }
+
+/// The packages that install sshd (Debian, RPM family, Alpine).
+const SERVER_PACKAGES: &[&str] = &["openssh-server", "openssh-server-pam"];
 
 /// The upstream version of the installed OpenSSH server (`1:9.2p1-2+deb12u5` → `9.2p1`), from
 /// the package database: openssh-server (Debian, RPM family) or openssh-server-pam/openssh (Alpine).

@@ -198,3 +198,121 @@ fn fact_json_shape() {
     assert_eq!(j["match_overrides"][0]["criteria"], "User backup Address 10.20.0.0/16");
     assert_eq!(j["match_blocks"][0]["settings"]["allowtcpforwarding"]["value"], "no");
 }
+
+#[test]
+fn mfa_guide_on_debian_kbd_setting_is_a_startup_error_with_its_line() {
+    // Debian's shipped `KbdInteractiveAuthentication no` plus a typical MFA drop-in: sshd exits
+    // with "AuthenticationMethods cannot be satisfied by enabled authentication methods".
+    let (_d, fs) = tree(&[
+        (
+            "/etc/ssh/sshd_config",
+            "Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\n",
+        ),
+        (
+            "/etc/ssh/sshd_config.d/60-mfa.conf",
+            "AuthenticationMethods publickey,keyboard-interactive\n",
+        ),
+    ]);
+    let s = collect_sshd(&fs, None).unwrap();
+    let e = s.startup_error.expect("sshd refuses this configuration");
+    assert!(
+        e.value
+            .starts_with("sshd would refuse to start: AuthenticationMethods cannot be satisfied"),
+        "{}",
+        e.value
+    );
+    assert!(
+        e.value
+            .contains("keyboard-interactive is disabled (KbdInteractiveAuthentication no, /etc/ssh/sshd_config:2)"),
+        "{}",
+        e.value
+    );
+    assert_eq!(e.source.path.as_deref(), Some("/etc/ssh/sshd_config.d/60-mfa.conf"));
+    assert_eq!(e.source.line, Some(1));
+    let t = render_sshd_t(&fs, None, None).unwrap_err().to_string();
+    assert!(
+        t.contains("sshd would refuse to start: AuthenticationMethods cannot be satisfied"),
+        "{t}"
+    );
+    // One satisfiable list is enough.
+    let (_d, fs) = tree(&[(
+        "/etc/ssh/sshd_config",
+        "KbdInteractiveAuthentication no\nAuthenticationMethods publickey,keyboard-interactive publickey\n",
+    )]);
+    assert_eq!(collect_sshd(&fs, None).unwrap().startup_error, None);
+}
+
+#[test]
+fn command_without_its_user_is_a_startup_error_unless_only_in_an_unmatched_block() {
+    for (cfg, refused) in [
+        ("AuthorizedKeysCommand /usr/bin/true\n", true),
+        ("AuthorizedPrincipalsCommand /usr/bin/true\n", true),
+        (
+            "AuthorizedKeysCommand /usr/bin/true\nAuthorizedKeysCommandUser none\n",
+            false,
+        ),
+        ("AuthorizedKeysCommand none\n", false),
+        ("Match User alice\n AuthorizedKeysCommand /usr/bin/true\n", false),
+        ("Match all\n AuthorizedKeysCommand /usr/bin/true\n", true),
+    ] {
+        let (_d, fs) = tree(&[("/etc/ssh/sshd_config", cfg)]);
+        let s = collect_sshd(&fs, None).unwrap();
+        assert_eq!(s.startup_error.is_some(), refused, "{cfg:?}: {:?}", s.startup_error);
+    }
+}
+
+#[test]
+fn any_after_stored_methods_is_refused_even_in_an_unmatched_block() {
+    for (cfg, ok) in [
+        (
+            "AuthenticationMethods publickey\nMatch User nobody\n AuthenticationMethods any\n",
+            false,
+        ),
+        ("AuthenticationMethods any\nAuthenticationMethods any\n", false),
+        ("AuthenticationMethods publickey any\n", false),
+        ("Match User nobody\n AuthenticationMethods publickey any\n", true),
+        ("DenyUsers *@10.0.0.0/40\n", false),
+        ("DenyUsers *@10.0.0.0/129\n", true),
+        ("AuthenticationMethods publickey:x\n", true),
+    ] {
+        let (_d, fs) = tree(&[("/etc/ssh/sshd_config", cfg)]);
+        assert_eq!(collect_sshd(&fs, None).is_ok(), ok, "{cfg:?}");
+    }
+}
+
+#[test]
+fn banner_file_is_shown_only_for_a_regular_file_of_one_byte_to_one_mib() {
+    let state = |cfg: &str, extra: &[(&str, &str)]| {
+        let mut files = vec![("/etc/ssh/sshd_config", cfg)];
+        files.extend_from_slice(extra);
+        let (_d, fs) = tree(&files);
+        let s = collect_sshd(&fs, None).unwrap();
+        let Collected::Ok(f) = s.banner_file else {
+            panic!("{cfg:?}: {:?}", s.banner_file)
+        };
+        (f.value, f.source, s.match_blocks)
+    };
+    assert_eq!(state("Port 22\n", &[]).0, "none");
+    assert_eq!(state("Banner /etc/issue.net\n", &[]).0, "absent");
+    assert_eq!(state("Banner /etc/issue.net\n", &[("/etc/issue.net", "")]).0, "empty");
+    assert_eq!(state("Banner /etc/ssh\n", &[]).0, "not a regular file");
+    let big = "x".repeat(1024 * 1024 + 1);
+    assert_eq!(
+        state("Banner /etc/issue.net\n", &[("/etc/issue.net", &big)]).0,
+        "too large"
+    );
+    let (v, src, _) = state(
+        "Banner /etc/issue.net\n",
+        &[("/etc/issue.net", "Authorised use only\n")],
+    );
+    assert_eq!(v, "shown");
+    assert_eq!(src.path.as_deref(), Some("/etc/issue.net"));
+    assert_eq!(src.note.as_deref(), Some("named by Banner at /etc/ssh/sshd_config:1"));
+    // A Match block's own Banner is examined too; blocks that do not set one have none.
+    let (_, _, blocks) = state(
+        "Banner /etc/issue.net\nMatch User a\n Banner /nope\nMatch User b\n X11Forwarding no\n",
+        &[("/etc/issue.net", "x\n")],
+    );
+    assert!(matches!(&blocks[0].banner_file, Some(Collected::Ok(f)) if f.value == "absent"));
+    assert!(blocks[1].banner_file.is_none());
+}

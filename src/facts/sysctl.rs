@@ -40,7 +40,8 @@
 //!   exists"), whatever the order. systemd expands globs against /proc/sys; offline there is no
 //!   /proc/sys to enumerate, so a glob is applied to the keys imagegate knows (those set
 //!   explicitly in some file plus [`WELL_KNOWN`]) and is recorded in `globs` as evidence;
-//! - a later assignment to a key wins; each key keeps the assignments it shadowed as evidence.
+//! - a later assignment to a key wins; each key keeps the assignments it shadowed as evidence (the
+//!   [`SHADOWED_LIMIT`] most recent).
 //!
 //! The other programs are read with the same line syntax (busybox `sysctl -p` knows neither the
 //! `-` prefix nor globs: a limitation, stated here).
@@ -127,6 +128,17 @@ pub const WELL_KNOWN: &[&str] = &[
 const FILE_LIMIT: u64 = 1 << 20;
 /// Largest /proc/sys value read (a page is what the kernel hands out per read).
 const PROC_LIMIT: u64 = 64 << 10;
+/// Shadowed assignments kept as evidence per key: the most recent ones, closest to the winner (a
+/// file that sets one key a million times must not make a million-entry report).
+pub const SHADOWED_LIMIT: usize = 16;
+
+/// Records `old` as shadowed, keeping the [`SHADOWED_LIMIT`] most recent.
+fn push_shadowed(shadowed: &mut Vec<Shadowed<String>>, old: Shadowed<String>) {
+    if shadowed.len() == SHADOWED_LIMIT {
+        shadowed.remove(0);
+    }
+    shadowed.push(old);
+}
 
 /// Kernel parameters, persisted and runtime.
 #[derive(Debug, Clone, Serialize)]
@@ -650,10 +662,13 @@ impl Persisted {
                         Some(f) => {
                             let old = std::mem::replace(&mut f.value, value);
                             let old_src = std::mem::replace(&mut f.source, source);
-                            f.shadowed.push(Shadowed {
-                                value: old,
-                                source: old_src,
-                            });
+                            push_shadowed(
+                                &mut f.shadowed,
+                                Shadowed {
+                                    value: old,
+                                    source: old_src,
+                                },
+                            );
                         }
                         None => {
                             self.explicit.insert(key, Fact::new(value, source));
@@ -683,10 +698,13 @@ impl Persisted {
                 None => new,
                 Some(prev) => {
                     let mut shadowed = prev.shadowed;
-                    shadowed.push(Shadowed {
-                        value: prev.value,
-                        source: prev.source,
-                    });
+                    push_shadowed(
+                        &mut shadowed,
+                        Shadowed {
+                            value: prev.value,
+                            source: prev.source,
+                        },
+                    );
                     Fact { shadowed, ..new }
                 }
             });
@@ -1237,6 +1255,18 @@ mod tests {
         assert_eq!(f.value, "0");
         assert_eq!(f.source, Source::at("/etc/sysctl.d/99-local.conf", 1));
         assert_eq!(f.shadowed[0].value, "16");
+    }
+
+    #[test]
+    fn shadowed_evidence_keeps_the_most_recent_assignments() {
+        let text: String = (0..1000).map(|i| format!("kernel.sysrq = {i}\n")).collect();
+        let mut p = Persisted::default();
+        p.apply("/etc/sysctl.d/10-many.conf", parse(&text));
+        let f = p.value_of("kernel.sysrq").unwrap();
+        assert_eq!(f.value, "999");
+        assert_eq!(f.shadowed.len(), SHADOWED_LIMIT);
+        assert_eq!(f.shadowed[SHADOWED_LIMIT - 1].value, "998");
+        assert_eq!(f.shadowed[0].source, Source::at("/etc/sysctl.d/10-many.conf", 984));
     }
 
     #[test]

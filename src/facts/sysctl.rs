@@ -19,8 +19,6 @@
 //!   regular file of that name; then /etc/sysctl.d (unless /run/sysctl.d has the name); then
 //!   /etc/sysctl.conf; then /run/sysctl.d. /usr/local/lib/sysctl.d is not read, and a /dev/null
 //!   link is not a regular file, so it masks nothing. The service must be in a runlevel.
-//! - /run/sysctl.d is read on live scans only: /run is an empty tmpfs at boot, so an image's own
-//!   files there are never applied (offline they are listed in `not_at_boot`).
 //! - **procps `sysctl --system`** (upstream OpenRC's sysctl service, as on Gentoo; sysvinit's
 //!   /etc/init.d/procps): sysctl.d as systemd lists it (dot files included), then /etc/sysctl.conf.
 //! - **none**: systemd-sysctl.service is masked, or OpenRC's sysctl service is in no runlevel:
@@ -29,10 +27,16 @@
 //!   `sysctl --system` are evaluated; a key on which they disagree is an error naming both values,
 //!   never a guess.
 //!
+//! /run/sysctl.d is read on live scans only: /run is an empty tmpfs at boot, so an image's own files
+//! there are never applied (offline they are listed in `not_at_boot`). An entry systemd-sysctl would
+//! read that is not a regular file (a directory or FIFO named `*.conf`) makes the fact an error:
+//! systemd logs and skips it, together with the file it hides.
+//!
 //! Within a file, as systemd-sysctl 252 reads it (src/sysctl/sysctl.c):
 //! - `key = value` with whitespace around `=` ignored; lines starting with `#` or `;` are comments;
 //! - a key may use `/` as separator: when the first separator is `/`, `/` and `.` are swapped
-//!   (`net/ipv4/conf/eth0.100/rp_filter` is `net.ipv4.conf.eth0/100.rp_filter`);
+//!   (`net/ipv4/conf/eth0.100/rp_filter` is `net.ipv4.conf.eth0/100.rp_filter`), and empty and `.`
+//!   components are dropped, as systemd's `sysctl_normalize` does ([`normalize_key`]);
 //! - a leading `-` means "ignore failure" and is dropped from the key; `-key` without `=` excludes
 //!   the key from glob assignments;
 //! - a key with glob characters (`net.ipv4.conf.*.rp_filter`) applies to every matching key, except

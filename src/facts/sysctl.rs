@@ -571,6 +571,18 @@ fn init_system(fs: &RootFs) -> Result<(Init, Source), FactError> {
     ))
 }
 
+/// OpenRC's sysctl service link in a runlevel that boot enters (sysinit, boot, default: what
+/// Alpine's and Gentoo's inittab run); a link in `shutdown` or a custom runlevel does not count.
+fn boot_runlevel_link(fs: &RootFs) -> Result<Option<String>, FactError> {
+    for level in ["sysinit", "boot", "default"] {
+        let p = format!("/etc/runlevels/{level}/sysctl");
+        if fs.symlink_metadata(&p)?.is_some() {
+            return Ok(Some(p));
+        }
+    }
+    Ok(None)
+}
+
 /// The program that applies sysctl.d files at boot in this root, with the evidence.
 pub fn applier(fs: &RootFs, os: Option<&OsRelease>) -> Result<Applier, FactError> {
     let (init, evidence) = init_system(fs)?;
@@ -598,7 +610,7 @@ pub fn applier(fs: &RootFs, os: Option<&OsRelease>) -> Result<Applier, FactError
                 None => (Program::SystemdSysctl, evidence),
             }
         }
-        Init::OpenRc => match fs.glob("/etc/runlevels/*/sysctl")?.into_iter().next() {
+        Init::OpenRc => match boot_runlevel_link(fs)? {
             // Alpine ships its own /etc/init.d/sysctl; upstream OpenRC's runs `sysctl --system`.
             Some(link) => {
                 let alpine = os.is_some_and(|o| o.family == "alpine");
@@ -619,7 +631,9 @@ pub fn applier(fs: &RootFs, os: Option<&OsRelease>) -> Result<Applier, FactError
             }
             None => (
                 Program::None,
-                Source::note("OpenRC's sysctl service is in no runlevel (no /etc/runlevels/*/sysctl)"),
+                Source::note(
+                    "OpenRC's sysctl service is in no runlevel boot enters (no /etc/runlevels/{sysinit,boot,default}/sysctl)",
+                ),
             ),
         },
         Init::SysV if fs.metadata("/etc/init.d/procps")?.is_some() => {
@@ -1144,6 +1158,7 @@ mod tests {
         let (_d, fs) = tree(&[
             ("/sbin/init", "-> /bin/busybox"),
             ("/etc/runlevels/default/", ""),
+            ("/etc/runlevels/shutdown/sysctl", "-> /etc/init.d/sysctl"),
             ("/etc/sysctl.d/60-cis.conf", "net.ipv4.ip_forward = 0\n"),
         ]);
         let s = collect(&fs, &offline(), Some(&alpine())).unwrap();

@@ -19,8 +19,6 @@
 //!   regular file of that name; then /etc/sysctl.d (unless /run/sysctl.d has the name); then
 //!   /etc/sysctl.conf; then /run/sysctl.d. /usr/local/lib/sysctl.d is not read, and a /dev/null
 //!   link is not a regular file, so it masks nothing. The service must be in a runlevel.
-//! - /run/sysctl.d is read on live scans only: /run is an empty tmpfs at boot, so an image's own
-//!   files there are never applied (offline they are listed in `not_at_boot`).
 //! - **procps `sysctl --system`** (upstream OpenRC's sysctl service, as on Gentoo; sysvinit's
 //!   /etc/init.d/procps): sysctl.d as systemd lists it (dot files included), then /etc/sysctl.conf.
 //! - **none**: systemd-sysctl.service is masked, or OpenRC's sysctl service is in no runlevel:
@@ -29,10 +27,16 @@
 //!   `sysctl --system` are evaluated; a key on which they disagree is an error naming both values,
 //!   never a guess.
 //!
+//! /run/sysctl.d is read on live scans only: /run is an empty tmpfs at boot, so an image's own files
+//! there are never applied (offline they are listed in `not_at_boot`). An entry systemd-sysctl would
+//! read that is not a regular file (a directory or FIFO named `*.conf`) makes the fact an error:
+//! systemd logs and skips it, together with the file it hides.
+//!
 //! Within a file, as systemd-sysctl 252 reads it (src/sysctl/sysctl.c):
 //! - `key = value` with whitespace around `=` ignored; lines starting with `#` or `;` are comments;
 //! - a key may use `/` as separator: when the first separator is `/`, `/` and `.` are swapped
-//!   (`net/ipv4/conf/eth0.100/rp_filter` is `net.ipv4.conf.eth0/100.rp_filter`);
+//!   (`net/ipv4/conf/eth0.100/rp_filter` is `net.ipv4.conf.eth0/100.rp_filter`), and empty and `.`
+//!   components are dropped, as systemd's `sysctl_normalize` does ([`normalize_key`]);
 //! - a leading `-` means "ignore failure" and is dropped from the key; `-key` without `=` excludes
 //!   the key from glob assignments;
 //! - a key with glob characters (`net.ipv4.conf.*.rp_filter`) applies to every matching key, except
@@ -40,7 +44,8 @@
 //!   exists"), whatever the order. systemd expands globs against /proc/sys; offline there is no
 //!   /proc/sys to enumerate, so a glob is applied to the keys imagegate knows (those set
 //!   explicitly in some file plus [`WELL_KNOWN`]) and is recorded in `globs` as evidence;
-//! - a later assignment to a key wins; each key keeps the assignments it shadowed as evidence.
+//! - a later assignment to a key wins; each key keeps the assignments it shadowed as evidence (the
+//!   [`SHADOWED_LIMIT`] most recent).
 //!
 //! The other programs are read with the same line syntax (busybox `sysctl -p` knows neither the
 //! `-` prefix nor globs: a limitation, stated here).
@@ -127,6 +132,17 @@ pub const WELL_KNOWN: &[&str] = &[
 const FILE_LIMIT: u64 = 1 << 20;
 /// Largest /proc/sys value read (a page is what the kernel hands out per read).
 const PROC_LIMIT: u64 = 64 << 10;
+/// Shadowed assignments kept as evidence per key: the most recent ones, closest to the winner (a
+/// file that sets one key a million times must not make a million-entry report).
+pub const SHADOWED_LIMIT: usize = 16;
+
+/// Records `old` as shadowed, keeping the [`SHADOWED_LIMIT`] most recent.
+fn push_shadowed(shadowed: &mut Vec<Shadowed<String>>, old: Shadowed<String>) {
+    if shadowed.len() == SHADOWED_LIMIT {
+        shadowed.remove(0);
+    }
+    shadowed.push(old);
+}
 
 /// Kernel parameters, persisted and runtime.
 #[derive(Debug, Clone, Serialize)]
@@ -558,6 +574,18 @@ fn init_system(fs: &RootFs) -> Result<(Init, Source), FactError> {
     ))
 }
 
+/// OpenRC's sysctl service link in a runlevel that boot enters (sysinit, boot, default: what
+/// Alpine's and Gentoo's inittab run); a link in `shutdown` or a custom runlevel does not count.
+fn boot_runlevel_link(fs: &RootFs) -> Result<Option<String>, FactError> {
+    for level in ["sysinit", "boot", "default"] {
+        let p = format!("/etc/runlevels/{level}/sysctl");
+        if fs.symlink_metadata(&p)?.is_some() {
+            return Ok(Some(p));
+        }
+    }
+    Ok(None)
+}
+
 /// The program that applies sysctl.d files at boot in this root, with the evidence.
 pub fn applier(fs: &RootFs, os: Option<&OsRelease>) -> Result<Applier, FactError> {
     let (init, evidence) = init_system(fs)?;
@@ -585,7 +613,7 @@ pub fn applier(fs: &RootFs, os: Option<&OsRelease>) -> Result<Applier, FactError
                 None => (Program::SystemdSysctl, evidence),
             }
         }
-        Init::OpenRc => match fs.glob("/etc/runlevels/*/sysctl")?.into_iter().next() {
+        Init::OpenRc => match boot_runlevel_link(fs)? {
             // Alpine ships its own /etc/init.d/sysctl; upstream OpenRC's runs `sysctl --system`.
             Some(link) => {
                 let alpine = os.is_some_and(|o| o.family == "alpine");
@@ -606,7 +634,9 @@ pub fn applier(fs: &RootFs, os: Option<&OsRelease>) -> Result<Applier, FactError
             }
             None => (
                 Program::None,
-                Source::note("OpenRC's sysctl service is in no runlevel (no /etc/runlevels/*/sysctl)"),
+                Source::note(
+                    "OpenRC's sysctl service is in no runlevel boot enters (no /etc/runlevels/{sysinit,boot,default}/sysctl)",
+                ),
             ),
         },
         Init::SysV if fs.metadata("/etc/init.d/procps")?.is_some() => {
@@ -653,10 +683,13 @@ impl Persisted {
                         Some(f) => {
                             let old = std::mem::replace(&mut f.value, value);
                             let old_src = std::mem::replace(&mut f.source, source);
-                            f.shadowed.push(Shadowed {
-                                value: old,
-                                source: old_src,
-                            });
+                            push_shadowed(
+                                &mut f.shadowed,
+                                Shadowed {
+                                    value: old,
+                                    source: old_src,
+                                },
+                            );
                         }
                         None => {
                             self.explicit.insert(key, Fact::new(value, source));
@@ -686,10 +719,13 @@ impl Persisted {
                 None => new,
                 Some(prev) => {
                     let mut shadowed = prev.shadowed;
-                    shadowed.push(Shadowed {
-                        value: prev.value,
-                        source: prev.source,
-                    });
+                    push_shadowed(
+                        &mut shadowed,
+                        Shadowed {
+                            value: prev.value,
+                            source: prev.source,
+                        },
+                    );
                     Fact { shadowed, ..new }
                 }
             });
@@ -1125,6 +1161,7 @@ mod tests {
         let (_d, fs) = tree(&[
             ("/sbin/init", "-> /bin/busybox"),
             ("/etc/runlevels/default/", ""),
+            ("/etc/runlevels/shutdown/sysctl", "-> /etc/init.d/sysctl"),
             ("/etc/sysctl.d/60-cis.conf", "net.ipv4.ip_forward = 0\n"),
         ]);
         let s = collect(&fs, &offline(), Some(&alpine())).unwrap();
@@ -1240,6 +1277,18 @@ mod tests {
         assert_eq!(f.value, "0");
         assert_eq!(f.source, Source::at("/etc/sysctl.d/99-local.conf", 1));
         assert_eq!(f.shadowed[0].value, "16");
+    }
+
+    #[test]
+    fn shadowed_evidence_keeps_the_most_recent_assignments() {
+        let text: String = (0..1000).map(|i| format!("kernel.sysrq = {i}\n")).collect();
+        let mut p = Persisted::default();
+        p.apply("/etc/sysctl.d/10-many.conf", parse(&text));
+        let f = p.value_of("kernel.sysrq").unwrap();
+        assert_eq!(f.value, "999");
+        assert_eq!(f.shadowed.len(), SHADOWED_LIMIT);
+        assert_eq!(f.shadowed[SHADOWED_LIMIT - 1].value, "998");
+        assert_eq!(f.shadowed[0].source, Source::at("/etc/sysctl.d/10-many.conf", 984));
     }
 
     #[test]

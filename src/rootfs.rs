@@ -31,10 +31,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-
-use crate::names;
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat, openat2, readlinkat};
 use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat};
+
+use crate::names;
 
 /// Largest file read by default (16 MiB); package databases ask for more explicitly.
 pub const DEFAULT_LIMIT: u64 = 16 << 20;
@@ -586,8 +586,7 @@ impl RootFs {
 
     /// Reads a text file of at most [`DEFAULT_LIMIT`] bytes. Bytes that are not UTF-8 are kept as
     /// [`crate::names`] escapes (a path written in the file opens the file it names; reports show
-    /// `\xNN`);
-    /// a NUL byte makes it [`RootFsError::Binary`], a leading byte order mark
+    /// `\xNN`); a NUL byte makes it [`RootFsError::Binary`], a leading byte order mark
     /// [`RootFsError::ByteOrderMark`]: sshd, glibc's passwd/shadow readers, sysctl and dpkg take
     /// the three bytes as part of the first keyword or name, so the first line means something
     /// else to them than it seems to (e.g. a passwd entry named "\u{feff}root").

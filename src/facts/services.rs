@@ -302,6 +302,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn unit_names_are_what_systemd_loads() {
+        for ok in [
+            "ssh.service",
+            "getty@tty1.service",
+            "dev-sda1.mount",
+            "a\\x2db.slice",
+            "x:y.socket",
+        ] {
+            assert!(is_unit_name(ok), "{ok}");
+        }
+        let not_utf8 = crate::names::text(b"ssh\xff.service");
+        for bad in [".service", "a b.service", "é.service", not_utf8.as_ref(), "ssh.conf"] {
+            assert!(!is_unit_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn install_section_needs_a_setting() {
         assert!(has_install_section(
             "[Unit]\nDescription=x\n[Install]\nWantedBy=multi-user.target\n"

@@ -381,7 +381,7 @@ fn both_resolvers_list_open_glob_and_follow_names_byte_for_byte() {
 /// Every drop-in directory imagegate reads: a file there whose name is not UTF-8 is read when the
 /// program that owns the directory reads it (sshd, systemd-sysctl, kmod, sudo, the shell, pam,
 /// rsyslog, augenrules, grub-mkconfig, cloud-init), and left alone where that program skips such
-/// names (apt: only ASCII letters, digits, `_-:.`).
+/// names (apt: only ASCII letters, digits, `_-:.`; Debian's cron and run-parts).
 #[test]
 fn every_drop_in_reader_opens_a_name_that_is_not_utf8_where_its_program_does() {
     let root = fixture_copy("debian12");
@@ -399,7 +399,14 @@ fn every_drop_in_reader_opens_a_name_that_is_not_utf8_where_its_program_does() {
         ("etc/default/grub.d", ".cfg"),
         ("etc/cloud/cloud.cfg.d", ".cfg"),
     ];
-    let skipped: &[(&str, &str)] = &[("etc/apt/apt.conf.d", ""), ("etc/apt/sources.list.d", ".list")];
+    // Debian's cron and run-parts skip any name outside [A-Za-z0-9_-]; cronie reads it: a job
+    // there is not counted either way.
+    let skipped: &[(&str, &str)] = &[
+        ("etc/apt/apt.conf.d", ""),
+        ("etc/apt/sources.list.d", ".list"),
+        ("etc/cron.d", ""),
+        ("etc/cron.daily", ""),
+    ];
     let plant = |dir: &str, suffix: &str| -> String {
         let d = r.join(dir);
         std::fs::create_dir_all(&d).unwrap();
@@ -442,4 +449,70 @@ fn every_drop_in_reader_opens_a_name_that_is_not_utf8_where_its_program_does() {
             .collect();
         assert!(errors.is_empty(), "{resolver:?}: {errors:?}");
     }
+}
+
+/// systemd loads a unit only under a name of ASCII letters, digits and `:-_.\@`: with random unit
+/// file names (high bytes, `é`, spaces among them), the units imagegate reports are exactly those
+/// `systemctl --root list-unit-files` lists.
+#[test]
+fn unit_files_named_outside_systemds_alphabet_are_ignored_like_systemctl_does() {
+    if Command::new("systemctl").arg("--version").output().is_err() {
+        println!("skipping: systemctl not installed");
+        return;
+    }
+    let mut rng = Rng(0x0511_17c7);
+    let parts: [&[u8]; 8] = [b"a", b"b", b"-", b"_", b":", b" ", "é".as_bytes(), b"\xff"];
+    let (mut telling, mut loaded) = (0, 0);
+    for round in 0..10 {
+        let root = tempfile::tempdir().unwrap();
+        let d = root.path().join("etc/systemd/system");
+        std::fs::create_dir_all(&d).unwrap();
+        for _ in 0..6 {
+            let mut n = b"u".to_vec();
+            for _ in 0..1 + rng.below(3) {
+                n.extend_from_slice(parts[rng.below(parts.len())]);
+            }
+            n.extend_from_slice(b".service");
+            std::fs::write(
+                host_path(&d, &n),
+                "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+            )
+            .unwrap();
+        }
+        let out = Command::new("systemctl")
+            .arg(format!("--root={}", root.path().display()))
+            .args([
+                "list-unit-files",
+                "--no-legend",
+                "--no-pager",
+                "--plain",
+                "--type=service",
+            ])
+            .env("SYSTEMD_LOG_LEVEL", "err")
+            .output()
+            .unwrap();
+        let mut listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_owned)
+            .collect();
+        listed.sort();
+        let facts = imagegate(&["facts", "--root", root.path().to_str().unwrap(), "--group", "services"]);
+        let doc: Value = serde_json::from_slice(&facts.stdout).unwrap();
+        let mut ours: Vec<String> = doc["services"]["units"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        ours.sort();
+        let files = std::fs::read_dir(&d).unwrap().count();
+        telling += usize::from(listed.len() < files);
+        loaded += listed.len();
+        assert_eq!(ours, listed, "round {round}");
+    }
+    println!("{telling} rounds where systemd ignores some unit files, {loaded} units loaded");
+    assert!(loaded >= 10, "only {loaded} units loaded in all");
+    assert!(
+        telling >= 5,
+        "only {telling} rounds where systemd ignores some unit files"
+    );
 }

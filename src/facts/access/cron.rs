@@ -79,9 +79,12 @@ const PERIODIC: &[&str] = &[
 const JOB_FILE_LIMIT: u64 = 1 << 20;
 
 /// Whether cron or run-parts would skip a file of this name: editor backups and the leftovers
-/// package managers write next to a changed configuration file.
+/// package managers write next to a changed configuration file. A name that is not UTF-8 is
+/// skipped too: Debian's cron and run-parts ignore every name outside `[A-Za-z0-9_-]` while
+/// cronie reads it, so a job there is no evidence that anything runs.
 pub fn skipped_name(name: &str) -> bool {
-    name.starts_with('.')
+    std::str::from_utf8(&crate::names::bytes(name)).is_err()
+        || name.starts_with('.')
         || name.ends_with('~')
         || [".dpkg-", ".ucf-", ".rpmsave", ".rpmorig", ".rpmnew", ".swp", ".cfsaved"]
             .iter()
@@ -242,6 +245,8 @@ mod tests {
         assert!(skipped_name("aide~"));
         assert!(skipped_name("aide.rpmnew"));
         assert!(!skipped_name("aide"));
+        assert!(skipped_name(&crate::names::text(b"aide\xff")));
+        assert!(!skipped_name("aidé"));
         assert!(!skipped_name("0hourly"));
     }
 }

@@ -7,6 +7,8 @@
 #   3. scale     — generated roots of 10k / 100k / 1M files + a 1M-line dpkg database; peak RSS
 #   4. start-up  — --version and rule loading
 #   5. integrity — package file verification (files/s, MB/s) on the Debian root, warm page cache
+#   6. walk      — the filesystem walk vs `find -xdev -printf '%m %U %G %p'` on a 16k-entry
+#                  Debian-like root (bench/gen_debian_like.py) and on the Debian root
 #
 # Parts 2 and 3 need a Debian root (BENCH_ROOT, default target/e2e/deb12, built by `make e2e-root`)
 # and the peers (openscap-scanner, ssg-debian, lynis); missing pieces are skipped with a note.
@@ -118,3 +120,26 @@ if [ -d "$ROOT/var/lib/dpkg/info" ]; then
 else
   say "skipped: no dpkg root at $ROOT (make e2e-root builds one)"
 fi
+
+say ""
+say "## 6. walk: imagegate vs find -xdev on the same root (warm cache)"
+# The walk rules alone, and the whole cis-l2-server scan (the walk plus every other fact), side by
+# side with the find(1) that lists what the walk looks at: mode, owner, group and path per entry.
+WALK_RULES="--only filesystem.setid-files-reviewed --only filesystem.no-world-writable-files --only filesystem.world-writable-dirs-sticky --only filesystem.no-unowned-files --only filesystem.no-ungrouped-files"
+WALK_ROOT="$OUT/walk-debian-like"
+[ -f "$WALK_ROOT/.done" ] || python3 bench/gen_debian_like.py "$WALK_ROOT" 16000 >/dev/null
+for r in "$WALK_ROOT" "$ROOT"; do
+  [ -d "$r/etc" ] || { say "skipped: no root at $r"; continue; }
+  n=$(find "$r" -xdev | wc -l)
+  hyperfine -N -i --warmup 3 --runs "$((RUNS * 3))" --export-json "$OUT/walk.json" \
+    "find $r -xdev -printf '%m %U %G %p\\n'" \
+    "$BIN scan --root $r --profile cis-l2-server $WALK_RULES --format json" \
+    "$BIN scan --root $r --profile cis-l2-server --format json" >/dev/null
+  read -r f w s < <(median "$OUT/walk.json")
+  # CPU (user + system, mean): steadier than the wall time on a loaded machine.
+  read -r fc wc sc < <(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join(str(x['user']+x['system']) for x in r))" "$OUT/walk.json")
+  ms() { printf '%.1f ms' "$(echo "$1*1000" | bc -l)"; }
+  say "$r ($n entries), wall: find $(ms "$f"); walk rules $(ms "$w") = $(ratio "$w" "$f")x find; whole cis-l2-server scan $(ms "$s") = $(ratio "$s" "$f")x find (target ≤ 1.5x)"
+  say "  CPU: find $(ms "$fc"); walk rules $(ms "$wc") = $(ratio "$wc" "$fc")x; whole cis-l2-server scan $(ms "$sc") = $(ratio "$sc" "$fc")x"
+  say "  walk rules: $(measure "$BIN" scan --root "$r" --profile cis-l2-server $WALK_RULES --format json); find: $(measure find "$r" -xdev -printf '%m %U %G %p\n')"
+done

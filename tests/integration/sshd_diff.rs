@@ -424,7 +424,7 @@ fn gen_config(r: &mut Rng) -> (String, String) {
 
 /// Generated configurations around sshd's post-parse start-up checks (AuthenticationMethods
 /// against the enabled methods, the Authorized*Command users, "any", user@CIDR patterns, Match
-/// blocks): imagegate's verdict "sshd would refuse to start" (a parse error or a start-up error)
+/// blocks, a dangling included link): imagegate's verdict "sshd would refuse to start" (a parse error or a start-up error)
 /// must be sshd -t's exit status, and where sshd -T prints the configuration, imagegate prints
 /// the same. One namespace runs every case, each with its own /etc/ssh bind-mounted in turn.
 #[test]
@@ -456,6 +456,10 @@ fn startup_verdict_agrees_with_real_sshd_on_generated_configs() {
             std::fs::write(ssh.join("sshd_config.d/10-gen.conf"), &dropin).unwrap();
         }
         std::fs::copy(&key, ssh.join("ssh_host_ed25519_key")).unwrap();
+        // Now and then a dangling drop-in link: glob(3) lists it, and sshd cannot open it.
+        if r.chance(5) {
+            std::os::unix::fs::symlink("/nonexistent-imagegate-test", ssh.join("sshd_config.d/20-gone.conf")).unwrap();
+        }
         let c = case.display();
         script.push_str(&format!(
             "mount --bind '{c}/etc/ssh' /etc/ssh && cd / && \
@@ -478,6 +482,7 @@ fn startup_verdict_agrees_with_real_sshd_on_generated_configs() {
     let mut failures = Vec::new();
     let mut refused = 0;
     let mut startup = 0;
+    let mut dangling = 0;
     for (case, main, dropin) in &configs {
         let real_t = read(case.join("t.rc")).trim() == "0";
         let real_big_t = read(case.join("T.rc")).trim() == "0";
@@ -488,9 +493,10 @@ fn startup_verdict_agrees_with_real_sshd_on_generated_configs() {
             Ok(s) => s.startup_error.is_some(),
         };
         if let Ok(s) = &fact
-            && s.startup_error.is_some()
+            && let Some(e) = &s.startup_error
         {
             startup += 1;
+            dangling += usize::from(e.value.contains("dangling symbolic link"));
         }
         refused += usize::from(!real_t);
         let show = || {
@@ -533,7 +539,7 @@ fn startup_verdict_agrees_with_real_sshd_on_generated_configs() {
         }
     }
     println!(
-        "generated sshd start-up configs: {CASES} cases, {refused} refused by sshd -t ({startup} by a start-up check), {} disagreements",
+        "generated sshd start-up configs: {CASES} cases, {refused} refused by sshd -t ({startup} by a start-up check, {dangling} of them a dangling include), {} disagreements",
         failures.len()
     );
     // The generator must reach both verdicts and the start-up checks, or the test proves little.
@@ -542,6 +548,7 @@ fn startup_verdict_agrees_with_real_sshd_on_generated_configs() {
         "{refused} of {CASES} refused"
     );
     assert!(startup > CASES / 20, "only {startup} start-up failures");
+    assert!(dangling > 0, "no dangling include reached the start-up check");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

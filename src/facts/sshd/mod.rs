@@ -223,7 +223,7 @@ pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>
         parse::load(fs, CONFIG_PATH)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
     let (mut global, matched) = render::evaluate(&cfg, conn)?;
     // sshd makes its start-up checks on the first pass, before -T's Match pass and the dump.
-    if let Some(e) = startup::first_failure(&global, MODELLED_VERSION) {
+    if let Some(e) = startup::first_failure(&cfg, &global, MODELLED_VERSION) {
         return Err(FactError::Invalid(match (&e.source.path, e.source.line) {
             (Some(p), Some(l)) => format!("{p}:{l}: {}", e.value),
             _ => e.value,
@@ -327,7 +327,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
     };
     // The global view: what `sshd -T` prints with no connection (only `Match all` applies).
     let (mut global, matched) = render::evaluate(&cfg, None)?;
-    let startup_error = startup::first_failure(&global, MODELLED_VERSION);
+    let startup_error = startup::first_failure(&cfg, &global, MODELLED_VERSION);
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global).map_err(FactError::Invalid)?;
     let mut effective = BTreeMap::new();

@@ -80,6 +80,9 @@ pub(super) struct Config {
     pub blocks: Vec<Block>,
     /// Files read, in order.
     pub files: Vec<String>,
+    /// The first file an `Include` glob listed that cannot be opened (a dangling symlink): sshd's
+    /// `load_server_config` exits on it. The file and the Include line.
+    pub unopenable_include: Option<(String, Source)>,
 }
 
 /// `strdelim_internal` from misc.c: splits the first token off `s` at whitespace, a double
@@ -339,7 +342,11 @@ fn parse_file(
                 };
                 // glob(3) with no flags: sorted in byte order, no match is not an error.
                 for file in fs.glob(&pattern)? {
-                    let Some(inc) = fs.read_text(&file)? else { continue };
+                    let Some(inc) = fs.read_text(&file)? else {
+                        // glob(3) lists a dangling symlink; fopen then fails and sshd exits.
+                        cfg.unopenable_include.get_or_insert((file, source.clone()));
+                        continue;
+                    };
                     parse_file(fs, cfg, &file, &inc, depth + 1, block)?;
                 }
             }

@@ -8,6 +8,7 @@
 //! not here: an image's host keys are normally generated at first boot.
 
 use super::keywords::{AUTH_METHODS, Opts};
+use super::parse::Config;
 use super::render::{DEFAULTS, default_source};
 use crate::facts::{Fact, Source};
 
@@ -124,8 +125,19 @@ fn keyword_name(opt: &str) -> &str {
 
 /// The first start-up check that fails on the first-pass options `global`, as a fact: "sshd would
 /// refuse to start: " and sshd's message (with the settings that lead to it), and the line that
-/// caused it.
-pub(super) fn first_failure(global: &Opts, version: &str) -> Option<Fact<String>> {
+/// caused it. An included file sshd cannot open comes first: `load_server_config` exits while
+/// reading the configuration, before any option is checked.
+pub(super) fn first_failure(cfg: &Config, global: &Opts, version: &str) -> Option<Fact<String>> {
+    if let Some((file, include)) = &cfg.unopenable_include {
+        let mut source = include.clone();
+        source.note = Some("as servconf.c load_server_config() opens included files".into());
+        return Some(Fact::new(
+            format!(
+                "sshd would refuse to start: {file}: No such file or directory (a dangling symbolic link named by Include)"
+            ),
+            source,
+        ));
+    }
     CHECKS.iter().find_map(|c| {
         let (reason, mut source) = (c.run)(global, version)?;
         source.note = Some(format!("as checked by {}", c.sshd));

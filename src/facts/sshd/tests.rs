@@ -316,3 +316,25 @@ fn banner_file_is_shown_only_for_a_regular_file_of_one_byte_to_one_mib() {
     assert!(matches!(&blocks[0].banner_file, Some(Collected::Ok(f)) if f.value == "absent"));
     assert!(blocks[1].banner_file.is_none());
 }
+
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn a_dangling_included_link_is_a_startup_error_at_the_include_line() {
+    let (d, _) = tree(&[(
+        "/etc/ssh/sshd_config",
+        "Include /etc/ssh/sshd_config.d/*.conf\nPort 22\n",
+    )]);
+    let dir = d.path().join("etc/ssh/sshd_config.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink("/nowhere", dir.join("10-gone.conf")).unwrap();
+    let fs = RootFs::open(d.path()).unwrap();
+    let e = collect_sshd(&fs, None).unwrap().startup_error.unwrap();
+    assert!(
+        e.value
+            .contains("/etc/ssh/sshd_config.d/10-gone.conf: No such file or directory"),
+        "{}",
+        e.value
+    );
+    assert_eq!(e.source.line, Some(1));
+    assert!(render_sshd_t(&fs, None, None).is_err());
+}

@@ -58,8 +58,13 @@ pub fn find_os_mention(path: &str, text: &str, os_id: Option<&str>) -> Option<Fa
 
 /// Reads the banners.
 pub fn collect(fs: &RootFs) -> Result<Banners, FactError> {
-    let os = super::super::os_release::collect(fs).ok();
-    let id = os.as_ref().and_then(|o| o.id.as_ref()).map(|f| f.value.clone());
+    // No os-release at all leaves only the escapes to look for; an os-release that cannot be read
+    // leaves the banners unjudged (an error), never a pass that did not look for the ID.
+    let id = match super::super::os_release::collect(fs) {
+        Ok(os) => os.id.map(|f| f.value),
+        Err(FactError::Invalid(_)) => None,
+        Err(e) => return Err(e),
+    };
     let mut out = BTreeMap::new();
     for p in BANNERS {
         let text = fs.read_text(p)?;
@@ -81,6 +86,28 @@ pub fn collect(fs: &RootFs) -> Result<Banners, FactError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A root with `/etc/issue` naming the OS and the given os-release (`None`: a directory where
+    /// the file should be, which cannot be read).
+    fn root_with_issue(os_release: Option<&str>) -> Result<Banners, FactError> {
+        #![allow(clippy::disallowed_methods)]
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/issue"), "Debian GNU/Linux 12\n").unwrap();
+        match os_release {
+            Some(text) => std::fs::write(dir.path().join("etc/os-release"), text).unwrap(),
+            None => std::fs::create_dir(dir.path().join("etc/os-release")).unwrap(),
+        }
+        collect(&RootFs::open(dir.path()).unwrap())
+    }
+
+    #[test]
+    fn an_unreadable_os_release_leaves_the_banners_unjudged() {
+        let found = root_with_issue(Some("ID=debian\n")).unwrap();
+        assert!(found["/etc/issue"].mentions_os);
+        // Before, the error was dropped, the ID never looked for, and the banner rule passed.
+        assert!(root_with_issue(None).is_err());
+    }
 
     #[test]
     fn agetty_escapes_match_case_insensitively() {

@@ -3,9 +3,12 @@
 //! `fill_default_server_options`). They read the options of the first parsing pass, where only
 //! `Match all` blocks are in force, and stop at the first failure, as sshd's `fatal()` does.
 //!
-//! Each check is a row of [`CHECKS`]; each row names the sshd function it models. Checks sshd makes
-//! against the running machine (the privilege separation user, /run/sshd, loadable host keys) are
-//! not here: an image's host keys are normally generated at first boot.
+//! Each check is a row of [`CHECKS`]; each row names the sshd function it models. Two refusals
+//! come earlier, while sshd reads its files (`servconf.c` `load_server_config`): an included file
+//! it cannot open, checked first in [`first_failure`], and a missing sshd_config where the server
+//! package is installed, checked in `collect`. Checks sshd makes against the running machine (the
+//! privilege separation user, /run/sshd, loadable host keys) are not made: an image's host keys
+//! are normally generated at first boot.
 
 use super::keywords::{AUTH_METHODS, Opts};
 use super::parse::Config;

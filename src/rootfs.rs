@@ -269,7 +269,11 @@ type Result<T> = std::result::Result<T, RootFsError>;
 
 /// `openat2`, tried again while the kernel answers `EAGAIN` (see [`RESOLVE_TRIES`]), yielding the
 /// CPU between tries so that the renaming process can finish its rename.
-fn openat2_retrying(dir: std::os::fd::BorrowedFd<'_>, rel: &OsStr, how: OpenHow) -> std::result::Result<OwnedFd, Errno> {
+fn openat2_retrying(
+    dir: std::os::fd::BorrowedFd<'_>,
+    rel: &OsStr,
+    how: OpenHow,
+) -> std::result::Result<OwnedFd, Errno> {
     let mut tries = 1;
     loop {
         match openat2(dir, rel, how) {

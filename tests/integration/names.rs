@@ -15,19 +15,9 @@ use crate::util::{fixture_copy, imagegate};
 
 const AS_OF: &str = "2026-12-01";
 
-/// xorshift64*: seeded, so a failure reproduces.
-pub struct Rng(pub u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+use crate::util::Rng;
 
+impl Rng {
     /// `count` distinct file names `x<1 to 3 units>.conf` that differ only past the `x`, in the
     /// bytes where orders disagree: lone high bytes (not UTF-8), `é` (valid, C3 A9), the UTF-8 of
     /// a private-use code point imagegate uses for its escapes (EE BE 80, EE BF BF), and an ASCII

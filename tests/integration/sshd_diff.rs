@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::util::Rng;
 use imagegate::facts::sshd::{parse_conn_spec, render_sshd_t};
 use imagegate::rootfs::RootFs;
 
@@ -186,7 +187,7 @@ fn sshd_t_agrees_with_real_sshd_on_drop_ins_named_in_high_bytes() {
         println!("skipping sshd differential test: {why}");
         return;
     }
-    let mut rng = crate::names::Rng(0x0ff5_5dc0);
+    let mut rng = Rng(0x0ff5_5dc0);
     let key_dir = tempfile::tempdir().unwrap();
     let key = key_dir.path().join("ssh_host_ed25519_key");
     let st = Command::new("ssh-keygen")
@@ -286,26 +287,6 @@ fn sshd_t_agrees_with_real_sshd_on_drop_ins_named_in_high_bytes() {
         "only {telling} rounds where text order and byte order differ"
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// A small deterministic PRNG (xorshift64*), so a failure reproduces.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
 }
 
 const METHODS: &[&str] = &[

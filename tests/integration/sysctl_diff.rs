@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use crate::util::Rng;
 use imagegate::facts::{Collected, Context, sysctl};
 use imagegate::rootfs::RootFs;
 
@@ -78,29 +79,6 @@ fn runtime_values_match_sysctl_n() {
 
 // ---------------------------------------------------------------------------------------------
 // Persisted values against systemd-analyze cat-config.
-
-/// A small deterministic PRNG (xorshift64*), so a failure reproduces from its seed.
-struct Rng(u64);
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-}
 
 /// The first systemd-analyze that runs.
 fn systemd_analyze() -> Option<&'static str> {

@@ -6,24 +6,8 @@
 use std::cmp::Ordering;
 use std::process::{Command, Stdio};
 
+use crate::util::Rng;
 use imagegate::version::{dpkg_cmp, dpkg_valid};
-
-/// A small deterministic PRNG (xorshift64*), so a failure reproduces.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
-}
 
 const ATOMS: &[&str] = &[
     "0", "00", "1", "01", "2", "9", "10", "010", "99", "100", "a", "b", "z", "A", "Z", "p", "rc", "dfsg", "ubuntu",

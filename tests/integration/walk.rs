@@ -8,6 +8,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
 
+use crate::util::Rng;
 use imagegate::facts::filesystem::walk::{WalkOptions, walk_offenders};
 use imagegate::rootfs::RootFs;
 
@@ -129,20 +130,6 @@ fn walk_of_a_subtree_through_a_symlink_stays_in_the_root() {
     assert_eq!(seen, ["/etc", "/etc/group", "/etc/passwd"]);
 }
 
-/// xorshift64*: seeded, so a failing tree can be rebuilt from its seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// A generated tree: directories up to 40 levels deep (so that a walk holding 2 or 3
 /// descriptors must re-open its way back up), files with any mode (set-id, sticky,
 /// world-writable), links to directories, to `/`, to nothing, and FIFOs.
@@ -154,7 +141,7 @@ fn generated(seed: u64) -> tempfile::TempDir {
         let parent = if rng.below(3) == 0 {
             dirs.last().unwrap().clone()
         } else {
-            dirs[rng.below(dirs.len() as u64) as usize].clone()
+            dirs[rng.below(dirs.len())].clone()
         };
         if parent.components().count() - dir.path().components().count() >= 40 {
             continue;
@@ -163,7 +150,7 @@ fn generated(seed: u64) -> tempfile::TempDir {
         match rng.below(10) {
             0..=2 => {
                 std::fs::create_dir(&p).unwrap();
-                chmod(&p, [0o755, 0o777, 0o1777, 0o700, 0o2775][rng.below(5) as usize]);
+                chmod(&p, [0o755, 0o777, 0o1777, 0o700, 0o2775][rng.below(5)]);
                 dirs.push(p);
             }
             3..=7 => {
@@ -171,7 +158,7 @@ fn generated(seed: u64) -> tempfile::TempDir {
                 chmod(&p, (rng.below(0o10000) as u32) | 0o400);
             }
             8 => {
-                let target = ["/", "..", "../..", "nowhere", "/etc"][rng.below(5) as usize];
+                let target = ["/", "..", "../..", "nowhere", "/etc"][rng.below(5)];
                 symlink(target, &p).unwrap();
             }
             _ => nix::unistd::mkfifo(&p, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap(),

@@ -31,7 +31,7 @@ pub const GRUB_CFGS: [&str; 2] = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"]
 pub type Args = BTreeMap<String, Fact<String>>;
 
 /// One Boot Loader Specification entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BlsEntry {
     /// The entry file.
     pub path: String,
@@ -45,7 +45,7 @@ pub struct BlsEntry {
 }
 
 /// The kernel command line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Cmdline {
     /// From /etc/default/grub (GRUB_CMDLINE_LINUX, then GRUB_CMDLINE_LINUX_DEFAULT).
     pub configured: Args,
@@ -56,7 +56,7 @@ pub struct Cmdline {
 }
 
 /// systemd-coredump settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SystemdCoredump {
     /// systemd-coredump is installed (its helper binary exists).
     pub installed: bool,
@@ -67,7 +67,7 @@ pub struct SystemdCoredump {
 }
 
 /// Core dump restrictions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CoreDumps {
     /// The hard `core` limit for `*` (null when none is set).
     pub hard_limit: Option<Fact<String>>,
@@ -76,7 +76,7 @@ pub struct CoreDumps {
 }
 
 /// Bootloader configuration and the kernel command line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Boot {
     /// A GRUB configuration exists (grub.cfg or /etc/default/grub).
     pub grub: bool,

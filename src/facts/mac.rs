@@ -38,7 +38,7 @@ use crate::rootfs::{Kind, RootFs};
 const LIMIT: u64 = 4 << 20;
 
 /// Mandatory access control state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Mac {
     /// The MAC system in force: `selinux`, `apparmor` or `none`.
     pub active: Fact<String>,
@@ -49,7 +49,7 @@ pub struct Mac {
 }
 
 /// SELinux state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Selinux {
     /// /etc/selinux/config exists.
     pub installed: bool,
@@ -66,7 +66,7 @@ pub struct Selinux {
 }
 
 /// AppArmor state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Apparmor {
     /// The apparmor package is installed (evidence in `source`: the package database, or a file it
     /// ships when the database is unreadable).

@@ -94,7 +94,7 @@ const FILE_LIMIT: u64 = 1 << 20;
 const PROC_LIMIT: u64 = 64 << 10;
 
 /// Kernel parameters, persisted and runtime.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Sysctl {
     /// Every key imagegate knows, by dotted name.
     pub keys: BTreeMap<String, SysctlKey>,
@@ -107,7 +107,7 @@ pub struct Sysctl {
 }
 
 /// One kernel parameter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SysctlKey {
     /// The value the sysctl.d files set (null when none sets it), with what it shadowed.
     pub persisted: Option<Fact<String>>,
@@ -116,7 +116,7 @@ pub struct SysctlKey {
 }
 
 /// A glob assignment such as `net.ipv4.conf.*.rp_filter = 2`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct GlobAssignment {
     /// The pattern, normalised to dots.
     pub pattern: String,
@@ -127,7 +127,7 @@ pub struct GlobAssignment {
 }
 
 /// A key whose running value is not what the files would set at boot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Disagreement {
     /// The dotted key.
     pub key: String,

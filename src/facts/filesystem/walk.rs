@@ -22,7 +22,7 @@ pub use crate::rootfs::{DEFAULT_WALK_LIMIT, WalkOptions};
 pub const LIST_CAP: usize = 1000;
 
 /// One offending path.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Offender {
     /// In-image path.
     pub path: String,
@@ -37,7 +37,7 @@ pub struct Offender {
 }
 
 /// A capped list of offenders with the true total.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Offenders {
     /// How many were found.
     pub count: u64,
@@ -68,7 +68,7 @@ impl Offenders {
 }
 
 /// What the walk found.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct WalkReport {
     /// Entries visited.
     pub entries: u64,

@@ -348,7 +348,7 @@ pub struct Facts {
 /// Groups that other collectors read: a wanted group on the left needs the groups on the right.
 const NEEDS: &[(&str, &[&str])] = &[
     ("sshd", &["packages"]),
-    ("mac", &["os", "packages"]),
+    ("mac", &["os", "packages", "boot", "services"]),
     ("cloud_init", &["packages"]),
     ("updates", &["os", "packages"]),
     ("auto_updates", &["os", "packages", "services"]),
@@ -478,9 +478,13 @@ fn other_side(
     packages: &Collected<packages::Packages>,
 ) -> OtherSide {
     let services = when(ctx, "services", || services::collect(fs, ctx).into());
+    // The kernel command line is read once, here, and the MAC collector reads it from the fact.
+    let boot = when(ctx, "boot", || boot::collect(fs, ctx).into());
     OtherSide {
         sshd: when(ctx, "sshd", || sshd::collect(fs, ctx, packages.ok()).into()),
-        mac: when(ctx, "mac", || mac::collect(fs, ctx, os.ok(), packages.ok()).into()),
+        mac: when(ctx, "mac", || {
+            mac::collect(fs, ctx, os.ok(), packages.ok(), &boot, &services).into()
+        }),
         cloud_init: when(ctx, "cloud_init", || cloud_init::collect(fs, ctx, packages.ok()).into()),
         auto_updates: when(ctx, "auto_updates", || {
             updates::collect_auto(fs, ctx, os.ok(), packages.ok(), &services).into()
@@ -491,7 +495,7 @@ fn other_side(
         services,
         filesystem: when(ctx, "filesystem", || filesystem::collect(fs, ctx).into()),
         files: when(ctx, "files", || files::collect(fs, ctx).into()),
-        boot: when(ctx, "boot", || boot::collect(fs, ctx).into()),
+        boot,
         logging: when(ctx, "logging", || logging::collect(fs, ctx).into()),
         firewall: when(ctx, "firewall", || firewall::collect(fs, ctx).into()),
         access: when(ctx, "access", || access::collect(fs, ctx).into()),

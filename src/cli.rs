@@ -452,8 +452,8 @@ fn load_rules(args: &RuleArgs) -> anyhow::Result<RuleSet> {
 }
 
 /// `NAME=VALUE`, the value read as a TOML value when it is one (`3`, `true`, `["a","b"]`), else
-/// as a string.
-fn parse_var(s: &str) -> anyhow::Result<(String, serde_json::Value)> {
+/// as a string; and the value as typed (the rules check it against the variable's type).
+fn parse_var(s: &str) -> anyhow::Result<(String, serde_json::Value, String)> {
     let Some((k, v)) = s.split_once('=') else {
         bail!("--var takes NAME=VALUE, got {s:?}")
     };
@@ -461,7 +461,7 @@ fn parse_var(s: &str) -> anyhow::Result<(String, serde_json::Value)> {
         Ok(t) => serde_json::to_value(&t["v"])?,
         Err(_) => serde_json::Value::String(v.to_owned()),
     };
-    Ok((k.trim().to_owned(), value))
+    Ok((k.trim().to_owned(), value, v.to_owned()))
 }
 
 /// `FORMAT=PATH` of `--report`.
@@ -516,21 +516,56 @@ fn prepare(args: &ScanArgs) -> anyhow::Result<(RuleSet, Selection, Vec<waivers::
     };
     let mut vars = tailoring.vars.clone();
     for v in &args.vars {
-        let (k, val) = parse_var(v)?;
-        if !rules.rules.values().any(|r| r.vars.contains_key(&k)) {
-            bail!(
-                "--var {k}: no rule has a variable named {k:?} (`imagegate rules explain ID` lists a rule's variables)"
-            );
-        }
+        let (k, val, text) = parse_var(v)?;
+        let val = rules
+            .var_value(&k, val, Some(&text))
+            .map_err(|e| anyhow::anyhow!("--var {k}: {e} (`imagegate rules explain ID` lists a rule's variables)"))?;
         vars.insert(k, val);
     }
     for id in args.only.iter().chain(&args.skip) {
         if !rules.rules.contains_key(id) {
-            bail!("unknown rule id {id:?} (see `imagegate rules list`)");
+            let close = crate::rules::close_matches(id, rules.rules.keys().map(String::as_str));
+            let hint = close
+                .first()
+                .map_or(String::new(), |c| format!(" (did you mean {c:?}?)"));
+            bail!("no such rule {id:?}{hint} (see `imagegate rules list`)");
+        }
+    }
+    // `--only` a rule the profile does not select would run nothing and pass: name where it is.
+    for id in &args.only {
+        if let Some(reason) = tailoring.disabled.get(id) {
+            bail!("--only {id}: the tailoring file disables it ({reason})");
+        }
+        if !ids.contains(id) {
+            let mut holders: Vec<String> = rules.profiles_of(id).to_vec();
+            holders.extend(
+                tailoring
+                    .profiles
+                    .keys()
+                    .filter(|p| tailoring.profile_ids(&rules, p).is_some_and(|i| i.contains(id)))
+                    .cloned(),
+            );
+            bail!(
+                "--only {id}: profile {:?} does not select it; it is in {} (add --profile NAME)",
+                args.profile,
+                if holders.is_empty() {
+                    "no profile".to_owned()
+                } else {
+                    holders.join(", ")
+                }
+            );
         }
     }
     if !args.only.is_empty() {
         ids.retain(|id| args.only.contains(id));
+    }
+    for id in &args.skip {
+        if !ids.contains(id) {
+            crate::diag::warning(&format!(
+                "--skip {id}: profile {:?} does not select it, so skipping it changes nothing",
+                args.profile
+            ));
+        }
     }
     ids.retain(|id| !args.skip.contains(id) && !tailoring.disabled.contains_key(id));
     let waivers = match &args.waivers {
@@ -676,7 +711,10 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
             writeln!(out)?;
             for p in set.profiles() {
                 let n = set.rules.values().filter(|r| r.profiles.iter().any(|x| x == p)).count();
-                writeln!(out, "profile {p}: {n} rules")?;
+                match set.declared.get(p) {
+                    Some(d) => writeln!(out, "profile {p}: {n} rules  ({})", d.title)?,
+                    None => writeln!(out, "profile {p}: {n} rules")?,
+                }
             }
             Ok(EXIT_OK)
         }

@@ -107,17 +107,11 @@ impl Tailoring {
                 .map_or(1, |s| text.get(..s.start).map_or(1, |t| t.matches('\n').count() + 1)),
             msg: e.message().trim_end().to_owned(),
         })?;
-        let known_vars: BTreeSet<&str> = rules
-            .rules
-            .values()
-            .flat_map(|r| r.vars.keys().map(String::as_str))
-            .collect();
         let mut vars = BTreeMap::new();
         for (k, v) in &raw.vars {
-            if !known_vars.contains(k.as_str()) {
-                return Err(err(k, format!("no rule has a variable named {k:?}")));
-            }
-            vars.insert(k.clone(), serde_json::to_value(v).map_err(|e| err(k, e.to_string()))?);
+            let value = serde_json::to_value(v).map_err(|e| err(k, e.to_string()))?;
+            let value = rules.var_value(k, value, None).map_err(|m| err(k, m))?;
+            vars.insert(k.clone(), value);
         }
         let known_rule = |id: &str| rules.rules.contains_key(id);
         let mut disabled = BTreeMap::new();
@@ -249,6 +243,11 @@ check = { fact = "os.id", eq = "x" }
     fn unknown_names_point_at_their_line() {
         for (text, line, want) in [
             ("[vars]\nwant = \"x\"\nwnat = 3\n", 3, "no rule has a variable"),
+            (
+                "[vars]\nwant = 3\n",
+                2,
+                "variable want takes a string (its default in ssh.a is \"debian\"), got 3",
+            ),
             ("[[disable]]\nrule = \"ssh.zz\"\nreason = \"r\"\n", 2, "unknown rule id"),
             (
                 "[severity]\n\"ssh.a\" = \"low\"\n\"ssh.q\" = \"low\"\n",

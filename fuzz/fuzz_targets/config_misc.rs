@@ -1,9 +1,7 @@
 //! Other configuration parsers: apt.conf(5), INI (dnf-automatic, yum-cron), cloud.cfg and
 //! instance-data.json, SELinux config, AppArmor profile listings and flags, shell assignments.
 #![no_main]
-use std::collections::BTreeMap;
-
-use imagegate::facts::{auto_updates, cloud_init, mac};
+use imagegate::facts::{auto_updates, boot, cloud_init, mac};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -27,8 +25,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = mac::parse_complain_flags(&text);
         }
         _ => {
-            let mut vars = BTreeMap::new();
-            let _ = mac::parse_shell_assignments(&text, &mut vars);
+            let mut sh = boot::Shell::new();
+            let _ = sh.source("/etc/default/grub", &text);
+            let _ = sh.params("GRUB_CMDLINE_LINUX");
+            let _ = boot::parse_shell_vars(&text);
         }
     }
 });

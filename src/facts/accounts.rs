@@ -29,7 +29,7 @@ use crate::rootfs::RootFs;
 const LIMIT: u64 = 8 << 20;
 
 /// Local accounts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Accounts {
     /// /etc/passwd entries, in file order.
     pub users: Vec<User>,
@@ -54,7 +54,7 @@ pub struct Accounts {
 }
 
 /// One /etc/passwd entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct User {
     /// Login name.
     pub name: String,
@@ -73,7 +73,7 @@ pub struct User {
 }
 
 /// One /etc/group entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Group {
     /// Group name.
     pub name: String,
@@ -86,7 +86,7 @@ pub struct Group {
 }
 
 /// One /etc/shadow entry (the hash itself is never kept).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ShadowEntry {
     /// Login name.
     pub name: String,

@@ -34,7 +34,7 @@ use crate::rootfs::RootFs;
 const LIMIT: u64 = 1 << 20;
 
 /// Automatic update configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AutoUpdates {
     /// Updates are installed automatically by some mechanism.
     pub enabled: Fact<bool>,
@@ -49,7 +49,7 @@ pub struct AutoUpdates {
 }
 
 /// unattended-upgrades configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AptAuto {
     /// unattended-upgrades is installed (evidence in `source`).
     pub installed: Fact<bool>,
@@ -62,7 +62,7 @@ pub struct AptAuto {
 }
 
 /// dnf-automatic configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DnfAutomatic {
     /// dnf-automatic is installed (evidence in `source`).
     pub installed: Fact<bool>,
@@ -77,7 +77,7 @@ pub struct DnfAutomatic {
 }
 
 /// yum-cron configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct YumCron {
     /// `[commands] apply_updates`.
     pub apply_updates: Option<Fact<String>>,

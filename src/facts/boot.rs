@@ -5,17 +5,25 @@
 //!   line, in a generated grub.cfg (/boot/grub/grub.cfg, /boot/grub2/grub.cfg) or in the
 //!   /etc/grub.d scripts that generate it; or, on RHEL-likes, `GRUB2_PASSWORD=` in
 //!   /boot/grub2/user.cfg (read by /etc/grub.d/01_users, which sets superusers "root").
-//! - Kernel command line: /etc/default/grub (a shell fragment; grub-mkconfig puts
-//!   `GRUB_CMDLINE_LINUX` then `GRUB_CMDLINE_LINUX_DEFAULT` on the normal entries), the Boot
-//!   Loader Specification entries /boot/loader/entries/*.conf (`options`, with `$kernelopts`
-//!   expanded from grubenv as GRUB's blscfg does), and /proc/cmdline on a live system. A
-//!   parameter given twice: the last wins (the kernel calls the handler for each occurrence).
+//! - Kernel command line, the one reader of it (facts::mac reads it from here too):
+//!   - `configured`: what update-grub (grub-mkconfig) puts on the normal entries,
+//!     `GRUB_CMDLINE_LINUX` then `GRUB_CMDLINE_LINUX_DEFAULT`, after sourcing /etc/default/grub and
+//!     then /etc/default/grub.d/*.cfg in glob order, with shell semantics: a later assignment
+//!     replaces an earlier one, `$VAR`/`${VAR}` expand (`GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX
+//!     audit=1"` appends), and each parameter keeps the file and line that wrote it;
+//!   - `grub_entries`: the `linux` lines of the generated /boot/grub*/grub.cfg (what boots until
+//!     update-grub runs again);
+//!   - `bls_entries`: Boot Loader Specification entries /boot/loader/entries/*.conf (`options`,
+//!     with `$kernelopts` expanded from grubenv as GRUB's blscfg does);
+//!   - `runtime`: /proc/cmdline on a live system.
+//!
+//!   A parameter given twice: the last wins (the kernel calls the handler for each occurrence).
 //! - Core dumps: pam_limits' limits.conf then limits.d/*.conf; the last `*` line for `core` of
 //!   type `hard` or `-` wins. systemd-coredump: coredump.conf and its drop-ins (`[Coredump]`).
 //!
-//! Deliberately ignored: other bootloaders (systemd-boot's loader.conf, extlinux), GRUB
-//! variables other than the two command-line ones, `${var}` expansion inside them beyond
-//! `$kernelopts`, per-user limits.
+//! Deliberately ignored: other bootloaders (systemd-boot's loader.conf, extlinux), shell
+//! constructs in the defaults files other than assignments (`if`, command substitution: their
+//! text is not evaluated), values spanning lines, per-user limits.
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -31,7 +39,7 @@ pub const GRUB_CFGS: [&str; 2] = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"]
 pub type Args = BTreeMap<String, Fact<String>>;
 
 /// One Boot Loader Specification entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BlsEntry {
     /// The entry file.
     pub path: String,
@@ -45,18 +53,60 @@ pub struct BlsEntry {
 }
 
 /// The kernel command line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Cmdline {
-    /// From /etc/default/grub (GRUB_CMDLINE_LINUX, then GRUB_CMDLINE_LINUX_DEFAULT).
+    /// From /etc/default/grub and /etc/default/grub.d/*.cfg (GRUB_CMDLINE_LINUX, then
+    /// GRUB_CMDLINE_LINUX_DEFAULT).
     pub configured: Args,
+    /// The files `configured` was read from, in the order they are sourced.
+    pub configured_from: Vec<String>,
+    /// The `linux` lines of the generated grub.cfg, one entry each.
+    pub grub_entries: Vec<BlsEntry>,
     /// BLS entries (RHEL-likes); empty elsewhere.
     pub bls_entries: Vec<BlsEntry>,
     /// The running kernel's (/proc/cmdline); not-applicable offline.
     pub runtime: Collected<Args>,
 }
 
+impl Cmdline {
+    /// Where `name=value` is set, if anywhere: the configured command line, any boot entry, or
+    /// the running kernel's. (For switches that turn a protection off, any of them counts.)
+    pub fn sets(&self, name: &str, value: &str) -> Option<Source> {
+        let hit = |a: &Args| a.get(name).filter(|f| f.value == value).map(|f| f.source.clone());
+        hit(&self.configured)
+            .or_else(|| self.runtime.ok().and_then(hit))
+            .or_else(|| {
+                self.grub_entries
+                    .iter()
+                    .chain(&self.bls_entries)
+                    .find(|e| e.args.get(name).is_some_and(|v| v == value))
+                    .map(|e| e.source.clone())
+            })
+    }
+
+    /// What was read, for the evidence of an absent parameter.
+    pub fn read_from(&self) -> String {
+        let mut from: Vec<String> = self.configured_from.clone();
+        from.extend(
+            self.grub_entries
+                .iter()
+                .chain(&self.bls_entries)
+                .map(|e| e.path.clone()),
+        );
+        if self.runtime.ok().is_some() {
+            from.push("/proc/cmdline".into());
+        }
+        from.dedup();
+        if from.is_empty() {
+            "no boot loader configuration found".into()
+        } else {
+            from.join(", ")
+        }
+    }
+}
+
 /// systemd-coredump settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SystemdCoredump {
     /// systemd-coredump is installed (its helper binary exists).
     pub installed: bool,
@@ -67,7 +117,7 @@ pub struct SystemdCoredump {
 }
 
 /// Core dump restrictions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CoreDumps {
     /// The hard `core` limit for `*` (null when none is set).
     pub hard_limit: Option<Fact<String>>,
@@ -76,7 +126,7 @@ pub struct CoreDumps {
 }
 
 /// Bootloader configuration and the kernel command line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Boot {
     /// A GRUB configuration exists (grub.cfg or /etc/default/grub).
     pub grub: bool,
@@ -116,37 +166,212 @@ pub fn parse_cmdline(s: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Shell-style `NAME="value"` / `NAME='value'` / `NAME=value` assignments of a defaults file:
-/// (name, value, line). `$NAME` references to earlier variables are expanded (the common
-/// `GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1"` idiom).
-pub fn parse_shell_vars(text: &str) -> Vec<(String, String, u32)> {
-    let mut out: Vec<(String, String, u32)> = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        let t = l.trim().trim_start_matches("export ").trim();
-        if t.starts_with('#') {
-            continue;
+/// A shell variable's value, and for each of its characters where it was written (an index
+/// into [`Shell::sources`]).
+#[derive(Debug, Clone, Default)]
+struct Traced {
+    text: Vec<char>,
+    from: Vec<usize>,
+}
+
+/// Sourced shell fragments of `NAME=value` assignments, evaluated in order (as update-grub sources
+/// /etc/default/grub and then /etc/default/grub.d/*.cfg): a later assignment replaces an earlier
+/// one; `"…"` and `'…'` quote, `\` escapes, `#` starts a comment, `$NAME` and `${NAME}` expand
+/// (to nothing when unset). Every character of a value remembers the line that wrote it, so
+/// `GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX audit=1"` credits `audit=1` to its own line and the
+/// inherited words to theirs. Lines that are not assignments are skipped.
+#[derive(Debug, Clone, Default)]
+pub struct Shell {
+    vars: BTreeMap<String, Traced>,
+    sources: Vec<Source>,
+}
+
+impl Shell {
+    /// An empty environment.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Evaluates the assignments of `text` (the file `path`); returns `(name, line)` of each.
+    pub fn source(&mut self, path: &str, text: &str) -> Vec<(String, u32)> {
+        let mut out = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+            let Some((name, rest)) = line.split_once('=') else {
+                continue;
+            };
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                continue;
+            }
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            self.sources.push(Source::at(path, n));
+            let value = self.value(rest, self.sources.len() - 1);
+            self.vars.insert(name.to_owned(), value);
+            out.push((name.to_owned(), n));
         }
-        let Some((k, v)) = t.split_once('=') else { continue };
-        if !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || k.is_empty() {
-            continue;
-        }
-        let v = v.trim();
-        let v = if let Some(x) = v.strip_prefix('"').and_then(|x| x.rsplit_once('"')) {
-            x.0.to_owned()
-        } else if let Some(x) = v.strip_prefix('\'').and_then(|x| x.rsplit_once('\'')) {
-            x.0.to_owned()
-        } else {
-            v.split_whitespace().next().unwrap_or("").to_owned()
+        out
+    }
+
+    /// The value of `name` (`None` when never assigned).
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.vars.get(name).map(|t| t.text.iter().collect())
+    }
+
+    /// The kernel parameters in `name`'s value (split as the kernel does, double quotes
+    /// grouping), each with the line that wrote its first character.
+    pub fn params(&self, name: &str) -> Vec<(String, Source)> {
+        let Some(t) = self.vars.get(name) else {
+            return Vec::new();
         };
-        let mut expanded = v.clone();
-        for (name, val, _) in out.iter().rev() {
-            for pat in [format!("${{{name}}}"), format!("${name}")] {
-                expanded = expanded.replace(&pat, val);
+        let mut out = Vec::new();
+        let (mut cur, mut first, mut quoted) = (String::new(), None, false);
+        for (c, from) in t.text.iter().zip(&t.from) {
+            match c {
+                '"' => quoted = !quoted,
+                c if c.is_whitespace() && !quoted => {
+                    if let Some(f) = first.take() {
+                        out.push((std::mem::take(&mut cur), f));
+                    }
+                    continue;
+                }
+                c => cur.push(*c),
+            }
+            first.get_or_insert(*from);
+        }
+        if let Some(f) = first {
+            out.push((cur, f));
+        }
+        out.into_iter()
+            .filter(|(w, _)| !w.is_empty())
+            .map(|(w, f)| (w, self.sources.get(f).cloned().unwrap_or_default()))
+            .collect()
+    }
+
+    /// The value after `=`, evaluated; literal characters are credited to `src`.
+    fn value(&self, rest: &str, src: usize) -> Traced {
+        let mut out = Traced::default();
+        let push = |out: &mut Traced, c: char, f: usize| {
+            out.text.push(c);
+            out.from.push(f);
+        };
+        let mut chars = rest.chars().peekable();
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (None, '#') if out.text.is_empty() || out.text.last().is_some_and(|l| l.is_whitespace()) => break,
+                (None, c) if c.is_whitespace() => break,
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (Some('\''), c) => push(&mut out, c, src),
+                (_, '\\') => {
+                    if let Some(n) = chars.next() {
+                        push(&mut out, n, src);
+                    }
+                }
+                (_, '$') => {
+                    let braced = chars.peek() == Some(&'{');
+                    if braced {
+                        chars.next();
+                    }
+                    let mut name = String::new();
+                    while let Some(&n) = chars.peek() {
+                        if n.is_ascii_alphanumeric() || n == '_' {
+                            name.push(n);
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    if braced && chars.peek() == Some(&'}') {
+                        chars.next();
+                    }
+                    if name.is_empty() {
+                        push(&mut out, '$', src);
+                    } else if let Some(v) = self.vars.get(&name) {
+                        for (c, f) in v.text.iter().zip(&v.from) {
+                            push(&mut out, *c, *f);
+                        }
+                    }
+                }
+                (_, c) => push(&mut out, c, src),
             }
         }
-        out.push((k.to_owned(), expanded, i as u32 + 1));
+        out
+    }
+}
+
+/// Shell-style `NAME="value"` assignments of one defaults file: (name, value, line), each value
+/// as evaluated at its line (see [`Shell`]).
+pub fn parse_shell_vars(text: &str) -> Vec<(String, String, u32)> {
+    let mut sh = Shell::new();
+    let mut out = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        for (name, _) in sh.source("", l) {
+            let value = sh.get(&name).unwrap_or_default();
+            out.push((name, value, u32::try_from(i + 1).unwrap_or(u32::MAX)));
+        }
     }
     out
+}
+
+/// The configured command line: /etc/default/grub, then /etc/default/grub.d/*.cfg, sourced in
+/// that order; GRUB_CMDLINE_LINUX's parameters, then GRUB_CMDLINE_LINUX_DEFAULT's, the last
+/// occurrence of a name winning (the ones it overrides kept as `shadowed`). Returns the files read.
+pub fn configured_cmdline(fs: &RootFs) -> Result<(Args, Vec<String>), FactError> {
+    let mut sh = Shell::new();
+    let mut files = vec!["/etc/default/grub".to_owned()];
+    files.extend(fs.glob("/etc/default/grub.d/*.cfg")?);
+    let mut read = Vec::new();
+    for path in files {
+        let Some(text) = fs.read_text(&path)? else { continue };
+        sh.source(&path, &text);
+        read.push(path);
+    }
+    let mut args = Args::new();
+    for name in ["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"] {
+        for (word, src) in sh.params(name) {
+            let (k, v) = word.split_once('=').unwrap_or((&word, ""));
+            let new = Fact::new(v.to_owned(), src);
+            if let Some(old) = args.insert(k.to_owned(), new)
+                && let Some(cur) = args.get_mut(k)
+            {
+                cur.shadowed.extend(old.shadowed);
+                cur.shadowed.push(super::Shadowed {
+                    value: old.value,
+                    source: old.source,
+                });
+            }
+        }
+    }
+    Ok((args, read))
+}
+
+/// The `linux` lines of generated GRUB configurations (`linux`, `linuxefi`, `linux16`): one entry
+/// each, the kernel image dropped.
+fn grub_entries(fs: &RootFs, cfgs: &[String]) -> Result<Vec<BlsEntry>, FactError> {
+    let mut out = Vec::new();
+    for path in cfgs {
+        let Some(text) = fs.read_text(path)? else { continue };
+        for (i, l) in text.lines().enumerate() {
+            let mut words = l.trim_start().splitn(3, char::is_whitespace);
+            if !matches!(words.next(), Some("linux" | "linuxefi" | "linux16")) {
+                continue;
+            }
+            let _kernel = words.next();
+            let args = parse_cmdline(words.next().unwrap_or("")).into_iter().collect();
+            out.push(BlsEntry {
+                path: path.clone(),
+                title: None,
+                args,
+                source: Source::at(path.as_str(), u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn set_args(args: &mut Args, line: &str, src: &Source) {
@@ -232,19 +457,11 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Boot, FactError> {
             grub_cfgs.push(c.to_owned());
         }
     }
-    let defaults = fs.read_text("/etc/default/grub")?;
-    let grub = !grub_cfgs.is_empty() || defaults.is_some();
+    let (configured, configured_from) = configured_cmdline(fs)?;
+    let grub = !grub_cfgs.is_empty() || configured_from.iter().any(|f| f == "/etc/default/grub");
     let (superusers, password) = password(fs, &grub_cfgs)?;
 
-    let mut configured = Args::new();
-    if let Some(text) = &defaults {
-        let vars = parse_shell_vars(text);
-        for name in ["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"] {
-            if let Some((_, v, line)) = vars.iter().rev().find(|(k, _, _)| k == name) {
-                set_args(&mut configured, v, &Source::at("/etc/default/grub", *line));
-            }
-        }
-    }
+    let grub_entries = grub_entries(fs, &grub_cfgs)?;
     let kernelopts = match fs.read_text("/boot/grub2/grubenv") {
         Ok(Some(t)) => t
             .lines()
@@ -314,6 +531,8 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Boot, FactError> {
         password,
         cmdline: Cmdline {
             configured,
+            configured_from,
+            grub_entries,
             bls_entries,
             runtime,
         },
@@ -337,6 +556,32 @@ mod tests {
         let a = parse_cmdline(r#"ro quiet audit=1 foo="a b" audit_backlog_limit=8192"#);
         assert_eq!(a[1], ("quiet".into(), "".into()));
         assert_eq!(a[3], ("foo".into(), "a b".into()));
+    }
+
+    #[test]
+    fn each_parameter_keeps_the_line_that_wrote_it_across_sourced_files() {
+        let mut sh = Shell::new();
+        sh.source(
+            "/etc/default/grub",
+            "GRUB_CMDLINE_LINUX=\"quiet apparmor=1\"\nGRUB_CMDLINE_LINUX_DEFAULT='a b'\n",
+        );
+        sh.source(
+            "/etc/default/grub.d/50-x.cfg",
+            "# comment\nif [ -x /bin/true ]; then\n  :\nfi\nGRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX} audit=1 x=\\\"y z\\\"\" # trailing\nGRUB_CMDLINE_LINUX_DEFAULT=console=ttyS0\n",
+        );
+        let p = sh.params("GRUB_CMDLINE_LINUX");
+        let shown: Vec<String> = p.iter().map(|(w, s)| format!("{w}@{s}")).collect();
+        assert_eq!(
+            shown,
+            [
+                "quiet@/etc/default/grub:1",
+                "apparmor=1@/etc/default/grub:1",
+                "audit=1@/etc/default/grub.d/50-x.cfg:5",
+                "x=y z@/etc/default/grub.d/50-x.cfg:5",
+            ]
+        );
+        assert_eq!(sh.get("GRUB_CMDLINE_LINUX_DEFAULT").as_deref(), Some("console=ttyS0"));
+        assert_eq!(sh.get("NOPE"), None);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::rootfs::RootFs;
 use crate::version::upstream_numeric;
 
 /// Instance data written by cloud-init on its last boot.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct InstanceData {
     /// Machine image id (`ami-…`, `m-…`).
     pub image_id: Option<Fact<String>>,
@@ -45,7 +45,7 @@ pub struct InstanceData {
 }
 
 /// cloud-init installation and settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CloudInit {
     /// The cloud-init package is installed (dpkg state `installed`, or present in rpm/apk), or its
     /// Python package is on disk.

@@ -60,7 +60,7 @@ pub const WELL_KNOWN: &[&str] = &[
 ];
 
 /// Metadata of one path.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FileMeta {
     /// Whether the path exists.
     pub present: bool,
@@ -87,9 +87,10 @@ pub struct FileMeta {
 }
 
 /// Ownership and permissions of well-known files.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Files {
     /// Single paths by in-image path (every entry of [`WELL_KNOWN`]).
+    #[schemars(schema_with = "well_known_table")]
     pub paths: BTreeMap<String, FileMeta>,
     /// Each item carries `path`: `/etc/ssh/ssh_host_*_key`.
     pub ssh_host_private_keys: Vec<Named>,
@@ -99,8 +100,14 @@ pub struct Files {
     pub sshd_config_dropins: Vec<Named>,
 }
 
+/// The schema of `paths`: its keys are exactly [`WELL_KNOWN`], so a rule naming another path is
+/// rejected when it loads (it would read as absent everywhere).
+fn well_known_table(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::rules::schema::closed_map::<FileMeta>(g, WELL_KNOWN.iter().map(|p| (*p).to_owned()))
+}
+
 /// A [`FileMeta`] with its path, for lists that `every`/`none` quantify over.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Named {
     /// In-image path.
     pub path: String,

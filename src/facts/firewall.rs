@@ -24,7 +24,7 @@ use crate::rootfs::RootFs;
 const INCLUDE_DEPTH: usize = 8;
 
 /// One firewall implementation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Firewall1 {
     /// Its configuration exists.
     pub configured: bool,
@@ -35,7 +35,7 @@ pub struct Firewall1 {
 }
 
 /// Host firewall configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Firewall {
     /// nftables.
     pub nftables: Firewall1,

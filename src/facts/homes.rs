@@ -120,7 +120,7 @@ pub fn parse_group(path: &str, text: &str) -> Result<Vec<GroupEntry>, FactError>
 }
 
 /// An interactive user and their home directory.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HomeUser {
     /// Login name.
     pub name: String,
@@ -145,7 +145,7 @@ pub struct HomeUser {
 }
 
 /// A regular file whose name starts with `.` directly in an interactive user's home.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DotFile {
     /// The owner by passwd (the home's user).
     pub user: String,
@@ -162,7 +162,7 @@ pub struct DotFile {
 }
 
 /// One directory root's PATH can contain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PathEntry {
     /// The entry as written (after `$HOME` expansion).
     pub dir: String,
@@ -183,7 +183,7 @@ pub struct PathEntry {
 }
 
 /// Names or ids used more than once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Duplicate {
     /// The repeated uid, gid or name.
     pub key: String,
@@ -194,7 +194,7 @@ pub struct Duplicate {
 }
 
 /// A passwd entry whose primary group is not in /etc/group.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MissingGroup {
     /// The user.
     pub user: String,
@@ -205,7 +205,7 @@ pub struct MissingGroup {
 }
 
 /// The `shadow` group (Debian): who may read /etc/shadow through it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ShadowGroup {
     /// Its member list.
     pub members: Vec<String>,
@@ -216,7 +216,7 @@ pub struct ShadowGroup {
 }
 
 /// Home directories, dot files, root's PATH, passwd/group consistency.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Homes {
     /// UID_MIN used to tell people from system accounts.
     pub uid_min: Fact<u32>,

@@ -22,7 +22,7 @@ use crate::facts::os_release::OsRelease;
 pub const TABLE: &str = include_str!("../../rules/data/lifecycle.toml");
 
 /// Support lifecycle of the scanned release.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Lifecycle {
     /// `ID VERSION_ID` as found in os-release (source: the VERSION_ID line).
     pub release: Fact<String>,

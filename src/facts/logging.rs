@@ -44,7 +44,7 @@ const AUDITD_DEFAULTS: &[(&str, &str)] = &[
 ];
 
 /// One file watch.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Watch {
     /// Watched path.
     pub path: String,
@@ -58,7 +58,7 @@ pub struct Watch {
 }
 
 /// One syscall rule.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct SyscallRule {
     /// `always,exit` etc. as written (`list,action` normalised to `action,list`).
     pub action: String,
@@ -77,7 +77,7 @@ pub struct SyscallRule {
 }
 
 /// The parsed audit rule set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AuditRules {
     /// The files read, in order.
     pub files: Vec<String>,
@@ -96,7 +96,7 @@ pub struct AuditRules {
 }
 
 /// auditd.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Auditd {
     /// auditd.service is enabled.
     pub enabled: Fact<bool>,
@@ -107,7 +107,7 @@ pub struct Auditd {
 }
 
 /// journald settings in force.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Journald {
     /// `Storage=` (default `auto`).
     pub storage: Fact<String>,
@@ -118,7 +118,7 @@ pub struct Journald {
 }
 
 /// rsyslog.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Rsyslog {
     /// rsyslog.service is enabled.
     pub enabled: Fact<bool>,
@@ -129,7 +129,7 @@ pub struct Rsyslog {
 }
 
 /// One file under /var/log.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LogFile {
     /// In-image path.
     pub path: String,
@@ -144,7 +144,7 @@ pub struct LogFile {
 }
 
 /// auditd, journald and rsyslog configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Logging {
     /// auditd.
     pub auditd: Auditd,

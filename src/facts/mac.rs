@@ -13,13 +13,15 @@
 //! - offline: the profiles under /etc/apparmor.d (top-level files, minus those linked in
 //!   /etc/apparmor.d/disable/), and which of them are in complain mode by configuration
 //!   (`flags=(complain)` in a profile header, or a link in /etc/apparmor.d/force-complain/);
-//! - `apparmor=0` on the kernel command line disables it.
+//! - `apparmor=0` on the kernel command line disables it;
+//! - the boot loads the profiles through apparmor.service: `service` is that unit's state, from
+//!   the services fact (offline: the enablement links under /etc/systemd/system).
 //!
-//! The kernel command line is /proc/cmdline when live. Offline it is what the boot loader would
-//! pass: GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT from /etc/default/grub and
-//! /etc/default/grub.d/*.cfg (sourced in that order, so later assignments win and `$VAR` expands),
-//! the `linux` lines of /boot/grub*/grub.cfg and the `options` lines of BLS entries in
-//! /boot/loader/entries. A parameter found in any of them counts.
+//! The kernel command line is the boot fact's ([`super::boot::Cmdline`], the one reader of
+//! /etc/default/grub, /etc/default/grub.d/*.cfg, the generated grub.cfg, BLS entries and, live,
+//! /proc/cmdline): a switch found in any of them counts. A MAC system is off on the command line
+//! when its own switch is 0 (`selinux=0`, `apparmor=0`), or when `lsm=` lists the LSMs to start
+//! and it is not among them, or when the legacy `security=` selects another major LSM.
 //!
 //! `active` is the derived, distribution-neutral answer: `selinux`, `apparmor` or `none`. Runtime-only
 //! details are not-applicable offline, so a rule over them is left out by `all` rather than passed.
@@ -27,10 +29,10 @@
 //! Deliberately ignored: `lsm=`/`security=` ordering beyond recognising the disable switches,
 //! SELinux booleans and policy modules, AppArmor profile contents.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
+use super::boot::{Boot, Cmdline, parse_shell_vars};
+use super::services::Services;
 use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::{os_release::OsRelease, packages::Packages};
 use crate::rootfs::{Kind, RootFs};
@@ -38,7 +40,7 @@ use crate::rootfs::{Kind, RootFs};
 const LIMIT: u64 = 4 << 20;
 
 /// Mandatory access control state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Mac {
     /// The MAC system in force: `selinux`, `apparmor` or `none`.
     pub active: Fact<String>,
@@ -49,7 +51,7 @@ pub struct Mac {
 }
 
 /// SELinux state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Selinux {
     /// /etc/selinux/config exists.
     pub installed: bool,
@@ -66,7 +68,7 @@ pub struct Selinux {
 }
 
 /// AppArmor state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Apparmor {
     /// The apparmor package is installed (evidence in `source`: the package database, or a file it
     /// ships when the database is unreadable).
@@ -85,196 +87,48 @@ pub struct Apparmor {
     pub profiles_complain_config: Vec<Fact<String>>,
     /// `apparmor=0` is on the kernel command line.
     pub cmdline_disabled: Fact<bool>,
+    /// The state of the unit that loads the profiles at boot (apparmor.service, or OpenRC's
+    /// apparmor): `enabled`, `disabled`, `masked`, `static`, … or `absent`.
+    pub service: Fact<String>,
 }
 
-/// One kernel command line and where it came from.
-#[derive(Debug, Clone)]
-pub struct Cmdline {
-    /// Where it was read.
-    pub source: Source,
-    /// The parameters, unquoted.
-    pub params: Vec<String>,
-}
-
-/// Splits a kernel command line into parameters; double quotes group (`a="b c"`).
-pub fn split_cmdline(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in s.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
+/// Whether the kernel command line turns the LSM `lsm` off (its switch `switch=0`, an `lsm=`
+/// list without it, or a legacy `security=` naming another), with the deciding parameter.
+fn cmdline_off(cmd: &Cmdline, lsm: &str, switch: &str) -> Fact<bool> {
+    if let Some(src) = cmd.sets(switch, "0") {
+        return Fact::new(true, src);
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// The value of the last `name=` parameter on a command line (the kernel's `__setup` handlers see
-/// every occurrence, the last one winning).
-pub fn param<'a>(params: &'a [String], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .rev()
-        .find_map(|p| p.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
-}
-
-/// Evaluates a sourced shell file of `NAME="value"` assignments (as /etc/default/grub is), expanding
-/// `$NAME` and `${NAME}` from earlier assignments. Returns `(name, value, line)` per assignment.
-pub fn parse_shell_assignments(text: &str, vars: &mut BTreeMap<String, (String, u32)>) -> Vec<(String, String, u32)> {
-    let mut out = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((name, rest)) = line.split_once('=') else {
-            continue;
-        };
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            continue;
-        }
-        let value = shell_value(rest, vars);
-        let n = i as u32 + 1;
-        vars.insert(name.to_owned(), (value.clone(), n));
-        out.push((name.to_owned(), value, n));
-    }
-    out
-}
-
-fn shell_value(rest: &str, vars: &BTreeMap<String, (String, u32)>) -> String {
-    let mut out = String::new();
-    let mut chars = rest.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (None, '#') if out.is_empty() || out.ends_with(' ') => break,
-            (None, c) if c.is_whitespace() => break,
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (Some('\''), c) => out.push(c),
-            (_, '\\') => {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            }
-            (_, '$') => {
-                let braced = chars.peek() == Some(&'{');
-                if braced {
-                    chars.next();
-                }
-                let mut name = String::new();
-                while let Some(&n) = chars.peek() {
-                    if n.is_ascii_alphanumeric() || n == '_' {
-                        name.push(n);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                if braced && chars.peek() == Some(&'}') {
-                    chars.next();
-                }
-                if let Some((v, _)) = vars.get(&name) {
-                    out.push_str(v);
-                }
-            }
-            (_, c) => out.push(c),
-        }
-    }
-    out
-}
-
-/// The kernel command lines this root boots (or booted, when live).
-pub fn kernel_cmdlines(fs: &RootFs, ctx: &Context) -> Result<Vec<Cmdline>, FactError> {
-    let mut out = Vec::new();
-    if ctx.live {
-        if let Some(t) = fs.read_text_limited("/proc/cmdline", 64 << 10)? {
-            out.push(Cmdline {
-                source: Source::file("/proc/cmdline"),
-                params: split_cmdline(&t),
-            });
-        }
-        return Ok(out);
-    }
-    // /etc/default/grub, then the grub.d fragments Debian's update-grub sources after it.
-    let mut vars = BTreeMap::new();
-    let mut files = vec!["/etc/default/grub".to_owned()];
-    files.extend(fs.glob("/etc/default/grub.d/*.cfg")?);
-    for path in &files {
-        let Some(text) = fs.read_text_limited(path, LIMIT)? else {
-            continue;
-        };
-        for (name, value, line) in parse_shell_assignments(&text, &mut vars) {
-            if name == "GRUB_CMDLINE_LINUX" || name == "GRUB_CMDLINE_LINUX_DEFAULT" {
-                out.push(Cmdline {
-                    source: Source::at(path.as_str(), line),
-                    params: split_cmdline(&value),
-                });
-            }
-        }
-    }
-    let mut cfgs = fs.glob("/boot/grub*/grub.cfg")?;
-    cfgs.extend(fs.glob("/boot/loader/entries/*.conf")?);
-    for path in cfgs {
-        let Some(text) = fs.read_text_limited(&path, LIMIT)? else {
-            continue;
-        };
-        for (i, l) in text.lines().enumerate() {
-            let l = l.trim();
-            let rest = l
-                .strip_prefix("linux ")
-                .or_else(|| l.strip_prefix("linuxefi "))
-                .or_else(|| l.strip_prefix("linux16 "))
-                .or_else(|| l.strip_prefix("options "));
-            if let Some(rest) = rest {
-                out.push(Cmdline {
-                    source: Source::at(path.as_str(), i as u32 + 1),
-                    params: split_cmdline(rest),
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// True with the deciding line when any command line sets `name` to `value`.
-fn cmdline_flag(lines: &[Cmdline], name: &str, value: &str, ctx: &Context) -> Fact<bool> {
-    for l in lines {
-        if param(&l.params, name) == Some(value) {
-            return Fact::new(true, l.source.clone());
-        }
-    }
-    let checked = if ctx.live {
-        "/proc/cmdline".to_owned()
-    } else if lines.is_empty() {
-        "no boot loader configuration found".to_owned()
-    } else {
-        let mut paths: Vec<String> = lines.iter().filter_map(|l| l.source.path.clone()).collect();
-        paths.dedup();
-        paths.join(", ")
+    let other = |name: &str, keep: &dyn Fn(&str) -> bool| {
+        let args = std::iter::once(&cmd.configured)
+            .chain(cmd.runtime.ok())
+            .flat_map(|a| a.get(name).map(|f| (f.value.as_str(), f.source.clone())));
+        let entries = cmd
+            .grub_entries
+            .iter()
+            .chain(&cmd.bls_entries)
+            .flat_map(|e| e.args.get(name).map(|v| (v.as_str(), e.source.clone())));
+        args.chain(entries).find(|(v, _)| !keep(v)).map(|(_, s)| s)
     };
+    if let Some(src) = other("lsm", &|v| v.split(',').any(|x| x.trim() == lsm)) {
+        return Fact::new(true, src);
+    }
+    if let Some(src) = other("security", &|v| v == lsm) {
+        return Fact::new(true, src);
+    }
     Fact::new(
         false,
-        Source::note(format!("{name}={value} not on the kernel command line ({checked})")),
+        Source::note(format!(
+            "neither {switch}=0 nor an lsm=/security= without {lsm} on the kernel command line ({})",
+            cmd.read_from()
+        )),
     )
 }
 
 /// Parses /etc/selinux/config into (SELINUX, SELINUXTYPE).
 pub fn parse_selinux_config(path: &str, text: &str) -> (Option<Fact<String>>, Option<Fact<String>>) {
-    let mut vars = BTreeMap::new();
     let mut mode = None;
     let mut ty = None;
-    for (name, value, line) in parse_shell_assignments(text, &mut vars) {
+    for (name, value, line) in parse_shell_vars(text) {
         match name.as_str() {
             "SELINUX" => mode = Some(Fact::new(value.to_ascii_lowercase(), Source::at(path, line))),
             "SELINUXTYPE" => ty = Some(Fact::new(value, Source::at(path, line))),
@@ -333,9 +187,22 @@ const NOT_PROFILES: [&str; 8] = [
 fn collect_apparmor(
     fs: &RootFs,
     ctx: &Context,
-    cmdlines: &[Cmdline],
+    cmdline: &Cmdline,
     packages: Option<&Packages>,
+    services: &Services,
 ) -> Result<Apparmor, FactError> {
+    let service = ["apparmor.service", "apparmor"]
+        .iter()
+        .find_map(|n| services.units.get(*n))
+        .map_or_else(
+            || {
+                Fact::new(
+                    "absent".to_owned(),
+                    Source::note(format!("no apparmor unit ({} init)", services.init)),
+                )
+            },
+            |u| Fact::new(u.state.clone(), u.source.clone()),
+        );
     let installed = super::auto_updates::installed(
         fs,
         packages,
@@ -383,7 +250,7 @@ fn collect_apparmor(
         profiles_in_config.push(Fact::new(e.name.clone(), Source::file(e.path)));
     }
 
-    let cmdline_disabled = cmdline_flag(cmdlines, "apparmor", "0", ctx);
+    let cmdline_disabled = cmdline_off(cmdline, "apparmor", "apparmor");
     let (enabled_runtime, profiles_enforce, profiles_complain, profiles_other) = if ctx.live {
         let p = "/sys/module/apparmor/parameters/enabled";
         let enabled = match fs.read_text_limited(p, 4096)? {
@@ -456,10 +323,11 @@ fn collect_apparmor(
         profiles_in_config,
         profiles_complain_config,
         cmdline_disabled,
+        service,
     })
 }
 
-fn collect_selinux(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline]) -> Result<Selinux, FactError> {
+fn collect_selinux(fs: &RootFs, ctx: &Context, cmdline: &Cmdline) -> Result<Selinux, FactError> {
     let path = "/etc/selinux/config";
     let text = fs.read_text_limited(path, LIMIT)?;
     let installed = text.is_some();
@@ -485,21 +353,33 @@ fn collect_selinux(fs: &RootFs, ctx: &Context, cmdlines: &[Cmdline]) -> Result<S
         mode_config,
         type_config,
         enforce_runtime,
-        cmdline_disabled: cmdline_flag(cmdlines, "selinux", "0", ctx),
-        cmdline_permissive: cmdline_flag(cmdlines, "enforcing", "0", ctx),
+        cmdline_disabled: cmdline_off(cmdline, "selinux", "selinux"),
+        cmdline_permissive: match cmdline.sets("enforcing", "0") {
+            Some(src) => Fact::new(true, src),
+            None => Fact::new(
+                false,
+                Source::note(format!(
+                    "enforcing=0 not on the kernel command line ({})",
+                    cmdline.read_from()
+                )),
+            ),
+        },
     })
 }
 
-/// Collects SELinux and AppArmor state.
+/// Collects SELinux and AppArmor state; `boot` is the boot fact (its kernel command line),
+/// `services` the unit enablement.
 pub fn collect(
     fs: &RootFs,
     ctx: &Context,
     _os: Option<&OsRelease>,
     packages: Option<&Packages>,
+    boot: &Collected<Boot>,
+    services: &Collected<Services>,
 ) -> Result<Mac, FactError> {
-    let cmdlines = kernel_cmdlines(fs, ctx)?;
-    let selinux = collect_selinux(fs, ctx, &cmdlines)?;
-    let apparmor = collect_apparmor(fs, ctx, &cmdlines, packages)?;
+    let cmdline = &boot.required("the kernel command line")?.cmdline;
+    let selinux = collect_selinux(fs, ctx, cmdline)?;
+    let apparmor = collect_apparmor(fs, ctx, cmdline, packages, services.required("service enablement")?)?;
     let active = derive_active(ctx, &selinux, &apparmor);
     Ok(Mac {
         active,
@@ -545,27 +425,6 @@ fn derive_active(ctx: &Context, se: &Selinux, aa: &Apparmor) -> Fact<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn grub_default_expands_earlier_variables_and_quotes() {
-        let mut vars = BTreeMap::new();
-        let a = parse_shell_assignments(
-            "GRUB_CMDLINE_LINUX=\"console=ttyS0\"\n# c\nGRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX selinux=0\"\nGRUB_TIMEOUT=0\n",
-            &mut vars,
-        );
-        assert_eq!(
-            a[1],
-            ("GRUB_CMDLINE_LINUX_DEFAULT".into(), "console=ttyS0 selinux=0".into(), 3)
-        );
-        assert_eq!(param(&split_cmdline(&a[1].1), "selinux"), Some("0"));
-    }
-
-    #[test]
-    fn last_cmdline_parameter_wins() {
-        let p = split_cmdline("ro apparmor=0 quiet apparmor=1 x=\"a b\"");
-        assert_eq!(param(&p, "apparmor"), Some("1"));
-        assert_eq!(param(&p, "x"), Some("a b"));
-    }
 
     #[test]
     fn selinux_config_mode_is_lowercased() {

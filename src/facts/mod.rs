@@ -43,7 +43,9 @@ use crate::rootfs::{RootFs, RootFsError};
 
 /// Where a value came from: a file and line inside the scanned root, or a note (a compiled-in
 /// default, a kernel interface, a derived value).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, PartialOrd, Ord, schemars::JsonSchema,
+)]
 pub struct Source {
     /// In-image path of the file that decided the value.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,7 +97,7 @@ impl std::fmt::Display for Source {
 }
 
 /// A value that another setting overrode: kept as evidence of what the winner shadowed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Shadowed<T> {
     /// The overridden value.
     pub value: T,
@@ -105,7 +107,7 @@ pub struct Shadowed<T> {
 
 /// One fact value with its provenance. Serialized as `{"value": …, "source": {…}, "shadowed": […]}`;
 /// the rule engine recognises this shape and reports `source` and `shadowed` as evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Fact<T> {
     /// The value in force.
     pub value: T,
@@ -129,7 +131,7 @@ impl<T> Fact<T> {
 
 /// Why a fact is missing: an error (something could not be read or parsed) or not-applicable (the
 /// fact cannot exist here, e.g. runtime values in an offline root).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Missing {
     /// Could not be read or trusted.
@@ -139,7 +141,7 @@ pub enum Missing {
 }
 
 /// A fact that could not be collected, with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Unavailable {
     /// Error or not-applicable.
     pub status: Missing,
@@ -150,7 +152,7 @@ pub struct Unavailable {
 /// The outcome of one collector. Serialized untagged: the value itself, or
 /// `{"unavailable": {"status": …, "reason": …}}`, which the rule engine turns into an error or
 /// not-applicable finding for every rule that needs it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Collected<T> {
     /// The fact.
@@ -255,7 +257,7 @@ impl Context {
 }
 
 /// The scanned target, for report headers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Target {
     /// Host path of the scanned root.
     pub root: String,
@@ -295,7 +297,7 @@ pub const GROUPS: &[&str] = &[
 ];
 
 /// Every fact collected about one target. Field names are the first component of rule fact paths.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Facts {
     /// What was scanned.
     pub target: Target,
@@ -346,7 +348,7 @@ pub struct Facts {
 /// Groups that other collectors read: a wanted group on the left needs the groups on the right.
 const NEEDS: &[(&str, &[&str])] = &[
     ("sshd", &["packages"]),
-    ("mac", &["os", "packages"]),
+    ("mac", &["os", "packages", "boot", "services"]),
     ("cloud_init", &["packages"]),
     ("updates", &["os", "packages"]),
     ("auto_updates", &["os", "packages", "services"]),
@@ -476,9 +478,13 @@ fn other_side(
     packages: &Collected<packages::Packages>,
 ) -> OtherSide {
     let services = when(ctx, "services", || services::collect(fs, ctx).into());
+    // The kernel command line is read once, here, and the MAC collector reads it from the fact.
+    let boot = when(ctx, "boot", || boot::collect(fs, ctx).into());
     OtherSide {
         sshd: when(ctx, "sshd", || sshd::collect(fs, ctx, packages.ok()).into()),
-        mac: when(ctx, "mac", || mac::collect(fs, ctx, os.ok(), packages.ok()).into()),
+        mac: when(ctx, "mac", || {
+            mac::collect(fs, ctx, os.ok(), packages.ok(), &boot, &services).into()
+        }),
         cloud_init: when(ctx, "cloud_init", || cloud_init::collect(fs, ctx, packages.ok()).into()),
         auto_updates: when(ctx, "auto_updates", || {
             updates::collect_auto(fs, ctx, os.ok(), packages.ok(), &services).into()
@@ -489,7 +495,7 @@ fn other_side(
         services,
         filesystem: when(ctx, "filesystem", || filesystem::collect(fs, ctx).into()),
         files: when(ctx, "files", || files::collect(fs, ctx).into()),
-        boot: when(ctx, "boot", || boot::collect(fs, ctx).into()),
+        boot,
         logging: when(ctx, "logging", || logging::collect(fs, ctx).into()),
         firewall: when(ctx, "firewall", || firewall::collect(fs, ctx).into()),
         access: when(ctx, "access", || access::collect(fs, ctx).into()),

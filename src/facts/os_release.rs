@@ -17,7 +17,7 @@ use super::{Fact, FactError, Source};
 use crate::rootfs::RootFs;
 
 /// The identification fields rules use, each with its line; `fields` holds every assignment.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct OsRelease {
     /// The file read.
     pub path: String,

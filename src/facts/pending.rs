@@ -45,7 +45,7 @@ const FILE_LIMIT: u64 = 256 * 1024 * 1024;
 const INFLATED_LIMIT: u64 = 512 * 1024 * 1024;
 
 /// One pending security update.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct Pending {
     /// Binary package name.
     pub package: String,
@@ -68,7 +68,7 @@ pub struct Pending {
 }
 
 /// A security pocket / repository whose index was read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Pocket {
     /// Suite or repository id.
     pub name: String,
@@ -81,7 +81,7 @@ pub struct Pocket {
 }
 
 /// Pending security updates.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PendingUpdates {
     /// `apt` or `dnf`.
     pub manager: String,

@@ -58,7 +58,7 @@ const SUFFIXES: [&str; 11] = [
 const UNIT_LIMIT: u64 = 1 << 20;
 
 /// Service enablement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Services {
     /// The init system found: `systemd`, `openrc` or `none`.
     pub init: String,
@@ -67,7 +67,7 @@ pub struct Services {
 }
 
 /// One unit or service.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Unit {
     /// `enabled`, `disabled`, `masked`, `static` or `alias`.
     pub state: String,

@@ -64,7 +64,7 @@ pub const DISTRIBUTION_HOSTS: &[&str] = &[
 ];
 
 /// One configured repository, whatever the package manager.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Repository {
     /// `apt`, `dnf`, `yum` or `apk`.
     pub manager: String,
@@ -120,7 +120,7 @@ pub struct Repository {
 }
 
 /// apt's keyrings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AptKeys {
     /// /etc/apt/trusted.gpg when present and not empty (size in bytes): keys trusted for every
     /// source, deprecated since apt 2.4.
@@ -130,7 +130,7 @@ pub struct AptKeys {
 }
 
 /// dnf/yum `[main]`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DnfMain {
     /// The configuration file read (absent: compiled-in defaults).
     pub config: String,
@@ -143,7 +143,7 @@ pub struct DnfMain {
 }
 
 /// apk's verification setup.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ApkSetup {
     /// Public keys in /etc/apk/keys.
     pub keys: Vec<String>,
@@ -152,7 +152,7 @@ pub struct ApkSetup {
 }
 
 /// An installed package that no configured source offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct UnknownPackage {
     /// Package name.
     pub name: String,
@@ -165,7 +165,7 @@ pub struct UnknownPackage {
 }
 
 /// The installed packages matched against the configured sources' indexes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Offered {
     /// Packages indexes read.
     pub indexes: Vec<String>,
@@ -177,7 +177,7 @@ pub struct Offered {
 }
 
 /// DMI identification (live systems only).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct Provenance {
     /// /sys/class/dmi/id/sys_vendor (`Amazon EC2`, `Google`, `Microsoft Corporation`, `QEMU`).
     pub sys_vendor: Option<Fact<String>>,
@@ -195,7 +195,7 @@ pub struct Provenance {
 }
 
 /// Package sources and provenance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Sources {
     /// `apt`, `dnf`, `yum` or `apk` (from the package database that was found).
     pub manager: String,

@@ -145,7 +145,7 @@ fn push_shadowed(shadowed: &mut Vec<Shadowed<String>>, old: Shadowed<String>) {
 }
 
 /// Kernel parameters, persisted and runtime.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Sysctl {
     /// The program that applies the files at boot, and what in the root says so.
     pub applied_by: Applier,
@@ -168,7 +168,7 @@ pub struct Sysctl {
 }
 
 /// The program that applies sysctl.d files at boot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Program {
     /// systemd-sysctl.service.
@@ -196,7 +196,7 @@ impl std::fmt::Display for Program {
 }
 
 /// Which program applies the files, and the evidence for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Applier {
     /// The program.
     pub program: Program,
@@ -205,7 +205,7 @@ pub struct Applier {
 }
 
 /// A sysctl.d file hidden by a file of the same name in a more important directory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Overridden {
     /// The file not read.
     pub path: String,
@@ -214,7 +214,7 @@ pub struct Overridden {
 }
 
 /// One kernel parameter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SysctlKey {
     /// The value the files set at boot (null when none sets it), with what it shadowed; an error
     /// when the program is unknown and the candidates disagree.
@@ -224,7 +224,7 @@ pub struct SysctlKey {
 }
 
 /// A glob assignment such as `net.ipv4.conf.*.rp_filter = 2`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct GlobAssignment {
     /// The pattern, normalised to dots.
     pub pattern: String,
@@ -235,7 +235,7 @@ pub struct GlobAssignment {
 }
 
 /// A key whose running value is not what the files would set at boot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Disagreement {
     /// The dotted key.
     pub key: String,

@@ -3,15 +3,15 @@
 //! The shipped rules under `rules/` are embedded at build time (build.rs lists them); user
 //! directories given with `--rules` are read through the host filesystem — they are the user's
 //! own files, not the scanned image's — and a user rule with an existing id replaces the shipped
-//! one. Validation rejects unknown keys, unknown operators, unknown fact groups, undefined
-//! variables, bad severities, ids that do not start with the file's area, and duplicate ids.
+//! one. Validation rejects unknown keys, unknown operators, fact paths no fact has
+//! ([`super::schema`]), undefined variables, bad severities, ids that do not start with the
+//! file's area, duplicate ids, and profiles that no `profiles.toml` declares.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
 use super::{ErrorWhen, Expr, Rule, Severity};
-use crate::facts::GROUPS;
 
 /// The shipped rule files: (path relative to the repository, contents).
 pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -87,11 +87,77 @@ struct RawErrorWhen {
     reason: String,
 }
 
-/// All loaded rules, by id.
+/// The declarations of a `profiles.toml`: `[profile.NAME]` with a `title`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfiles {
+    #[serde(default)]
+    profile: BTreeMap<String, toml::Spanned<RawProfile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    title: String,
+}
+
+/// A declared profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// What it is for, one line.
+    pub title: String,
+    /// Where it was declared (`rules/profiles.toml:4`).
+    pub origin: String,
+}
+
+/// The file of a rule directory that declares profiles instead of holding rules.
+pub const PROFILES_FILE: &str = "profiles.toml";
+
+/// All loaded rules, by id, and the profiles they may name.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     /// Rules sorted by id.
     pub rules: BTreeMap<String, Rule>,
+    /// Declared profiles by name: a rule naming any other profile does not load (a misspelled
+    /// profile would otherwise quietly become a profile of its own, which nobody runs).
+    pub declared: BTreeMap<String, Profile>,
+}
+
+/// Parses a `profiles.toml`.
+pub fn parse_profiles(file: &str, text: &str) -> Result<BTreeMap<String, Profile>, RuleError> {
+    let raw: RawProfiles = toml::from_str(text).map_err(|e| RuleError::Parse {
+        file: file.to_owned(),
+        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        msg: e.message().trim_end_matches('\n').to_owned(),
+    })?;
+    let mut out = BTreeMap::new();
+    for (name, p) in raw.profile {
+        let line = line_of(text, p.span().start);
+        let err = |msg: String| RuleError::Parse {
+            file: file.to_owned(),
+            line,
+            msg,
+        };
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(err(format!("profile {name:?}: a profile name is kebab-case")));
+        }
+        let title = p.into_inner().title;
+        if title.trim().is_empty() {
+            return Err(err(format!("profile {name}: `title` is empty")));
+        }
+        out.insert(
+            name,
+            Profile {
+                title,
+                origin: format!("{file}:{line}"),
+            },
+        );
+    }
+    Ok(out)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -101,6 +167,13 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// Parses one rule file. `file` names it in errors; its stem is the area every id must start with.
 pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    parse_checked(file, text, true)
+}
+
+/// [`parse_file`], checking the fact paths against the schema when `check_paths` (the shipped
+/// rules skip it at run time: a test walks every path they read, and the schema costs a few
+/// milliseconds to build).
+fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>, RuleError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_owned(),
         line: e.span().map_or(1, |s| line_of(text, s.start)),
@@ -164,23 +237,31 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
                     .map_err(|e| err(e.to_string()))
             })
             .collect::<Result<_, _>>()?;
-        let mut paths = Vec::new();
         let mut used = Vec::new();
-        for e in std::iter::once(&check)
-            .chain(applies_when.iter())
-            .chain(error_when.iter().map(|e| &e.check))
+        for (e, what) in std::iter::once((&check, "check"))
+            .chain(applies_when.iter().map(|e| (e, "applies_when")))
+            .chain(error_when.iter().map(|e| (&e.check, "error_when")))
         {
-            e.fact_paths(&mut paths);
             e.vars(&mut used);
-        }
-        for p in paths {
-            let group = p.segments.first().map(String::as_str).unwrap_or("");
-            if !GROUPS.contains(&group) {
-                return Err(err(format!(
-                    "unknown fact group `{group}` in `{p}` (known: {})",
-                    GROUPS.join(", ")
-                )));
+            if !check_paths {
+                continue;
             }
+            super::schema::check_expr(e, &super::schema::Shape::facts()).map_err(|(path, m)| {
+                // Point at the line that names the path, not only at the rule.
+                let region = text.get(start..).unwrap_or_default();
+                let region = region
+                    .get(..region.find("\n[[rule]]").unwrap_or(region.len()))
+                    .unwrap_or(region);
+                let line = ["\"", "'"]
+                    .iter()
+                    .find_map(|q| region.find(&format!("{q}{path}{q}")))
+                    .map_or(line, |at| line_of(region, at) + line - 1);
+                RuleError::Parse {
+                    file: file.to_owned(),
+                    line,
+                    msg: format!("rule {}: {what}: {m}", r.id),
+                }
+            })?;
         }
         for v in used {
             if !vars.contains_key(v) {
@@ -231,18 +312,43 @@ impl RuleSet {
         self.add_source(files, true)
     }
 
-    /// Adds rule files; ids must be unique within the source, and `replace` lets them override.
+    /// Adds rule files; ids must be unique within the source, and `replace` (a user source, whose
+    /// fact paths are checked) lets them override.
+    /// The source's `profiles.toml` (if any) is read first: its profiles, and those declared
+    /// before, are the ones its rules may name.
     fn add_source(&mut self, files: Vec<(String, String)>, replace: bool) -> Result<(), RuleError> {
+        let is_profiles = |f: &str| std::path::Path::new(f).file_name().is_some_and(|n| n == PROFILES_FILE);
+        for (file, text) in files.iter().filter(|(f, _)| is_profiles(f)) {
+            self.declared.extend(parse_profiles(file, text)?);
+        }
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for (file, text) in files {
-            for rule in parse_file(&file, &text)? {
+        for (file, text) in files.into_iter().filter(|(f, _)| !is_profiles(f)) {
+            // Only the shipped rules come without `replace`; their paths are checked by a test.
+            for rule in parse_checked(&file, &text, replace)? {
+                let line = rule.origin.rsplit(':').next().and_then(|l| l.parse().ok()).unwrap_or(1);
                 if let Some(first) = seen.get(&rule.id) {
-                    let line = rule.origin.rsplit(':').next().and_then(|l| l.parse().ok()).unwrap_or(1);
                     return Err(RuleError::DuplicateId {
                         file,
                         line,
                         id: rule.id,
                         first: first.clone(),
+                    });
+                }
+                if let Some(p) = rule.profiles.iter().find(|p| !self.declared.contains_key(*p)) {
+                    let close = super::close_matches(p, self.declared.keys().map(String::as_str));
+                    let hint = match close.first() {
+                        Some(c) => format!("did you mean {c:?}? "),
+                        None => String::new(),
+                    };
+                    let known: Vec<&str> = self.declared.keys().map(String::as_str).collect();
+                    return Err(RuleError::Parse {
+                        file,
+                        line,
+                        msg: format!(
+                            "rule {}: unknown profile {p:?} ({hint}declared: {}; a new profile is declared in a `{PROFILES_FILE}` beside the rule files: `[profile.{p}]` with a `title`)",
+                            rule.id,
+                            known.join(", ")
+                        ),
                     });
                 }
                 seen.insert(rule.id.clone(), rule.origin.clone());
@@ -260,12 +366,104 @@ impl RuleSet {
         Ok(())
     }
 
-    /// Every profile named by some rule.
+    /// Every profile: the declared ones, and any a rule names.
     pub fn profiles(&self) -> BTreeSet<&str> {
         self.rules
             .values()
             .flat_map(|r| r.profiles.iter().map(String::as_str))
+            .chain(self.declared.keys().map(String::as_str))
             .collect()
+    }
+
+    /// Checks a value given for variable `name` (`--var`, a tailoring's `[vars]`) against the
+    /// type of its default in every rule that declares it, and returns the value to use. `text`
+    /// is the value as typed on the command line: for a string variable it is taken as written
+    /// (`--var min_version=22.1` is the string "22.1", not a number). A value of another type
+    /// would make every comparison with it false, silently: an error instead.
+    pub fn var_value(
+        &self,
+        name: &str,
+        value: serde_json::Value,
+        text: Option<&str>,
+    ) -> Result<serde_json::Value, String> {
+        let declared: Vec<(&str, &serde_json::Value)> = self
+            .rules
+            .values()
+            .filter_map(|r| r.vars.get(name).map(|d| (r.id.as_str(), d)))
+            .collect();
+        if declared.is_empty() {
+            let all: BTreeSet<&str> = self
+                .rules
+                .values()
+                .flat_map(|r| r.vars.keys().map(String::as_str))
+                .collect();
+            let close = super::close_matches(name, all);
+            let hint = close
+                .first()
+                .map_or(String::new(), |c| format!(" (did you mean {c:?}?)"));
+            return Err(format!("no rule has a variable named {name:?}{hint}"));
+        }
+        let mut value = value;
+        for (id, default) in declared {
+            if let (serde_json::Value::String(_), Some(t), false) = (default, text, value.is_string()) {
+                value = serde_json::Value::String(t.to_owned());
+            }
+            if !same_type(default, &value) {
+                let list_hint = if default.is_array() && !value.is_array() {
+                    " (a list is written as a TOML array: '[\"a\", \"b\"]')"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "variable {name} takes {} (its default in {id} is {default}), got {value} ({}){list_hint}",
+                    type_name(default),
+                    type_name(&value)
+                ));
+            }
+        }
+        Ok(value)
+    }
+
+    /// The profiles that select rule `id`.
+    pub fn profiles_of(&self, id: &str) -> &[String] {
+        self.rules.get(id).map_or(&[], |r| r.profiles.as_slice())
+    }
+}
+
+/// What kind of value `v` is, for messages.
+fn type_name(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "nothing".into(),
+        Value::Bool(_) => "true or false".into(),
+        Value::Number(n) if n.is_f64() => "a number".into(),
+        Value::Number(_) => "an integer".into(),
+        Value::String(_) => "a string".into(),
+        Value::Array(a) => match a.first() {
+            Some(x) => format!(
+                "a list of {}",
+                type_name(x).trim_start_matches("a ").trim_start_matches("an ")
+            ),
+            None => "a list".into(),
+        },
+        Value::Object(_) => "a table".into(),
+    }
+}
+
+/// Whether `v` can stand where `default` is: the same type; an integer where a number is; for a
+/// list, items of the type of the default's items (any items when the default is empty).
+fn same_type(default: &serde_json::Value, v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (default, v) {
+        (Value::Bool(_), Value::Bool(_))
+        | (Value::String(_), Value::String(_))
+        | (Value::Object(_), Value::Object(_)) => true,
+        (Value::Number(d), Value::Number(n)) => d.is_f64() || !n.is_f64(),
+        (Value::Array(d), Value::Array(a)) => match d.first() {
+            Some(first) => a.iter().all(|x| same_type(first, x)),
+            None => a.iter().all(|x| !x.is_array() && !x.is_object()),
+        },
+        _ => false,
     }
 }
 
@@ -306,12 +504,8 @@ check = { fact = "sshd.effective.permitrootlogin", in = ["no"] }
         let e = parse_file("rules/kernel.toml", GOOD).unwrap_err().to_string();
         assert!(e.contains("must start with `kernel.`"), "{e}");
         let bad = GOOD.replace("sshd.effective", "sshdd.effective");
-        assert!(
-            parse_file("rules/ssh.toml", &bad)
-                .unwrap_err()
-                .to_string()
-                .contains("unknown fact group")
-        );
+        let e = parse_file("rules/ssh.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains("unknown fact `sshdd`"), "{e}");
         let bad = GOOD.replace(r#"in = ["no"]"#, r#"eq = { var = "x" }"#);
         assert!(
             parse_file("rules/ssh.toml", &bad)
@@ -321,11 +515,93 @@ check = { fact = "sshd.effective.permitrootlogin", in = ["no"] }
         );
     }
 
+    const DECLARED: &str = "[profile.cloud-image]\ntitle = \"t\"\n";
+
     #[test]
     fn duplicate_ids_are_rejected() {
         let mut set = RuleSet::default();
         let two = format!("{GOOD}\n{GOOD}");
-        let e = set.add_source(vec![("rules/ssh.toml".into(), two)], false).unwrap_err();
+        let files = vec![
+            ("rules/profiles.toml".into(), DECLARED.into()),
+            ("rules/ssh.toml".into(), two),
+        ];
+        let e = set.add_source(files, false).unwrap_err();
         assert!(matches!(e, RuleError::DuplicateId { .. }), "{e}");
+    }
+
+    #[test]
+    fn variable_values_must_have_the_type_of_the_default() {
+        let mut set = RuleSet::default();
+        let text = GOOD.replace(
+            r#"in = ["no"] }"#,
+            "in = { var = \"allowed\" } }\nerror_when = [{ check = { var = \"days\", lt = 0 }, reason = \"r\" }, { check = { var = \"v\", eq = \"x\" }, reason = \"r\" }]\nvars = { allowed = [\"no\"], days = 7, v = \"22.1\" }",
+        );
+        set.add_source(
+            vec![("u/profiles.toml".into(), DECLARED.into()), ("u/ssh.toml".into(), text)],
+            true,
+        )
+        .unwrap();
+        use serde_json::json;
+        assert_eq!(set.var_value("days", json!(3), Some("3")), Ok(json!(3)));
+        for (v, t) in [
+            (json!("7d"), "7d"),
+            (json!("abc"), "abc"),
+            (json!(1.5), "1.5"),
+            (json!(true), "true"),
+        ] {
+            let e = set.var_value("days", v, Some(t)).unwrap_err();
+            assert!(
+                e.starts_with("variable days takes an integer (its default in ssh.permit-root-login is 7), got"),
+                "{e}"
+            );
+        }
+        assert_eq!(set.var_value("v", json!(22.1), Some("22.1")), Ok(json!("22.1")));
+        assert_eq!(set.var_value("allowed", json!(["a"]), None), Ok(json!(["a"])));
+        let e = set.var_value("allowed", json!("a"), Some("a")).unwrap_err();
+        assert!(e.contains("takes a list of string") && e.contains("TOML array"), "{e}");
+        assert!(set.var_value("allowed", json!([1]), None).is_err());
+        let e = set.var_value("dayz", json!(1), None).unwrap_err();
+        assert!(e.contains("did you mean \"days\""), "{e}");
+    }
+
+    #[test]
+    fn a_profile_must_be_declared() {
+        let mut set = RuleSet::default();
+        let files = vec![
+            ("u/ssh.toml".into(), GOOD.into()),
+            ("u/profiles.toml".into(), DECLARED.into()),
+        ];
+        set.add_source(files, true).unwrap();
+        assert_eq!(set.declared["cloud-image"].origin, "u/profiles.toml:1");
+        let typo = GOOD.replace("cloud-image", "cloud-imgae");
+        let e = set
+            .add_source(vec![("u/ssh.toml".into(), typo)], true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("u/ssh.toml:2: rule ssh.permit-root-login: unknown profile \"cloud-imgae\" (did you mean \"cloud-image\"?"), "{e}");
+        let e = parse_profiles("p.toml", "[profile.x]\ntitel = \"t\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:2:") && e.contains("titel"), "{e}");
+    }
+
+    #[test]
+    fn unknown_fact_paths_are_rejected_at_their_line() {
+        let bad = GOOD.replace("permitrootlogin", "permitrootlgin");
+        let e = parse_file("rules/ssh.toml", &bad).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "rules/ssh.toml:9: rule ssh.permit-root-login: check: unknown fact `sshd.effective.permitrootlgin`"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("did you mean `permitrootlogin`?"), "{e}");
+        let q = GOOD.replace(
+            r#"check = { fact = "sshd.effective.permitrootlogin", in = ["no"] }"#,
+            "applies_when = { fact = 'os.id', eq = 'debian' }\ncheck = { fact = 'packages.installed', none = { field = 'nmae', eq = 'telnetd' } }",
+        );
+        assert!(parse_file("rules/ssh.toml", &q.replace("nmae", "name")).is_ok());
+        let e = parse_file("rules/ssh.toml", &q).unwrap_err().to_string();
+        assert!(e.contains("unknown fact `packages.installed[*].nmae`"), "{e}");
     }
 }

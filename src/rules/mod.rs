@@ -3,6 +3,7 @@
 
 pub mod expr;
 pub mod load;
+pub mod schema;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -108,4 +109,65 @@ pub struct Rule {
     pub vars: BTreeMap<String, serde_json::Value>,
     /// Where the rule was defined (`rules/ssh.toml:12`, or a user file).
     pub origin: String,
+}
+
+/// The candidates closest to `name` by edit distance (at most a third of its length, and at least
+/// 2), nearest first: the "did you mean" of an unknown name.
+pub fn close_matches<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Vec<&'c str> {
+    let limit = (name.chars().count() / 3).max(2);
+    let kept: Vec<&str> = candidates.into_iter().collect();
+    let mut found: Vec<(usize, &str)> = kept
+        .iter()
+        .copied()
+        .filter_map(|c| {
+            let d = edit_distance(name, c);
+            (d <= limit && d > 0).then_some((d, c))
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    let mut out: Vec<&str> = found.into_iter().take(3).map(|(_, c)| c).collect();
+    if out.is_empty() && name.len() >= 4 {
+        // A name cut short, or one word of a longer one (`ssh.permit-root-login` for
+        // `ssh.permit-root-login-disabled`).
+        out = candidates_containing(name, &kept);
+    }
+    out
+}
+
+fn candidates_containing<'c>(name: &str, all: &[&'c str]) -> Vec<&'c str> {
+    all.iter().filter(|c| c.contains(name)).take(3).copied().collect()
+}
+
+/// Levenshtein distance over characters (insert, delete, substitute).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        cur.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(usize::MAX - 1) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(usize::MAX - 1) + 1;
+            let ins = cur.get(j).copied().unwrap_or(usize::MAX - 1) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_matches_by_edit_distance() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
+        let c = ["permitrootlogin", "permittunnel", "port"];
+        assert_eq!(close_matches("permitrootlgin", c), ["permitrootlogin"]);
+        assert!(close_matches("zzzzzz", c).is_empty());
+        assert_eq!(close_matches("permit", c), ["permitrootlogin", "permittunnel"]);
+    }
 }

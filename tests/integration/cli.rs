@@ -103,6 +103,17 @@ fn a_user_rule_replaces_a_shipped_one_and_adds_a_profile() {
         "[[rule]]\nid = \"os.release-is-debian\"\ntitle = \"the release is Debian\"\nseverity = \"low\"\nprofiles = [\"mine\"]\nrationale = \"r\"\nremediation = \"m\"\ncheck = { fact = \"os.id\", eq = \"debian\" }\n",
     )
     .unwrap();
+    // A new profile is declared; without the declaration the rule does not load.
+    let check = ["rules", "validate", dir.path().to_str().unwrap()];
+    let out = imagegate(&check);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("os.toml:1: rule os.release-is-debian: unknown profile \"mine\""),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("profiles.toml"), "[profile.mine]\ntitle = \"ours\"\n").unwrap();
+    assert_eq!(imagegate(&check).status.code(), Some(0));
     let fixture = fixture_copy("debian12");
     let args = [
         "scan",
@@ -387,4 +398,90 @@ fn a_closed_pipe_keeps_the_verdict_and_says_nothing() {
             );
         }
     }
+}
+
+/// A user rule naming a fact no fact has, a misspelled profile, a variable value of the wrong
+/// type, `--only` a rule outside the profile: each would quietly check nothing, so each is an
+/// error (exit 2) that says where and what instead.
+#[test]
+fn user_mistakes_that_would_switch_the_gate_off_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |check: &str, profile: &str| {
+        format!(
+            "# mine\n[[rule]]\nid = \"ssh.mine\"\ntitle = \"t\"\nseverity = \"high\"\nprofiles = [\"{profile}\"]\nrationale = \"r\"\nremediation = \"m\"\n{check}\n"
+        )
+    };
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    let rules = dir.path().to_str().unwrap();
+    for (check, profile, want) in [
+        (
+            r#"check = { fact = "sshd.effective.permitrootlgin", eq = "no" }"#,
+            "cloud-image",
+            "ssh.toml:9: rule ssh.mine: check: unknown fact `sshd.effective.permitrootlgin`: `sshd.effective` has no `permitrootlgin` (did you mean `permitrootlogin`?)",
+        ),
+        (
+            r#"check = { fact = "packages.instaled", none = { field = "name", eq = "telnetd" } }"#,
+            "cloud-image",
+            "ssh.toml:9: rule ssh.mine: check: unknown fact `packages.instaled`",
+        ),
+        (
+            r#"check = { fact = "packages.installed", none = { field = "nmae", eq = "telnetd" } }"#,
+            "cloud-image",
+            "ssh.toml:9: rule ssh.mine: check: unknown fact `packages.installed[*].nmae`",
+        ),
+        (
+            r#"check = { fact = "sshd.effective.permitrootlogin", eq = "no" }"#,
+            "cloud-imgae",
+            "ssh.toml:2: rule ssh.mine: unknown profile \"cloud-imgae\" (did you mean \"cloud-image\"?",
+        ),
+    ] {
+        std::fs::write(dir.path().join("ssh.toml"), rule(check, profile)).unwrap();
+        for args in [
+            vec!["rules", "validate", rules],
+            vec!["scan", "--rules", rules, "--root", root, "--as-of", AS_OF],
+        ] {
+            let out = imagegate(&args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains(want), "{args:?}: {err}");
+        }
+    }
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--root", root, "--as-of", AS_OF];
+        args.extend_from_slice(extra);
+        let out = imagegate(&args);
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    for bad in ["7d", "abc", "1.5", "true", "[7]"] {
+        let var = format!("max_index_age_days={bad}");
+        let (code, err) = scan(&["--var", &var]);
+        assert_eq!(code, Some(2), "{var}: {err}");
+        assert!(
+            err.contains("--var max_index_age_days: variable max_index_age_days takes an integer"),
+            "{var}: {err}"
+        );
+    }
+    let tailoring = dir.path().join("t.toml");
+    std::fs::write(&tailoring, "[vars]\nmax_index_age_days = \"7d\"\n").unwrap();
+    let (code, err) = scan(&["--tailoring", tailoring.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("t.toml:2: variable max_index_age_days takes an integer"),
+        "{err}"
+    );
+    let (code, err) = scan(&["--profile", "capture", "--only", "ssh.password-authentication-disabled"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "--only ssh.password-authentication-disabled: profile \"capture\" does not select it; it is in cloud-image"
+        ),
+        "{err}"
+    );
+    let (code, err) = scan(&["--only", "ssh.password-authentication-disabld"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no such rule \"ssh.password-authentication-disabld\" (did you mean \"ssh.password-authentication-disabled\"?)"), "{err}");
+    let (code, err) = scan(&["--skip", "ssh.no-such-rule"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no such rule"), "{err}");
 }

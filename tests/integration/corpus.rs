@@ -121,3 +121,51 @@ fn fixture_roots_have_no_empty_directories() {
         "empty directories (git will not keep them): {empty:?}"
     );
 }
+
+/// The fact schema the rule loader checks paths against accepts every path the facts really have:
+/// every node of `imagegate facts` on every fixture root, offline and live (a `Fact` is looked
+/// through to its value, as rules see it).
+#[test]
+fn every_collected_fact_path_is_in_the_schema() {
+    use imagegate::rules::schema::Shape;
+    use serde_json::Value;
+
+    fn walk(v: &Value, shape: &Shape, at: &str, bad: &mut Vec<String>, n: &mut usize) {
+        *n += 1;
+        let v = if imagegate::rules::view::is_fact(v) {
+            &v["value"]
+        } else {
+            v
+        };
+        let kids: Vec<(String, &Value)> = match v {
+            Value::Object(o) if o.len() == 1 && o.contains_key("unavailable") => return,
+            Value::Object(o) => o.iter().map(|(k, x)| (k.clone(), x)).collect(),
+            Value::Array(a) => a.iter().enumerate().map(|(i, x)| (i.to_string(), x)).collect(),
+            _ => return,
+        };
+        for (k, x) in kids {
+            match shape.step(&k) {
+                Ok(next) => walk(x, &next, &format!("{at}/{k}"), bad, n),
+                Err(e) => bad.push(format!("{at}/{k}: {e}")),
+            }
+        }
+    }
+
+    let mut bad = Vec::new();
+    let mut n = 0;
+    for name in crate::util::root_names() {
+        let dir = crate::util::fixture_copy(&name);
+        let fs = imagegate::rootfs::RootFs::open(dir.path()).unwrap();
+        for live in [false, true] {
+            let ctx = imagegate::facts::Context {
+                live,
+                as_of: crate::util::AS_OF.parse().unwrap(),
+                wanted: None,
+            };
+            let v = serde_json::to_value(imagegate::facts::collect(&fs, &ctx)).unwrap();
+            walk(&v, &Shape::facts(), &name, &mut bad, &mut n);
+        }
+    }
+    assert!(n > 10_000, "{n} nodes");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

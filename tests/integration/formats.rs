@@ -409,6 +409,11 @@ check = { fact = "os.pretty_name", eq = "plain" }
 "#,
     )
     .unwrap();
+    std::fs::write(
+        rules.path().join("profiles.toml"),
+        "[profile.hostile]\ntitle = \"a hostile title\"\n",
+    )
+    .unwrap();
     let r = render_all(
         dir.path(),
         &["--rules", rules.path().to_str().unwrap(), "--profile", "hostile"],

@@ -17,7 +17,7 @@ use crate::rootfs::RootFs;
 pub const BANNERS: &[&str] = &["/etc/issue", "/etc/issue.net", "/etc/motd"];
 
 /// One banner file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Banner {
     /// The file exists.
     pub present: bool,

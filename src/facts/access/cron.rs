@@ -30,7 +30,7 @@ use crate::rootfs::RootFs;
 pub const LISTS: &[&str] = &["/etc/cron.allow", "/etc/cron.deny", "/etc/at.allow", "/etc/at.deny"];
 
 /// One allow or deny list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AccessList {
     /// The file exists.
     pub present: bool,
@@ -41,7 +41,7 @@ pub struct AccessList {
 }
 
 /// The lists and whether the commands they govern are installed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CronAt {
     /// cron is installed: /etc/crontab (shipped by Debian's cron and by cronie) or the crontab
     /// command exists.
@@ -56,7 +56,7 @@ pub struct CronAt {
 }
 
 /// One cron job line or periodic script.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CronJob {
     /// The job line as written (for a periodic script, its path).
     pub command: String,

@@ -19,7 +19,7 @@ use crate::rootfs::RootFs;
 pub const PATH: &str = "/etc/login.defs";
 
 /// The settings of /etc/login.defs.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct LoginDefs {
     /// Whether /etc/login.defs exists.
     pub present: bool,

@@ -24,7 +24,7 @@ use crate::rootfs::RootFs;
 pub(crate) const MAX_DIR_ENTRIES: usize = 1024;
 
 /// PAM, login.defs, sudo, su, shell timeout and umask, cron and at, banners, MTA.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Access {
     /// The PAM stacks and what they configure.
     pub pam: Collected<pam::Pam>,

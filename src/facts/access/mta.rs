@@ -17,7 +17,7 @@ pub const POSTFIX_MAIN: &str = "/etc/postfix/main.cf";
 pub const EXIM4_CONF: &str = "/etc/exim4/update-exim4.conf.conf";
 
 /// The MTA's listening configuration.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct Mta {
     /// Postfix `inet_interfaces`, when main.cf exists.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -46,7 +46,7 @@ pub const AUTH_STACKS: &[&str] = &[
 ];
 
 /// One line of a PAM service file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PamLine {
     /// `auth`, `account`, `password`, `session`, or `@include`.
     #[serde(rename = "type")]
@@ -84,7 +84,7 @@ impl PamLine {
 }
 
 /// su restricted to a group by pam_wheel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Su {
     /// /etc/pam.d/su has an active `auth … pam_wheel.so use_uid` line (without `trust` or
     /// `deny`, which change its meaning).
@@ -99,7 +99,7 @@ pub struct Su {
 }
 
 /// The PAM configuration and what it sets up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Pam {
     /// Every service file's lines, by path.
     pub files: BTreeMap<String, Vec<PamLine>>,

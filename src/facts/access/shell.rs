@@ -18,7 +18,7 @@ use super::login_defs::umask_dir_mode;
 use crate::rootfs::RootFs;
 
 /// One `TMOUT` assignment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Tmout {
     /// Seconds. (Not named `value`: an item with `value` and `source` would read as a `Fact`.)
     pub seconds: i64,
@@ -31,7 +31,7 @@ pub struct Tmout {
 }
 
 /// One `umask` command.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Umask {
     /// The mask as four-digit octal (`0027`).
     pub mask: String,
@@ -42,7 +42,7 @@ pub struct Umask {
 }
 
 /// TMOUT and umask settings of the start-up files.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Shell {
     /// The files read, in order.
     pub files: Vec<String>,

@@ -32,7 +32,7 @@ const MAX_DEPTH: usize = 8;
 const MAX_FILES: usize = 256;
 
 /// One parameter of a `Defaults` line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SudoDefault {
     /// The parameter name (`use_pty`, `logfile`, `authenticate`).
     pub name: String,
@@ -50,7 +50,7 @@ pub struct SudoDefault {
 }
 
 /// One command of a user specification that runs without a password.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NoPasswd {
     /// The user list, as written (`admin`, `%sudo`, `ALL`).
     pub users: String,
@@ -63,7 +63,7 @@ pub struct NoPasswd {
 }
 
 /// The sudoers policy.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Sudo {
     /// The files read, in order.
     pub files: Vec<String>,

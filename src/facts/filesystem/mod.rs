@@ -70,7 +70,7 @@ pub const MOUNT_POINTS: &[&str] = &[
 ];
 
 /// What modprobe would do with one module.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Module {
     /// The `install` command in force, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -84,7 +84,7 @@ pub struct Module {
 }
 
 /// One mount point.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MountPoint {
     /// A separate filesystem is configured for it (fstab line, mount unit, or built in).
     pub configured: Fact<bool>,
@@ -99,7 +99,7 @@ pub struct MountPoint {
 }
 
 /// Filesystem hardening: kernel filesystem modules, mount options, the filesystem walk.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Filesystem {
     /// Kernel modules by normalised name (`usb_storage`): the tracked ones and every module named
     /// in modprobe.d.

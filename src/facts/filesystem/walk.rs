@@ -61,7 +61,7 @@ impl Default for WalkOptions {
 }
 
 /// One offending path.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Offender {
     /// In-image path.
     pub path: String,
@@ -76,7 +76,7 @@ pub struct Offender {
 }
 
 /// A capped list of offenders with the true total.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Offenders {
     /// How many were found.
     pub count: u64,
@@ -107,7 +107,7 @@ impl Offenders {
 }
 
 /// A filesystem the walk went through.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Walked {
     /// In-image mount point (`/` for the root's own filesystem).
     pub mount_point: String,
@@ -116,7 +116,7 @@ pub struct Walked {
 }
 
 /// A mount point the walk did not descend into.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Skipped {
     /// In-image mount point.
     pub mount_point: String,
@@ -128,7 +128,7 @@ pub struct Skipped {
 }
 
 /// What the walk covered.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Coverage {
     /// Where the mount points and their types came from.
     pub mount_table: String,
@@ -165,7 +165,7 @@ impl Coverage {
 }
 
 /// What the walk found.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct WalkReport {
     /// Entries visited; its source says what the walk covered (the walk rules' evidence).
     pub entries: Fact<u64>,

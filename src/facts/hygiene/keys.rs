@@ -20,7 +20,7 @@ use crate::facts::{FactError, Source};
 use crate::rootfs::{Kind, RootFs};
 
 /// One host key file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HostKey {
     /// In-image path.
     pub path: String,
@@ -35,7 +35,7 @@ pub struct HostKey {
 }
 
 /// One key in an authorized_keys file.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct AuthorizedKey {
     /// The account whose home holds the file (`null` for an orphan home under /home).
     pub user: Option<String>,

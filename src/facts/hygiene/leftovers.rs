@@ -24,7 +24,7 @@ use crate::facts::{Collected, Context, Fact, FactError, Source};
 use crate::rootfs::{Kind, RootFs};
 
 /// Leftovers, each part collected on its own.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Leftovers {
     /// Top-level entries of /tmp and /var/tmp.
     pub tmp_entries: Collected<Scan<TmpEntry>>,
@@ -39,7 +39,7 @@ pub struct Leftovers {
 }
 
 /// One entry of /tmp or /var/tmp.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TmpEntry {
     /// In-image path.
     pub path: String,
@@ -54,7 +54,7 @@ pub struct TmpEntry {
 }
 
 /// A file and its size.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct SizedPath {
     /// In-image path.
     pub path: String,
@@ -65,7 +65,7 @@ pub struct SizedPath {
 }
 
 /// Package manager caches.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PackageCache {
     /// Total bytes, with a note of the directories summed.
     pub bytes: Fact<u64>,
@@ -76,7 +76,7 @@ pub struct PackageCache {
 }
 
 /// A swap file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SwapFile {
     /// In-image path.
     pub path: String,

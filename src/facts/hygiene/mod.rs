@@ -44,7 +44,7 @@ pub const MAX_WALK_FILES: usize = 20_000;
 pub const SCAN_LIMIT: u64 = 8 << 20;
 
 /// Image hygiene before capture.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Hygiene {
     /// SSH host key files in /etc/ssh (`ssh_host_*_key` and their `.pub`).
     pub ssh_host_keys: Collected<Vec<HostKey>>,
@@ -70,7 +70,7 @@ pub struct Hygiene {
 
 /// A bounded scan: what was found, and what could not be looked at (a bound, or an unreadable
 /// path). Rules error when `skipped` is not empty.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Scan<T> {
     /// What was found.
     pub found: Vec<T>,
@@ -88,7 +88,7 @@ impl<T> Default for Scan<T> {
 }
 
 /// A path a scan did not (fully) look at.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct Skip {
     /// In-image path.
     pub path: String,
@@ -97,7 +97,7 @@ pub struct Skip {
 }
 
 /// One history file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct History {
     /// The account whose home holds it (`null` for a home under /home that no account owns).
     pub user: Option<String>,

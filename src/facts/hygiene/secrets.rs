@@ -28,7 +28,7 @@ use crate::facts::{FactError, Source};
 use crate::rootfs::{Kind, RootFs, RootFsError};
 
 /// One secret: what kind, and where.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct Secret {
     /// In-image path.
     pub path: String,

@@ -27,7 +27,7 @@ use crate::facts::{Fact, FactError, Source};
 use crate::rootfs::{Kind, RootFs};
 
 /// The state of /etc/machine-id.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MachineId {
     /// No file.
@@ -43,7 +43,7 @@ pub enum MachineId {
 }
 
 /// The state of /var/lib/dbus/machine-id.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DbusMachineId {
     /// No file.
@@ -55,7 +55,7 @@ pub enum DbusMachineId {
 }
 
 /// A piece of cloud-init instance state that is present.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct CloudInitState {
     /// In-image path.
     pub path: String,
@@ -66,7 +66,7 @@ pub struct CloudInitState {
 }
 
 /// A network configuration line bound to a MAC address.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct MacBinding {
     /// In-image path.
     pub path: String,

@@ -22,7 +22,7 @@ use crate::facts::{Context, FactError, Source};
 use crate::rootfs::RootFs;
 
 /// One account and whether it can still log in.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct User {
     /// Login name.
     pub name: String,

@@ -31,7 +31,7 @@ use crate::rootfs::{RootFs, RootFsError};
 pub const FILE_LIMIT: u64 = 8 << 30;
 
 /// A digest algorithm a package database records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Algo {
     /// MD5 (dpkg md5sums, rpm < 4.6 and FILEDIGESTALGO 1).
@@ -64,7 +64,7 @@ pub struct Item {
 }
 
 /// A packaged file that does not match its record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct FileFinding {
     /// In-image path.
     pub path: String,
@@ -83,7 +83,7 @@ pub struct FileFinding {
 }
 
 /// A package whose files cannot be verified because its database recorded no digests for them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct NoDigests {
     /// Package name.
     pub package: String,
@@ -96,7 +96,7 @@ pub struct NoDigests {
 }
 
 /// The verification result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Integrity {
     /// The package database read.
     pub manager: Manager,

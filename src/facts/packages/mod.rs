@@ -29,7 +29,7 @@ use super::{Context, FactError, Source};
 use crate::rootfs::RootFs;
 
 /// The package database that was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Manager {
     /// Debian/Ubuntu dpkg.
@@ -45,34 +45,42 @@ pub enum Manager {
 /// Strings are [`CompactString`]s: names, versions, architectures and states are almost always
 /// at most 24 bytes and then live inline instead of in a heap allocation of their own (a
 /// 100 000-package database would otherwise hold half a million small allocations).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Instance {
     /// Full version as the manager writes it (`1:9.6p1-3ubuntu13.5`, `8.7p1-38.el9`, `9.7_p1-r4`).
     /// rpm versions are `[epoch:]version-release`, the epoch shown only when set.
+    #[schemars(with = "String")]
     pub version: CompactString,
     /// Architecture (`amd64`, `x86_64`, `noarch`, `all`…); `None` for rpm pseudo-packages such as
     /// `gpg-pubkey` that have none.
+    #[schemars(with = "Option<String>")]
     pub arch: Option<CompactString>,
     /// dpkg state (`installed`, `half-configured`, `unpacked`…); always `installed` for rpm/apk,
     /// whose databases list only installed packages.
+    #[schemars(with = "String")]
     pub state: CompactString,
     /// The record that lists it: dpkg/apk stanza line, or the rpmdb with `hnum` as a note.
     pub source: Source,
 }
 
 /// Everything known about one installed package name.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Package {
     /// The package name (repeated from the map key so quantifiers over the map can test it).
+    #[schemars(with = "String")]
     pub name: CompactString,
     /// Version of the representative instance.
+    #[schemars(with = "String")]
     pub version: CompactString,
     /// Its architecture.
+    #[schemars(with = "Option<String>")]
     pub arch: Option<CompactString>,
     /// Its dpkg state (see [`Instance::state`]).
+    #[schemars(with = "String")]
     pub state: CompactString,
     /// Source package (dpkg `Source:`, rpm SOURCERPM name, apk `o:` origin); the binary name when
     /// the database names none.
+    #[schemars(with = "String")]
     pub source_package: CompactString,
     /// Where it is recorded.
     pub source: Source,
@@ -178,8 +186,18 @@ impl Serialize for Installed {
     }
 }
 
+/// The schema of the map `Installed` serializes as.
+impl schemars::JsonSchema for Installed {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Installed".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <std::collections::BTreeMap<String, Package>>::json_schema(g)
+    }
+}
+
 /// The installed package set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Packages {
     /// Which database was read.
     pub manager: Manager,

@@ -33,7 +33,7 @@ pub const MODELLED_VERSION: &str = "9.2p1";
 /// A value of an sshd option: one string for keywords `sshd -T` prints on one line, a list for
 /// those it prints once per value (port, listenaddress, hostkey, hostcertificate, allowusers,
 /// denyusers, allowgroups, denygroups, acceptenv, setenv, subsystem).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Value {
     /// Single value, canonical and lowercase where sshd prints it so ("no", "120").
@@ -58,13 +58,14 @@ const MULTI_LINE: &[&str] = &[
 ];
 
 /// One Match block and what it sets.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MatchBlock {
     /// The criteria as written after `Match` ("User alice Address 10.0.0.0/8").
     pub criteria: String,
     /// Where the Match line is.
     pub source: Source,
     /// The settings inside the block (first value wins within it), by lowercase keyword.
+    #[schemars(schema_with = "keyword_table")]
     pub settings: BTreeMap<String, Fact<Value>>,
     /// What sshd would show for the block's own Banner (see [`Sshd::banner_file`]); null when
     /// the block does not set Banner.
@@ -72,7 +73,7 @@ pub struct MatchBlock {
 }
 
 /// A Match block setting that is weaker than the global value of the same keyword.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MatchOverride {
     /// The block's criteria.
     pub criteria: String,
@@ -87,7 +88,7 @@ pub struct MatchOverride {
 }
 
 /// The effective sshd configuration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Sshd {
     /// sshd is installed (its configuration file exists).
     pub installed: bool,
@@ -107,6 +108,7 @@ pub struct Sshd {
     pub defaults_note: Option<String>,
     /// The global configuration as `sshd -T` would print it, by lowercase keyword; each value
     /// carries the line that won (or the compiled-in default) and the lines it shadowed.
+    #[schemars(schema_with = "keyword_table")]
     pub effective: BTreeMap<String, Fact<Value>>,
     /// Match blocks in file order.
     pub match_blocks: Vec<MatchBlock>,
@@ -439,6 +441,16 @@ pub fn openssh_version(packages: Option<&Packages>) -> Option<String> {
         .find_map(|n| packages?.get(n))?;
     let v = p.version.split_once(':').map_or(p.version.as_str(), |(_, v)| v);
     Some(v.split('-').next().unwrap_or(v).to_owned())
+}
+
+/// The schema of a keyword table (`effective`, a Match block's `settings`): only keywords `sshd -T`
+/// prints are keys, so a rule naming another one is rejected when it loads.
+fn keyword_table(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut keys: Vec<String> = keywords::KEYWORDS.iter().map(|k| k.opt.to_owned()).collect();
+    if let Ok(lines) = render::dump(&keywords::Opts::new()) {
+        keys.extend(lines.iter().map(|l| l.keyword.to_owned()));
+    }
+    crate::rules::schema::closed_map::<Fact<Value>>(g, keys)
 }
 
 #[cfg(test)]

@@ -166,8 +166,14 @@ pub fn parse_modprobe(text: &str) -> Vec<Directive> {
     out
 }
 
-/// True for an install command that loads nothing: `/bin/false`, `/bin/true` (any directory).
+/// True for an install command that loads nothing: `/bin/false`, `/bin/true` (any directory),
+/// alone. modprobe hands the command to `/bin/sh -c`, so anything the shell could run after or
+/// instead of it (`/bin/false || modprobe --ignore-install cramfs`, `;`, `&&`, `|`, `&`, a
+/// substitution, a redirection, a second line) may load the module after all: not disabling.
 pub fn is_disabling_command(cmd: &str) -> bool {
+    if cmd.contains([';', '&', '|', '`', '$', '(', ')', '<', '>', '\n']) {
+        return false;
+    }
     let first = cmd.split_whitespace().next().unwrap_or("");
     let base = first.rsplit('/').next().unwrap_or(first);
     base == "false" || base == "true"
@@ -519,6 +525,18 @@ mod tests {
         assert!(is_disabling_command("/usr/bin/true"));
         assert!(!is_disabling_command("/sbin/modprobe --ignore-install cramfs"));
         assert!(!is_disabling_command(""));
+        // The shell runs what follows: the module is loaded after all.
+        for cmd in [
+            "/bin/false || /sbin/modprobe --ignore-install cramfs",
+            "/bin/true; modprobe --ignore-install cramfs",
+            "/bin/true && modprobe --ignore-install cramfs",
+            "/bin/true | modprobe --ignore-install cramfs",
+            "/bin/true & modprobe --ignore-install cramfs",
+            "/bin/true $(modprobe --ignore-install cramfs)",
+            "/bin/true `modprobe --ignore-install cramfs`",
+        ] {
+            assert!(!is_disabling_command(cmd), "{cmd}");
+        }
     }
 
     #[test]

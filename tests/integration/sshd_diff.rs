@@ -17,6 +17,16 @@ use imagegate::rootfs::RootFs;
 
 const SSHD: &str = "/usr/sbin/sshd";
 
+/// Generates the host key sshd -T needs at `key` (ed25519, no passphrase).
+fn host_key(key: &Path) {
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(key)
+        .status()
+        .unwrap();
+    assert!(st.success(), "ssh-keygen failed for {}", key.display());
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -104,12 +114,7 @@ fn sshd_t_agrees_with_real_sshd_on_corpus() {
         let tmp = tempfile::tempdir().unwrap();
         copy_dir(&case.join("etc/ssh"), &tmp.path().join("etc/ssh"));
         let key = tmp.path().join("etc/ssh/ssh_host_ed25519_key");
-        let st = Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-            .arg(&key)
-            .status()
-            .unwrap();
-        assert!(st.success());
+        host_key(&key);
         let fs = RootFs::open(tmp.path()).unwrap();
         let expect_invalid = case.join("expect-invalid").exists();
         let specs: Vec<Option<String>> = std::iter::once(None)
@@ -190,12 +195,7 @@ fn sshd_t_agrees_with_real_sshd_on_drop_ins_named_in_high_bytes() {
     let mut rng = Rng(0x0ff5_5dc0);
     let key_dir = tempfile::tempdir().unwrap();
     let key = key_dir.path().join("ssh_host_ed25519_key");
-    let st = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&key)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    host_key(&key);
     let mut failures = Vec::new();
     let mut telling = 0;
     for round in 0..25 {
@@ -417,12 +417,7 @@ fn startup_verdict_agrees_with_real_sshd_on_generated_configs() {
     const CASES: usize = 300;
     let tmp = tempfile::tempdir().unwrap();
     let key = tmp.path().join("ssh_host_ed25519_key");
-    let st = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&key)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    host_key(&key);
     let mut r = Rng(0x5eed_0004_a11c_e5ed);
     let mut configs = Vec::new();
     let mut script =

@@ -295,7 +295,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 .values()
                 .filter(|r| r.profiles.iter().any(|p| p == "cloud-image"))
                 .collect();
-            ctx.wanted = Some(wanted_groups(&default));
+            ctx.wanted = Some(crate::rules::wanted_groups(&default));
             facts::collect(&fs, &ctx);
             // Host paths with their exact bytes, as find(1) prints them: a name that is not UTF-8
             // must still open when fed to another tool.
@@ -594,7 +594,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         || prepare(&args),
     );
     let (rules, sel, waivers) = prepared?;
-    ctx.wanted = Some(wanted_groups(&eval::select(&rules, &sel)));
+    ctx.wanted = Some(crate::rules::wanted_groups(&eval::select(&rules, &sel)));
     let facts = facts::collect_with(&fs, &ctx, packages);
     let mut report = eval::evaluate(&rules, &sel, &facts);
     let applied = waivers::apply(&mut report, &waivers, ctx.as_of, args.waiver_warn_days);
@@ -627,32 +627,6 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
         r => r.map(|()| code).map_err(Into::into),
     }
-}
-
-/// The fact groups `rules` read: the first component (and the first two) of every fact path in their checks,
-/// `applies_when` and `error_when` (collectors of expensive groups run only when wanted).
-fn wanted_groups(rules: &[&crate::rules::Rule]) -> std::collections::BTreeSet<String> {
-    let mut paths = Vec::new();
-    for r in rules {
-        r.check.fact_paths(&mut paths);
-        if let Some(a) = &r.applies_when {
-            a.fact_paths(&mut paths);
-        }
-        for e in &r.error_when {
-            e.check.fact_paths(&mut paths);
-        }
-    }
-    // The group, and `group.part` so a collector can skip an expensive part no rule reads.
-    let mut out = std::collections::BTreeSet::new();
-    for p in &paths {
-        if let Some(g) = p.segments.first() {
-            out.insert(g.clone());
-            if let Some(part) = p.segments.get(1) {
-                out.insert(format!("{g}.{part}"));
-            }
-        }
-    }
-    out
 }
 
 /// One line on stderr when rules ended in error because files were unreadable: the findings

@@ -157,6 +157,32 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev.last().copied().unwrap_or(0)
 }
 
+/// The fact groups `rules` read: the first component (and the first two) of every fact path in their checks,
+/// `applies_when` and `error_when` (collectors of expensive groups run only when wanted).
+pub fn wanted_groups(rules: &[&Rule]) -> std::collections::BTreeSet<String> {
+    let mut paths = Vec::new();
+    for r in rules {
+        r.check.fact_paths(&mut paths);
+        if let Some(a) = &r.applies_when {
+            a.fact_paths(&mut paths);
+        }
+        for e in &r.error_when {
+            e.check.fact_paths(&mut paths);
+        }
+    }
+    // The group, and `group.part` so a collector can skip an expensive part no rule reads.
+    let mut out = std::collections::BTreeSet::new();
+    for p in &paths {
+        if let Some(g) = p.segments.first() {
+            out.insert(g.clone());
+            if let Some(part) = p.segments.get(1) {
+                out.insert(format!("{g}.{part}"));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,7 +136,7 @@ pub struct Host {
 
 /// Fact paths (JSON pointers into the facts JSON) tried in order for [`Host::kernel`]; the first that
 /// holds a string wins. A path that no collector provides is simply skipped.
-pub const HOST_KERNEL_FACTS: &[&str] = &["/boot/kernel/release", "/boot/kernel/version"];
+pub const HOST_KERNEL_FACTS: &[&str] = &["/boot/kernel/running", "/boot/kernel/newest"];
 
 /// Fact paths tried in order for [`Host::image_id`] (cloud-init's record of the instance's image).
 pub const HOST_IMAGE_ID_FACTS: &[&str] = &["/cloud_init/instance/image_id"];
@@ -367,6 +367,28 @@ mod tests {
             assert!(
                 crate::facts::HEADER_GROUPS.contains(&group),
                 "{p}: {group} is not a header group"
+            );
+        }
+    }
+
+    /// A header path that names no fact would leave its header field empty for ever (the kernel
+    /// field once named `/boot/kernel/release`, which no collector wrote).
+    #[test]
+    fn header_facts_name_facts_the_schema_knows() {
+        let all = [
+            HOST_KERNEL_FACTS,
+            HOST_IMAGE_ID_FACTS,
+            HOST_PLATFORM_FACTS,
+            HOST_OWNER_FACTS,
+        ];
+        let facts = crate::rules::schema::Shape::facts();
+        for p in all.concat() {
+            let dotted = p.trim_start_matches('/').replace('/', ".");
+            let path = crate::rules::FactPath::parse(&dotted).expect("header path parses");
+            assert!(
+                facts.walk(&path).is_ok(),
+                "{p} names no fact: {:?}",
+                facts.walk(&path).err()
             );
         }
     }

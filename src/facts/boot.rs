@@ -140,6 +140,59 @@ pub struct Boot {
     pub cmdline: Cmdline,
     /// Core dumps.
     pub core_dumps: CoreDumps,
+    /// The running kernel and the kernels installed in the image.
+    pub kernel: Kernel,
+}
+
+/// Kernel releases: the one running (live) and the ones the image holds.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Kernel {
+    /// The running kernel's release (`/proc/sys/kernel/osrelease`); null unless live.
+    pub running: Option<Fact<String>>,
+    /// Kernel releases installed in the image: the directories of /usr/lib/modules and
+    /// /lib/modules and the `vmlinuz-<release>` images in /boot, oldest first (dpkg's order,
+    /// which also orders rpm's kernel releases by number).
+    pub installed: Vec<String>,
+    /// The newest of `installed`, with the file that showed it.
+    pub newest: Option<Fact<String>>,
+}
+
+/// The directories and boot images that name installed kernel releases.
+const KERNEL_DIRS: &[&str] = &["/usr/lib/modules", "/lib/modules"];
+
+/// Collects [`Kernel`]: installed releases from module directories and /boot, and the running
+/// release on a live system.
+fn kernel(fs: &RootFs, ctx: &Context) -> Result<Kernel, FactError> {
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    for dir in KERNEL_DIRS {
+        for e in fs.read_dir(dir)?.unwrap_or_default() {
+            if fs
+                .metadata(&e.path)?
+                .is_some_and(|m| m.kind == crate::rootfs::Kind::Directory)
+            {
+                found.entry(e.name).or_insert(e.path);
+            }
+        }
+    }
+    for e in fs.read_dir("/boot")?.unwrap_or_default() {
+        if let Some(release) = e.name.strip_prefix("vmlinuz-").filter(|r| !r.is_empty()) {
+            found.entry(release.to_owned()).or_insert(e.path);
+        }
+    }
+    let mut installed: Vec<(String, String)> = found.into_iter().collect();
+    installed.sort_by(|a, b| crate::version::dpkg_cmp(&a.0, &b.0));
+    let newest = installed.last().map(|(r, p)| Fact::new(r.clone(), Source::file(p)));
+    let running = if ctx.live {
+        fs.read_text("/proc/sys/kernel/osrelease")?
+            .map(|t| Fact::new(t.trim().to_owned(), Source::file("/proc/sys/kernel/osrelease")))
+    } else {
+        None
+    };
+    Ok(Kernel {
+        running,
+        installed: installed.into_iter().map(|(r, _)| r).collect(),
+        newest,
+    })
 }
 
 /// Splits a kernel command line into name → value, honouring double quotes
@@ -544,12 +597,47 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Boot, FactError> {
                 process_size_max: get("ProcessSizeMax", "default"),
             },
         },
+        kernel: kernel(fs, ctx)?,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testroot::tree;
+
+    fn ctx(live: bool) -> Context {
+        Context {
+            live,
+            as_of: "2026-11-01".parse().unwrap(),
+            wanted: None,
+        }
+    }
+
+    /// Installed kernels come from module directories and boot images, ordered by version (27
+    /// after 9, as dpkg orders them); the running one only from a live system's /proc.
+    #[test]
+    fn kernels_installed_and_running() {
+        let (_d, fs) = tree(&[
+            ("/usr/lib/modules/6.1.0-9-amd64/", ""),
+            ("/usr/lib/modules/6.1.0-27-amd64/", ""),
+            ("/lib/modules/not-a-dir", "x"),
+            ("/boot/vmlinuz-5.10.0-30-amd64", "image"),
+            ("/boot/vmlinuz-", "no release"),
+            ("/proc/sys/kernel/osrelease", "6.1.0-27-amd64\n"),
+        ]);
+        let k = kernel(&fs, &ctx(false)).unwrap();
+        assert_eq!(k.installed, ["5.10.0-30-amd64", "6.1.0-9-amd64", "6.1.0-27-amd64"]);
+        let newest = k.newest.unwrap();
+        assert_eq!(newest.value, "6.1.0-27-amd64");
+        assert_eq!(newest.source.path.as_deref(), Some("/usr/lib/modules/6.1.0-27-amd64"));
+        assert!(k.running.is_none(), "offline, nothing is running");
+        let live = kernel(&fs, &ctx(true)).unwrap();
+        assert_eq!(live.running.unwrap().value, "6.1.0-27-amd64");
+        let (_e, empty) = tree(&[("/etc/os-release", "ID=debian\n")]);
+        let none = kernel(&empty, &ctx(false)).unwrap();
+        assert!(none.installed.is_empty() && none.newest.is_none());
+    }
 
     #[test]
     fn cmdline_quotes_and_bare_flags() {

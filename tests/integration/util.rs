@@ -119,6 +119,14 @@ pub struct Case {
     pub files: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub remove: Vec<String>,
+    /// Text added to the end of a file of the base root (the file is created when absent), after
+    /// `files`: a drop-in line or a stanza without copying the whole file.
+    #[serde(default)]
+    pub append: std::collections::BTreeMap<String, String>,
+    /// Packages added to the base root's dpkg database as installed, after `append`: `name` (at
+    /// version 1.0-1) or `name=version`.
+    #[serde(default)]
+    pub packages: Vec<String>,
     #[serde(default)]
     pub vars: std::collections::BTreeMap<String, toml::Value>,
     #[serde(default)]
@@ -152,7 +160,30 @@ pub fn cases() -> Vec<(String, Case)> {
     out
 }
 
-/// Builds a case's root: the base copied, `remove` applied, then `files` written.
+/// The dpkg status stanza of a package a case adds (`name` or `name=version`).
+fn dpkg_stanza(spec: &str) -> String {
+    let (name, version) = spec.split_once('=').unwrap_or((spec, "1.0-1"));
+    format!(
+        "\nPackage: {name}\nStatus: install ok installed\nPriority: optional\nSection: misc\n\
+         Architecture: amd64\nVersion: {version}\nDescription: added by a case\n"
+    )
+}
+
+/// Appends `text` to the file at `path` (created when absent), keeping a line break between.
+fn append_to(path: &Path, text: &str) {
+    let mut old = std::fs::read_to_string(path).unwrap_or_default();
+    if !old.is_empty() && !old.ends_with('\n') {
+        old.push('\n');
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        std::fs::remove_file(path).unwrap();
+    }
+    std::fs::write(path, old + text).unwrap();
+}
+
+/// Builds a case's root: the base copied, `remove` applied, `files` written, `append` and
+/// `packages` added, then `modes` set.
 pub fn case_root(c: &Case) -> tempfile::TempDir {
     let dir = fixture_copy(&c.base);
     for r in &c.remove {
@@ -170,6 +201,19 @@ pub fn case_root(c: &Case) -> tempfile::TempDir {
             std::fs::remove_file(&p).unwrap();
         }
         std::fs::write(&p, content).unwrap();
+    }
+    for (path, text) in &c.append {
+        append_to(&dir.path().join(path.trim_start_matches('/')), text);
+    }
+    if !c.packages.is_empty() {
+        let status = dir.path().join("var/lib/dpkg/status");
+        assert!(
+            status.is_file(),
+            "case for {}: `packages` adds to a dpkg database, and base root {} has none",
+            c.rule,
+            c.base
+        );
+        append_to(&status, &c.packages.iter().map(|p| dpkg_stanza(p)).collect::<String>());
     }
     for (path, mode) in &c.modes {
         use std::os::unix::fs::PermissionsExt;

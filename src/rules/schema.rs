@@ -403,6 +403,170 @@ pub fn check_expr(e: &Expr, base: &Shape) -> Result<(), (String, String)> {
     }
 }
 
+/// One row of the fact reference: a path rules can name, its type and its documentation.
+struct Row {
+    path: String,
+    kind: String,
+    doc: String,
+}
+
+/// The first sentence of a doc comment, on one line, with `|` escaped for a Markdown table.
+fn first_sentence(doc: &str) -> String {
+    let flat = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    let end = flat
+        .match_indices(". ")
+        .map(|(i, _)| i)
+        .find(|&i| !flat[..i].ends_with("e.g") && !flat[..i].ends_with("i.e"))
+        .map_or(flat.len(), |i| i + 1);
+    // Rustdoc links (`[`Instance::state`]`) read as code.
+    flat[..end].replace("[`", "`").replace("`]", "`").replace('|', "\\|")
+}
+
+/// A short type for the reference: `string`, `bool`, `list of …`, `table of …`, with `(with
+/// source)` for a value that carries the file and line that decided it.
+fn kind_of(v: &'static Value, depth: usize) -> String {
+    let Some(o) = v.as_object() else { return "any".into() };
+    if depth > 8 {
+        return "…".into();
+    }
+    if let Some(t) = o.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+        let Some(t) = root().pointer(t) else {
+            return "any".into();
+        };
+        if let Some(value) = t
+            .as_object()
+            .filter(|t| is_fact(t))
+            .and_then(|_| t.pointer("/properties/value"))
+        {
+            return format!("{} (with source)", kind_of(value, depth + 1));
+        }
+        if t.get("properties").is_some() {
+            return "object".into();
+        }
+        return kind_of(t, depth + 1);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(list) = o.get(key).and_then(Value::as_array) {
+            let mut alts: Vec<String> = Vec::new();
+            let mut nullable = false;
+            for x in list
+                .iter()
+                .filter(|x| !x.as_object().is_some_and(is_unavailable_marker))
+            {
+                if x.get("type").and_then(Value::as_str) == Some("null") {
+                    nullable = true;
+                    continue;
+                }
+                let k = kind_of(x, depth + 1);
+                if !alts.contains(&k) {
+                    alts.push(k);
+                }
+            }
+            if nullable {
+                alts.push("null".into());
+            }
+            return alts.join(" or ");
+        }
+    }
+    if let Some(e) = o.get("enum").and_then(Value::as_array) {
+        let words: Vec<String> = e
+            .iter()
+            .map(|w| w.as_str().map_or_else(|| w.to_string(), |s| format!("`{s}`")))
+            .collect();
+        return words.join(", ");
+    }
+    let t = types(o);
+    let base = match t.iter().copied().find(|t| *t != "null") {
+        Some("array") => format!(
+            "list of {}",
+            o.get("items").map_or("any".into(), |i| kind_of(i, depth + 1))
+        ),
+        Some("object") if o.contains_key("properties") => "object".into(),
+        Some("object") => format!(
+            "table of {}",
+            o.get("additionalProperties")
+                .map_or("any".into(), |i| kind_of(i, depth + 1))
+        ),
+        Some("boolean") => "bool".into(),
+        Some(other) => other.to_owned(),
+        None => "any".into(),
+    };
+    if t.contains(&"null") {
+        format!("{base} or null")
+    } else {
+        base
+    }
+}
+
+/// The rows below the place `v` (a field's schema) at `path`.
+fn rows_below(v: &'static Value, path: &str, out: &mut Vec<Row>, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    let mut places = Vec::new();
+    expand(v, &mut places, 0);
+    for place in places {
+        let Some(o) = place.as_object() else { continue };
+        if let Some(props) = o.get("properties").and_then(Value::as_object) {
+            for (name, prop) in props {
+                let p = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                let doc = prop
+                    .get("description")
+                    .or_else(|| {
+                        let mut inner = Vec::new();
+                        expand(prop, &mut inner, 0);
+                        inner.iter().find_map(|i| i.get("description"))
+                    })
+                    .and_then(Value::as_str)
+                    .map(first_sentence)
+                    .unwrap_or_default();
+                out.push(Row {
+                    path: p.clone(),
+                    kind: kind_of(prop, 0),
+                    doc,
+                });
+                rows_below(prop, &p, out, depth + 1);
+            }
+        }
+        if let Some(items) = o.get("items") {
+            rows_below(items, &format!("{path}[*]"), out, depth + 1);
+        }
+        if let Some(values) = o.get("additionalProperties").filter(|v| v.is_object()) {
+            rows_below(values, &format!("{path}.<key>"), out, depth + 1);
+        }
+    }
+}
+
+/// The fact reference (docs/fact-reference.md): every path a rule can name, with its type and the
+/// first sentence of its documentation, generated from the fact types.
+pub fn reference() -> String {
+    let mut rows = Vec::new();
+    rows_below(root(), "", &mut rows, 0);
+    let mut seen = std::collections::BTreeSet::new();
+    rows.retain(|r| seen.insert(r.path.clone()));
+    let mut out = String::from(
+        "# Fact reference\n\n\
+         Generated from the fact types (`cargo test --test integration fact_reference` checks it;\n\
+         `IMAGEGATE_BLESS=1` rewrites it). Every path a rule's `fact` can name: `[*]` is any item of a\n\
+         list, `<key>` any key of a table. A value `(with source)` carries the file and line that\n\
+         decided it. See docs/facts.md for where each group reads from.\n\n\
+         | Path | Type | Meaning |\n|---|---|---|\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            r.path,
+            r.kind.replace('|', "\\|"),
+            r.doc
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

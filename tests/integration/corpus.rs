@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use imagegate::rules::RuleSet;
 
-use crate::util::cases;
+use crate::util::{cases, repo};
 
 #[test]
 fn shipped_rules_load() {
@@ -168,4 +168,19 @@ fn every_collected_fact_path_is_in_the_schema() {
     }
     assert!(n > 10_000, "{n} nodes");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// docs/fact-reference.md is what the fact types generate; `IMAGEGATE_BLESS=1` rewrites it.
+#[test]
+fn fact_reference_is_current() {
+    let path = repo().join("docs/fact-reference.md");
+    let want = imagegate::rules::schema::reference();
+    if std::env::var_os("IMAGEGATE_BLESS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/fact-reference.md is not what the fact types generate: run\n  IMAGEGATE_BLESS=1 cargo test --test integration fact_reference"
+    );
 }

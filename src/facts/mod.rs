@@ -1,11 +1,10 @@
 //! The fact layer: everything imagegate knows about the scanned system, each value with the file and
 //! line it came from.
 //!
-//! Collectors are plain functions, called from [`collect_with`] in one of its two halves (no
-//! registry: the compiler points at every place a new fact must be handled). A group runs only when
-//! a selected rule, a dependent collector (`NEEDS`) or the report header ([`HEADER_GROUPS`]) reads
-//! it. A new fact: a module here, a field of [`Facts`] and [`GROUPS`], a line in `other_side` (or
-//! `index_side` for a large read), and a row in docs/facts.md.
+//! Collectors are plain functions, declared once in the `fact_groups!` table below, which yields
+//! [`Facts`], [`GROUPS`] and the runner. A group is collected only when a selected rule or the
+//! report header ([`HEADER_GROUPS`]) reads it, or another collector asks for it through [`Cx`]. A
+//! new fact: a module here, one entry in the table, and a row in docs/facts.md.
 //!
 //! A collector returns `Result<T, FactError>`; the result is stored as a [`Collected`], so one
 //! unreadable file turns the rules that need it into errors while every other rule is still
@@ -36,6 +35,9 @@ pub mod sources;
 pub mod sshd;
 pub mod sysctl;
 pub mod updates;
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
@@ -269,115 +271,147 @@ pub struct Target {
     pub hostname: Option<String>,
 }
 
-/// The top-level fact groups, i.e. the field names of [`Facts`]: the first component of every rule
-/// fact path (a test checks the list against the serialized struct).
-pub const GROUPS: &[&str] = &[
-    "target",
-    "os",
-    "packages",
-    "sshd",
-    "sysctl",
-    "mac",
-    "cloud_init",
-    "updates",
-    "auto_updates",
-    "accounts",
-    "services",
-    "lifecycle",
-    "filesystem",
-    "files",
-    "boot",
-    "logging",
-    "firewall",
-    "access",
-    "homes",
-    "hygiene",
-    "integrity",
-    "sources",
-];
+/// Declares the fact groups, once: each group's field of [`Facts`] (its doc comment, name and
+/// type) and how it is collected. From this one table come [`Facts`], [`GROUPS`] and the runner,
+/// so a new fact is a module and one entry here (and a row in docs/facts.md).
+///
+/// A collector reads the facts of other groups through [`Cx`] (`cx.packages()`): the first to ask
+/// collects that group, every later reader shares the result. What a group needs is therefore what
+/// its collector asks for — there is no dependency list to keep in step with the code.
+macro_rules! fact_groups {
+    ($( $(#[$doc:meta])* $name:ident : $ty:ty => |$cx:ident| $collect:expr; )*) => {
+        /// The top-level fact groups, i.e. the field names of [`Facts`]: the first component of
+        /// every rule fact path.
+        pub const GROUPS: &[&str] = &["target", $(stringify!($name)),*];
 
-/// Every fact collected about one target. Field names are the first component of rule fact paths.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct Facts {
-    /// What was scanned.
-    pub target: Target,
-    /// /etc/os-release.
-    pub os: Collected<os_release::OsRelease>,
-    /// Installed packages.
-    pub packages: Collected<packages::Packages>,
-    /// The effective sshd configuration.
-    pub sshd: Collected<sshd::Sshd>,
-    /// Kernel parameters, runtime and persisted.
-    pub sysctl: Collected<sysctl::Sysctl>,
-    /// SELinux and AppArmor.
-    pub mac: Collected<mac::Mac>,
-    /// cloud-init.
-    pub cloud_init: Collected<cloud_init::CloudInit>,
-    /// Pending security updates.
-    pub updates: Collected<updates::PendingUpdates>,
-    /// Automatic update configuration.
-    pub auto_updates: Collected<updates::AutoUpdates>,
-    /// Local accounts.
-    pub accounts: Collected<accounts::Accounts>,
-    /// systemd unit enablement.
-    pub services: Collected<services::Services>,
-    /// Support lifecycle of the release.
-    pub lifecycle: Collected<lifecycle::Lifecycle>,
-    /// Kernel filesystem modules, mount options, the filesystem walk.
-    pub filesystem: Collected<filesystem::Filesystem>,
-    /// Ownership and permissions of well-known files.
-    pub files: Collected<files::Files>,
-    /// Bootloader configuration and kernel command line.
-    pub boot: Collected<boot::Boot>,
-    /// auditd, journald, rsyslog.
-    pub logging: Collected<logging::Logging>,
-    /// Host firewall.
-    pub firewall: Collected<firewall::Firewall>,
-    /// PAM, login.defs, sudo, su, shell settings, cron/at, banners.
-    pub access: Collected<access::Access>,
-    /// Home directories, dot files, root's PATH.
-    pub homes: Collected<homes::Homes>,
-    /// Image hygiene before capture.
-    pub hygiene: Collected<hygiene::Hygiene>,
-    /// Installed package files against the digests their package database recorded.
-    pub integrity: Collected<integrity::Integrity>,
-    /// Package sources, their signing, packages no source offers, and the image's provenance.
-    pub sources: Collected<sources::Sources>,
+        /// Every fact collected about one target. Field names are the first component of rule
+        /// fact paths.
+        #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+        pub struct Facts {
+            /// What was scanned.
+            pub target: Target,
+            $( $(#[$doc])* pub $name: Collected<$ty>, )*
+        }
+
+        /// Each group's result, filled by the first collector or runner that asks.
+        #[derive(Default)]
+        struct Cells {
+            $( $name: OnceLock<Collected<$ty>>, )*
+        }
+
+        impl Cx<'_> {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> &Collected<$ty> {
+                    self.cells.$name.get_or_init(|| {
+                        let $cx = self;
+                        $collect
+                    })
+                }
+            )*
+
+            /// Collects the group at `index` of [`GROUPS`] (after `target`).
+            fn force(&self, index: usize) {
+                let names: &[&str] = &[$(stringify!($name)),*];
+                match names.get(index).copied() {
+                    $( Some(stringify!($name)) => { self.$name(); } )*
+                    _ => {}
+                }
+            }
+
+            /// The facts, with every group nobody asked for marked not-applicable.
+            fn into_facts(self, target: Target) -> Facts {
+                let Cells { $($name),* } = self.cells;
+                Facts {
+                    target,
+                    $( $name: $name.into_inner().unwrap_or_else(not_needed), )*
+                }
+            }
+        }
+    };
 }
 
-/// Groups that other collectors read: a wanted group on the left needs the groups on the right.
-const NEEDS: &[(&str, &[&str])] = &[
-    ("sshd", &["packages"]),
-    ("mac", &["os", "packages", "boot", "services"]),
-    ("cloud_init", &["packages"]),
-    ("updates", &["os", "packages"]),
-    ("auto_updates", &["os", "packages", "services"]),
-    ("lifecycle", &["os"]),
-    ("integrity", &["packages"]),
-    ("sources", &["packages"]),
-];
+fact_groups! {
+    /// /etc/os-release.
+    os: os_release::OsRelease => |cx| os_release::collect(cx.fs).into();
+    /// Installed packages.
+    packages: packages::Packages => |cx| packages::collect(cx.fs, cx.ctx).into();
+    /// The effective sshd configuration.
+    sshd: sshd::Sshd => |cx| sshd::collect(cx.fs, cx.ctx, cx.packages().ok()).into();
+    /// Kernel parameters, runtime and persisted.
+    sysctl: sysctl::Sysctl => |cx| sysctl::collect(cx.fs, cx.ctx, cx.os().ok()).into();
+    /// SELinux and AppArmor.
+    mac: mac::Mac => |cx| {
+        mac::collect(cx.fs, cx.ctx, cx.os().ok(), cx.packages().ok(), cx.boot(), cx.services()).into()
+    };
+    /// cloud-init.
+    cloud_init: cloud_init::CloudInit => |cx| cloud_init::collect(cx.fs, cx.ctx, cx.packages().ok()).into();
+    /// Pending security updates.
+    updates: updates::PendingUpdates => |cx| {
+        updates::collect_pending(cx.fs, cx.ctx, cx.os().ok(), cx.packages()).into()
+    };
+    /// Automatic update configuration.
+    auto_updates: updates::AutoUpdates => |cx| {
+        updates::collect_auto(cx.fs, cx.ctx, cx.os().ok(), cx.packages().ok(), cx.services()).into()
+    };
+    /// Local accounts.
+    accounts: accounts::Accounts => |cx| accounts::collect(cx.fs, cx.ctx).into();
+    /// systemd unit enablement.
+    services: services::Services => |cx| services::collect(cx.fs, cx.ctx).into();
+    /// Support lifecycle of the release.
+    lifecycle: lifecycle::Lifecycle => |cx| lifecycle::collect(cx.ctx, cx.os()).into();
+    /// Kernel filesystem modules, mount options, the filesystem walk.
+    filesystem: filesystem::Filesystem => |cx| filesystem::collect(cx.fs, cx.ctx).into();
+    /// Ownership and permissions of well-known files.
+    files: files::Files => |cx| files::collect(cx.fs, cx.ctx).into();
+    // The one reader of the kernel command line: the MAC collector reads it from this fact.
+    /// Bootloader configuration and kernel command line.
+    boot: boot::Boot => |cx| boot::collect(cx.fs, cx.ctx).into();
+    /// auditd, journald, rsyslog.
+    logging: logging::Logging => |cx| logging::collect(cx.fs, cx.ctx).into();
+    /// Host firewall.
+    firewall: firewall::Firewall => |cx| firewall::collect(cx.fs, cx.ctx).into();
+    /// PAM, login.defs, sudo, su, shell settings, cron/at, banners.
+    access: access::Access => |cx| access::collect(cx.fs, cx.ctx).into();
+    /// Home directories, dot files, root's PATH.
+    homes: homes::Homes => |cx| homes::collect(cx.fs, cx.ctx).into();
+    /// Image hygiene before capture.
+    hygiene: hygiene::Hygiene => |cx| hygiene::collect(cx.fs, cx.ctx).into();
+    /// Installed package files against the digests their package database recorded.
+    integrity: integrity::Integrity => |cx| integrity::collect(cx.fs, cx.ctx, cx.packages()).into();
+    /// Package sources, their signing, packages no source offers, and the image's provenance.
+    sources: sources::Sources => |cx| sources::collect(cx.fs, cx.ctx, cx.packages()).into();
+}
 
 /// Groups every report header reads (see `eval::HOST_*_FACTS`), collected whatever the rules, so
 /// the header is the same in every profile. (`sources` without its costly `offered` part.)
 pub const HEADER_GROUPS: &[&str] = &["os", "boot", "cloud_init", "sources"];
 
+/// The groups with the largest reads (package indexes and files), started first so they overlap
+/// with everything else.
+const LARGEST_FIRST: &[&str] = &["integrity", "sources", "updates"];
+
 impl Context {
-    /// Whether a collector must run: its group is wanted, a wanted group needs it, or the report
-    /// header reads it. A group that does not run is not-applicable: no selected rule reads it.
+    /// Whether the runner collects a group: a selected rule or the report header reads it. (A
+    /// group another collector reads is collected when that collector asks.)
     fn runs(&self, group: &str) -> bool {
-        self.wants(group)
-            || HEADER_GROUPS.contains(&group)
-            || NEEDS.iter().any(|(g, needs)| needs.contains(&group) && self.runs(g))
+        self.wants(group) || HEADER_GROUPS.contains(&group)
     }
 }
 
-/// Runs a collector when [`Context::runs`] says its group is needed.
-fn when<T>(ctx: &Context, group: &str, collect: impl FnOnce() -> Collected<T>) -> Collected<T> {
-    if ctx.runs(group) {
-        collect()
-    } else {
-        Collected::not_applicable("not needed by the selected rules")
-    }
+/// What a collector is handed: the root, the scan's context, and the other groups' facts (each
+/// collected once, by whoever asks first).
+pub struct Cx<'a> {
+    /// The scanned root.
+    pub fs: &'a RootFs,
+    /// The scan's context.
+    pub ctx: &'a Context,
+    cells: Cells,
+}
+
+/// A group that no selected rule, header or collector read.
+fn not_needed<T>() -> Collected<T> {
+    Collected::not_applicable("not needed by the selected rules")
 }
 
 /// Runs the collectors the selected rules need (all of them when `ctx.wanted` is `None`, as for
@@ -389,24 +423,51 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Facts {
 /// [`collect`] with the package database already read (`packages::collect` on the same root,
 /// e.g. while the rules loaded).
 ///
-/// After the package database, two halves run side by side: the package indexes and files
-/// (pending updates, sources, integrity: the largest parses and reads) and every other collector.
-/// Collectors share only the read-only `RootFs` and the facts they were given, so the result does
-/// not depend on the interleaving. Where no thread can be started, the halves run one after the
-/// other.
+/// Up to four threads take the groups to collect from one list, the largest reads first; a group
+/// another collector needs is collected by whichever thread asks first, and the others wait for it.
+/// Collectors share only the read-only `RootFs` and the facts they read, so the result does not
+/// depend on the interleaving. Where no thread can be started, this thread collects everything.
 pub fn collect_with(fs: &RootFs, ctx: &Context, packages: Option<Collected<packages::Packages>>) -> Facts {
-    let os: Collected<_> = os_release::collect(fs).into();
-    let packages = match packages {
-        Some(p) if ctx.runs("packages") => p,
-        _ => when(ctx, "packages", || packages::collect(fs, ctx).into()),
+    let cx = Cx {
+        fs,
+        ctx,
+        cells: Cells::default(),
     };
-    let (indexes, rest) = side_by_side(
-        "collect-indexes",
-        || index_side(fs, ctx, &os, &packages),
-        || other_side(fs, ctx, &os, &packages),
-    );
-    let indexes = indexes.unwrap_or_else(|| index_side(fs, ctx, &os, &packages));
-    assemble(fs, ctx, os, packages, indexes, rest)
+    if let Some(p) = packages {
+        // A fresh cell: this cannot already be set.
+        let _ = cx.cells.packages.set(p);
+    }
+    let mut order: Vec<usize> = (0..GROUPS.len() - 1).filter(|&i| ctx.runs(GROUPS[i + 1])).collect();
+    order.sort_by_key(|&i| !LARGEST_FIRST.contains(&GROUPS[i + 1]));
+    let next = AtomicUsize::new(0);
+    let work = || {
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            cx.force(i);
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    std::thread::scope(|s| {
+        for t in 1..threads {
+            // A thread that cannot start leaves its share to the others.
+            let _ = std::thread::Builder::new()
+                .name(format!("collect-{t}"))
+                .spawn_scoped(s, work);
+        }
+        work();
+    });
+    let target = Target {
+        root: fs.host_root().display().to_string(),
+        live: ctx.live,
+        as_of: ctx.as_of.to_string(),
+        // Identification only: an unreadable /etc/hostname leaves it unknown.
+        hostname: fs
+            .read_text_limited("/etc/hostname", 4096)
+            .ok()
+            .flatten()
+            .and_then(|t| t.lines().next().map(|l| l.trim().to_owned()))
+            .filter(|h| !h.is_empty()),
+    };
+    cx.into_facts(target)
 }
 
 /// Runs `first` on a second thread (named `name`) while `second` runs on this one. `None` for
@@ -427,147 +488,4 @@ pub fn side_by_side<A: Send, B>(
         };
         (a, b)
     })
-}
-
-/// The package indexes and files: one half of [`collect_with`].
-struct IndexSide {
-    updates: Collected<updates::PendingUpdates>,
-    integrity: Collected<integrity::Integrity>,
-    sources: Collected<sources::Sources>,
-}
-
-fn index_side(
-    fs: &RootFs,
-    ctx: &Context,
-    os: &Collected<os_release::OsRelease>,
-    packages: &Collected<packages::Packages>,
-) -> IndexSide {
-    IndexSide {
-        updates: when(ctx, "updates", || {
-            updates::collect_pending(fs, ctx, os.ok(), packages).into()
-        }),
-        integrity: when(ctx, "integrity", || integrity::collect(fs, ctx, packages).into()),
-        sources: when(ctx, "sources", || sources::collect(fs, ctx, packages).into()),
-    }
-}
-
-/// Every other collector: the other half of [`collect_with`].
-struct OtherSide {
-    sshd: Collected<sshd::Sshd>,
-    mac: Collected<mac::Mac>,
-    cloud_init: Collected<cloud_init::CloudInit>,
-    auto_updates: Collected<updates::AutoUpdates>,
-    lifecycle: Collected<lifecycle::Lifecycle>,
-    sysctl: Collected<sysctl::Sysctl>,
-    accounts: Collected<accounts::Accounts>,
-    services: Collected<services::Services>,
-    filesystem: Collected<filesystem::Filesystem>,
-    files: Collected<files::Files>,
-    boot: Collected<boot::Boot>,
-    logging: Collected<logging::Logging>,
-    firewall: Collected<firewall::Firewall>,
-    access: Collected<access::Access>,
-    homes: Collected<homes::Homes>,
-    hygiene: Collected<hygiene::Hygiene>,
-}
-
-fn other_side(
-    fs: &RootFs,
-    ctx: &Context,
-    os: &Collected<os_release::OsRelease>,
-    packages: &Collected<packages::Packages>,
-) -> OtherSide {
-    let services = when(ctx, "services", || services::collect(fs, ctx).into());
-    // The kernel command line is read once, here, and the MAC collector reads it from the fact.
-    let boot = when(ctx, "boot", || boot::collect(fs, ctx).into());
-    OtherSide {
-        sshd: when(ctx, "sshd", || sshd::collect(fs, ctx, packages.ok()).into()),
-        mac: when(ctx, "mac", || {
-            mac::collect(fs, ctx, os.ok(), packages.ok(), &boot, &services).into()
-        }),
-        cloud_init: when(ctx, "cloud_init", || cloud_init::collect(fs, ctx, packages.ok()).into()),
-        auto_updates: when(ctx, "auto_updates", || {
-            updates::collect_auto(fs, ctx, os.ok(), packages.ok(), &services).into()
-        }),
-        lifecycle: when(ctx, "lifecycle", || lifecycle::collect(ctx, os).into()),
-        sysctl: when(ctx, "sysctl", || sysctl::collect(fs, ctx, os.ok()).into()),
-        accounts: when(ctx, "accounts", || accounts::collect(fs, ctx).into()),
-        services,
-        filesystem: when(ctx, "filesystem", || filesystem::collect(fs, ctx).into()),
-        files: when(ctx, "files", || files::collect(fs, ctx).into()),
-        boot,
-        logging: when(ctx, "logging", || logging::collect(fs, ctx).into()),
-        firewall: when(ctx, "firewall", || firewall::collect(fs, ctx).into()),
-        access: when(ctx, "access", || access::collect(fs, ctx).into()),
-        homes: when(ctx, "homes", || homes::collect(fs, ctx).into()),
-        hygiene: when(ctx, "hygiene", || hygiene::collect(fs, ctx).into()),
-    }
-}
-
-fn assemble(
-    fs: &RootFs,
-    ctx: &Context,
-    os: Collected<os_release::OsRelease>,
-    packages: Collected<packages::Packages>,
-    indexes: IndexSide,
-    rest: OtherSide,
-) -> Facts {
-    let IndexSide {
-        updates,
-        integrity,
-        sources,
-    } = indexes;
-    let OtherSide {
-        sshd,
-        mac,
-        cloud_init,
-        auto_updates,
-        lifecycle,
-        sysctl,
-        accounts,
-        services,
-        filesystem,
-        files,
-        boot,
-        logging,
-        firewall,
-        access,
-        homes,
-        hygiene,
-    } = rest;
-    Facts {
-        target: Target {
-            root: fs.host_root().display().to_string(),
-            live: ctx.live,
-            as_of: ctx.as_of.to_string(),
-            // Identification only: an unreadable /etc/hostname leaves it unknown.
-            hostname: fs
-                .read_text_limited("/etc/hostname", 4096)
-                .ok()
-                .flatten()
-                .and_then(|t| t.lines().next().map(|l| l.trim().to_owned()))
-                .filter(|h| !h.is_empty()),
-        },
-        os,
-        packages,
-        sshd,
-        sysctl,
-        mac,
-        cloud_init,
-        updates,
-        auto_updates,
-        accounts,
-        services,
-        lifecycle,
-        filesystem,
-        files,
-        boot,
-        logging,
-        firewall,
-        access,
-        homes,
-        hygiene,
-        integrity,
-        sources,
-    }
 }

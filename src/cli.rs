@@ -130,7 +130,7 @@ struct TargetArgs {
     #[arg(long)]
     assume_live: bool,
     /// The date to evaluate ages and end-of-life against (YYYY-MM-DD), for reproducible runs.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<jiff::civil::Date>,
 }
 
@@ -199,7 +199,7 @@ enum WaiversCmd {
         #[command(flatten)]
         rules: RuleArgs,
         /// "Today" (YYYY-MM-DD).
-        #[arg(long, value_name = "DATE")]
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
         as_of: Option<jiff::civil::Date>,
     },
 }
@@ -223,8 +223,11 @@ enum RulesCmd {
     },
     /// Load rule files and report every problem (exit 2 on any).
     Validate {
-        /// Rule files or directories (default: the shipped rules).
+        /// Rule files or directories (default: the shipped rules); `--rules DIR`, as `scan`
+        /// takes it, is the same.
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
 }
 
@@ -446,9 +449,37 @@ fn today() -> jiff::civil::Date {
 fn load_rules(args: &RuleArgs) -> anyhow::Result<RuleSet> {
     let mut set = RuleSet::embedded().context("the shipped rules do not load (a build problem)")?;
     for dir in &args.rules {
-        set.add_dir(dir)?;
+        add_rules(&mut set, dir)?;
     }
     Ok(set)
+}
+
+/// Adds a `--rules` directory (or file). The error names its cause once: `{e}` alone keeps
+/// anyhow from printing the I/O error again as the error's source.
+fn add_rules(set: &mut RuleSet, dir: &std::path::Path) -> anyhow::Result<()> {
+    set.add_dir(dir).map_err(|e| match e {
+        crate::rules::load::RuleError::Io { .. } => {
+            anyhow::anyhow!("{e} (--rules takes a directory of rule files, or one rule file)")
+        }
+        e => anyhow::anyhow!("{e}"),
+    })
+}
+
+/// A `--as-of` date: exactly `YYYY-MM-DD`. A datetime is refused rather than cut to its date,
+/// which would silently evaluate a different day than meant in another time zone.
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err(format!("expected a date as YYYY-MM-DD (e.g. 2026-11-01), got {s:?}"));
+    }
+    s.parse().map_err(|e| format!("{s:?} is not a date: {e}"))
 }
 
 /// `NAME=VALUE`, the value read as a TOML value when it is one (`3`, `true`, `["a","b"]`), else
@@ -744,10 +775,10 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
             writeln!(out, "\ndefined at: {}", r.origin)?;
             Ok(EXIT_OK)
         }
-        RulesCmd::Validate { paths } => {
+        RulesCmd::Validate { paths, rules } => {
             let mut set = RuleSet::embedded().context("the shipped rules do not load")?;
-            for p in &paths {
-                set.add_dir(p)?;
+            for p in paths.iter().chain(&rules.rules) {
+                add_rules(&mut set, p)?;
             }
             writeln!(out, "{} rules load", set.rules.len())?;
             Ok(EXIT_OK)

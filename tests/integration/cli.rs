@@ -485,3 +485,118 @@ fn user_mistakes_that_would_switch_the_gate_off_exit_2() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("no such rule"), "{err}");
 }
+
+#[test]
+fn a_missing_rules_directory_names_the_os_error_once() {
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    for args in [
+        &["scan", "--rules", "/nonexistent-rules-dir", "--root", root][..],
+        &["rules", "list", "--rules", "/nonexistent-rules-dir"][..],
+        &["rules", "validate", "/nonexistent-rules-dir"][..],
+    ] {
+        let out = imagegate(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.matches("No such file or directory").count(), 1, "{args:?}: {err}");
+        assert!(err.contains("/nonexistent-rules-dir"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn as_of_takes_a_date_and_refuses_a_datetime() {
+    for bad in [
+        "2026-11-01T10:00:00",
+        "2026-11-01 10:00",
+        "2026-11-1",
+        "20261101",
+        "2026-13-01",
+    ] {
+        for args in [
+            &["scan", "--root", "/nonexistent-root", "--as-of", bad][..],
+            &["waivers", "check", "/nonexistent-waivers.toml", "--as-of", bad][..],
+        ] {
+            let out = imagegate(args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("--as-of"), "{args:?}: {err}");
+            assert!(!err.contains("nonexistent"), "{args:?} went past the argument: {err}");
+        }
+    }
+}
+
+#[test]
+fn rules_validate_takes_the_rules_option_as_scan_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ssh.toml"),
+        "[[rule]]\nid = \"ssh.x\"\ntitle = \"t\"\nseverity = \"urgent\"\nprofiles = [\"cloud-image\"]\nrationale = \"r\"\nremediation = \"m\"\ncheck = { fact = \"os.id\", eq = \"x\" }\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    for args in [&["rules", "validate", d][..], &["rules", "validate", "--rules", d][..]] {
+        let out = imagegate(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("ssh.toml:4"), "{args:?}");
+    }
+}
+
+#[test]
+fn an_expired_waiver_for_a_rule_the_profile_does_not_run_decides_nothing() {
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let w = write(
+        dir.path(),
+        "w.toml",
+        &format!("[[waiver]]\nrule = \"{RULE}\"\nreason = \"r\"\nowner = \"ops\"\nexpires = 2026-01-31\n"),
+    );
+    let scan = |only: &str| {
+        json(&imagegate(&[
+            "scan",
+            "--root",
+            root,
+            "--as-of",
+            AS_OF,
+            "--only",
+            only,
+            "--format",
+            "json",
+            "--waivers",
+            &w,
+        ]))
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The scan runs another rule: the waiver's rule is not evaluated, the waiver is not its business.
+    let other = "ssh.permit-root-login-disabled";
+    assert_eq!(ids(&scan(other)), [other]);
+    // The scan runs the rule: the expired waiver is a failure of its own.
+    assert_eq!(ids(&scan(RULE)), [RULE, "waivers.expired"]);
+}
+
+#[test]
+fn a_tailoring_profile_named_like_a_shipped_one_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = write(
+        dir.path(),
+        "t.toml",
+        "# ours\n[profile.cloud-image]\nextends = [\"cloud-image\"]\n",
+    );
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    let out = imagegate(&["scan", "--root", root, "--tailoring", &t]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("t.toml:2: profile cloud-image: a shipped profile has this name"),
+        "{err}"
+    );
+    assert!(!err.contains("unknown profile"), "{err}");
+}

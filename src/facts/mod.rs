@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod auto_updates;
 pub mod boot;
 pub mod cloud_init;
+pub mod declared_files;
 pub mod files;
 pub mod filesystem;
 pub mod firewall;
@@ -294,6 +295,7 @@ pub const GROUPS: &[&str] = &[
     "hygiene",
     "integrity",
     "sources",
+    "declared_files",
 ];
 
 /// Every fact collected about one target. Field names are the first component of rule fact paths.
@@ -343,6 +345,8 @@ pub struct Facts {
     pub integrity: Collected<integrity::Integrity>,
     /// Package sources, their signing, packages no source offers, and the image's provenance.
     pub sources: Collected<sources::Sources>,
+    /// The paths and globs that the selected rules declare, by the key they name.
+    pub declared_files: Collected<declared_files::DeclaredFiles>,
 }
 
 /// Groups that other collectors read: a wanted group on the left needs the groups on the right.
@@ -469,6 +473,7 @@ struct OtherSide {
     access: Collected<access::Access>,
     homes: Collected<homes::Homes>,
     hygiene: Collected<hygiene::Hygiene>,
+    declared_files: Collected<declared_files::DeclaredFiles>,
 }
 
 fn other_side(
@@ -501,6 +506,7 @@ fn other_side(
         access: when(ctx, "access", || access::collect(fs, ctx).into()),
         homes: when(ctx, "homes", || homes::collect(fs, ctx).into()),
         hygiene: when(ctx, "hygiene", || hygiene::collect(fs, ctx).into()),
+        declared_files: when(ctx, declared_files::GROUP, || declared_files::collect(fs, ctx).into()),
     }
 }
 
@@ -534,6 +540,7 @@ fn assemble(
         access,
         homes,
         hygiene,
+        declared_files,
     } = rest;
     Facts {
         target: Target {
@@ -569,5 +576,6 @@ fn assemble(
         hygiene,
         integrity,
         sources,
+        declared_files,
     }
 }

@@ -353,6 +353,17 @@ fn man_prints_roff_for_the_tool_and_each_subcommand() {
     let scan = String::from_utf8(imagegate(&["man", "scan"]).stdout).unwrap();
     assert!(scan.contains(".TH imagegate-scan 1"), "{scan}");
     assert!(scan.contains("fail\\-on"), "documents scan's flags");
+    // What a pipeline branches on, and every shipped profile with its rule count.
+    let rules = imagegate::rules::RuleSet::embedded().unwrap();
+    for p in [&page, &scan] {
+        assert!(p.contains(".SH \"EXIT STATUS\""), "{p}");
+        assert!(p.contains(".SH PROFILES"), "{p}");
+        for name in rules.declared.keys() {
+            let n = rules.rules.values().filter(|r| r.profiles.contains(name)).count();
+            let want = format!("\\fB{}\\fR ({n} rules)", name.replace('-', "\\-"));
+            assert!(p.contains(&want), "{want} not in the page");
+        }
+    }
     let bad = imagegate(&["man", "nope"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("available: scan"));
@@ -599,4 +610,77 @@ fn a_tailoring_profile_named_like_a_shipped_one_is_refused_at_its_line() {
         "{err}"
     );
     assert!(!err.contains("unknown profile"), "{err}");
+}
+
+#[test]
+fn rules_explain_shows_the_check_of_a_site_rule() {
+    let dir = repo().join("examples/site-rules");
+    let out = imagegate(&[
+        "rules",
+        "explain",
+        "site.app-token-private",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let check = &text[text.find("\ncheck:\n").expect("a check section")..];
+    for want in [
+        "all of:",
+        "declared_files[\"/etc/app/token.conf\"].present eq true",
+        "declared_files[\"/etc/app/token.conf\"].file.mode mode_max \"0600\"",
+        "declared_files[\"/etc/app/token.conf\"].file.lines — some item:",
+        "(the item) matches",
+    ] {
+        assert!(check.contains(want), "{want:?} not in:\n{text}");
+    }
+}
+
+#[test]
+fn a_site_rule_reads_its_declared_file_and_names_the_line() {
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path();
+    std::fs::write(
+        root.join("etc/motd"),
+        "Welcome.\nAuthorized use only. Activity is monitored.\n",
+    )
+    .unwrap();
+    let dir = repo().join("examples/site-rules");
+    let args = [
+        "scan",
+        "--root",
+        root.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--rules",
+        dir.to_str().unwrap(),
+        "--profile",
+        "site",
+        "--only",
+        "site.motd-banner",
+        "--format",
+        "json",
+    ];
+    let v = json(&imagegate(&args));
+    let f = &v["findings"][0];
+    assert_eq!(f["status"], "pass", "{f}");
+    assert_eq!(f["evidence"][0]["source"]["path"], "/etc/motd");
+    assert_eq!(f["evidence"][0]["source"]["line"], 2);
+    // A link to a host file outside the root is re-rooted: the host's banner is never read.
+    let outside = tempfile::tempdir().unwrap();
+    let host_motd = outside.path().join("motd");
+    std::fs::write(&host_motd, "Authorized use only. Activity is monitored.\n").unwrap();
+    std::fs::remove_file(root.join("etc/motd")).unwrap();
+    std::os::unix::fs::symlink(&host_motd, root.join("etc/motd")).unwrap();
+    let v = json(&imagegate(&args));
+    let f = &v["findings"][0];
+    assert_ne!(f["status"], "pass", "{f}");
+    assert!(!f["evidence"].to_string().contains("Authorized"), "{f}");
+    // A FIFO is refused unread: an error, never a pass, and no hang.
+    std::fs::remove_file(root.join("etc/motd")).unwrap();
+    nix::unistd::mkfifo(&root.join("etc/motd"), nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+    let out = imagegate(&args);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["status"], "error", "{}", v["findings"][0]);
 }

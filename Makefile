@@ -69,7 +69,9 @@ e2e: build e2e-root
 # The pipelines it runs in, with the real programs (as root; installs Debian's packer,
 # openssh-server and ansible): a throw-away sshd on 127.0.0.1, `packer build` with the null builder
 # over SSH against a compliant and a non-compliant root (examples/packer), `ssh … imagegate scan`,
-# and examples/ansible against two inventory hosts with `imagegate report merge`.
+# and examples/ansible against two inventory hosts with `imagegate report merge`; the binary
+# packaged as `make dist` does and fetched by version with its sums checked; a second sshd whose
+# sessions see /tmp noexec (a private mount namespace), and a wrong SHA-256 (status 3).
 e2e-pipeline: build
 	bash scripts/e2e-pipeline.sh
 

@@ -229,7 +229,7 @@ LOG="$WORK/packer-hcl-noexec.log"
 [ "$RC" = 0 ] || { cat "$LOG" >&2; fail "the build on a noexec /tmp failed"; }
 grep -q 'imagegate exited with 0' "$LOG" || fail "no imagegate exit line in the noexec build's log"
 [ -s "$WORK/reports/hcl-noexec/imagegate.json" ] || fail "the noexec build did not download its report"
-LEFT=$(ssh "${NOEXEC_SSH_OPTS[@]}" root@127.0.0.1 'ls -d /run/imagegate.* /var/lib/imagegate.* /root/imagegate.* /tmp/imagegate.upload /tmp/imagegate-out 2>/dev/null' || true)
+LEFT=$(ssh "${NOEXEC_SSH_OPTS[@]}" root@127.0.0.1 'ls -d /run/imagegate.* /var/lib/imagegate.* /root/imagegate.* /tmp/imagegate /tmp/imagegate-out 2>/dev/null' || true)
 [ -z "$LEFT" ] || fail "the build left files behind: $LEFT"
 grep -E 'imagegate: running|imagegate exited with' "$LOG" | sed 's/^/   | /' >&2
 PACKER_PORT=$NOEXEC_PORT packer_build imagegate.json "$WORK/root-noncompliant" json-noexec

@@ -11,7 +11,8 @@
 # 2. The binary is installed, by root, in a fresh private directory under the first candidate
 #    where it can actually be executed (the copy checked again, then `imagegate --version` run):
 #    a noexec mount is found by trying, not guessed from the mount table.
-# 3. The scan runs; its reports go to IMAGEGATE_OUT and its exit code to IMAGEGATE_OUT/exit-code.
+# 3. The scan runs; its reports are copied to IMAGEGATE_OUT afterwards, and its exit code goes to
+#    IMAGEGATE_OUT/exit-code.
 # 4. The private directory and the upload are removed whatever happened: nothing is left in the
 #    image (the report directory is removed by the gate step after the download).
 #
@@ -47,15 +48,18 @@ for parent in ${IMAGEGATE_EXEC_DIRS:-/run /var/lib /root}; do
     sudo rm -rf "$d"
 done
 [ -n "$DIR" ] || could_not_run "no directory among ${IMAGEGATE_EXEC_DIRS:-/run /var/lib /root} lets root execute it (all noexec or not writable)"
-mkdir -p "$OUT" || could_not_run "cannot create the report directory $OUT"
 echo "imagegate: running $DIR/imagegate ($(sudo "$DIR/imagegate" --version))"
 rc=0
+# The reports are written inside the private directory and copied out after the scan: during
+# the scan /tmp holds nothing of imagegate's but the upload, which `--profile capture` allows
+# (its tmp_allow default names "imagegate").
 # shellcheck disable=SC2086 # IMAGEGATE_ARGS is a list of words on purpose
 sudo "$DIR/imagegate" scan --root "${IMAGEGATE_ROOT:-/}" ${IMAGEGATE_ARGS:-} --color never \
-    --report "json=$OUT/imagegate.json" --report "junit=$OUT/imagegate.xml" \
-    --report "html=$OUT/imagegate.html" || rc=$?
+    --report "json=$DIR/out/imagegate.json" --report "junit=$DIR/out/imagegate.xml" \
+    --report "html=$DIR/out/imagegate.html" || rc=$?
+mkdir -p "$OUT" && { [ ! -d "$DIR/out" ] || sudo cp -R "$DIR/out/." "$OUT/"; } &&
+    sudo chown -R "$(id -u):$(id -g)" "$OUT" || could_not_run "cannot copy the reports to $OUT"
 cleanup
-sudo chown -R "$(id -u):$(id -g)" "$OUT"
 if [ ! -s "$OUT/imagegate.json" ]; then
     echo "imagegate exited $rc without writing its reports" >&2
     [ "$rc" = 0 ] && rc=2

@@ -87,7 +87,7 @@ build {
 
   provisioner "file" {
     source      = var.imagegate_binary
-    destination = "${var.upload_dir}/imagegate.upload"
+    destination = "${var.upload_dir}/imagegate"
   }
 
   # Checks, installs where it can execute, scans, removes the binary; records the scan's exit code
@@ -97,7 +97,7 @@ build {
     script          = "${path.root}/imagegate-scan.sh"
     execute_command = "{{.Vars}} sh '{{.Path}}'"
     environment_vars = [
-      "IMAGEGATE_UPLOAD=${var.upload_dir}/imagegate.upload",
+      "IMAGEGATE_UPLOAD=${var.upload_dir}/imagegate",
       "IMAGEGATE_SHA256=${var.imagegate_sha256}",
       "IMAGEGATE_ROOT=${var.scan_root}",
       "IMAGEGATE_ARGS=${var.imagegate_args}",

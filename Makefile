@@ -9,11 +9,29 @@ E2E_ROOT ?= target/e2e/deb12
 # The mirror the machine's apt sources name (deb822 or one-line format), else Debian's CDN.
 MIRROR  ?= $(shell (grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]+/debian/?( |$$)' | grep -v security; echo http://deb.debian.org/debian) | head -n1)
 
-.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-pipeline fuzz clean report-screenshot compare-oscap
+.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-pipeline fuzz clean report-screenshot compare-oscap dist dist-package
 
 build:
 	RUSTFLAGS="$(STATIC)" $(CARGO) build --release --locked --target $(TARGET)
 	@file $(BIN) 2>/dev/null | grep -Eq 'statically linked|static-pie linked' && echo "built $(BIN) (statically linked)" || { echo "$(BIN) is not statically linked" >&2; exit 1; }
+
+# Release artifacts in dist/: imagegate-VERSION-x86_64-linux.tar.gz (the static binary and
+# README.md in a directory of that name; owners, modes and times fixed so the same binary gives
+# the same tarball) and imagegate-VERSION.SHA256SUMS (the tarball's and the binary's sums, for
+# `sha256sum -c`). examples/fetch-imagegate.sh fetches a version and checks both sums.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n1)
+DIST    := imagegate-$(VERSION)-x86_64-linux
+DIST_BIN ?= $(BIN)
+DIST_DIR ?= dist
+dist: build dist-package
+dist-package:
+	rm -rf $(DIST_DIR)/$(DIST) $(DIST_DIR)/$(DIST).tar.gz $(DIST_DIR)/imagegate-$(VERSION).SHA256SUMS
+	mkdir -p $(DIST_DIR)/$(DIST)
+	install -m 0755 $(DIST_BIN) $(DIST_DIR)/$(DIST)/imagegate
+	install -m 0644 README.md $(DIST_DIR)/$(DIST)/README.md
+	tar -C $(DIST_DIR) --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - $(DIST) | gzip -n > $(DIST_DIR)/$(DIST).tar.gz
+	cd $(DIST_DIR) && sha256sum $(DIST).tar.gz $(DIST)/imagegate > imagegate-$(VERSION).SHA256SUMS
+	@cat $(DIST_DIR)/imagegate-$(VERSION).SHA256SUMS
 
 # Scan this machine with the default profile. The scan's own exit code (0 ok, 1 failing findings,
 # 2 error) is printed rather than turned into a make failure: this target is for reading findings.
@@ -51,7 +69,9 @@ e2e: build e2e-root
 # The pipelines it runs in, with the real programs (as root; installs Debian's packer,
 # openssh-server and ansible): a throw-away sshd on 127.0.0.1, `packer build` with the null builder
 # over SSH against a compliant and a non-compliant root (examples/packer), `ssh … imagegate scan`,
-# and examples/ansible against two inventory hosts with `imagegate report merge`.
+# and examples/ansible against two inventory hosts with `imagegate report merge`; the binary
+# packaged as `make dist` does and fetched by version with its sums checked; a second sshd whose
+# sessions see /tmp noexec (a private mount namespace), and a wrong SHA-256 (status 3).
 e2e-pipeline: build
 	bash scripts/e2e-pipeline.sh
 

@@ -18,6 +18,13 @@
 #   5. Fleet: examples/ansible/imagegate.yml against an inventory of two hosts (both this
 #      sshd, each scanning one of the roots): the reports are fetched, `imagegate report merge`
 #      names the failing host, and ansible-playbook exits 2 because one host failed.
+#   6. Release and hardened images: the binary is packaged as `make dist` does
+#      (`make dist-package`) and fetched by version with examples/fetch-imagegate.sh, which checks
+#      the sums; every build and the playbook use that binary and check its SHA-256 on the machine.
+#      A second throw-away sshd runs in a private mount namespace where /tmp is remounted noexec
+#      (as CIS-hardened images mount it; the rest of the machine is untouched): the Packer build
+#      and the playbook still pass there, and leave no imagegate file behind. A wrong SHA-256
+#      makes the scan step fail with status 3 ("could not run"), not 1.
 #
 # Must run as root on a Debian 12 machine with only the repository and Debian's mirror
 # reachable. Everything it writes is under the work directory, kept (and named) on failure.
@@ -37,10 +44,14 @@ fail() { printf '\ne2e-pipeline: FAIL: %s\n' "$*" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/imagegate-e2e-pipeline.XXXXXX)
 SSHD_PID=
+NOEXEC_SSHD_PID=
 OK=
 cleanup() {
     if [ -n "$SSHD_PID" ] && kill -0 "$SSHD_PID" 2>/dev/null; then
         kill "$SSHD_PID" && info "stopped the test sshd (pid $SSHD_PID)"
+    fi
+    if [ -n "$NOEXEC_SSHD_PID" ] && kill -0 "$NOEXEC_SSHD_PID" 2>/dev/null; then
+        kill "$NOEXEC_SSHD_PID" && info "stopped the noexec test sshd (pid $NOEXEC_SSHD_PID)"
     fi
     if [ -n "$OK" ]; then
         rm -rf "$WORK"
@@ -112,11 +123,47 @@ SSH_OPTS=(-F /dev/null -p "$PORT" -i "$WORK/ssh/id_ed25519" -o IdentitiesOnly=ye
 ssh "${SSH_OPTS[@]}" root@127.0.0.1 true || { cat "$WORK/sshd.log" >&2; fail "cannot log in to the test sshd"; }
 info "ssh root@127.0.0.1 -p $PORT works"
 
+# --- A second sshd whose sessions see /tmp noexec ------------------------------------------
+step "starting a second throw-away sshd whose sessions see /tmp mounted noexec (private mount namespace)"
+NOEXEC_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -e "s/^Port .*/Port $NOEXEC_PORT/" -e "s|^PidFile .*|PidFile $WORK/sshd-noexec.pid|" \
+    "$WORK/ssh/sshd_config" >"$WORK/ssh/sshd_config-noexec"
+printf '[127.0.0.1]:%s %s\n' "$NOEXEC_PORT" "$(cut -d' ' -f1,2 "$WORK/ssh/host_ed25519.pub")" >>"$WORK/ssh/known_hosts"
+unshare --mount --propagation private sh -c 'mount --bind /tmp /tmp && mount -o remount,bind,noexec /tmp && exec /usr/sbin/sshd -D -f "$1" -E "$2"' \
+    sh "$WORK/ssh/sshd_config-noexec" "$WORK/sshd-noexec.log" &
+NOEXEC_SSHD_PID=$!
+for _ in $(seq 50); do [ -s "$WORK/sshd-noexec.pid" ] && break; sleep 0.1; done
+[ -s "$WORK/sshd-noexec.pid" ] || { cat "$WORK/sshd-noexec.log" >&2; fail "the noexec test sshd did not start"; }
+NOEXEC_SSH_OPTS=("${SSH_OPTS[@]}")
+NOEXEC_SSH_OPTS[3]=$NOEXEC_PORT
+cp "$BIN" "$WORK/noexec-probe"
+set +e
+ssh "${NOEXEC_SSH_OPTS[@]}" root@127.0.0.1 "$WORK/noexec-probe" --version >"$WORK/noexec-probe.log" 2>&1; PROBE_RC=$?
+set -e
+[ "$PROBE_RC" = 126 ] || { cat "$WORK/noexec-probe.log" >&2; fail "/tmp is not noexec in the second sshd's sessions (exit $PROBE_RC, want 126)"; }
+info "sshd pid $NOEXEC_SSHD_PID on 127.0.0.1:$NOEXEC_PORT; running a binary from /tmp there: exit 126 ($(head -n1 "$WORK/noexec-probe.log"))"
+
+# --- Release: package as `make dist` does, fetch by version with the sums checked -----------
+step "release: make dist-package, then examples/fetch-imagegate.sh VERSION from it"
+VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO/Cargo.toml" | head -n1)
+make -C "$REPO" --no-print-directory -s dist-package DIST_BIN="$BIN" DIST_DIR="$WORK/release" >"$WORK/dist.log" 2>&1 ||
+    { cat "$WORK/dist.log" >&2; fail "make dist-package"; }
+mkdir -p "$WORK/fetched"
+(cd "$WORK/fetched" && sh "$REPO/examples/fetch-imagegate.sh" "$VERSION" "file://$WORK/release") >&2 ||
+    fail "fetch-imagegate.sh could not fetch the release it was given"
+SHA=$(cat "$WORK/fetched/imagegate.sha256")
+cp -a "$WORK/release" "$WORK/release-tampered"
+printf 'x' >>"$WORK/release-tampered/imagegate-$VERSION-x86_64-linux.tar.gz"
+if (cd "$WORK/fetched" && sh "$REPO/examples/fetch-imagegate.sh" "$VERSION" "$WORK/release-tampered") >"$WORK/fetch-tampered.log" 2>&1; then
+    fail "fetch-imagegate.sh accepted a tarball that does not match its SHA256SUMS"
+fi
+info "a tampered tarball is refused: $(tail -n1 "$WORK/fetch-tampered.log")"
+
 # --- Packer ---------------------------------------------------------------------------------
-cp "$BIN" "$WORK/imagegate"
 packer_vars() { # $1: the root to scan, $2: the reports directory
-    printf '%s\n' -var "imagegate_binary=$WORK/imagegate" -var "scan_root=$1" -var "reports_dir=$2" \
-        -var "imagegate_args=$ONLY" -var ssh_host=127.0.0.1 -var "ssh_port=$PORT" -var ssh_username=root \
+    printf '%s\n' -var "imagegate_binary=$WORK/fetched/imagegate" -var "imagegate_sha256=${SHA_OVERRIDE:-$SHA}" \
+        -var "scan_root=$1" -var "reports_dir=$2" \
+        -var "imagegate_args=$ONLY" -var ssh_host=127.0.0.1 -var "ssh_port=${PACKER_PORT:-$PORT}" -var ssh_username=root \
         -var "ssh_private_key_file=$WORK/ssh/id_ed25519"
 }
 
@@ -176,6 +223,27 @@ grep -q 'ssh.permit-root-login-disabled' "$WORK/packer-json-noncompliant.log" ||
 grep -qi 'non-zero exit status: 1' "$WORK/packer-json-noncompliant.log" || fail "the JSON-template build did not fail on exit status 1"
 JSON_FAIL_RC=$RC
 
+step "packer build (HCL2) on a machine whose /tmp is noexec: must succeed and leave nothing behind"
+PACKER_PORT=$NOEXEC_PORT packer_build imagegate.pkr.hcl "$WORK/root-compliant" hcl-noexec
+LOG="$WORK/packer-hcl-noexec.log"
+[ "$RC" = 0 ] || { cat "$LOG" >&2; fail "the build on a noexec /tmp failed"; }
+grep -q 'imagegate exited with 0' "$LOG" || fail "no imagegate exit line in the noexec build's log"
+[ -s "$WORK/reports/hcl-noexec/imagegate.json" ] || fail "the noexec build did not download its report"
+LEFT=$(ssh "${NOEXEC_SSH_OPTS[@]}" root@127.0.0.1 'ls -d /run/imagegate.* /var/lib/imagegate.* /root/imagegate.* /tmp/imagegate /tmp/imagegate-out 2>/dev/null' || true)
+[ -z "$LEFT" ] || fail "the build left files behind: $LEFT"
+grep -E 'imagegate: running|imagegate exited with' "$LOG" | sed 's/^/   | /' >&2
+PACKER_PORT=$NOEXEC_PORT packer_build imagegate.json "$WORK/root-noncompliant" json-noexec
+[ "$RC" != 0 ] || fail "the non-compliant JSON-template build on a noexec /tmp succeeded"
+grep -q 'imagegate exited with 1' "$WORK/packer-json-noexec.log" || { cat "$WORK/packer-json-noexec.log" >&2; fail "the noexec JSON-template build did not report imagegate's exit 1"; }
+
+step "packer build with a wrong SHA-256: the scan step fails with status 3 (could not run), not 1"
+SHA_OVERRIDE=0000000000000000000000000000000000000000000000000000000000000000 packer_build imagegate.pkr.hcl "$WORK/root-compliant" hcl-badsum
+LOG="$WORK/packer-hcl-badsum.log"
+[ "$RC" != 0 ] || fail "a binary with the wrong SHA-256 was accepted"
+grep -q 'imagegate could not run: .*does not have the expected SHA-256' "$LOG" || { cat "$LOG" >&2; fail "no 'could not run' reason in the log"; }
+grep -qi 'non-zero exit status: 3' "$LOG" || { cat "$LOG" >&2; fail "the scan step did not fail with status 3"; }
+grep -E 'could not run|non-zero exit status' "$LOG" | sed 's/^/   | /' >&2
+
 # --- By hand over SSH -----------------------------------------------------------------------
 step "by hand: scp the binary, ssh … imagegate scan; the exit code comes back over ssh"
 ssh "${SSH_OPTS[@]}" root@127.0.0.1 mkdir -p "$WORK/remote"
@@ -211,10 +279,11 @@ ssh_args = -F /dev/null -o IdentitiesOnly=yes -o UserKnownHostsFile=$WORK/ssh/kn
 EOF
 cat >"$WORK/inventory.ini" <<EOF
 [fleet]
-web1 ansible_host=127.0.0.1 imagegate_root=$WORK/root-compliant
+web1 ansible_host=127.0.0.1 ansible_port=$NOEXEC_PORT imagegate_root=$WORK/root-compliant
 web2 ansible_host=127.0.0.1 imagegate_root=$WORK/root-noncompliant
 
 [fleet:vars]
+# web1 is the noexec-/tmp sshd (its own ansible_port above wins over this one).
 ansible_port=$PORT
 ansible_user=root
 ansible_ssh_private_key_file=$WORK/ssh/id_ed25519
@@ -225,7 +294,7 @@ ARGS_JSON=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].split()))'
     { cat "$WORK/ansible-syntax.log" >&2; fail "ansible-playbook --syntax-check"; }
 set +e
 (cd "$REPO/examples/ansible" && ansible-playbook -i "$WORK/inventory.ini" imagegate.yml \
-    -e "{\"imagegate_binary\": \"$WORK/imagegate\", \"imagegate_reports_dir\": \"$WORK/reports/fleet\", \"imagegate_args\": $ARGS_JSON}") \
+    -e "{\"imagegate_binary\": \"$WORK/fetched/imagegate\", \"imagegate_sha256\": \"$SHA\", \"imagegate_reports_dir\": \"$WORK/reports/fleet\", \"imagegate_args\": $ARGS_JSON}") \
     >"$WORK/ansible.log" 2>&1
 ANSIBLE_RC=$?
 set -e
@@ -249,6 +318,8 @@ cat >&2 <<EOF
    packer build (HCL2), non-compliant root: exit $HCL_FAIL_RC (imagegate exited 1, finding in the log)
    packer build (JSON), compliant root:     exit 0
    packer build (JSON), non-compliant root: exit $JSON_FAIL_RC
+   /tmp noexec (CIS): HCL2 build exit 0, nothing left behind; JSON non-compliant: imagegate exited 1
+   wrong SHA-256: the scan step fails with status 3 (could not run); a tampered release is not fetched
    ssh … imagegate scan:                    exit $SSH_OK_RC (compliant), $SSH_FAIL_RC (non-compliant), $SSH_ERR_RC (no such root)
    ansible-playbook (web1 ok, web2 fails):  exit $ANSIBLE_RC; report merge: 1/2 hosts fail ssh.permit-root-login-disabled
 EOF

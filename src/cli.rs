@@ -130,7 +130,7 @@ struct TargetArgs {
     #[arg(long)]
     assume_live: bool,
     /// The date to evaluate ages and end-of-life against (YYYY-MM-DD), for reproducible runs.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<jiff::civil::Date>,
 }
 
@@ -199,7 +199,7 @@ enum WaiversCmd {
         #[command(flatten)]
         rules: RuleArgs,
         /// "Today" (YYYY-MM-DD).
-        #[arg(long, value_name = "DATE")]
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
         as_of: Option<jiff::civil::Date>,
     },
 }
@@ -223,8 +223,11 @@ enum RulesCmd {
     },
     /// Load rule files and report every problem (exit 2 on any).
     Validate {
-        /// Rule files or directories (default: the shipped rules).
+        /// Rule files or directories (default: the shipped rules); `--rules DIR`, as `scan`
+        /// takes it, is the same.
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
 }
 
@@ -399,8 +402,70 @@ fn man_page(sub: Option<&str>, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
     };
     // The page footer carries the plain version; `--version` has the rule pack details.
-    clap_mangen::Man::new(page.version(env!("CARGO_PKG_VERSION"))).render(out)?;
+    let with_status = sub.is_none_or(|s| s == "scan");
+    let has_args = page.get_arguments().any(|a| !a.is_hide_set());
+    let has_subs = page.get_subcommands().any(|c| !c.is_hide_set());
+    let page = page.version(env!("CARGO_PKG_VERSION"));
+    let man = clap_mangen::Man::new(page.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if has_args {
+        man.render_options_section(out)?;
+    }
+    if has_subs {
+        man.render_subcommands_section(out)?;
+    }
+    if page.get_after_long_help().is_some() || page.get_after_help().is_some() {
+        man.render_extra_section(out)?;
+    }
+    if with_status {
+        // What a pipeline branches on, and what `--profile` takes: the same table as README.md.
+        out.write_all(MAN_EXIT_STATUS.as_bytes())?;
+        let rules = RuleSet::embedded().context("the shipped rules do not load (a build problem)")?;
+        writeln!(out, ".SH PROFILES")?;
+        for (name, p) in &rules.declared {
+            let n = rules.rules.values().filter(|r| r.profiles.contains(name)).count();
+            writeln!(
+                out,
+                ".TP\n\\fB{}\\fR ({n} rules)\n{}",
+                roff_text(name),
+                roff_text(&p.title)
+            )?;
+        }
+        writeln!(
+            out,
+            ".PP\nThe default is \\fBcloud\\-image\\fR. \\fBimagegate rules list \\-\\-profile\\fR \\fINAME\\fR lists a profile's rules; a tailoring file composes new ones."
+        )?;
+    }
+    man.render_version_section(out)?;
     Ok(EXIT_OK)
+}
+
+/// The EXIT STATUS section of the man page (docs/output.md, "Exit codes").
+const MAN_EXIT_STATUS: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+No failing finding at or above \fB\-\-fail\-on\fR (default \fBinfo\fR: any failure counts); a waived failure does not count.
+.TP
+\fB1\fR
+Failing findings.
+.TP
+\fB2\fR
+The scan could not be run or trusted: bad arguments, an invalid rule, tailoring or waivers file, a rule that ended in error (a fact it needs could not be read), or a \fB\-\-report\fR file that could not be written.
+.PP
+2 takes precedence over 1, and errors are never filtered by \fB\-\-fail\-on\fR.
+"#;
+
+/// Text for a roff line: backslashes and dashes escaped, a leading dot or quote neutralised.
+fn roff_text(s: &str) -> String {
+    let t = s.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with(['.', '\'']) {
+        format!("\\&{t}")
+    } else {
+        t
+    }
 }
 
 /// `imagegate report merge`: read every report (host files, bounded like other user files),
@@ -446,9 +511,109 @@ fn today() -> jiff::civil::Date {
 fn load_rules(args: &RuleArgs) -> anyhow::Result<RuleSet> {
     let mut set = RuleSet::embedded().context("the shipped rules do not load (a build problem)")?;
     for dir in &args.rules {
-        set.add_dir(dir)?;
+        add_rules(&mut set, dir)?;
     }
     Ok(set)
+}
+
+/// Adds a `--rules` directory (or file). The error names its cause once: `{e}` alone keeps
+/// anyhow from printing the I/O error again as the error's source.
+fn add_rules(set: &mut RuleSet, dir: &std::path::Path) -> anyhow::Result<()> {
+    set.add_dir(dir).map_err(|e| match e {
+        crate::rules::load::RuleError::Io { .. } => {
+            anyhow::anyhow!("{e} (--rules takes a directory of rule files, or one rule file)")
+        }
+        e => anyhow::anyhow!("{e}"),
+    })
+}
+
+/// A `--as-of` date: exactly `YYYY-MM-DD`. A datetime is refused rather than cut to its date,
+/// which would silently evaluate a different day than meant in another time zone.
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err(format!("expected a date as YYYY-MM-DD (e.g. 2026-11-01), got {s:?}"));
+    }
+    s.parse().map_err(|e| format!("{s:?} is not a date: {e}"))
+}
+
+/// Writes a rule's predicate for `rules explain`, one test per line, combinators indented.
+fn write_expr(out: &mut dyn Write, e: &crate::rules::Expr, depth: usize) -> std::io::Result<()> {
+    use crate::rules::Expr;
+    let pad = "  ".repeat(depth);
+    let at = |p: &Option<crate::rules::FactPath>| p.as_ref().map_or_else(|| "(the item)".to_owned(), |p| p.to_string());
+    match e {
+        Expr::All(v) | Expr::Any(v) => {
+            let word = if matches!(e, Expr::All(_)) { "all of" } else { "any of" };
+            writeln!(out, "{pad}{word}:")?;
+            for x in v {
+                write_expr(out, x, depth + 1)?;
+            }
+            Ok(())
+        }
+        Expr::Not(inner) => {
+            writeln!(out, "{pad}not:")?;
+            write_expr(out, inner, depth + 1)
+        }
+        Expr::Test { path, op } => writeln!(out, "{pad}{} {}", at(path), op_text(op)),
+        Expr::VarTest { name, op } => writeln!(out, "{pad}variable {name} {}", op_text(op)),
+        Expr::Quant { path, quant, inner } => {
+            let q = match quant {
+                crate::rules::expr::Quant::None => "no item",
+                crate::rules::expr::Quant::Every => "every item",
+                crate::rules::expr::Quant::Some => "some item",
+            };
+            writeln!(out, "{pad}{} — {q}:", at(path))?;
+            write_expr(out, inner, depth + 1)
+        }
+    }
+}
+
+/// An operator and its operand, as the rule file writes them (`mode_max "0600"`).
+fn op_text(op: &crate::rules::expr::Op) -> String {
+    use crate::rules::expr::{Op, Operand, Scheme};
+    let v = |o: &Operand| match o {
+        Operand::Lit(v) => v.to_string(),
+        Operand::Var(n) => format!("{{ var = {n:?} }}"),
+    };
+    match op {
+        Op::Eq(o) => format!("eq {}", v(o)),
+        Op::Ne(o) => format!("ne {}", v(o)),
+        Op::In(o) => format!("in {}", v(o)),
+        Op::NotIn(o) => format!("not_in {}", v(o)),
+        Op::Cmp(ord, or_eq, o) => {
+            let name = match (ord, or_eq) {
+                (std::cmp::Ordering::Less, false) => "lt",
+                (std::cmp::Ordering::Less, true) => "le",
+                (_, false) => "gt",
+                (_, true) => "ge",
+            };
+            format!("{name} {}", v(o))
+        }
+        Op::Version(ge, scheme, o) => {
+            let scheme = match scheme {
+                Scheme::Dpkg => "dpkg",
+                Scheme::Rpm => "rpm",
+            };
+            format!(
+                "{} {} (scheme {scheme})",
+                if *ge { "version_ge" } else { "version_lt" },
+                v(o)
+            )
+        }
+        Op::Matches(yes, re) => format!("{} {:?}", if *yes { "matches" } else { "not_matches" }, re.as_str()),
+        Op::Contains(yes, o) => format!("{} {}", if *yes { "contains" } else { "not_contains" }, v(o)),
+        Op::Empty(b) => format!("empty {b}"),
+        Op::Present(b) => format!("present {b}"),
+        Op::ModeMax(m) => format!("mode_max \"{m:04o}\""),
+    }
 }
 
 /// `NAME=VALUE`, the value read as a TOML value when it is one (`3`, `true`, `["a","b"]`), else
@@ -703,6 +868,16 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
                 writeln!(out, "applies to: {}", r.families.join(", "))?;
             }
             writeln!(out, "\nwhy:\n{}\n\nfix:\n{}", r.rationale.trim(), r.remediation.trim())?;
+            writeln!(out, "\ncheck:")?;
+            write_expr(out, &r.check, 1)?;
+            if let Some(a) = &r.applies_when {
+                writeln!(out, "\napplies when:")?;
+                write_expr(out, a, 1)?;
+            }
+            for e in &r.error_when {
+                writeln!(out, "\nerror when ({}):", e.reason)?;
+                write_expr(out, &e.check, 1)?;
+            }
             if !r.references.is_empty() {
                 writeln!(out, "\nreferences:")?;
                 for (k, v) in &r.references {
@@ -718,10 +893,10 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
             writeln!(out, "\ndefined at: {}", r.origin)?;
             Ok(EXIT_OK)
         }
-        RulesCmd::Validate { paths } => {
+        RulesCmd::Validate { paths, rules } => {
             let mut set = RuleSet::embedded().context("the shipped rules do not load")?;
-            for p in &paths {
-                set.add_dir(p)?;
+            for p in paths.iter().chain(&rules.rules) {
+                add_rules(&mut set, p)?;
             }
             writeln!(out, "{} rules load", set.rules.len())?;
             Ok(EXIT_OK)

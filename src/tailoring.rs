@@ -131,6 +131,12 @@ impl Tailoring {
         }
         let shipped = rules.profiles();
         for (name, p) in &raw.profile {
+            if shipped.contains(name.as_str()) {
+                return Err(err(
+                    &format!("profile.{name}"),
+                    format!("profile {name}: a shipped profile has this name; give the composed profile its own name"),
+                ));
+            }
             for base in &p.extends {
                 if !shipped.contains(base.as_str()) && !raw.profile.contains_key(base) {
                     return Err(err(
@@ -255,6 +261,11 @@ check = { fact = "os.id", eq = "x" }
                 "unknown rule id",
             ),
             ("[profile.x]\nextends = [\"p9\"]\n", 2, "unknown profile"),
+            (
+                "[vars]\nwant = \"x\"\n[profile.p1]\nextends = [\"p1\"]\n",
+                3,
+                "a shipped profile has this name",
+            ),
             ("[severity]\n\"ssh.a\" = \"urgent\"\n", 2, "unknown variant"),
             ("[varz]\n", 1, "unknown field"),
         ] {

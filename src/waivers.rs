@@ -91,7 +91,8 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Parses a waivers file and checks it against the rule set: unknown rule ids, empty reasons or
-/// owners, and expiry values that are not plain dates are errors that name the line.
+/// owners, expiry values that are not plain dates, and a second waiver for the same rule and
+/// scope (which of the two decides would be an accident of order) are errors that name the line.
 pub fn parse(file: &str, text: &str, rules: &RuleSet) -> Result<Vec<Waiver>, WaiverError> {
     let parsed: File = toml::from_str(text).map_err(|e| WaiverError::Parse {
         file: file.to_owned(),
@@ -126,6 +127,12 @@ pub fn parse(file: &str, text: &str, rules: &RuleSet) -> Result<Vec<Waiver>, Wai
             )));
         }
         w.origin = format!("{file}:{line}");
+        if let Some(first) = out.iter().find(|o: &&Waiver| o.rule == w.rule && o.scope == w.scope) {
+            return Err(err(format!(
+                "a second waiver for {} with the same scope (the first is at {}): keep one, or give each its own scope",
+                w.rule, first.origin
+            )));
+        }
         out.push(w);
     }
     Ok(out)
@@ -175,7 +182,9 @@ fn scope_matches(scope: &Scope, report: &Report) -> bool {
 }
 
 /// Applies waivers to a report: a matching, unexpired waiver turns a failing finding into
-/// `waived`; an expired one adds a failing `waivers.expired` finding. Summary counts are redone.
+/// `waived`; an expired one adds a failing `waivers.expired` finding when its rule was evaluated
+/// (a waiver for a rule the scan did not run — another profile, `--skip` — decides nothing
+/// here; `imagegate waivers check` still reports it). Summary counts are redone.
 pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, warn_days: i64) -> Outcome {
     let mut outcome = Outcome::default();
     let mut extra = Vec::new();
@@ -185,6 +194,9 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
         }
         let Some(until) = expiry(w) else { continue };
         let days_left = (until - as_of).get_days() as i64;
+        if !report.findings.iter().any(|f| f.id == w.rule) {
+            continue;
+        }
         if until < as_of {
             extra.push(Finding {
                 id: "waivers.expired".into(),
@@ -280,5 +292,23 @@ check = { fact = "os.id", eq = "x" }
             &set(),
         );
         assert!(e.unwrap_err().to_string().contains("must be a date"));
+    }
+
+    #[test]
+    fn a_second_waiver_for_the_same_rule_and_scope_is_an_error() {
+        let one = |reason: &str, scope: &str| {
+            format!("[[waiver]]\nrule = \"ssh.x\"\nreason = \"{reason}\"\nowner = \"o\"\nexpires = 2026-12-01\n{scope}")
+        };
+        let text = format!("{}\n{}", one("a", ""), one("b", ""));
+        let e = parse("w.toml", &text, &set()).unwrap_err().to_string();
+        assert!(e.starts_with("w.toml:7: a second waiver for ssh.x"), "{e}");
+        assert!(e.contains("the first is at w.toml:1"), "{e}");
+        // Different scopes are different waivers.
+        let text = format!(
+            "{}\n{}",
+            one("a", "scope = { hostname = \"web*\" }\n"),
+            one("b", "scope = { hostname = \"db*\" }\n")
+        );
+        assert_eq!(parse("w.toml", &text, &set()).unwrap().len(), 2);
     }
 }

@@ -27,7 +27,7 @@ use imagegate::rules::view::Typed;
 use imagegate::rules::{RuleSet, wanted_groups};
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use util::{AS_OF, Case, case_root, cases, fixture_copy, root_names};
+use util::{AS_OF, Case, case_root, case_rules, cases, fixture_copy, root_names};
 
 /// Facts of one root, typed and as JSON.
 struct Collection {
@@ -125,7 +125,13 @@ fn profile_agrees(rules: &RuleSet, profile: &str, root: &str) -> Result<(), Fail
     };
     let dir = fixture_copy(root);
     let wanted = wanted_groups(&imagegate::eval::select(rules, &sel));
-    let all = evaluate(rules, &sel, &collect(dir.path(), false, None).typed);
+    // Every group, plus the keys only the profile's rules name (declared files).
+    let every: BTreeSet<String> = facts::GROUPS
+        .iter()
+        .map(|g| (*g).to_owned())
+        .chain(wanted.iter().cloned())
+        .collect();
+    let all = evaluate(rules, &sel, &collect(dir.path(), false, Some(every)).typed);
     let scan = evaluate(rules, &sel, &collect(dir.path(), false, Some(wanted)).typed);
     let mut differ = Vec::new();
     for (a, s) in all.findings.iter().zip(&scan.findings) {
@@ -153,7 +159,7 @@ fn profile_agrees(rules: &RuleSet, profile: &str, root: &str) -> Result<(), Fail
 
 fn main() {
     let args = Arguments::from_args();
-    let rules = Arc::new(RuleSet::embedded().expect("the embedded rules load"));
+    let rules = Arc::new(case_rules());
     let mut shared: Shared = HashMap::new();
     let mut numbers: HashMap<(String, String), usize> = HashMap::new();
     let mut trials = Vec::new();
@@ -161,7 +167,12 @@ fn main() {
         let n = numbers.entry((c.rule.clone(), c.expect.clone())).or_default();
         *n += 1;
         let name = case_name(&c, *n);
-        let cell = unchanged(&c).then(|| shared.entry((c.base.clone(), c.live)).or_default().clone());
+        // Declared files are read only when a rule names them: such a case collects its own.
+        let declares = rules
+            .rules
+            .get(&c.rule)
+            .is_some_and(|r| wanted_groups(&[r]).contains(facts::declared_files::GROUP));
+        let cell = (unchanged(&c) && !declares).then(|| shared.entry((c.base.clone(), c.live)).or_default().clone());
         let rules = Arc::clone(&rules);
         trials.push(Trial::test(name, move || run_case(&rules, &file, &c, cell.as_deref())));
     }

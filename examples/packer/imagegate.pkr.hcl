@@ -8,15 +8,33 @@
 #   packer build -var ssh_host=10.0.0.5 -var ssh_username=admin \
 #     -var ssh_private_key_file=~/.ssh/id_ed25519 -var imagegate_binary=./imagegate imagegate.pkr.hcl
 #
-# What it does: uploads the static binary, runs it with sudo (reports written on the machine),
-# downloads the JSON, JUnit and HTML reports into `reports_dir`, removes its files from the
-# machine, and only then fails the build with imagegate's exit code (1: failing findings,
-# 2: the scan could not be run or trusted), so the reports are there to read either way.
+#   sh ../fetch-imagegate.sh 0.1.0          # ./imagegate and ./imagegate.sha256, both sums checked
+#   packer build ... -var imagegate_binary=./imagegate -var imagegate_sha256=$(cat imagegate.sha256) imagegate.pkr.hcl
+#
+# What it does: uploads the static binary, then imagegate-scan.sh (run with `sh`, so a noexec
+# /tmp does not matter) checks its SHA-256, installs it as root in a private directory where it can
+# actually execute (CIS-hardened images mount /tmp noexec: /run, /var/lib or /root is tried, by
+# running it), runs the scan, and removes the binary; the JSON, JUnit and HTML reports are
+# downloaded into `reports_dir`, and only then does the gate fail the build with imagegate's exit
+# code (1: failing findings, 2: the scan could not be trusted), so the reports are there to read
+# either way. When imagegate could not be run at all (checksum mismatch, nowhere executable), the
+# scan step itself fails with exit status 3 and says why: never mistaken for failing findings.
 
 variable "imagegate_binary" {
   type        = string
   default     = "imagegate"
   description = "Local path of the static imagegate binary (make build: target/x86_64-unknown-linux-gnu/release/imagegate)."
+}
+
+variable "imagegate_sha256" {
+  type        = string
+  description = "SHA-256 of the binary (imagegate.sha256 from fetch-imagegate.sh, or the SHA256SUMS of a release): checked on the machine before it runs."
+}
+
+variable "upload_dir" {
+  type        = string
+  default     = "/tmp"
+  description = "Where the file provisioner uploads the binary (only written there, never executed from there)."
 }
 
 variable "imagegate_args" {
@@ -69,45 +87,50 @@ build {
 
   provisioner "file" {
     source      = var.imagegate_binary
-    destination = "/tmp/imagegate"
+    destination = "${var.upload_dir}/imagegate"
   }
 
-  # Runs the scan and records its exit code without failing yet: the reports are downloaded
-  # first. The findings (text report) are printed here, in the Packer log.
+  # Checks, installs where it can execute, scans, removes the binary; records the scan's exit code
+  # without failing yet (the reports are downloaded first). The findings are printed here, in the
+  # Packer log. `sh FILE`: Packer's default `chmod +x FILE; FILE` fails on a noexec /tmp.
   provisioner "shell" {
-    inline = [
-      "chmod 0755 /tmp/imagegate && mkdir -p /tmp/imagegate-out",
-      "rc=0; sudo /tmp/imagegate scan --root '${var.scan_root}' ${var.imagegate_args} --color never --report json=/tmp/imagegate-out/imagegate.json --report junit=/tmp/imagegate-out/imagegate.xml --report html=/tmp/imagegate-out/imagegate.html || rc=$?",
-      "echo $rc > /tmp/imagegate-out/exit-code",
-      "sudo chown -R \"$(id -u):$(id -g)\" /tmp/imagegate-out",
+    script          = "${path.root}/imagegate-scan.sh"
+    execute_command = "{{.Vars}} sh '{{.Path}}'"
+    environment_vars = [
+      "IMAGEGATE_UPLOAD=${var.upload_dir}/imagegate",
+      "IMAGEGATE_SHA256=${var.imagegate_sha256}",
+      "IMAGEGATE_ROOT=${var.scan_root}",
+      "IMAGEGATE_ARGS=${var.imagegate_args}",
+      "IMAGEGATE_OUT=${var.upload_dir}/imagegate-out",
     ]
   }
 
   provisioner "file" {
     direction   = "download"
-    source      = "/tmp/imagegate-out/imagegate.json"
+    source      = "${var.upload_dir}/imagegate-out/imagegate.json"
     destination = "${var.reports_dir}/imagegate.json"
   }
 
   provisioner "file" {
     direction   = "download"
-    source      = "/tmp/imagegate-out/imagegate.xml"
+    source      = "${var.upload_dir}/imagegate-out/imagegate.xml"
     destination = "${var.reports_dir}/imagegate.xml"
   }
 
   provisioner "file" {
     direction   = "download"
-    source      = "/tmp/imagegate-out/imagegate.html"
+    source      = "${var.upload_dir}/imagegate-out/imagegate.html"
     destination = "${var.reports_dir}/imagegate.html"
   }
 
   # The gate: leave nothing behind in the image, then exit with imagegate's code. A nonzero exit
   # fails `packer build` (exit 1) before any snapshot is taken.
   provisioner "shell" {
+    execute_command = "{{.Vars}} sh '{{.Path}}'"
     inline = [
-      "rc=$(cat /tmp/imagegate-out/exit-code)",
-      "sudo rm -rf /tmp/imagegate /tmp/imagegate-out",
-      "echo \"imagegate exited with $rc (0: no failing finding, 1: failing findings, 2: could not scan)\"",
+      "rc=$(cat '${var.upload_dir}/imagegate-out/exit-code')",
+      "rm -rf '${var.upload_dir}/imagegate-out'",
+      "echo \"imagegate exited with $rc (0: no failing finding, 1: failing findings, 2: the scan could not be trusted)\"",
       "exit $rc",
     ]
   }

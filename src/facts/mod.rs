@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod auto_updates;
 pub mod boot;
 pub mod cloud_init;
+pub mod declared_files;
 pub mod files;
 pub mod filesystem;
 pub mod firewall;
@@ -381,6 +382,8 @@ fact_groups! {
     integrity: integrity::Integrity => |cx| integrity::collect(cx.fs, cx.ctx, cx.packages()).into();
     /// Package sources, their signing, packages no source offers, and the image's provenance.
     sources: sources::Sources => |cx| sources::collect(cx.fs, cx.ctx, cx.packages()).into();
+    /// The paths and globs that the selected rules declare, by the key they name.
+    declared_files: declared_files::DeclaredFiles => |cx| declared_files::collect(cx.fs, cx.ctx).into();
 }
 
 /// Groups every report header reads (see `eval::HOST_*_FACTS`), collected whatever the rules, so

@@ -15,8 +15,8 @@
 //! under one name without notice.
 //!
 //! A rule's severity in the summary is the highest any report gave it (tailoring can override
-//! severities per host). Rules are listed by id in JSON, and by impact (hosts failing, then hosts
-//! erroring, then severity) in text and HTML. Output is deterministic: hosts sorted by name,
+//! severities per host). Rules are listed by id in JSON, and by impact (severity, then hosts
+//! failing, then hosts erroring) in text and HTML. Output is deterministic: hosts sorted by name,
 //! no timestamps.
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -253,6 +253,16 @@ fn parse_report(file: &str, text: &str) -> Result<Parsed, MergeError> {
 /// Merges `(file name, contents)` pairs. Fails on the first report that is not an
 /// `imagegate.report/v1` document.
 pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
+    // The same report named twice would be two hosts of one name: its second copy's findings
+    // would be dropped as repeats and the copy counted as a clean host.
+    for (i, (file, _)) in inputs.iter().enumerate() {
+        if inputs[..i].iter().any(|(f, _)| f == file) {
+            return Err(MergeError {
+                file: file.clone(),
+                msg: "named twice; each report is merged once (one per host)".into(),
+            });
+        }
+    }
     let mut parsed = inputs
         .iter()
         .map(|(file, text)| parse_report(file, text))
@@ -344,15 +354,15 @@ pub fn merge(inputs: &[(String, String)]) -> Result<Merged, MergeError> {
     })
 }
 
-/// Rules by impact: most hosts failing, then most erroring, then highest severity, then id.
+/// Rules by impact: highest severity, then most hosts failing, then most erroring, then id (a
+/// critical failure on one host comes before a low one on every host).
 fn by_impact(m: &Merged) -> Vec<&RuleRow> {
     let mut rows: Vec<&RuleRow> = m.rules.iter().collect();
     rows.sort_by(|a, b| {
-        b.fail
-            .len()
-            .cmp(&a.fail.len())
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| b.fail.len().cmp(&a.fail.len()))
             .then_with(|| b.error.len().cmp(&a.error.len()))
-            .then_with(|| b.severity.cmp(&a.severity))
             .then_with(|| a.id.cmp(&b.id))
     });
     rows
@@ -717,6 +727,14 @@ mod tests {
     }
 
     #[test]
+    fn a_report_named_twice_is_refused_not_counted_as_a_clean_host() {
+        let a = report(Some("web1"), &[("ssh.x", "high", "fail")]);
+        let e = merge(&[input("a.json", a.clone()), input("a.json", a)]).unwrap_err();
+        assert_eq!(e.file, "a.json");
+        assert!(e.msg.contains("named twice"), "{e}");
+    }
+
+    #[test]
     fn other_schema_is_rejected_with_what_to_do() {
         let e = merge(&[input("old.json", report(None, &[]).replace("report/v1", "report/v0"))]).unwrap_err();
         assert!(
@@ -804,9 +822,10 @@ mod tests {
         let mut out = Vec::new();
         render_text(&m, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
+        // Severity first: the high failure on one host before the low one on both.
         let z = text.find("z.one").unwrap();
         let a = text.find("a.two").unwrap();
-        assert!(z < a, "{text}");
+        assert!(a < z, "{text}");
         assert!(text.contains("2/2"), "{text}");
         assert!(!text.contains("m.ok"), "{text}");
         assert!(text.contains("1 other rules pass"), "{text}");

@@ -158,7 +158,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The fact groups `rules` read: the first component (and the first two) of every fact path in their checks,
-/// `applies_when` and `error_when` (collectors of expensive groups run only when wanted).
+/// `applies_when` and `error_when` (collectors of expensive groups run only when wanted; the
+/// `declared_files` collector reads the keys named this way).
 pub fn wanted_groups(rules: &[&Rule]) -> std::collections::BTreeSet<String> {
     let mut paths = Vec::new();
     for r in rules {

@@ -353,6 +353,17 @@ fn man_prints_roff_for_the_tool_and_each_subcommand() {
     let scan = String::from_utf8(imagegate(&["man", "scan"]).stdout).unwrap();
     assert!(scan.contains(".TH imagegate-scan 1"), "{scan}");
     assert!(scan.contains("fail\\-on"), "documents scan's flags");
+    // What a pipeline branches on, and every shipped profile with its rule count.
+    let rules = imagegate::rules::RuleSet::embedded().unwrap();
+    for p in [&page, &scan] {
+        assert!(p.contains(".SH \"EXIT STATUS\""), "{p}");
+        assert!(p.contains(".SH PROFILES"), "{p}");
+        for name in rules.declared.keys() {
+            let n = rules.rules.values().filter(|r| r.profiles.contains(name)).count();
+            let want = format!("\\fB{}\\fR ({n} rules)", name.replace('-', "\\-"));
+            assert!(p.contains(&want), "{want} not in the page");
+        }
+    }
     let bad = imagegate(&["man", "nope"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("available: scan"));
@@ -484,4 +495,192 @@ fn user_mistakes_that_would_switch_the_gate_off_exit_2() {
     let (code, err) = scan(&["--skip", "ssh.no-such-rule"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("no such rule"), "{err}");
+}
+
+#[test]
+fn a_missing_rules_directory_names_the_os_error_once() {
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    for args in [
+        &["scan", "--rules", "/nonexistent-rules-dir", "--root", root][..],
+        &["rules", "list", "--rules", "/nonexistent-rules-dir"][..],
+        &["rules", "validate", "/nonexistent-rules-dir"][..],
+    ] {
+        let out = imagegate(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.matches("No such file or directory").count(), 1, "{args:?}: {err}");
+        assert!(err.contains("/nonexistent-rules-dir"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn as_of_takes_a_date_and_refuses_a_datetime() {
+    for bad in [
+        "2026-11-01T10:00:00",
+        "2026-11-01 10:00",
+        "2026-11-1",
+        "20261101",
+        "2026-13-01",
+    ] {
+        for args in [
+            &["scan", "--root", "/nonexistent-root", "--as-of", bad][..],
+            &["waivers", "check", "/nonexistent-waivers.toml", "--as-of", bad][..],
+        ] {
+            let out = imagegate(args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("--as-of"), "{args:?}: {err}");
+            assert!(!err.contains("nonexistent"), "{args:?} went past the argument: {err}");
+        }
+    }
+}
+
+#[test]
+fn rules_validate_takes_the_rules_option_as_scan_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ssh.toml"),
+        "[[rule]]\nid = \"ssh.x\"\ntitle = \"t\"\nseverity = \"urgent\"\nprofiles = [\"cloud-image\"]\nrationale = \"r\"\nremediation = \"m\"\ncheck = { fact = \"os.id\", eq = \"x\" }\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    for args in [&["rules", "validate", d][..], &["rules", "validate", "--rules", d][..]] {
+        let out = imagegate(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("ssh.toml:4"), "{args:?}");
+    }
+}
+
+#[test]
+fn an_expired_waiver_for_a_rule_the_profile_does_not_run_decides_nothing() {
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let w = write(
+        dir.path(),
+        "w.toml",
+        &format!("[[waiver]]\nrule = \"{RULE}\"\nreason = \"r\"\nowner = \"ops\"\nexpires = 2026-01-31\n"),
+    );
+    let scan = |only: &str| {
+        json(&imagegate(&[
+            "scan",
+            "--root",
+            root,
+            "--as-of",
+            AS_OF,
+            "--only",
+            only,
+            "--format",
+            "json",
+            "--waivers",
+            &w,
+        ]))
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The scan runs another rule: the waiver's rule is not evaluated, the waiver is not its business.
+    let other = "ssh.permit-root-login-disabled";
+    assert_eq!(ids(&scan(other)), [other]);
+    // The scan runs the rule: the expired waiver is a failure of its own.
+    assert_eq!(ids(&scan(RULE)), [RULE, "waivers.expired"]);
+}
+
+#[test]
+fn a_tailoring_profile_named_like_a_shipped_one_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = write(
+        dir.path(),
+        "t.toml",
+        "# ours\n[profile.cloud-image]\nextends = [\"cloud-image\"]\n",
+    );
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path().to_str().unwrap();
+    let out = imagegate(&["scan", "--root", root, "--tailoring", &t]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("t.toml:2: profile cloud-image: a shipped profile has this name"),
+        "{err}"
+    );
+    assert!(!err.contains("unknown profile"), "{err}");
+}
+
+#[test]
+fn rules_explain_shows_the_check_of_a_site_rule() {
+    let dir = repo().join("examples/site-rules");
+    let out = imagegate(&[
+        "rules",
+        "explain",
+        "site.app-token-private",
+        "--rules",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let check = &text[text.find("\ncheck:\n").expect("a check section")..];
+    for want in [
+        "all of:",
+        "declared_files[\"/etc/app/token.conf\"].present eq true",
+        "declared_files[\"/etc/app/token.conf\"].file.mode mode_max \"0600\"",
+        "declared_files[\"/etc/app/token.conf\"].file.lines — some item:",
+        "(the item) matches",
+    ] {
+        assert!(check.contains(want), "{want:?} not in:\n{text}");
+    }
+}
+
+#[test]
+fn a_site_rule_reads_its_declared_file_and_names_the_line() {
+    let fixture = fixture_copy("debian12");
+    let root = fixture.path();
+    std::fs::write(
+        root.join("etc/motd"),
+        "Welcome.\nAuthorized use only. Activity is monitored.\n",
+    )
+    .unwrap();
+    let dir = repo().join("examples/site-rules");
+    let args = [
+        "scan",
+        "--root",
+        root.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--rules",
+        dir.to_str().unwrap(),
+        "--profile",
+        "site",
+        "--only",
+        "site.motd-banner",
+        "--format",
+        "json",
+    ];
+    let v = json(&imagegate(&args));
+    let f = &v["findings"][0];
+    assert_eq!(f["status"], "pass", "{f}");
+    assert_eq!(f["evidence"][0]["source"]["path"], "/etc/motd");
+    assert_eq!(f["evidence"][0]["source"]["line"], 2);
+    // A link to a host file outside the root is re-rooted: the host's banner is never read.
+    let outside = tempfile::tempdir().unwrap();
+    let host_motd = outside.path().join("motd");
+    std::fs::write(&host_motd, "Authorized use only. Activity is monitored.\n").unwrap();
+    std::fs::remove_file(root.join("etc/motd")).unwrap();
+    std::os::unix::fs::symlink(&host_motd, root.join("etc/motd")).unwrap();
+    let v = json(&imagegate(&args));
+    let f = &v["findings"][0];
+    assert_ne!(f["status"], "pass", "{f}");
+    assert!(!f["evidence"].to_string().contains("Authorized"), "{f}");
+    // A FIFO is refused unread: an error, never a pass, and no hang.
+    std::fs::remove_file(root.join("etc/motd")).unwrap();
+    nix::unistd::mkfifo(&root.join("etc/motd"), nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+    let out = imagegate(&args);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json(&out);
+    assert_eq!(v["findings"][0]["status"], "error", "{}", v["findings"][0]);
 }

@@ -25,8 +25,9 @@ fn every_rule_has_a_pass_and_a_fail_case_and_no_case_is_orphaned() {
             }
         }
     }
+    let with_examples = crate::util::case_rules();
     for (file, c) in &cases {
-        if !set.rules.contains_key(&c.rule) {
+        if !with_examples.rules.contains_key(&c.rule) {
             missing.push(format!("{file}: case for unknown rule {}", c.rule));
         }
         if !["pass", "fail", "error", "not-applicable"].contains(&c.expect.as_str()) {
@@ -183,4 +184,33 @@ fn fact_reference_is_current() {
         have == want,
         "docs/fact-reference.md is not what the fact types generate: run\n  IMAGEGATE_BLESS=1 cargo test --test integration fact_reference"
     );
+}
+
+/// The profile counts README.md gives (`` `cloud-image` 27 rules, `cis-l1-server` 208, … ``) are
+/// the shipped rule set's: every declared profile is named there with its number of rules.
+#[test]
+fn readme_profile_counts_match_the_rules() {
+    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).unwrap();
+    let start = readme
+        .find("The shipped profiles:")
+        .expect("README names the shipped profiles");
+    let para: String = readme[start..].split("\n\n").next().unwrap().replace('\n', " ");
+    let set = RuleSet::embedded().unwrap();
+    let mut bad = Vec::new();
+    for name in set.declared.keys() {
+        let n = set.rules.values().filter(|r| r.profiles.contains(name)).count();
+        let tag = format!("`{name}` ");
+        let Some(at) = para.find(&tag) else {
+            bad.push(format!("README does not give the count of profile {name} ({n} rules)"));
+            continue;
+        };
+        let said: String = para[at + tag.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if said != n.to_string() {
+            bad.push(format!("README says profile {name} has {said:?} rules; it has {n}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }

@@ -144,6 +144,14 @@ struct CaseFile {
     case: Vec<Case>,
 }
 
+/// The rules the cases are written against: the shipped ones and the example site rules of
+/// examples/site-rules (rules over files they declare themselves).
+pub fn case_rules() -> imagegate::rules::RuleSet {
+    let mut set = imagegate::rules::RuleSet::embedded().unwrap();
+    set.add_dir(&repo().join("examples/site-rules")).unwrap();
+    set
+}
+
 /// Every case, with the file it came from.
 pub fn cases() -> Vec<(String, Case)> {
     let mut out = Vec::new();

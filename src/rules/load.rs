@@ -78,6 +78,7 @@ struct RawRule {
     check: toml::Value,
     #[serde(default)]
     vars: BTreeMap<String, toml::Value>,
+    fix_file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +269,23 @@ fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>,
                 return Err(err(format!("variable `{v}` is used but has no default in `vars`")));
             }
         }
+        let texts = std::iter::once(("title", r.title.as_str()))
+            .chain(r.not_applicable.iter().map(|t| ("not_applicable", t.as_str())))
+            .chain(error_when.iter().map(|e| ("error_when reason", e.reason.as_str())));
+        for (what, t) in texts {
+            if let Some(v) = super::placeholders(t).into_iter().find(|v| !vars.contains_key(*v)) {
+                return Err(err(format!(
+                    "{what}: `{{{v}}}` names no variable of the rule (declare it in `vars`, or drop the braces)"
+                )));
+            }
+        }
+        if let Some(f) = &r.fix_file
+            && (!f.starts_with('/') || f.ends_with('/'))
+        {
+            return Err(err(format!(
+                "fix_file: {f:?} must be an absolute in-image file path (e.g. \"/etc/sysctl.d/60-cis.conf\")"
+            )));
+        }
         out.push(Rule {
             area: rule_area.to_owned(),
             id: r.id.clone(),
@@ -284,6 +302,7 @@ fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>,
             check,
             vars,
             origin: format!("{file}:{line}"),
+            fix_file: r.fix_file,
         });
     }
     Ok(out)

@@ -362,6 +362,32 @@ mod tests {
     }
 
     #[test]
+    fn visible_leaves_no_hazard_and_no_line_break() {
+        let hostile = [
+            '\u{1b}', '\u{7}', '\n', '\r', '\t', '\u{0}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}',
+            '\u{2069}', '\u{200f}', '\u{61c}', '\u{2028}', '\u{fffe}', '\u{ffff}', 'a', 'é', '\\', 'x',
+        ];
+        let mut rng = Rng(0x0bad_c0de);
+        for _ in 0..5_000 {
+            let mut s: String = (0..rng.next() % 12)
+                .map(|_| hostile[(rng.next() % hostile.len() as u64) as usize])
+                .collect();
+            s.push_str(&text(&rng.bytes()));
+            let v = visible(&s);
+            assert!(!v.chars().any(hazard), "{s:?} -> {v:?}");
+            assert!(!v.chars().any(|c| escaped_byte(c).is_some()), "{s:?} -> {v:?}");
+            let d = display(&s);
+            assert!(!d.chars().any(|c| hazard(c) && c != '\n'), "{s:?} -> {d:?}");
+            assert_eq!(d.matches('\n').count(), s.matches('\n').count());
+        }
+        assert_eq!(
+            visible("a\nPASS\u{1b}]52;c;x\u{7}\u{202e}"),
+            "a\\nPASS\\x1b]52;c;x\\x07\\u{202e}"
+        );
+        assert!(matches!(visible("plain é 日本"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn the_writer_renders_escapes_across_any_split() {
         let t = format!("a {} b \u{EE00} \u{FFFD}\n", text(b"\xff\xfe\x80\xc3"));
         let want = "a \\xff\\xfe\\x80\\xc3 b \u{EE00} \u{FFFD}\n";

@@ -509,6 +509,31 @@ check = { fact = "sshd.effective.permitrootlogin", in = ["no"] }
     }
 
     #[test]
+    fn title_placeholders_name_declared_variables_and_show_their_values() {
+        let with = GOOD
+            .replace("root cannot log in over SSH", "at most {max_tries} tries")
+            .replace("check =", "vars = { max_tries = 4 }\ncheck =");
+        let rules = parse_file("rules/ssh.toml", &with).unwrap();
+        assert_eq!(rules[0].title_with_defaults(), "at most 4 tries");
+        let mut vars = rules[0].vars.clone();
+        vars.insert("max_tries".into(), serde_json::json!(6));
+        assert_eq!(crate::rules::fill(&rules[0].title, &vars), "at most 6 tries");
+        // A placeholder naming no variable is refused; other braces are text.
+        let bad = GOOD.replace("root cannot log in over SSH", "at most {max_tries} tries");
+        let e = parse_file("rules/ssh.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains("`{max_tries}` names no variable"), "{e}");
+        let text = GOOD.replace("root cannot log in over SSH", "a {Literal} brace and { spaced }");
+        assert!(parse_file("rules/ssh.toml", &text).is_ok());
+        let rel = GOOD.replace("check =", "fix_file = \"etc/x\"\ncheck =");
+        assert!(
+            parse_file("rules/ssh.toml", &rel)
+                .unwrap_err()
+                .to_string()
+                .contains("fix_file")
+        );
+    }
+
+    #[test]
     fn errors_point_at_the_line() {
         let bad = GOOD.replace("severity = \"high\"", "severity = \"urgent\"");
         let e = parse_file("rules/ssh.toml", &bad).unwrap_err().to_string();

@@ -15,12 +15,21 @@
 //!   `properties.status = "error"`; it is also listed as a tool execution notification. Pass and
 //!   not-applicable findings produce no result.
 //! - `level` from severity: critical/high → error, medium → warning, low/info → note.
-//! - `locations[0]`: the in-image file and line that decided the first evidence value, as a path
-//!   relative to the image root (`etc/ssh/sshd_config`, `uriBaseId` `IMAGEROOT`, which
-//!   `originalUriBaseIds` maps to the scanned root as a `file://` URI). Further evidence files are
-//!   `relatedLocations`. GitHub rejects a whole upload if one result lacks a file location, so a
-//!   finding whose evidence names no file (a value absent everywhere, a compiled-in default) is
-//!   anchored at the image's `etc/os-release`, and the location's message says so.
+//! - `locations[0]`: the in-image file and line that decided the evidence, as a path relative to
+//!   the image root (`etc/ssh/sshd_config`, `uriBaseId` `IMAGEROOT`, which `originalUriBaseIds`
+//!   maps to the scanned root as a `file://` URI): a value's own line, or the line of a record of
+//!   a list (the PAM line that carries `nullok`). Without one, the file a fact is about
+//!   (`files.paths["/etc/gshadow"]`), the file a source note says was searched ("no auth line
+//!   … in /etc/pam.d/common-auth"), the rule's `fix_file` (where the remediation puts a setting
+//!   absent everywhere), and last the image's `etc/os-release`; the location's message says
+//!   which. Other deciding lines and the values the winner shadowed are `relatedLocations`.
+//!   GitHub rejects a whole upload if a result lacks a file location, and wants a line: every
+//!   location has a `region.startLine` (1 for a whole file).
+//! - `--sarif-uri-prefix DIR`: paths become `DIR/etc/…` relative to `%SRCROOT%` (the
+//!   repository), for a root unpacked inside the repository that code scanning checks out.
+//! - `message.text`: the title, then the evidence as the text report lays it out (one line per
+//!   fact and per record, with file:line); `partialFingerprints` hold the rule and the primary
+//!   location, so two places failing one rule are two alerts.
 //!
 //! Deliberately absent: timestamps, GUIDs, the host name and command line (deterministic output).
 use std::collections::BTreeMap;

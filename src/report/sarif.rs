@@ -20,7 +20,7 @@
 //!   maps to the scanned root as a `file://` URI): a value's own line, or the line of a record of
 //!   a list (the PAM line that carries `nullok`). Without one, the file a fact is about
 //!   (`files.paths["/etc/gshadow"]`), the file a source note says was searched ("no auth line
-//!   … in /etc/pam.d/common-auth"), the rule's `fix_file` (where the remediation puts a setting
+//!   … in /etc/pam.d/common-auth"), the file an error names, the rule's `fix_file` (where the remediation puts a setting
 //!   absent everywhere), and last the image's `etc/os-release`; the location's message says
 //!   which. Other deciding lines and the values the winner shadowed are `relatedLocations`.
 //!   GitHub rejects a whole upload if a result lacks a file location, and wants a line: every
@@ -491,6 +491,16 @@ fn locations(f: &Finding, anchor: Anchor<'_>) -> (Location, Vec<Location>) {
             .find_map(|e| e.source.as_ref().and_then(|s| s.note.as_deref()).and_then(note_file))
         {
             return anchor.location(file, None, format!("{what}: decided by what this file lacks"));
+        }
+        // An error names the file it could not read, or could not trust.
+        if let Some(file) = f
+            .evidence
+            .iter()
+            .filter_map(|e| e.unavailable.as_deref())
+            .chain(f.reason.as_deref().filter(|_| f.status == Status::Error))
+            .find_map(note_file)
+        {
+            return anchor.location(file, None, format!("{what}: the file the error names"));
         }
         match &f.fix_file {
             Some(file) => anchor.location(

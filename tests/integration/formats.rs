@@ -798,7 +798,7 @@ fn sarif_locates_every_result_at_the_file_that_decided_it_or_that_the_fix_change
         .filter(|x| x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "etc/os-release")
         .count();
     assert!(
-        fallback * 5 < results.len(),
+        fallback * 10 < results.len(),
         "{fallback} of {} at os-release",
         results.len()
     );

@@ -272,12 +272,34 @@ fn check_agreement(name: &str, r: &Rendered, validator: &jsonschema::Validator) 
         "{name}: SARIF results vs JSON"
     );
     assert_valid_sarif(validator, &r.sarif, name);
-    // Every result is located at a file inside the image (GitHub rejects an upload otherwise).
-    for res in r.sarif["runs"][0]["results"].as_array().unwrap() {
+    // GitHub's upload rules: every result is located at a relative file with a line (GitHub
+    // rejects an upload otherwise), has a message, at most 25,000 results per run, and a rule's
+    // security-severity is a number from 0 to 10.
+    let results = r.sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() <= 25_000, "{name}");
+    for res in results {
         let loc = &res["locations"][0]["physicalLocation"]["artifactLocation"];
         assert_eq!(loc["uriBaseId"], "IMAGEROOT", "{name}: {res}");
         let uri = loc["uri"].as_str().unwrap();
-        assert!(!uri.is_empty() && !uri.starts_with('/'), "{name}: {uri}");
+        assert!(
+            !uri.is_empty() && !uri.starts_with('/') && !uri.split('/').any(|c| c == ".."),
+            "{name}: {uri}"
+        );
+        assert!(
+            !res["message"]["text"].as_str().unwrap().trim().is_empty(),
+            "{name}: {res}"
+        );
+        let related = res["relatedLocations"].as_array().into_iter().flatten();
+        for l in res["locations"].as_array().unwrap().iter().chain(related) {
+            let line = l["physicalLocation"]["region"]["startLine"].as_u64();
+            assert!(line.is_some_and(|n| n >= 1), "{name}: no startLine in {l}");
+        }
+    }
+    for rule in r.sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap() {
+        if let Some(s) = rule["properties"]["security-severity"].as_str() {
+            let n: f64 = s.parse().unwrap();
+            assert!((0.0..=10.0).contains(&n), "{name}: {rule}");
+        }
     }
     let base = r.sarif["runs"][0]["originalUriBaseIds"]["IMAGEROOT"]["uri"]
         .as_str()
@@ -863,4 +885,31 @@ fn junit_names_the_target_and_fails_with_title_and_evidence() {
         message.starts_with("pam_unix does not accept empty passwords: access.pam.nullok: 1 item(s)"),
         "{message}"
     );
+}
+
+#[test]
+fn html_evidence_reads_like_the_text_report() {
+    let dir = fixture_copy("debian12");
+    let r = render_all(dir.path(), &["--profile", "cis-l1-server"]);
+    let h = &r.html;
+    let start = h.find(r#"id="rule-access.pam-unix-no-nullok""#).unwrap();
+    let article = &h[start..start + h[start..].find("</article>").unwrap()];
+    // The list is a count, then one row per PAM line with its own file and line: no JSON blob.
+    assert!(article.contains("1 item(s)"), "{article}");
+    assert!(
+        article.contains("type=auth control=[success=1 default=ignore] module=pam_unix.so"),
+        "{article}"
+    );
+    assert!(article.contains("/etc/pam.d/common-auth:17"), "{article}");
+    assert!(!article.contains("[{"), "{article}");
+    // Nothing found is labelled as decided by "absent"; a value no file sets says so.
+    assert!(!h.contains(">absent<"));
+    let start = h.find(r#"id="rule-kernel.randomize-va-space""#).unwrap();
+    let article = &h[start..start + h[start..].find("</article>").unwrap()];
+    assert!(
+        article.contains("not set") && article.contains("no file sets it"),
+        "{article}"
+    );
+    // Group counts follow the filters, and a filter matching nothing says so.
+    assert!(h.contains(r#"n + " of " + all"#) && h.contains("No finding matches these filters"));
 }

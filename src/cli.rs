@@ -44,7 +44,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Scan this machine (or an image root) and report findings.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Print every collected fact as JSON, each with its source file and line.
     Facts {
         #[command(flatten)]
@@ -188,6 +188,28 @@ struct ScanArgs {
     /// Colour in the text report.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    /// List only findings of these statuses in the text report (fail, error, waived, pass,
+    /// not-applicable; comma-separated); the summary line still counts every finding.
+    #[arg(long, value_name = "STATUS,…", value_delimiter = ',', value_parser = parse_status)]
+    show: Vec<eval::Status>,
+    /// The text report lists failing and error findings only (`--show fail,error`).
+    #[arg(long, short = 'q', conflicts_with = "show")]
+    quiet: bool,
+    /// Prefix every in-image path in SARIF with this repository-relative directory (e.g.
+    /// `rootfs/` when the root is unpacked at rootfs/ in the repository), so code scanning finds
+    /// the files.
+    #[arg(long, value_name = "DIR", value_parser = report::sarif::uri_prefix)]
+    sarif_uri_prefix: Option<String>,
+}
+
+fn parse_status(s: &str) -> Result<eval::Status, String> {
+    eval::Status::ALL
+        .into_iter()
+        .find(|st| st.as_str() == s.trim())
+        .ok_or_else(|| {
+            let names: Vec<&str> = eval::Status::ALL.iter().map(|st| st.as_str()).collect();
+            format!("unknown status {s:?} (one of: {})", names.join(", "))
+        })
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,7 +259,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let code = match cli.cmd {
-        Cmd::Scan(args) => scan(args, &mut out)?,
+        Cmd::Scan(args) => scan(*args, &mut out)?,
         Cmd::Facts { target, groups } => {
             let (fs, mut ctx) = open_target(&target)?;
             for g in &groups {
@@ -647,11 +669,15 @@ fn parse_report_spec(s: &str) -> Result<(Format, PathBuf), String> {
 }
 
 /// Writes one `--report` file through the sanctioned host writer (`rootfs::host::create`).
-fn write_report(format: Format, report: &eval::Report, path: &std::path::Path) -> std::io::Result<()> {
+fn write_report(format: Format, report: &eval::Report, style: &Style, path: &std::path::Path) -> std::io::Result<()> {
     let file = crate::rootfs::host::create(path)?;
     let mut w = std::io::BufWriter::new(file);
     // Files never get ANSI colour: they are read by CI tools and browsers, not a terminal.
-    report::render(format, report, Style::default(), &mut w)?;
+    let style = Style {
+        color: false,
+        ..style.clone()
+    };
+    report::render(format, report, &style, &mut w)?;
     // Flush explicitly: an error on the last write (a full disk) must not be dropped silently.
     w.flush()
 }
@@ -750,6 +776,7 @@ fn prepare(args: &ScanArgs) -> anyhow::Result<(RuleSet, Selection, Vec<waivers::
 }
 
 fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let started = std::time::Instant::now();
     let (fs, mut ctx) = open_target(&args.target)?;
     // Every scan reads the package database (the report header's facts need it): read it on a
     // second thread while the rules load.
@@ -762,6 +789,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     ctx.wanted = Some(crate::rules::wanted_groups(&eval::select(&rules, &sel)));
     let facts = facts::collect_with(&fs, &ctx, packages);
     let mut report = eval::evaluate(&rules, &sel, &facts);
+    report.elapsed = Some(started.elapsed());
     let applied = waivers::apply(&mut report, &waivers, ctx.as_of, args.waiver_warn_days);
     for w in &applied.expiring {
         crate::diag::warning(w);
@@ -773,11 +801,23 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
+    let show = if args.quiet {
+        report::text::Show::only(&[eval::Status::Fail, eval::Status::Error])
+    } else if args.show.is_empty() {
+        report::text::Show::all()
+    } else {
+        report::text::Show::only(&args.show)
+    };
+    let style = Style {
+        color,
+        show,
+        sarif_uri_prefix: args.sarif_uri_prefix.clone(),
+    };
     let mut code = exit_code(&report, args.fail_on);
     permission_hint(&report);
     // Report files first: a closed stdout pipe (`| head`) must not cost the pipeline its files.
     for (format, path) in &args.reports {
-        if let Err(e) = write_report(*format, &report, path) {
+        if let Err(e) = write_report(*format, &report, &style, path) {
             crate::diag::error(&format!(
                 "cannot write the {} report to {}: {e}",
                 format.name(),
@@ -788,7 +828,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     // A reader that stops early (`imagegate scan | head`) does not change the verdict: the scan is
     // complete, so its exit code stands.
-    match report::render(args.format, &report, Style { color }, out).and_then(|()| out.flush()) {
+    match report::render(args.format, &report, &style, out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
         r => r.map(|()| code).map_err(Into::into),
     }
@@ -843,7 +883,7 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
                     "{:<44} {:<8} {}  [{}]",
                     r.id,
                     r.severity.as_str(),
-                    r.title,
+                    r.title_with_defaults(),
                     r.profiles.join(", ")
                 )?;
             }
@@ -862,7 +902,7 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
             let Some(r) = set.rules.get(&id) else {
                 bail!("unknown rule id {id:?} (see `imagegate rules list`)")
             };
-            writeln!(out, "{}: {}", r.id, r.title)?;
+            writeln!(out, "{}: {}", r.id, r.title_with_defaults())?;
             writeln!(out, "severity: {}    profiles: {}", r.severity, r.profiles.join(", "))?;
             if !r.families.is_empty() {
                 writeln!(out, "applies to: {}", r.families.join(", "))?;

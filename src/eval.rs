@@ -80,6 +80,13 @@ pub struct Finding {
     /// The waiver that accepts this failure, when one does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiver: Option<crate::waivers::Applied>,
+    /// The in-image file the remediation changes (the rule's `fix_file`), where SARIF locates a
+    /// failure no file decided. Not part of the JSON report.
+    #[serde(skip)]
+    pub fix_file: Option<String>,
+    /// How long the rule took to evaluate (JUnit's `time`). Not part of the JSON report.
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
 }
 
 /// Counts by status, and failures by severity.
@@ -182,6 +189,10 @@ pub struct Report {
     pub summary: Summary,
     /// One per rule, sorted by id.
     pub findings: Vec<Finding>,
+    /// How long the scan took, when the caller measured it (JUnit's `time`). Not part of the
+    /// JSON report.
+    #[serde(skip)]
+    pub elapsed: Option<std::time::Duration>,
 }
 
 /// Schema identifier of the JSON report.
@@ -246,6 +257,7 @@ pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
         },
         summary,
         findings,
+        elapsed: None,
     }
 }
 
@@ -272,6 +284,7 @@ pub fn summarize(findings: &[Finding]) -> Summary {
 
 /// Evaluates one rule against the facts (the typed facts' [`Typed`] view, or the facts JSON).
 pub fn evaluate_rule(rule: &Rule, facts: &dyn FactView, overrides: &BTreeMap<String, Value>) -> Finding {
+    let started = std::time::Instant::now();
     let mut vars: Vars = rule.vars.clone();
     for (k, v) in overrides {
         if let Some(slot) = vars.get_mut(k) {
@@ -280,9 +293,11 @@ pub fn evaluate_rule(rule: &Rule, facts: &dyn FactView, overrides: &BTreeMap<Str
     }
     let mut ev = Eval::new(facts, &vars);
     let (status, reason) = decide(rule, &mut ev);
+    // Titles and reasons name the values in force, not the variables (`{deny_max}` → `5`).
+    let reason = reason.map(|r| crate::rules::fill(&r, &vars));
     Finding {
         id: rule.id.clone(),
-        title: rule.title.clone(),
+        title: crate::rules::fill(&rule.title, &vars),
         area: rule.area.clone(),
         severity: rule.severity,
         status,
@@ -292,6 +307,8 @@ pub fn evaluate_rule(rule: &Rule, facts: &dyn FactView, overrides: &BTreeMap<Str
         remediation: rule.remediation.clone(),
         references: rule.references.clone(),
         waiver: None,
+        fix_file: rule.fix_file.clone(),
+        elapsed: started.elapsed(),
     }
 }
 

@@ -132,16 +132,67 @@ pub fn cmp(a: &str, b: &str) -> Ordering {
     bytes(a).cmp(&bytes(b))
 }
 
-/// `s` for people: each escape written `\xNN`.
+/// `s` for people, in a message of several lines: each escape written `\xNN`, and every
+/// [`hazard`] but the line break written as a visible escape (see [`visible`]).
 pub fn display(s: &str) -> Cow<'_, str> {
-    if !may_hold_escape(s.as_bytes()) {
+    escape(s, true)
+}
+
+/// `s` for one line of a text report: each escape written `\xNN`, and every [`hazard`] —
+/// line breaks included — written as a visible escape: `\n`, `\r`, `\t`, `\x1b` (other C0
+/// controls and DEL), `\u{9b}` (C1 controls, bidi controls, line and paragraph separators,
+/// noncharacters). So a string read from an image can neither start a terminal escape sequence
+/// (a title, a cleared screen, an OSC 52 clipboard write, an OSC 8 link), nor reorder the line it
+/// is shown on, nor forge a line of its own: a file name holding `\nPASS  high …` stays on its
+/// line as the characters `\nPASS`. This holds whether or not the output is a terminal: logs are
+/// read in terminals too.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    escape(s, false)
+}
+
+/// True for a character that must not reach a terminal or a log as it is: C0 and C1 controls
+/// and DEL (`char::is_control`), the bidirectional formatting characters (which reorder what
+/// follows them on the line: U+061C, U+200E, U+200F, U+202A..=U+202E, U+2066..=U+2069), the line
+/// and paragraph separators U+2028/U+2029, and the noncharacters U+FFFE/U+FFFF (which XML 1.0
+/// forbids).
+pub fn hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
+        )
+}
+
+/// The visible escape of a [`hazard`].
+fn push_hazard(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if u32::from(c) < 0x80 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+        c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+    }
+}
+
+fn escape(s: &str, keep_newline: bool) -> Cow<'_, str> {
+    let is_plain = |c: char| !hazard(c) || (keep_newline && c == '\n');
+    if !may_hold_escape(s.as_bytes()) && s.chars().all(is_plain) {
         return Cow::Borrowed(s);
     }
-    let mut out = String::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match escaped_byte(c) {
             Some(byte) => out.push_str(&format!("\\x{byte:02x}")),
-            None => out.push(c),
+            None if is_plain(c) => out.push(c),
+            None => push_hazard(&mut out, c),
         }
     }
     Cow::Owned(out)
@@ -308,6 +359,32 @@ mod tests {
         }
         // Where String order disagrees: 0x80 sorts before "é" (C3 A9), its escape after.
         assert_eq!(cmp(&text(b"\x80"), "é"), Ordering::Less);
+    }
+
+    #[test]
+    fn visible_leaves_no_hazard_and_no_line_break() {
+        let hostile = [
+            '\u{1b}', '\u{7}', '\n', '\r', '\t', '\u{0}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}',
+            '\u{2069}', '\u{200f}', '\u{61c}', '\u{2028}', '\u{fffe}', '\u{ffff}', 'a', 'é', '\\', 'x',
+        ];
+        let mut rng = Rng(0x0bad_c0de);
+        for _ in 0..5_000 {
+            let mut s: String = (0..rng.next() % 12)
+                .map(|_| hostile[(rng.next() % hostile.len() as u64) as usize])
+                .collect();
+            s.push_str(&text(&rng.bytes()));
+            let v = visible(&s);
+            assert!(!v.chars().any(hazard), "{s:?} -> {v:?}");
+            assert!(!v.chars().any(|c| escaped_byte(c).is_some()), "{s:?} -> {v:?}");
+            let d = display(&s);
+            assert!(!d.chars().any(|c| hazard(c) && c != '\n'), "{s:?} -> {d:?}");
+            assert_eq!(d.matches('\n').count(), s.matches('\n').count());
+        }
+        assert_eq!(
+            visible("a\nPASS\u{1b}]52;c;x\u{7}\u{202e}"),
+            "a\\nPASS\\x1b]52;c;x\\x07\\u{202e}"
+        );
+        assert!(matches!(visible("plain é 日本"), Cow::Borrowed(_)));
     }
 
     #[test]

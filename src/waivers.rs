@@ -213,6 +213,8 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
                 ),
                 references: Default::default(),
                 waiver: None,
+                fix_file: None,
+                elapsed: std::time::Duration::ZERO,
             });
             continue;
         }

@@ -21,8 +21,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use serde_json::Value;
-
 use crate::eval::{Finding, Report, Status};
 use crate::rules::Severity;
 
@@ -36,8 +34,11 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // NUL and other C0 controls (but tab and newline) are not allowed in HTML text.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            // Controls (NUL is not allowed in HTML text), bidi controls (which reorder what a
+            // reader sees) and noncharacters from the image: shown as visible escapes.
+            c if crate::names::hazard(c) && c != '\n' => {
+                out.push_str(&crate::names::visible(c.encode_utf8(&mut [0u8; 4])));
+            }
             c => out.push(c),
         }
     }
@@ -63,16 +64,6 @@ fn prose(s: &str) -> String {
         let _ = write!(out, "<p>{}</p>", html.replace('\n', "<br>"));
     }
     out
-}
-
-/// A value for display: strings JSON-quoted, the rest compact JSON, cut at 1000 characters.
-fn show_value(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 1000 {
-        format!("{}…", s.chars().take(1000).collect::<String>())
-    } else {
-        s
-    }
 }
 
 /// The status keys used in `data-status`, in display order, with their headings and short labels
@@ -181,6 +172,50 @@ fn stacked_bar(counts: &[(&str, &str, usize)], total: usize) -> String {
     svg
 }
 
+/// One evidence line as a table row, laid out as the text report lays it out: a fact and its
+/// value, the records of a list one per row under it, each with the file and line that decided
+/// it; what no file decided says what is in force instead.
+fn evidence_row(out: &mut String, l: &super::Line) {
+    use super::Kind;
+    let place = |p: &Option<String>| match p {
+        Some(p) => format!(r#"<code class="src">{}</code>"#, escape(p)),
+        None => String::new(),
+    };
+    let fact = escape(&l.fact);
+    let value = escape(&l.value);
+    let _ = match l.kind {
+        Kind::Value => write!(
+            out,
+            r#"<tr><td><code>{fact}</code></td><td><code class="val">{value}</code></td><td>{}</td></tr>"#,
+            place(&l.place)
+        ),
+        Kind::Unset => write!(
+            out,
+            r#"<tr><td><code>{fact}</code></td><td><span class="muted">not set</span></td><td><span class="muted">no file sets it</span></td></tr>"#
+        ),
+        Kind::Unavailable => write!(
+            out,
+            r#"<tr class="unavail"><td><code>{fact}</code></td><td colspan="2">unavailable: {value}</td></tr>"#
+        ),
+        Kind::List => write!(
+            out,
+            r#"<tr><td><code>{fact}</code></td><td>{value}</td><td>{}</td></tr>"#,
+            place(&l.place)
+        ),
+        Kind::Item => write!(
+            out,
+            r#"<tr class="item"><td></td><td><code class="val">{value}</code></td><td>{}</td></tr>"#,
+            place(&l.place)
+        ),
+        Kind::Shadow => write!(
+            out,
+            r#"<tr class="shadow"><td></td><td>overrides <code class="val">{value}</code></td><td>{}</td></tr>"#,
+            place(&l.place)
+        ),
+        Kind::More => write!(out, r#"<tr class="shadow"><td></td><td colspan="2">{value}</td></tr>"#),
+    };
+}
+
 fn finding_html(out: &mut String, f: &Finding, key: &str) {
     let (st_label, open) = match key {
         "fail" => ("FAIL", true),
@@ -216,40 +251,13 @@ fn finding_html(out: &mut String, f: &Finding, key: &str) {
             escape(&w.reason)
         );
     }
-    if !f.evidence.is_empty() {
+    let lines = super::evidence(f);
+    if !lines.is_empty() {
         out.push_str(
             r#"<table class="evidence"><thead><tr><th>Fact</th><th>Value</th><th>Decided by</th></tr></thead><tbody>"#,
         );
-        for e in &f.evidence {
-            let fact = escape(&e.fact);
-            if let Some(why) = &e.unavailable {
-                let _ = write!(
-                    out,
-                    r#"<tr class="unavail"><td><code>{fact}</code></td><td colspan="2">unavailable: {}</td></tr>"#,
-                    escape(why)
-                );
-                continue;
-            }
-            let src = e
-                .source
-                .as_ref()
-                .map(|s| escape(&s.to_string()))
-                .unwrap_or_else(|| "<span class=\"muted\">absent</span>".into());
-            let _ = write!(
-                out,
-                r#"<tr><td><code>{fact}</code></td><td><code class="val">{}</code></td><td><code class="src">{src}</code></td></tr>"#,
-                escape(&show_value(&e.value))
-            );
-            for sh in &e.shadowed {
-                let val = sh.get("value").map(show_value).unwrap_or_default();
-                let at = super::shadowed_source(sh).map(|s| s.to_string()).unwrap_or_default();
-                let _ = write!(
-                    out,
-                    r#"<tr class="shadow"><td></td><td>overrides <code class="val">{}</code></td><td><code class="src">{}</code></td></tr>"#,
-                    escape(&val),
-                    escape(&at)
-                );
-            }
+        for l in &lines {
+            evidence_row(out, l);
         }
         out.push_str("</tbody></table>");
     }
@@ -586,7 +594,11 @@ const JS: &str = r#"
       if (ok) shown++;
     });
     document.querySelectorAll("section.group").forEach(function (g) {
-      g.hidden = !g.querySelector("article.finding:not([hidden])");
+      var all = g.querySelectorAll("article.finding").length;
+      var n = g.querySelectorAll("article.finding:not([hidden])").length;
+      g.hidden = n === 0;
+      var c = g.querySelector("h2 .count");
+      if (c) c.textContent = n === all ? String(all) : n + " of " + all;
     });
     document.querySelectorAll("button[data-k]").forEach(function (b) {
       var k = b.dataset.k, v = b.dataset.v;
@@ -594,7 +606,12 @@ const JS: &str = r#"
       b.setAttribute("aria-pressed", on ? "true" : "false");
     });
     var none = document.getElementById("no-match");
-    if (none) none.hidden = shown > 0 || !document.querySelector("article.finding");
+    if (none) {
+      none.hidden = shown > 0 || !document.querySelector("article.finding");
+      var on = [];
+      KEYS.forEach(function (k) { if (st[k].length) on.push(k + " " + st[k].join(" or ")); });
+      none.textContent = "No finding matches these filters (" + on.join(", ") + ").";
+    }
     var c = document.getElementById("shown-count");
     if (c) c.textContent = String(shown);
   }
@@ -630,8 +647,8 @@ mod tests {
     }
 
     #[test]
-    fn escape_replaces_control_characters_but_keeps_newlines() {
-        assert_eq!(escape("a\u{0}b\u{1b}c\nd"), "a\u{FFFD}b\u{FFFD}c\nd");
+    fn escape_shows_control_characters_as_escapes_but_keeps_newlines() {
+        assert_eq!(escape("a\u{0}b\u{1b}c\nd\u{202e}e"), "a\\x00b\\x1bc\nd\\u{202e}e");
     }
 
     #[test]

@@ -2,24 +2,66 @@
 //! step): one `<testsuite>` per area (`ssh`, `kernel`, …, sorted), one `<testcase>` per rule.
 //!
 //! The shape follows what those readers take (the Ant/Surefire dialect): `<testsuites>` with
-//! `tests`/`failures`/`errors`/`skipped` counts, each `<testcase>` with `name` (the rule id, stable
-//! across runs so CI history follows a rule) and `classname` (`imagegate.<area>`, which Jenkins
-//! splits into package and class). A status becomes:
-//! - fail → `<failure message="{remediation, first line}" type="{severity}">` whose text is the
-//!   title, the evidence (fact = value (file:line)) and the full remediation;
+//! `tests`/`failures`/`errors`/`skipped` counts and the scan's `time`, each `<testcase>` with
+//! `name` (the rule id, stable across runs so CI history follows a rule), `classname`
+//! (`imagegate.<target>.<area>`, which Jenkins splits into package and class) and `time` (the
+//! rule's evaluation). The target is the image's host name, or else the scanned root, so two
+//! images scanned in one pipeline give two sets of tests rather than one set reported twice; the
+//! testsuite's name says it too (`ssh @ web-01`). A status becomes:
+//! - fail → `<failure message="{title}: {evidence summary}" type="{severity}">` whose text is the
+//!   title, the evidence (one line per fact and per record, with file:line) and the remediation;
 //! - error → `<error message="{reason}" type="error">` with the evidence read so far;
-//! - not-applicable → `<skipped message="{reason}"/>`;
+//! - waived and not-applicable → `<skipped message="{why}"/>`;
 //! - pass → an empty testcase.
 //!
-//! Built with quick-junit rather than by hand: it escapes attributes and text, drops characters
-//! XML 1.0 cannot carry (a hostile image's NUL or escape bytes in an evidence value), and writes
-//! no timestamp, hostname or duration unless asked — so the output is deterministic.
+//! Built with quick-junit rather than by hand: it escapes markup in attributes and text. Every
+//! string is passed through [`names::display`] first, so what XML 1.0 cannot carry (NUL, escape
+//! bytes, U+FFFE, U+FFFF) and what would mislead a reader (bidi controls) arrives as a visible
+//! escape (`\x1b`, `\u{fffe}`) instead of being dropped silently or breaking the document.
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
 use crate::eval::{Finding, Report, Status};
+use crate::names;
+
+/// `s` made safe for XML text (newlines kept) and readable ([`names::display`]).
+fn xml(s: &str) -> String {
+    names::display(s).into_owned()
+}
+
+/// `s` made safe for a one-line XML attribute ([`names::visible`]).
+fn attr(s: &str) -> String {
+    names::visible(s).into_owned()
+}
+
+/// Who was scanned: the image's host name, else the scanned root.
+pub fn target_label(report: &Report) -> String {
+    report
+        .host
+        .hostname
+        .clone()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| report.target.root.clone())
+}
+
+/// The target as one `classname` component: letters, digits, `-` and `_` kept, the rest `_`
+/// (a dot would split Jenkins' package).
+fn class_component(label: &str) -> String {
+    let s: String = label
+        .trim_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() { "root".into() } else { s }
+}
 
 /// The text body of a `<failure>`/`<error>`: title, reason, evidence, remediation.
 fn description(f: &Finding) -> String {
@@ -43,22 +85,27 @@ fn description(f: &Finding) -> String {
     s
 }
 
-fn testcase(f: &Finding) -> TestCase {
+fn testcase(f: &Finding, class: &str) -> TestCase {
     let status = match f.status {
         Status::Pass => TestCaseStatus::success(),
         Status::Fail => {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let first = f.remediation.trim().lines().next().unwrap_or("");
-            st.set_message(if first.is_empty() { f.title.as_str() } else { first })
+            let summary = super::evidence_summary(f);
+            let message = if summary.is_empty() {
+                f.title.clone()
+            } else {
+                format!("{}: {summary}", f.title)
+            };
+            st.set_message(attr(&message))
                 .set_type(f.severity.as_str())
-                .set_description(description(f));
+                .set_description(xml(&description(f)));
             st
         }
         Status::Error => {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
-            st.set_message(f.reason.as_deref().unwrap_or("the rule could not be evaluated"))
+            st.set_message(attr(f.reason.as_deref().unwrap_or("the rule could not be evaluated")))
                 .set_type("error")
-                .set_description(description(f));
+                .set_description(xml(&description(f)));
             st
         }
         Status::Waived => {
@@ -67,18 +114,19 @@ fn testcase(f: &Finding) -> TestCase {
                 || "waived".to_owned(),
                 |w| format!("waived until {} by {}: {}", w.expires, w.owner, w.reason),
             );
-            st.set_message(msg).set_type("waived");
+            st.set_message(attr(&msg)).set_type("waived");
             st
         }
         Status::NotApplicable => {
             let mut st = TestCaseStatus::skipped();
-            st.set_message(f.reason.as_deref().unwrap_or("not applicable"))
+            st.set_message(attr(f.reason.as_deref().unwrap_or("not applicable")))
                 .set_type("not-applicable");
             st
         }
     };
-    let mut tc = TestCase::new(f.id.as_str(), status);
-    tc.set_classname(format!("imagegate.{}", f.area));
+    let mut tc = TestCase::new(attr(&f.id), status);
+    tc.set_classname(format!("imagegate.{class}.{}", attr(&f.area)))
+        .set_time(f.elapsed);
     tc
 }
 
@@ -88,10 +136,16 @@ pub fn build(report: &Report) -> JunitReport {
     for f in &report.findings {
         areas.entry(f.area.as_str()).or_default().push(f);
     }
-    let mut doc = JunitReport::new(format!("imagegate {}", report.profile));
+    let label = target_label(report);
+    let class = class_component(&label);
+    let mut doc = JunitReport::new(attr(&format!("imagegate {} @ {label}", report.profile)));
+    if let Some(t) = report.elapsed {
+        doc.set_time(t);
+    }
     for (area, findings) in areas {
-        let mut suite = TestSuite::new(area);
-        suite.add_test_cases(findings.into_iter().map(testcase));
+        let mut suite = TestSuite::new(attr(&format!("{area} @ {label}")));
+        suite.set_time(findings.iter().map(|f| f.elapsed).sum());
+        suite.add_test_cases(findings.into_iter().map(|f| testcase(f, &class)));
         doc.add_test_suite(suite);
     }
     doc

@@ -386,21 +386,30 @@ fn profiles(m: &Merged) -> Vec<&str> {
 }
 
 /// The text summary: fleet counts, one line per host, then the rules that fail or err on any
-/// host, by impact.
+/// host, by impact. Every string read from a report (host names, releases, file names, rule
+/// ids, profiles: a report is as hostile as the image it describes) is shown through
+/// [`crate::names::visible`], so none can move the cursor or forge a line.
 pub fn render_text(m: &Merged, out: &mut dyn Write) -> io::Result<()> {
+    let v = |s: &str| crate::names::visible(s).into_owned();
     let s = &m.summary;
     writeln!(
         out,
         "imagegate report merge: {} hosts, profile {}",
         s.hosts,
-        profiles(m).join(", ")
+        v(&profiles(m).join(", "))
     )?;
     writeln!(
         out,
         "{} failing, {} with errors, {} clean; {} of {} rules fail somewhere, {} end in error somewhere",
         s.hosts_failing, s.hosts_erroring, s.hosts_clean, s.rules_failing, s.rules, s.rules_erroring
     )?;
-    let hw = m.hosts.iter().map(|h| h.name.chars().count()).max().unwrap_or(4).max(4);
+    let hw = m
+        .hosts
+        .iter()
+        .map(|h| v(&h.name).chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     writeln!(
         out,
         "\n{:<hw$}  {:<16} {:>5} {:>6} {:>6} {:>5}  report",
@@ -410,13 +419,13 @@ pub fn render_text(m: &Merged, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{:<hw$}  {:<16} {:>5} {:>6} {:>6} {:>5}  {}",
-            h.name,
-            h.release.as_deref().unwrap_or("-"),
+            v(&h.name),
+            v(h.release.as_deref().unwrap_or("-")),
             h.counts.fail,
             h.counts.error,
             h.counts.pass,
             h.counts.not_applicable,
-            h.file
+            v(&h.file)
         )?;
     }
     let bad: Vec<&RuleRow> = by_impact(m)
@@ -427,7 +436,7 @@ pub fn render_text(m: &Merged, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\nno rule fails or ends in error on any host")?;
         return Ok(());
     }
-    let iw = bad.iter().map(|r| r.id.len()).max().unwrap_or(4).max(4);
+    let iw = bad.iter().map(|r| v(&r.id).chars().count()).max().unwrap_or(4).max(4);
     let n = s.hosts;
     writeln!(
         out,
@@ -447,12 +456,13 @@ pub fn render_text(m: &Merged, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(
             out,
-            "{:<iw$}  {:<8} {:>7} {:>6} {:>6}  {who}",
-            r.id,
+            "{:<iw$}  {:<8} {:>7} {:>6} {:>6}  {}",
+            v(&r.id),
             r.severity.as_str(),
             format!("{}/{n}", r.fail.len()),
             r.error.len(),
             r.pass.len(),
+            v(&who),
         )?;
     }
     let rest = s.rules - bad.len();

@@ -15,12 +15,21 @@
 //!   `properties.status = "error"`; it is also listed as a tool execution notification. Pass and
 //!   not-applicable findings produce no result.
 //! - `level` from severity: critical/high → error, medium → warning, low/info → note.
-//! - `locations[0]`: the in-image file and line that decided the first evidence value, as a path
-//!   relative to the image root (`etc/ssh/sshd_config`, `uriBaseId` `IMAGEROOT`, which
-//!   `originalUriBaseIds` maps to the scanned root as a `file://` URI). Further evidence files are
-//!   `relatedLocations`. GitHub rejects a whole upload if one result lacks a file location, so a
-//!   finding whose evidence names no file (a value absent everywhere, a compiled-in default) is
-//!   anchored at the image's `etc/os-release`, and the location's message says so.
+//! - `locations[0]`: the in-image file and line that decided the evidence, as a path relative to
+//!   the image root (`etc/ssh/sshd_config`, `uriBaseId` `IMAGEROOT`, which `originalUriBaseIds`
+//!   maps to the scanned root as a `file://` URI): a value's own line, or the line of a record of
+//!   a list (the PAM line that carries `nullok`). Without one, the file a fact is about
+//!   (`files.paths["/etc/gshadow"]`), the file a source note says was searched ("no auth line
+//!   … in /etc/pam.d/common-auth"), the file an error names, the rule's `fix_file` (where the remediation puts a setting
+//!   absent everywhere), and last the image's `etc/os-release`; the location's message says
+//!   which. Other deciding lines and the values the winner shadowed are `relatedLocations`.
+//!   GitHub rejects a whole upload if a result lacks a file location, and wants a line: every
+//!   location has a `region.startLine` (1 for a whole file).
+//! - `--sarif-uri-prefix DIR`: paths become `DIR/etc/…` relative to `%SRCROOT%` (the
+//!   repository), for a root unpacked inside the repository that code scanning checks out.
+//! - `message.text`: the title, then the evidence as the text report lays it out (one line per
+//!   fact and per record, with file:line); `partialFingerprints` hold the rule and the primary
+//!   location, so two places failing one rule are two alerts.
 //!
 //! Deliberately absent: timestamps, GUIDs, the host name and command line (deterministic output).
 use std::collections::BTreeMap;
@@ -35,6 +44,9 @@ use crate::rules::Severity;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The `uriBaseId` of every in-image path.
 pub const ROOT_BASE_ID: &str = "IMAGEROOT";
+/// The `uriBaseId` of in-image paths under `--sarif-uri-prefix`: the repository root, which
+/// code scanning resolves to its checkout.
+pub const SRCROOT_BASE_ID: &str = "%SRCROOT%";
 /// Where a result is anchored when no file decided it.
 const FALLBACK_PATH: &str = "/etc/os-release";
 
@@ -333,14 +345,6 @@ pub fn encode_path(path: &str) -> String {
     s
 }
 
-/// The in-image path `/etc/x` as `etc/x`, relative to `IMAGEROOT`.
-fn in_image(path: &str) -> ArtifactLocation {
-    ArtifactLocation {
-        uri: encode_path(path.trim_start_matches('/')),
-        uri_base_id: Some(ROOT_BASE_ID),
-    }
-}
-
 /// The scanned root as an absolute `file://` URI ending in `/` (SARIF §3.14.14 wants the slash).
 pub fn root_uri(root: &str) -> String {
     let abs = std::path::absolute(root)
@@ -371,57 +375,170 @@ fn message(f: &Finding) -> String {
     s
 }
 
-/// The primary and related locations of a finding, from its evidence sources (deduplicated).
-fn locations(f: &Finding) -> (Location, Vec<Location>) {
-    let mut seen: Vec<(String, Option<u32>)> = Vec::new();
-    let mut locs: Vec<Location> = Vec::new();
-    for e in &f.evidence {
-        let Some(src) = &e.source else { continue };
-        let Some(path) = &src.path else { continue };
-        let key = (path.clone(), src.line);
-        if seen.contains(&key) {
-            continue;
+/// Where paths go: relative to `IMAGEROOT` (the scanned root), or, with `--sarif-uri-prefix`,
+/// relative to the repository (`%SRCROOT%`) under the prefix.
+#[derive(Debug, Clone, Copy)]
+struct Anchor<'p> {
+    prefix: Option<&'p str>,
+}
+
+impl Anchor<'_> {
+    /// The in-image path `/etc/x` as `etc/x` relative to `IMAGEROOT`, or `PREFIX/etc/x` relative
+    /// to `%SRCROOT%`.
+    fn at(self, path: &str) -> ArtifactLocation {
+        let rel = path.trim_start_matches('/');
+        match self.prefix {
+            None => ArtifactLocation {
+                uri: encode_path(rel),
+                uri_base_id: Some(ROOT_BASE_ID),
+            },
+            Some(p) => ArtifactLocation {
+                uri: format!("{}{}", encode_path(p), encode_path(rel)),
+                uri_base_id: Some(SRCROOT_BASE_ID),
+            },
         }
-        seen.push(key);
-        locs.push(Location {
+    }
+
+    fn location(self, path: &str, line: Option<u32>, message: String) -> Location {
+        Location {
             id: None,
             physical_location: PhysicalLocation {
-                artifact_location: in_image(path),
-                region: src.line.filter(|l| *l >= 1).map(|l| Region { start_line: l }),
+                artifact_location: self.at(path),
+                // GitHub wants a line on every location; a whole file (a mode, a missing line) is
+                // shown at its first.
+                region: Some(Region {
+                    start_line: line.filter(|l| *l >= 1).unwrap_or(1),
+                }),
             },
-            message: Some(Text::plain(format!("{} is decided here", e.fact))),
-        });
-    }
-    let mut it = locs.into_iter();
-    match it.next() {
-        Some(primary) => {
-            let related = it
-                .enumerate()
-                .map(|(i, mut l)| {
-                    l.id = Some(i + 1);
-                    l
-                })
-                .collect();
-            (primary, related)
-        }
-        None => {
-            let why = f
-                .evidence
-                .iter()
-                .find_map(|e| e.source.as_ref().and_then(|s| s.note.clone()))
-                .map(|n| format!("no file in the image decided this ({n}); anchored at the image's os-release"))
-                .unwrap_or_else(|| "no file in the image decided this; anchored at the image's os-release".into());
-            let loc = Location {
-                id: None,
-                physical_location: PhysicalLocation {
-                    artifact_location: in_image(FALLBACK_PATH),
-                    region: None,
-                },
-                message: Some(Text::plain(why)),
-            };
-            (loc, Vec::new())
+            message: Some(Text::plain(message)),
         }
     }
+}
+
+/// `--sarif-uri-prefix` made a directory prefix (`rootfs` → `rootfs/`), refused when it is not a
+/// plain relative path inside the repository.
+pub fn uri_prefix(p: &str) -> Result<String, String> {
+    let trimmed = p.trim_start_matches("./");
+    if trimmed.starts_with('/') || trimmed.split('/').any(|c| c == "..") || p.contains('\\') {
+        return Err(format!(
+            "--sarif-uri-prefix {p:?}: give the root's directory relative to the repository root (e.g. rootfs/)"
+        ));
+    }
+    let mut s = trimmed.to_owned();
+    if !s.is_empty() && !s.ends_with('/') {
+        s.push('/');
+    }
+    Ok(s)
+}
+
+/// The primary and related locations of a finding. The primary is the file and line that
+/// decided the first piece of evidence (a value's own line, or a record's of a list: the PAM line
+/// that carries `nullok`); with none, the file the remediation changes (the rule's `fix_file`: a
+/// setting absent everywhere belongs there); with neither, the image's os-release. Every other
+/// deciding file and line, and every value the winner shadowed, is a related location.
+fn locations(f: &Finding, anchor: Anchor<'_>) -> (Location, Vec<Location>) {
+    let mut seen: Vec<(String, Option<u32>)> = Vec::new();
+    let mut deciding: Vec<Location> = Vec::new();
+    let mut shadows: Vec<Location> = Vec::new();
+    let mut add = |list: &mut Vec<Location>, src: &crate::facts::Source, msg: String| {
+        let Some(path) = &src.path else { return };
+        let key = (path.clone(), src.line);
+        if !seen.contains(&key) {
+            seen.push(key);
+            list.push(anchor.location(path, src.line, msg));
+        }
+    };
+    let lines = super::evidence(f);
+    for e in f.evidence.iter().filter(|e| e.unavailable.is_none()) {
+        let shown = |v: &serde_json::Value| super::short_value(v);
+        if let Some(src) = &e.source {
+            add(
+                &mut deciding,
+                src,
+                format!("{} = {} is decided here", e.fact, shown(&e.value)),
+            );
+        }
+        let records: Vec<&serde_json::Value> = match &e.value {
+            serde_json::Value::Array(items) => items.iter().filter(|i| i.is_object()).collect(),
+            v if v.is_object() => vec![v],
+            _ => Vec::new(),
+        };
+        for r in records {
+            if let Some(src) = super::shadowed_source(r) {
+                add(
+                    &mut deciding,
+                    &src,
+                    format!("{}: this line is part of the evidence", e.fact),
+                );
+            }
+        }
+        for sh in &e.shadowed {
+            if let Some(src) = super::shadowed_source(sh) {
+                let val = sh.get("value").map(shown).unwrap_or_default();
+                add(&mut shadows, &src, format!("{}: {val} here is overridden", e.fact));
+            }
+        }
+    }
+    let mut all = deciding.into_iter().chain(shadows);
+    let primary = all.next().unwrap_or_else(|| {
+        let what = lines.first().map(super::Line::plain).unwrap_or_else(|| f.title.clone());
+        if let Some(file) = f.evidence.iter().find_map(|e| fact_file(&e.fact)) {
+            return anchor.location(file, None, format!("{what}: a fact about this file"));
+        }
+        if let Some(file) = f
+            .evidence
+            .iter()
+            .find_map(|e| e.source.as_ref().and_then(|s| s.note.as_deref()).and_then(note_file))
+        {
+            return anchor.location(file, None, format!("{what}: decided by what this file lacks"));
+        }
+        // An error names the file it could not read, or could not trust.
+        if let Some(file) = f
+            .evidence
+            .iter()
+            .filter_map(|e| e.unavailable.as_deref())
+            .chain(f.reason.as_deref().filter(|_| f.status == Status::Error))
+            .find_map(note_file)
+        {
+            return anchor.location(file, None, format!("{what}: the file the error names"));
+        }
+        match &f.fix_file {
+            Some(file) => anchor.location(
+                file,
+                None,
+                format!("no line in the image decided this ({what}); the remediation changes this file"),
+            ),
+            None => anchor.location(
+                FALLBACK_PATH,
+                None,
+                format!("no file in the image decided this ({what}); anchored at the image's os-release"),
+            ),
+        }
+    });
+    let related = all
+        .enumerate()
+        .map(|(i, mut l)| {
+            l.id = Some(i + 1);
+            l
+        })
+        .collect();
+    (primary, related)
+}
+
+/// The file a fact is about, when its path keys one by its in-image path:
+/// `files.paths["/etc/gshadow"].mode` is about /etc/gshadow.
+fn fact_file(fact: &str) -> Option<&str> {
+    let start = fact.find("[\"/")? + 2;
+    let rest = fact.get(start..)?;
+    rest.get(..rest.find("\"]")?)
+}
+
+/// The in-image file a source note names as where a line was looked for ("no auth line with
+/// pam_faillock.so in /etc/pam.d/common-auth"): the last absolute path in the note.
+fn note_file(note: &str) -> Option<&str> {
+    note.split([' ', '(', ')', ',', ';', '`'])
+        .map(|w| w.trim_end_matches(['.', ':']))
+        .rfind(|w| w.len() > 1 && w.starts_with('/') && !w.ends_with('/') && !w.contains('*'))
 }
 
 fn descriptor(f: &Finding) -> ReportingDescriptor {
@@ -457,8 +574,10 @@ fn descriptor(f: &Finding) -> ReportingDescriptor {
     }
 }
 
-/// Builds the SARIF log (exposed for tests).
-pub fn build(report: &Report) -> Log {
+/// Builds the SARIF log (exposed for tests); `prefix` is a checked `--sarif-uri-prefix`
+/// ([`uri_prefix`]).
+pub fn build(report: &Report, prefix: Option<&str>) -> Log {
+    let anchor = Anchor { prefix };
     // Findings are sorted by id, so the rule index of a finding is its position.
     let rules: Vec<ReportingDescriptor> = report.findings.iter().map(descriptor).collect();
     let mut results = Vec::new();
@@ -483,8 +602,15 @@ pub fn build(report: &Report) -> Log {
                 },
             });
         }
-        let (primary, related) = locations(f);
-        let fingerprint = format!("{}:{}", f.id, primary.physical_location.artifact_location.uri);
+        let (primary, related) = locations(f, anchor);
+        // One alert per rule and deciding place: two files failing one rule are two alerts.
+        let pl = &primary.physical_location;
+        let fingerprint = format!(
+            "{}:{}:{}",
+            f.id,
+            pl.artifact_location.uri,
+            pl.region.as_ref().map_or(1, |r| r.start_line)
+        );
         results.push(SarifResult {
             rule_id: f.id.clone(),
             rule_index: index,
@@ -492,7 +618,7 @@ pub fn build(report: &Report) -> Log {
             message: Text::plain(message(f)),
             locations: vec![primary],
             related_locations: related,
-            partial_fingerprints: BTreeMap::from([("imagegateRuleAndFile/v1", fingerprint)]),
+            partial_fingerprints: BTreeMap::from([("imagegateRuleAndLocation/v1", fingerprint)]),
             suppressions: f
                 .waiver
                 .iter()
@@ -541,9 +667,10 @@ pub fn build(report: &Report) -> Log {
     }
 }
 
-/// Writes the SARIF report.
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(report))?;
+/// Writes the SARIF report; `prefix` is `--sarif-uri-prefix` (checked here).
+pub fn render(report: &Report, prefix: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+    let prefix = prefix.map(uri_prefix).transpose().map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &build(report, prefix.as_deref()))?;
     writeln!(out)
 }
 
@@ -575,6 +702,29 @@ mod tests {
         );
         assert_eq!(encode_path("etc/é"), "etc/%C3%A9");
         assert_eq!(encode_path(&crate::names::text(b"etc/\xff\xfe")), "etc/%FF%FE");
+    }
+
+    #[test]
+    fn files_named_by_facts_and_notes() {
+        assert_eq!(fact_file(r#"files.paths["/etc/gshadow"].mode"#), Some("/etc/gshadow"));
+        assert_eq!(fact_file(r#"sysctl.keys["kernel.x"].persisted"#), None);
+        assert_eq!(fact_file("sshd.effective.permitrootlogin"), None);
+        assert_eq!(
+            note_file("no auth line with pam_faillock.so or pam_tally2.so in /etc/pam.d/common-auth"),
+            Some("/etc/pam.d/common-auth")
+        );
+        assert_eq!(note_file("compiled-in default (OpenSSH 9.2p1)"), None);
+        assert_eq!(note_file("no line in /etc/sysctl.d/*.conf"), None);
+    }
+
+    #[test]
+    fn uri_prefix_is_a_relative_directory() {
+        assert_eq!(uri_prefix("rootfs").unwrap(), "rootfs/");
+        assert_eq!(uri_prefix("./images/web/").unwrap(), "images/web/");
+        assert_eq!(uri_prefix("").unwrap(), "");
+        for bad in ["/abs", "../up", "a/../../b", "a\\b"] {
+            assert!(uri_prefix(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

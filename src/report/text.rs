@@ -1,17 +1,33 @@
-//! The human report: a header, findings grouped by status (fail, error, pass, not-applicable) and
-//! by severity within each group, each with its evidence, and one summary line. Colour only when
-//! asked for (the caller decides: a terminal, and NO_COLOR unset).
+//! The human report, for a terminal or a CI log: a header, findings grouped by status (fail,
+//! error, waived, pass, not-applicable) and by severity within each group, each with its
+//! evidence, and one summary line at the end. Colour only when asked for (the caller decides: a
+//! terminal, and NO_COLOR unset).
+//!
+//! Made to be read at 100 columns: titles, reasons and fixes are wrapped, values are cut (the
+//! JSON report has them whole), lists show their first [`super::LIST_LIMIT`] records and a count.
+//! A finding whose evidence is the same as the one above it in its group (ten pwquality rules
+//! failing because pam_pwquality is not in the stack) says "same cause as …" instead of repeating
+//! it. `--show` (and `--quiet`) print only some statuses; the summary line still counts them all
+//! and a line says what was left out.
+//!
+//! Every string is shown through [`names::visible`]: text from the image (a file name, an
+//! os-release field, a user name) can neither move the cursor, set the title, write the
+//! clipboard, reorder the line with bidi controls, nor break the line to forge a finding of its
+//! own, whether the output is a terminal or a log file.
 use std::io::{self, Write};
 
-use serde_json::Value;
-
 use crate::eval::{Finding, Report, Status};
+use crate::names;
 use crate::rules::Severity;
 
 const RESET: &str = "\x1b[0m";
+/// The width the report is laid out for.
+pub const WIDTH: usize = 100;
+/// Indentation of everything under a finding's first line.
+const INDENT: usize = 6;
 
 fn paint(color: bool, code: &str, s: &str) -> String {
-    if color {
+    if color && !s.is_empty() {
         format!("\x1b[{code}m{s}{RESET}")
     } else {
         s.to_owned()
@@ -28,97 +44,137 @@ fn status_label(s: Status) -> (&'static str, &'static str) {
     }
 }
 
-/// A value as one short line: strings bare, everything else as compact JSON, cut at 160 chars.
-pub fn short_value(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    };
-    if s.chars().count() > 160 {
-        format!("{}…", s.chars().take(160).collect::<String>())
-    } else {
-        s
+pub use super::short_value;
+
+/// `text` wrapped at word boundaries into lines of at most [`WIDTH`] characters (a word longer
+/// than that stands on a line of its own): the first line follows a prefix of `first` characters,
+/// the others are indented by `indent` spaces (included in the lines returned).
+fn wrap(text: &str, first: usize, indent: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut used = first;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let n = word.chars().count();
+        if !cur.trim_start().is_empty() {
+            if used + 1 + n > WIDTH {
+                lines.push(std::mem::take(&mut cur));
+                cur.push_str(&" ".repeat(indent));
+                used = indent;
+            } else {
+                cur.push(' ');
+                used += 1;
+            }
+        }
+        cur.push_str(word);
+        used += n;
     }
+    lines.push(cur);
+    lines
 }
 
-/// Records listed per evidence entry in text; the JSON report has them all.
-const LIST_LIMIT: usize = 20;
-
-/// One record as `key=value …  (source)`: its scalar fields, then where it came from.
-fn record(v: &Value, color: bool) -> String {
-    let Some(o) = v.as_object() else { return short_value(v) };
-    let fields: Vec<String> = o
-        .iter()
-        .filter(|(k, v)| *k != "source" && !v.is_null() && !v.is_array() && !v.is_object())
-        .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
-        .collect();
-    let mut s = fields.join(" ");
-    if let Some(src) = o
-        .get("source")
-        .and_then(|s| serde_json::from_value::<crate::facts::Source>(s.clone()).ok())
-    {
-        s.push_str(&paint(color, "2", &format!("  ({src})")));
-    }
-    s
-}
-
-fn evidence_lines(f: &Finding, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    for e in &f.evidence {
-        if let Some(why) = &e.unavailable {
-            writeln!(out, "      {} unavailable: {why}", e.fact)?;
-            continue;
-        }
-        // A list of records (pending updates, offending accounts…) reads best one per line.
-        if let Value::Array(items) = &e.value
-            && items.first().is_some_and(Value::is_object)
-        {
-            writeln!(out, "      {}: {} item(s)", e.fact, items.len())?;
-            for item in items.iter().take(LIST_LIMIT) {
-                writeln!(out, "        - {}", record(item, color))?;
-            }
-            if items.len() > LIST_LIMIT {
-                writeln!(
-                    out,
-                    "        … and {} more (see --format json)",
-                    items.len() - LIST_LIMIT
-                )?;
-            }
-            continue;
-        }
-        let value = if e.value.is_object() {
-            record(&e.value, false)
+/// Writes `label` followed by `text` (made visible and wrapped), continuation lines indented.
+fn para(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
+    let label = format!("{}{label}", " ".repeat(INDENT));
+    let shown = names::visible(text);
+    for (i, l) in wrap(&shown, label.chars().count(), INDENT + 2).iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{label}{l}")?;
         } else {
-            short_value(&e.value)
-        };
-        let mut line = format!("      {} = {value}", e.fact);
-        if let Some(src) = &e.source {
-            line.push_str(&paint(color, "2", &format!("  ({src})")));
-        }
-        writeln!(out, "{line}")?;
-        for sh in &e.shadowed {
-            let val = sh.get("value").map(short_value).unwrap_or_default();
-            let src = sh
-                .get("source")
-                .and_then(|s| serde_json::from_value::<crate::facts::Source>(s.clone()).ok())
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            writeln!(out, "{}", paint(color, "2", &format!("        shadows {val} at {src}")))?;
+            writeln!(out, "{l}")?;
         }
     }
     Ok(())
 }
 
+fn evidence_lines(lines: &[super::Line], color: bool, out: &mut dyn Write) -> io::Result<()> {
+    for l in lines {
+        let indent = INDENT + 2 * l.depth();
+        let dim = l.kind == super::Kind::Shadow;
+        let what = names::visible(&l.what()).into_owned();
+        let mut wrapped = wrap(&what, indent, indent + 4);
+        let last = wrapped.pop().unwrap_or_default();
+        for w in &wrapped {
+            if w.starts_with(' ') {
+                writeln!(out, "{}", paint(color && dim, "2", w))?;
+            } else {
+                writeln!(out, "{}{}", " ".repeat(indent), paint(color && dim, "2", w))?;
+            }
+        }
+        let (what, indent) = if wrapped.is_empty() {
+            (last, indent)
+        } else {
+            (last.trim_start().to_owned(), indent + 4)
+        };
+        let mut s = format!("{}{}", " ".repeat(indent), paint(color && dim, "2", &what));
+        if let Some(p) = &l.place {
+            let place = format!("({})", names::visible(p));
+            // The place on the value's line when both fit in the width, on its own line below
+            // otherwise.
+            if indent + what.chars().count() + 2 + place.chars().count() > WIDTH {
+                writeln!(out, "{s}")?;
+                let mut lines = wrap(&place, indent + 2, indent + 2);
+                let last = lines.pop().unwrap_or_default();
+                for (i, l) in lines.iter().enumerate() {
+                    let pad = if i == 0 { " ".repeat(indent + 2) } else { String::new() };
+                    writeln!(out, "{pad}{}", paint(color, "2", l))?;
+                }
+                s = if lines.is_empty() {
+                    " ".repeat(indent + 2)
+                } else {
+                    String::new()
+                };
+                s.push_str(&paint(color, "2", &last));
+            } else {
+                s.push_str("  ");
+                s.push_str(&paint(color, "2", &place));
+            }
+        }
+        writeln!(out, "{s}")?;
+    }
+    Ok(())
+}
+
+/// Which statuses the text report lists (`--show`); the summary line counts them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Show(u8);
+
+impl Default for Show {
+    fn default() -> Self {
+        Show::all()
+    }
+}
+
+impl Show {
+    fn bit(s: Status) -> u8 {
+        1 << Status::ALL.iter().position(|x| *x == s).unwrap_or(0)
+    }
+    /// Every status.
+    pub fn all() -> Self {
+        Show(Status::ALL.iter().fold(0, |m, s| m | Show::bit(*s)))
+    }
+    /// Only these statuses.
+    pub fn only(statuses: &[Status]) -> Self {
+        Show(statuses.iter().fold(0, |m, s| m | Show::bit(*s)))
+    }
+    /// Whether `s` is listed.
+    pub fn shows(self, s: Status) -> bool {
+        self.0 & Show::bit(s) != 0
+    }
+}
+
 /// Writes the text report.
-pub fn render(report: &Report, style: crate::report::Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write) -> io::Result<()> {
     let color = style.color;
     let t = &report.target;
     let what = report.host.os.as_deref().unwrap_or("unknown OS");
     let mode = if t.live { "live" } else { "offline" };
-    writeln!(
-        out,
+    let header = format!(
         "imagegate {} · profile {} · {what} · root {} ({mode}, as of {})",
         report.tool.version, report.profile, t.root, t.as_of
-    )?;
+    );
+    for l in wrap(&names::visible(&header), 0, 2) {
+        writeln!(out, "{l}")?;
+    }
     // Provenance, when the image records it: which image, whose, on which platform.
     let h = &report.host;
     let prov: Vec<String> = [("image", &h.image_id), ("platform", &h.platform), ("owner", &h.owner)]
@@ -126,47 +182,93 @@ pub fn render(report: &Report, style: crate::report::Style, out: &mut dyn Write)
         .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
         .collect();
     if !prov.is_empty() {
-        writeln!(out, "{}", prov.join(" · "))?;
+        for l in wrap(&names::visible(&prov.join(" · ")), 0, 2) {
+            writeln!(out, "{l}")?;
+        }
     }
+    let mut hidden: Vec<String> = Vec::new();
+    let mut shown_any = false;
     for status in Status::ALL {
         let mut group: Vec<&Finding> = report.findings.iter().filter(|f| f.status == status).collect();
         if group.is_empty() {
             continue;
         }
+        if !style.show.shows(status) {
+            hidden.push(format!("{} {}", group.len(), status.as_str()));
+            continue;
+        }
         group.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+        shown_any = true;
         writeln!(out)?;
         let (label, code) = status_label(status);
+        // The evidence of each finding shown so far in this group, to name a repeated cause once.
+        let mut causes: Vec<(Vec<super::Line>, &str)> = Vec::new();
         for f in group {
-            writeln!(
-                out,
-                "{} {:<8} {}  {}",
-                paint(color, code, &format!("{label:<5}")),
-                f.severity.as_str(),
-                paint(color, "1", &f.id),
-                f.title
-            )?;
+            let prefix = format!("{label:<5} {:<8} {}  ", f.severity.as_str(), f.id);
+            let title = names::visible(&f.title);
+            let wrapped = wrap(&title, prefix.chars().count(), INDENT);
+            for (i, l) in wrapped.iter().enumerate() {
+                if i == 0 {
+                    writeln!(
+                        out,
+                        "{} {:<8} {}  {l}",
+                        paint(color, code, &format!("{label:<5}")),
+                        f.severity.as_str(),
+                        paint(color, "1", &names::visible(&f.id)),
+                    )?;
+                } else {
+                    writeln!(out, "{l}")?;
+                }
+            }
             if let Some(r) = &f.reason {
-                writeln!(out, "      reason: {r}")?;
+                para(out, "reason: ", r)?;
             }
             if let Some(w) = &f.waiver {
-                writeln!(
+                para(
                     out,
-                    "      waived until {} by {} ({}): {}",
-                    w.expires, w.owner, w.origin, w.reason
+                    "",
+                    &format!("waived until {} by {} ({}): {}", w.expires, w.owner, w.origin, w.reason),
                 )?;
             }
-            evidence_lines(f, color, out)?;
-            if status == Status::Fail {
-                let first = f.remediation.lines().next().unwrap_or("");
-                writeln!(out, "      fix: {first}")?;
+            let ev = super::evidence(f);
+            let same = (!ev.is_empty() && matches!(status, Status::Fail | Status::Error))
+                .then(|| causes.iter().find(|(c, _)| *c == ev).map(|(_, id)| *id))
+                .flatten();
+            match same {
+                Some(id) => {
+                    let cause = ev.first().map(super::Line::what).unwrap_or_default();
+                    para(out, "", &format!("same cause as {id}: {cause}"))?;
+                }
+                None => {
+                    evidence_lines(&ev, color, out)?;
+                    causes.push((ev, f.id.as_str()));
+                }
             }
+            if status == Status::Fail {
+                let first = f.remediation.trim().lines().next().unwrap_or("");
+                para(out, "fix: ", first)?;
+            }
+        }
+    }
+    if style.show != Show::all() {
+        let listed: Vec<&str> = Status::ALL
+            .iter()
+            .filter(|s| style.show.shows(**s))
+            .map(|s| s.as_str())
+            .collect();
+        writeln!(out)?;
+        if !shown_any {
+            writeln!(out, "no finding is {}", listed.join(" or "))?;
+        }
+        if !hidden.is_empty() {
+            writeln!(out, "not shown (--show {}): {}", listed.join(","), hidden.join(", "))?;
         }
     }
     writeln!(out)?;
     writeln!(out, "{}", summary_line(report))
 }
 
-/// "12 rules: 3 fail (1 critical, 2 high), 1 error, 7 pass, 1 not-applicable".
+/// "12 rules: 3 fail (1 critical, 2 high), 1 error, 0 waived, 7 pass, 1 not-applicable".
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let mut by_sev: Vec<String> = Vec::new();
@@ -184,4 +286,31 @@ pub fn summary_line(report: &Report) -> String {
         "{} rules: {fail}, {} error, {} waived, {} pass, {} not-applicable",
         s.total, s.error, s.waived, s.pass, s.not_applicable
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_every_word_and_the_width() {
+        let text = "Put `PermitRootLogin no` in /etc/ssh/sshd_config.d/00-imagegate.conf (it sorts before \
+                    01-permitrootlogin.conf and 50-cloud-init.conf, and the first value wins), then check";
+        let lines = wrap(text, 11, 8);
+        assert!(lines.len() > 1);
+        assert!(lines[0].chars().count() + 11 <= WIDTH);
+        for l in &lines[1..] {
+            assert!(l.starts_with("        ") && l.chars().count() <= WIDTH, "{l:?}");
+        }
+        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn show_selects_statuses() {
+        let s = Show::only(&[Status::Fail, Status::Error]);
+        assert!(s.shows(Status::Fail) && s.shows(Status::Error));
+        assert!(!s.shows(Status::Pass) && !s.shows(Status::NotApplicable) && !s.shows(Status::Waived));
+        assert!(Status::ALL.iter().all(|st| Show::all().shows(*st)));
+    }
 }

@@ -78,6 +78,7 @@ struct RawRule {
     check: toml::Value,
     #[serde(default)]
     vars: BTreeMap<String, toml::Value>,
+    fix_file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +269,23 @@ fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>,
                 return Err(err(format!("variable `{v}` is used but has no default in `vars`")));
             }
         }
+        let texts = std::iter::once(("title", r.title.as_str()))
+            .chain(r.not_applicable.iter().map(|t| ("not_applicable", t.as_str())))
+            .chain(error_when.iter().map(|e| ("error_when reason", e.reason.as_str())));
+        for (what, t) in texts {
+            if let Some(v) = super::placeholders(t).into_iter().find(|v| !vars.contains_key(*v)) {
+                return Err(err(format!(
+                    "{what}: `{{{v}}}` names no variable of the rule (declare it in `vars`, or drop the braces)"
+                )));
+            }
+        }
+        if let Some(f) = &r.fix_file
+            && (!f.starts_with('/') || f.ends_with('/'))
+        {
+            return Err(err(format!(
+                "fix_file: {f:?} must be an absolute in-image file path (e.g. \"/etc/sysctl.d/60-cis.conf\")"
+            )));
+        }
         out.push(Rule {
             area: rule_area.to_owned(),
             id: r.id.clone(),
@@ -284,6 +302,7 @@ fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>,
             check,
             vars,
             origin: format!("{file}:{line}"),
+            fix_file: r.fix_file,
         });
     }
     Ok(out)
@@ -487,6 +506,31 @@ check = { fact = "sshd.effective.permitrootlogin", in = ["no"] }
         let rules = parse_file("rules/ssh.toml", GOOD).unwrap();
         assert_eq!(rules[0].origin, "rules/ssh.toml:2");
         assert_eq!(rules[0].area, "ssh");
+    }
+
+    #[test]
+    fn title_placeholders_name_declared_variables_and_show_their_values() {
+        let with = GOOD
+            .replace("root cannot log in over SSH", "at most {max_tries} tries")
+            .replace("check =", "vars = { max_tries = 4 }\ncheck =");
+        let rules = parse_file("rules/ssh.toml", &with).unwrap();
+        assert_eq!(rules[0].title_with_defaults(), "at most 4 tries");
+        let mut vars = rules[0].vars.clone();
+        vars.insert("max_tries".into(), serde_json::json!(6));
+        assert_eq!(crate::rules::fill(&rules[0].title, &vars), "at most 6 tries");
+        // A placeholder naming no variable is refused; other braces are text.
+        let bad = GOOD.replace("root cannot log in over SSH", "at most {max_tries} tries");
+        let e = parse_file("rules/ssh.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains("`{max_tries}` names no variable"), "{e}");
+        let text = GOOD.replace("root cannot log in over SSH", "a {Literal} brace and { spaced }");
+        assert!(parse_file("rules/ssh.toml", &text).is_ok());
+        let rel = GOOD.replace("check =", "fix_file = \"etc/x\"\ncheck =");
+        assert!(
+            parse_file("rules/ssh.toml", &rel)
+                .unwrap_err()
+                .to_string()
+                .contains("fix_file")
+        );
     }
 
     #[test]

@@ -83,7 +83,8 @@ pub struct Rule {
     pub id: String,
     /// The part of the id before the first dot.
     pub area: String,
-    /// Lowercase, no trailing period.
+    /// Lowercase, no trailing period; `{name}` stands for the value of variable `name` in force
+    /// (see [`fill`]).
     pub title: String,
     /// Severity of a failure.
     pub severity: Severity,
@@ -109,6 +110,62 @@ pub struct Rule {
     pub vars: BTreeMap<String, serde_json::Value>,
     /// Where the rule was defined (`rules/ssh.toml:12`, or a user file).
     pub origin: String,
+    /// The in-image file the remediation changes (`/etc/sysctl.d/60-cis.conf`): where SARIF
+    /// locates a failure that no file decided (a setting absent everywhere).
+    pub fix_file: Option<String>,
+}
+
+impl Rule {
+    /// The title with the default values of the rule's variables (`rules list`, `explain`).
+    pub fn title_with_defaults(&self) -> String {
+        fill(&self.title, &self.vars)
+    }
+}
+
+/// The `{name}` placeholders of a rule text (title, not-applicable and error reasons): names made
+/// of lowercase letters, digits and `_`; any other brace is text.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = rest.get(open + 1..).unwrap_or_default();
+        match after.find('}') {
+            Some(close) => {
+                let name = after.get(..close).unwrap_or_default();
+                if !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    out.push(name);
+                }
+                rest = after;
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// `text` with each `{name}` replaced by the value of variable `name`: a string bare, a list
+/// comma-separated (`none` when empty), anything else as JSON. A placeholder without a variable
+/// stays as written (rule loading rejects one).
+pub fn fill(text: &str, vars: &BTreeMap<String, serde_json::Value>) -> String {
+    fn show(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(items) if items.is_empty() => "none".into(),
+            serde_json::Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
+            other => other.to_string(),
+        }
+    }
+    let mut out = text.to_owned();
+    for name in placeholders(text) {
+        if let Some(v) = vars.get(name) {
+            out = out.replace(&format!("{{{name}}}"), &show(v));
+        }
+    }
+    out
 }
 
 /// The candidates closest to `name` by edit distance (at most a third of its length, and at least

@@ -113,15 +113,22 @@ fn junit_counts(xml: &str) -> Counts {
         waived: 0,
     };
     for suite in &parsed.test_suites {
-        // Every testcase has the name and classname Jenkins and GitLab key results on.
+        // A suite is named after its area and the scanned target (`ssh @ web-01`).
+        let (area, target) = suite
+            .name
+            .as_str()
+            .split_once(" @ ")
+            .unwrap_or_else(|| panic!("suite {} names no target", suite.name.as_str()));
+        assert!(!target.is_empty());
+        // Every testcase has the name and classname Jenkins and GitLab key results on, and a time.
         for tc in &suite.test_cases {
-            assert!(
-                tc.name.as_str().starts_with(suite.name.as_str()),
-                "{}",
-                tc.name.as_str()
-            );
+            assert!(tc.name.as_str().starts_with(area), "{}", tc.name.as_str());
             let class = tc.classname.as_ref().expect("classname").as_str().to_owned();
-            assert_eq!(class, format!("imagegate.{}", suite.name.as_str()));
+            assert!(
+                class.starts_with("imagegate.") && class.ends_with(&format!(".{area}")),
+                "{class}"
+            );
+            assert!(tc.time.is_some(), "{} has no time", tc.name.as_str());
             c.total += 1;
             match &tc.status {
                 quick_junit::TestCaseStatus::Success { .. } => c.pass += 1,
@@ -265,12 +272,34 @@ fn check_agreement(name: &str, r: &Rendered, validator: &jsonschema::Validator) 
         "{name}: SARIF results vs JSON"
     );
     assert_valid_sarif(validator, &r.sarif, name);
-    // Every result is located at a file inside the image (GitHub rejects an upload otherwise).
-    for res in r.sarif["runs"][0]["results"].as_array().unwrap() {
+    // GitHub's upload rules: every result is located at a relative file with a line (GitHub
+    // rejects an upload otherwise), has a message, at most 25,000 results per run, and a rule's
+    // security-severity is a number from 0 to 10.
+    let results = r.sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() <= 25_000, "{name}");
+    for res in results {
         let loc = &res["locations"][0]["physicalLocation"]["artifactLocation"];
         assert_eq!(loc["uriBaseId"], "IMAGEROOT", "{name}: {res}");
         let uri = loc["uri"].as_str().unwrap();
-        assert!(!uri.is_empty() && !uri.starts_with('/'), "{name}: {uri}");
+        assert!(
+            !uri.is_empty() && !uri.starts_with('/') && !uri.split('/').any(|c| c == ".."),
+            "{name}: {uri}"
+        );
+        assert!(
+            !res["message"]["text"].as_str().unwrap().trim().is_empty(),
+            "{name}: {res}"
+        );
+        let related = res["relatedLocations"].as_array().into_iter().flatten();
+        for l in res["locations"].as_array().unwrap().iter().chain(related) {
+            let line = l["physicalLocation"]["region"]["startLine"].as_u64();
+            assert!(line.is_some_and(|n| n >= 1), "{name}: no startLine in {l}");
+        }
+    }
+    for rule in r.sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap() {
+        if let Some(s) = rule["properties"]["security-severity"].as_str() {
+            let n: f64 = s.parse().unwrap();
+            assert!((0.0..=10.0).contains(&n), "{name}: {rule}");
+        }
     }
     let base = r.sarif["runs"][0]["originalUriBaseIds"]["IMAGEROOT"]["uri"]
         .as_str()
@@ -344,6 +373,18 @@ fn scrub_sarif(mut v: Value) -> Value {
     v
 }
 
+/// The JUnit document without what changes from run to run: the root's temporary path and the
+/// times.
+fn scrub_junit(xml: &str, root: &Path) -> String {
+    let root = root.display().to_string();
+    let class = root.trim_matches('/').replace(['/', '.'], "_");
+    let xml = xml.replace(&root, "[root]").replace(&class, "[root]");
+    regex::Regex::new(r#" time="[0-9.]+""#)
+        .unwrap()
+        .replace_all(&xml, r#" time="[t]""#)
+        .into_owned()
+}
+
 #[test]
 fn junit_and_sarif_snapshots() {
     let rules = test_rules();
@@ -356,7 +397,7 @@ fn junit_and_sarif_snapshots() {
             dir.path(),
             &["--rules", &rules, "--profile", "report-formats", "--waivers", &waivers],
         );
-        insta::assert_snapshot!(format!("junit-{name}"), r.junit);
+        insta::assert_snapshot!(format!("junit-{name}"), scrub_junit(&r.junit, dir.path()));
         insta::assert_json_snapshot!(format!("sarif-{name}"), scrub_sarif(r.sarif));
     }
 }
@@ -507,4 +548,368 @@ fn bad_report_arguments_exit_2() {
     let out = imagegate(&["scan", "--report", "json=/tmp/x.json", "--report", "html=/tmp/x.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("twice"));
+}
+
+/// Code points that must never reach a terminal or a log raw, and ones XML 1.0 forbids.
+const HOSTILE: &[char] = &[
+    '\u{1b}', '\u{7}', '\u{8}', '\r', '\n', '\t', '\u{0}', '\u{7f}', '\u{85}', '\u{9b}', '\u{9d}', '\u{202a}',
+    '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200e}',
+    '\u{200f}', '\u{61c}', '\u{2028}', '\u{2029}', '\u{fffe}', '\u{ffff}',
+];
+
+/// A raw code point the text report must not carry: a hostile one other than the line break.
+fn raw_hazard(c: char) -> bool {
+    c != '\n' && HOSTILE.contains(&c)
+}
+
+/// A seeded hostile string: plain text, hostile code points, terminal sequences (OSC 52
+/// clipboard write, OSC 8 link, a title), markup and a forged report line.
+fn hostile_string(rng: &mut crate::util::Rng, allow: impl Fn(char) -> bool) -> String {
+    let pieces = [
+        "\u{1b}]52;c;cm0gLXJmIC8K\u{7}",
+        "\u{1b}]8;;http://evil.example/\u{1b}\\link\u{1b}]8;;\u{1b}\\",
+        "\u{1b}]0;owned\u{7}",
+        "\u{1b}[2J\u{1b}[H",
+        "\nPASS  high     ssh.password-authentication-disabled  forged\n",
+        "<b>&amp;</b>]]>",
+        "é日本",
+    ];
+    let mut s = String::from("x");
+    for _ in 0..1 + rng.below(8) {
+        match rng.below(3) {
+            0 => s.push_str(rng.pick(&pieces)),
+            1 => s.push(HOSTILE[rng.below(HOSTILE.len())]),
+            _ => s.push_str(rng.pick(&["a", "b-c", " ", "."])),
+        }
+    }
+    s.chars().filter(|c| allow(*c)).collect()
+}
+
+/// XML 1.0's `Char` production.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[test]
+fn strings_from_the_image_are_escaped_for_every_format() {
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(
+        rules.path().join("os.toml"),
+        r#"[[rule]]
+id = "os.pretty-name-is-plain"
+title = "the name is plain"
+severity = "high"
+profiles = ["hostile"]
+rationale = "r"
+remediation = "m"
+check = { fact = "os.pretty_name", eq = "plain" }
+
+[[rule]]
+id = "os.forwarding-off"
+title = "the host does not route"
+severity = "high"
+profiles = ["hostile"]
+rationale = "r"
+remediation = "m"
+check = { fact = "sysctl.keys[\"net.ipv4.ip_forward\"].persisted", eq = 0 }
+"#,
+    )
+    .unwrap();
+    std::fs::write(rules.path().join("profiles.toml"), "[profile.hostile]\ntitle = \"t\"\n").unwrap();
+    let mut rng = crate::util::Rng::new(0x0e5c_a9e5);
+    for round in 0..8 {
+        let dir = fixture_copy("debian12");
+        // os-release takes one line and no quote; a file name takes anything but `/` and NUL.
+        let pretty = hostile_string(&mut rng, |c| !matches!(c, '\n' | '\r' | '\'' | '\\' | '\u{0}'));
+        let file = hostile_string(&mut rng, |c| !matches!(c, '/' | '\u{0}'));
+        std::fs::write(
+            dir.path().join("etc/os-release"),
+            format!("PRETTY_NAME='{pretty}'\nNAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID=\"12\"\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(format!("etc/sysctl.d/99-{file}.conf")),
+            "net.ipv4.ip_forward = 1\n",
+        )
+        .unwrap();
+        let r = render_all(
+            dir.path(),
+            &["--rules", rules.path().to_str().unwrap(), "--profile", "hostile"],
+        );
+        let what = format!("round {round}: {pretty:?} / {file:?}");
+        assert_eq!(json_counts(&r.json).fail, 2, "{what}");
+        // Text: no raw control, bidi or separator; one line per finding, no forged one.
+        let bad: Vec<char> = r.text.chars().filter(|c| raw_hazard(*c)).collect();
+        assert!(bad.is_empty(), "{what}: raw {bad:?} in\n{}", r.text);
+        let status_lines = r
+            .text
+            .lines()
+            .filter(|l| {
+                ["FAIL ", "PASS ", "ERROR", "WAIVE", "N/A "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .count();
+        assert_eq!(status_lines, 2, "{what}: a forged line in\n{}", r.text);
+        assert!(r.text.contains("99-x"), "{what}: the file is not named\n{}", r.text);
+        // JSON and SARIF parsed already (render_all); the values survive as data.
+        let ev = r.json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "os.pretty-name-is-plain")
+            .unwrap()["evidence"][0]["value"]
+            .clone();
+        assert_eq!(ev, Value::String(pretty.clone()), "{what}");
+        assert_valid_sarif(&sarif_validator(), &r.sarif, &what);
+        // JUnit: only characters XML 1.0 allows, and it parses.
+        let bad: Vec<char> = r
+            .junit
+            .chars()
+            .filter(|c| !xml_char(*c) || raw_hazard(*c) && *c != '\t' && *c != '\r')
+            .collect();
+        assert!(bad.is_empty(), "{what}: {bad:?} in the JUnit report");
+        assert_eq!(junit_counts(&r.junit).fail, 2, "{what}");
+        // HTML: no raw control or bidi character, no markup from the image.
+        let bad: Vec<char> = r.html.chars().filter(|c| raw_hazard(*c) && *c != '\t').collect();
+        assert!(bad.is_empty(), "{what}: raw {bad:?} in the HTML report");
+        assert!(!r.html.contains("<b>&amp;"), "{what}");
+    }
+}
+
+#[test]
+fn report_merge_text_escapes_what_the_reports_carry() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = "web\u{1b}]0;owned\u{7}\nPASS  forged\u{202e}";
+    let report = serde_json::json!({
+        "schema": "imagegate.report/v1",
+        "tool": {"name": "imagegate", "version": "0"},
+        "profile": "p\u{9b}2J",
+        "target": {"root": "/", "live": false, "as_of": "2026-01-01"},
+        "host": {"os": "x", "release": "r\u{1b}[31m", "hostname": host},
+        "summary": {"total": 1, "pass": 0, "fail": 1, "error": 0, "not_applicable": 0, "waived": 0, "fail_by_severity": {"high": 1}},
+        "findings": [{"id": "ssh.x\u{1b}[2J", "title": "t", "area": "ssh", "severity": "high", "status": "fail",
+                      "evidence": [], "rationale": "", "remediation": "", "references": {}}]
+    });
+    let path = dir.path().join("a.json");
+    std::fs::write(&path, report.to_string()).unwrap();
+    let out = imagegate(&["report", "merge", "--format", "text", path.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bad: Vec<char> = text.chars().filter(|c| raw_hazard(*c)).collect();
+    assert!(bad.is_empty(), "raw {bad:?} in\n{text}");
+    assert!(!text.lines().any(|l| l.starts_with("PASS")), "{text}");
+    assert!(text.contains("web\\x1b]0;owned\\x07\\nPASS  forged\\u{202e}"), "{text}");
+}
+
+/// The shipped CIS profile on the Debian root, in text, as a terminal or a log shows it.
+fn cis_text(extra: &[&str]) -> String {
+    let dir = fixture_copy("debian12");
+    let mut args = vec!["scan", "--root", dir.path().to_str().unwrap(), "--as-of", AS_OF];
+    args.extend_from_slice(&["--profile", "cis-l1-server"]);
+    args.extend_from_slice(extra);
+    let out = imagegate(&args);
+    assert!(
+        matches!(out.status.code(), Some(1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_text_report_reads_at_100_columns_and_names_a_shared_cause_once() {
+    let text = cis_text(&[]);
+    for l in text.lines() {
+        // A line is at most 100 characters, unless it is one word that cannot be broken.
+        assert!(
+            l.chars().count() <= 100 || !l.trim().contains(' '),
+            "{} characters: {l}",
+            l.chars().count()
+        );
+    }
+    // pam_pwquality missing fails ten rules: the evidence is shown once, the others point at it.
+    let shown = text.matches("access.pam.pwquality_enabled = false").count();
+    let same = text.matches("same cause as access.pwquality-complexity").count();
+    assert!(same >= 5, "{text}");
+    assert_eq!(shown, 1 + same, "{text}");
+    // Titles show the values in force, not variable names.
+    assert!(
+        text.contains("an account locks after at most 5 failed attempts"),
+        "{text}"
+    );
+    assert!(!text.contains("deny_max"), "{text}");
+    // A value no file sets says what is in force.
+    assert!(text.contains(r#"sysctl.keys["kernel.randomize_va_space"].persisted: not set"#));
+    assert!(!text.contains("= null"), "{text}");
+    // The summary line is last.
+    assert!(text_counts(&text).fail > 0);
+}
+
+#[test]
+fn show_and_quiet_list_only_some_statuses_and_say_what_they_left_out() {
+    // Without the header, which names the (temporary) root.
+    let body = |t: String| t.get(t.find("\n\n").unwrap()..).unwrap().to_owned();
+    let all = body(cis_text(&[]));
+    let quiet = body(cis_text(&["--quiet"]));
+    let show = body(cis_text(&["--show", "fail,error"]));
+    assert_eq!(quiet, show);
+    assert!(all.lines().any(|l| l.starts_with("PASS ")));
+    assert!(
+        !quiet.lines().any(|l| l.starts_with("PASS ") || l.starts_with("N/A ")),
+        "{quiet}"
+    );
+    assert_eq!(
+        quiet.lines().filter(|l| l.starts_with("FAIL ")).count(),
+        all.lines().filter(|l| l.starts_with("FAIL ")).count()
+    );
+    let c = text_counts(&quiet);
+    assert_eq!(c, text_counts(&all), "the summary still counts everything");
+    assert!(
+        quiet.contains(&format!("not shown (--show fail,error): {} pass", c.pass)),
+        "{quiet}"
+    );
+    let none = cis_text(&["--show", "waived"]);
+    assert!(none.contains("no finding is waived"), "{none}");
+    let bad = imagegate(&["scan", "--root", "/nonexistent", "--show", "passed"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown status"));
+}
+
+#[test]
+fn sarif_locates_every_result_at_the_file_that_decided_it_or_that_the_fix_changes() {
+    let dir = fixture_copy("debian12");
+    let r = render_all(dir.path(), &["--profile", "cis-l1-server"]);
+    let results = r.sarif["runs"][0]["results"].as_array().unwrap();
+    let at = |id: &str| -> (String, u64, String) {
+        let res = results
+            .iter()
+            .find(|x| x["ruleId"] == id)
+            .unwrap_or_else(|| panic!("no {id}"));
+        let pl = &res["locations"][0]["physicalLocation"];
+        (
+            pl["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+            pl["region"]["startLine"].as_u64().unwrap(),
+            res["message"]["text"].as_str().unwrap().to_owned(),
+        )
+    };
+    // A record of a list decides: the PAM line with nullok.
+    let (uri, line, msg) = at("access.pam-unix-no-nullok");
+    assert_eq!((uri.as_str(), line), ("etc/pam.d/common-auth", 17));
+    assert!(
+        msg.contains("- type=auth") && msg.contains("(/etc/pam.d/common-auth:17)") && !msg.contains('{'),
+        "{msg}"
+    );
+    // A setting absent everywhere: where the remediation puts it.
+    assert_eq!(at("kernel.randomize-va-space").0, "etc/sysctl.d/60-cis.conf");
+    // A fact about one file: that file.
+    assert_eq!(at("files.gshadow-permissions").0, "etc/gshadow");
+    // A line looked for and not found: the file it was looked for in.
+    assert_eq!(at("access.pwquality-minlen").0, "etc/pam.d/common-password");
+    // Titles carry values, not variable names.
+    let rules = r.sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(
+        rules
+            .iter()
+            .all(|d| !d["shortDescription"]["text"].as_str().unwrap().contains("deny_max"))
+    );
+    // Few results fall back to os-release, every result has a line, and fingerprints differ per
+    // rule and location.
+    let fallback = results
+        .iter()
+        .filter(|x| x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "etc/os-release")
+        .count();
+    assert!(
+        fallback * 10 < results.len(),
+        "{fallback} of {} at os-release",
+        results.len()
+    );
+    let mut prints = std::collections::HashSet::new();
+    for res in results {
+        for l in std::iter::once(&res["locations"][0]).chain(res["relatedLocations"].as_array().into_iter().flatten()) {
+            assert!(
+                l["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1,
+                "{res}"
+            );
+        }
+        assert!(prints.insert(res["partialFingerprints"].to_string()), "{res}");
+    }
+}
+
+#[test]
+fn sarif_uri_prefix_resolves_an_image_unpacked_in_a_repository() {
+    let dir = fixture_copy("debian12");
+    let r = render_all(
+        dir.path(),
+        &["--profile", "cis-l1-server", "--sarif-uri-prefix", "images/rootfs"],
+    );
+    assert_valid_sarif(&sarif_validator(), &r.sarif, "prefix");
+    for res in r.sarif["runs"][0]["results"].as_array().unwrap() {
+        let a = &res["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(a["uriBaseId"], "%SRCROOT%", "{res}");
+        assert!(
+            a["uri"].as_str().unwrap().starts_with("images/rootfs/etc/")
+                || a["uri"].as_str().unwrap().starts_with("images/rootfs/"),
+            "{res}"
+        );
+    }
+    let bad = imagegate(&["scan", "--root", "/nonexistent", "--sarif-uri-prefix", "../x"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn junit_names_the_target_and_fails_with_title_and_evidence() {
+    let dir = fixture_copy("debian12");
+    std::fs::write(dir.path().join("etc/hostname"), "web-01\n").unwrap();
+    let r = render_all(dir.path(), &["--profile", "cis-l1-server"]);
+    let parsed = quick_junit::Report::deserialize_from_str(&r.junit).unwrap();
+    let name = parsed.name.as_ref().map(|n| n.as_str()).unwrap_or_default();
+    assert!(name.ends_with("@ web-01"), "{name}");
+    assert!(parsed.time.is_some());
+    let access = parsed
+        .test_suites
+        .iter()
+        .find(|s| s.name.as_str() == "access @ web-01")
+        .expect("the access suite names the host");
+    let tc = access
+        .test_cases
+        .iter()
+        .find(|t| t.name.as_str() == "access.pam-unix-no-nullok")
+        .unwrap();
+    assert_eq!(tc.classname.as_ref().unwrap().as_str(), "imagegate.web-01.access");
+    let quick_junit::TestCaseStatus::NonSuccess { message, .. } = &tc.status else {
+        panic!("not a failure")
+    };
+    let message = message.as_ref().unwrap().as_str();
+    assert!(
+        message.starts_with("pam_unix does not accept empty passwords: access.pam.nullok: 1 item(s)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn html_evidence_reads_like_the_text_report() {
+    let dir = fixture_copy("debian12");
+    let r = render_all(dir.path(), &["--profile", "cis-l1-server"]);
+    let h = &r.html;
+    let start = h.find(r#"id="rule-access.pam-unix-no-nullok""#).unwrap();
+    let article = &h[start..start + h[start..].find("</article>").unwrap()];
+    // The list is a count, then one row per PAM line with its own file and line: no JSON blob.
+    assert!(article.contains("1 item(s)"), "{article}");
+    assert!(
+        article.contains("type=auth control=[success=1 default=ignore] module=pam_unix.so"),
+        "{article}"
+    );
+    assert!(article.contains("/etc/pam.d/common-auth:17"), "{article}");
+    assert!(!article.contains("[{"), "{article}");
+    // Nothing found is labelled as decided by "absent"; a value no file sets says so.
+    assert!(!h.contains(">absent<"));
+    let start = h.find(r#"id="rule-kernel.randomize-va-space""#).unwrap();
+    let article = &h[start..start + h[start..].find("</article>").unwrap()];
+    assert!(
+        article.contains("not set") && article.contains("no file sets it"),
+        "{article}"
+    );
+    // Group counts follow the filters, and a filter matching nothing says so.
+    assert!(h.contains(r#"n + " of " + all"#) && h.contains("No finding matches these filters"));
 }

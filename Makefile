@@ -48,6 +48,7 @@ lint:
 
 rules:
 	$(CARGO) run -q --locked -- rules validate
+	$(CARGO) run -q --locked -- rules validate --rules examples/site-rules
 
 snapshots:
 	INSTA_UPDATE=always $(CARGO) test --locked

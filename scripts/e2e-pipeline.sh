@@ -20,7 +20,8 @@
 #      names the failing host, and ansible-playbook exits 2 because one host failed.
 #   6. Release and hardened images: the binary is packaged as `make dist` does
 #      (`make dist-package`) and fetched by version with examples/fetch-imagegate.sh, which checks
-#      the sums; every build and the playbook use that binary and check its SHA-256 on the machine.
+#      the sums (the playbook fetches it itself with -e imagegate_version); every build and the
+#      playbook use that binary and check its SHA-256 on the machine.
 #      A second throw-away sshd runs in a private mount namespace where /tmp is remounted noexec
 #      (as CIS-hardened images mount it; the rest of the machine is untouched): the Packer build
 #      and the playbook still pass there, and leave no imagegate file behind. A wrong SHA-256
@@ -294,13 +295,14 @@ ARGS_JSON=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].split()))'
     { cat "$WORK/ansible-syntax.log" >&2; fail "ansible-playbook --syntax-check"; }
 set +e
 (cd "$REPO/examples/ansible" && ansible-playbook -i "$WORK/inventory.ini" imagegate.yml \
-    -e "{\"imagegate_binary\": \"$WORK/fetched/imagegate\", \"imagegate_sha256\": \"$SHA\", \"imagegate_reports_dir\": \"$WORK/reports/fleet\", \"imagegate_args\": $ARGS_JSON}") \
+    -e "{\"imagegate_version\": \"$VERSION\", \"imagegate_releases\": \"file://$WORK/release\", \"imagegate_fetch_dir\": \"$WORK/ansible-release\", \"imagegate_reports_dir\": \"$WORK/reports/fleet\", \"imagegate_args\": $ARGS_JSON}") \
     >"$WORK/ansible.log" 2>&1
 ANSIBLE_RC=$?
 set -e
 info "ansible-playbook exited $ANSIBLE_RC; log: $WORK/ansible.log"
 grep -E '^TASK \[|^(ok|fatal|changed|failed|skipping): \[|^web[12] +: ' "$WORK/ansible.log" | sed 's/^/   | /' >&2 || true
 [ "$ANSIBLE_RC" = 2 ] || { cat "$WORK/ansible.log" >&2; fail "ansible-playbook should exit 2 (one host failed)"; }
+cmp -s "$WORK/ansible-release/imagegate" "$BIN" || fail "the playbook did not fetch the release by version (-e imagegate_version)"
 for h in web1 web2; do
     [ -s "$WORK/reports/fleet/$h.json" ] || fail "no report fetched from $h"
 done

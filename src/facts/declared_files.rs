@@ -230,8 +230,82 @@ fn one_file(fs: &RootFs, ids: &IdNames, path: &str, budget: &mut u64) -> Result<
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
+
+    fn ctx(keys: &[&str]) -> Context {
+        let mut wanted: std::collections::BTreeSet<String> = [GROUP.to_owned()].into();
+        wanted.extend(keys.iter().map(|k| format!("{GROUP}.{k}")));
+        Context {
+            live: false,
+            as_of: jiff::civil::date(2026, 11, 1),
+            wanted: Some(wanted),
+        }
+    }
+
+    fn err(c: &Collected<impl std::fmt::Debug>) -> String {
+        match c {
+            Collected::Unavailable { unavailable } => unavailable.reason.clone(),
+            Collected::Ok(v) => panic!("expected an error, got {v:?}"),
+        }
+    }
+
+    #[test]
+    fn paths_globs_lines_and_bounds() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        std::fs::create_dir_all(p.join("etc/app")).unwrap();
+        std::fs::write(p.join("etc/passwd"), "root:x:0:0::/root:/bin/sh\n").unwrap();
+        std::fs::write(p.join("etc/motd"), "one\nAuthorized\nthree").unwrap();
+        for i in 0..5 {
+            std::fs::write(p.join(format!("etc/app/{i}.conf")), format!("n = {i}\n")).unwrap();
+        }
+        std::fs::write(p.join("etc/app/big.txt"), vec![b'x'; LINES_LIMIT as usize + 1]).unwrap();
+        std::fs::write(p.join("etc/app/bin.dat"), b"a\0b").unwrap();
+        let keys = [
+            "/etc/motd",
+            "/etc/app/*.conf",
+            "/etc/app/big.txt",
+            "/etc/app/bin.dat",
+            "/etc/app",
+            "/etc/absent",
+            "etc/motd",
+            "/etc/**/x",
+        ];
+        let fs = RootFs::open(p).unwrap();
+        let got = collect(&fs, &ctx(&keys)).unwrap();
+        assert_eq!(got.len(), keys.len());
+        let ok = |k: &str| got[k].ok().unwrap_or_else(|| panic!("{k}: {:?}", got[k]));
+        let motd = ok("/etc/motd");
+        assert!(motd.present.value);
+        let file = motd.file.as_ref().and_then(Collected::ok).unwrap();
+        let lines = file.lines.ok().unwrap();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[1].value, "Authorized");
+        assert_eq!(lines[1].source, Source::at("/etc/motd", 2));
+        assert_eq!(file.kind.value, "file");
+        assert_eq!(file.size.value, 20);
+        let glob = ok("/etc/app/*.conf");
+        assert_eq!(glob.files.len(), 5);
+        assert_eq!(glob.files[0].path, "/etc/app/0.conf");
+        assert!(err(glob.file.as_ref().unwrap()).contains("is a glob"));
+        // Past a bound, binary, or not a file: `lines` is an error, never an empty list.
+        let lines_err = |k: &str| err(&ok(k).file.as_ref().and_then(Collected::ok).unwrap().lines);
+        assert!(lines_err("/etc/app/big.txt").contains("more than the 1048576 bytes"));
+        assert!(
+            lines_err("/etc/app/bin.dat").contains("binary"),
+            "{}",
+            lines_err("/etc/app/bin.dat")
+        );
+        assert!(lines_err("/etc/app").contains("not a regular file"));
+        let absent = ok("/etc/absent");
+        assert!(!absent.present.value && absent.file.is_none() && absent.files.is_empty());
+        assert!(err(&got["etc/motd"]).contains("must be absolute"));
+        assert!(err(&got["/etc/**/x"]).contains("not supported"));
+        // No declared key, nothing read.
+        assert!(collect(&fs, &ctx(&[])).unwrap().is_empty());
+    }
 
     #[test]
     fn keys_come_from_the_wanted_parts_of_the_group() {

@@ -18,5 +18,7 @@ pub mod report;
 pub mod rootfs;
 pub mod rules;
 pub mod tailoring;
+#[cfg(test)]
+mod testing;
 pub mod version;
 pub mod waivers;

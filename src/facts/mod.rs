@@ -267,6 +267,11 @@ pub struct Target {
     pub as_of: String,
     /// The first line of /etc/hostname, when there is one.
     pub hostname: Option<String>,
+    /// Offline roots: the filesystems mounted inside the root directory, by the host's mount
+    /// table. Whatever is under them is read as part of the image (a host directory bind-mounted
+    /// there too); each says whether the filesystem walk enters it, or why not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<filesystem::walk::MountInside>,
 }
 
 /// The top-level fact groups, i.e. the field names of [`Facts`]: the first component of every rule
@@ -547,6 +552,7 @@ fn assemble(
                 .flatten()
                 .and_then(|t| t.lines().next().map(|l| l.trim().to_owned()))
                 .filter(|h| !h.is_empty()),
+            mounts: filesystem::walk::mounts_inside(fs, ctx.live),
         },
         os,
         packages,

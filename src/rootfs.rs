@@ -50,6 +50,20 @@ pub const DIR_ENTRIES_LIMIT: usize = 262_144;
 /// The read bounds of the readers outside this module, in one place (docs/robustness.md has the
 /// table). A bound that is hit is an error naming the bound and the file, never a truncation.
 pub mod limits {
+    /// One passwd, group or shadow file.
+    pub const ACCOUNT_DB: u64 = 8 << 20;
+    /// One AppArmor or SELinux file, or grub configuration.
+    pub const MAC_FILE: u64 = 4 << 20;
+    /// One systemd unit file.
+    pub const UNIT_FILE: u64 = 1 << 20;
+    /// One apt.conf.d, dnf-automatic or yum-cron file.
+    pub const UPDATES_CONFIG_FILE: u64 = 1 << 20;
+    /// One crontab or cron script; real ones are a few KiB.
+    pub const CRON_FILE: u64 = 1 << 20;
+    /// One dpkg md5sums or list file (the largest Debian packages list ~100k files, ~10 MiB).
+    pub const DPKG_INFO_FILE: u64 = 64 << 20;
+    /// One file digested to verify a package (streamed): larger files are listed as unreadable.
+    pub const DIGESTED_FILE: u64 = 8 << 30;
     /// One sysctl.d file; real ones are a few KiB.
     pub const SYSCTL_FILE: u64 = 1 << 20;
     /// Every sysctl.d file one model of boot applies, together (hard links to one file count

@@ -26,7 +26,7 @@ pub const INFO: &str = "/var/lib/dpkg/info";
 /// dpkg's diversion database.
 pub const DIVERSIONS: &str = "/var/lib/dpkg/diversions";
 /// Bound on one md5sums/list file (the largest Debian packages list ~100k files, ~10 MiB).
-const META_LIMIT: u64 = 64 << 20;
+const META_LIMIT: u64 = limits::DPKG_INFO_FILE;
 /// Bound on the status file (as the package list reads it).
 const STATUS_LIMIT: u64 = limits::TEXT_DB;
 

@@ -19,6 +19,6 @@ pub mod rootfs;
 pub mod rules;
 pub mod tailoring;
 #[cfg(test)]
-mod testroot;
+mod testing;
 pub mod version;
 pub mod waivers;

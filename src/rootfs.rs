@@ -42,6 +42,135 @@ pub const DEFAULT_LIMIT: u64 = 16 << 20;
 const MAX_SYMLINKS: usize = 40;
 /// Most paths one glob may return; an `Include` matching more is hostile, not a configuration.
 pub const GLOB_LIMIT: usize = 4096;
+/// Most entries one directory listing ([`RootFs::read_dir`], a glob's directory) may hold. The
+/// largest directories a scan lists are /var/lib/dpkg/info (a few files per package) and unit
+/// directories: tens of thousands of entries on a large server.
+pub const DIR_ENTRIES_LIMIT: usize = 262_144;
+
+/// The read bounds of the readers outside this module, in one place (docs/robustness.md has the
+/// table). A bound that is hit is an error naming the bound and the file, never a truncation.
+pub mod limits {
+    /// One passwd, group or shadow file.
+    pub const ACCOUNT_DB: u64 = 8 << 20;
+    /// One AppArmor or SELinux file, or grub configuration.
+    pub const MAC_FILE: u64 = 4 << 20;
+    /// One systemd unit file.
+    pub const UNIT_FILE: u64 = 1 << 20;
+    /// One apt.conf.d, dnf-automatic or yum-cron file.
+    pub const UPDATES_CONFIG_FILE: u64 = 1 << 20;
+    /// One crontab or cron script; real ones are a few KiB.
+    pub const CRON_FILE: u64 = 1 << 20;
+    /// One dpkg md5sums or list file (the largest Debian packages list ~100k files, ~10 MiB).
+    pub const DPKG_INFO_FILE: u64 = 64 << 20;
+    /// One file digested to verify a package (streamed): larger files are listed as unreadable.
+    pub const DIGESTED_FILE: u64 = 8 << 30;
+    /// One sysctl.d file; real ones are a few KiB.
+    pub const SYSCTL_FILE: u64 = 1 << 20;
+    /// Every sysctl.d file one model of boot applies, together (hard links to one file count
+    /// once per name, as the program reads each name).
+    pub const SYSCTL_TOTAL: u64 = 4 << 20;
+    /// One /proc/sys value (a page is what the kernel hands out per read).
+    pub const PROC_SYS_VALUE: u64 = 64 << 10;
+    /// One text package database (dpkg status, apk installed), streamed.
+    pub const TEXT_DB: u64 = 128 << 20;
+    /// dpkg's md5sums and list files read to verify the installed files, together (a large
+    /// server's are a few tens of MiB).
+    pub const DPKG_INFO_TOTAL: u64 = 512 << 20;
+    /// One compressed apt index (read whole, then inflated as it is parsed).
+    pub const APT_INDEX_COMPRESSED: u64 = 256 << 20;
+    /// One apt index after decompression (streamed, never held whole).
+    pub const APT_INDEX_INFLATED: u64 = 512 << 20;
+    /// One apt Release or InRelease file (read whole; real ones are a few hundred KiB).
+    pub const APT_RELEASE: u64 = 16 << 20;
+    /// Every apt index one reader (pending updates, package origins) takes in a scan, after
+    /// decompression: Ubuntu's full archive with updates, security and backports is a few
+    /// hundred MiB.
+    pub const APT_INDEXES_TOTAL: u64 = 1 << 30;
+    /// Entries of the interactive users' home directories together (each listed once).
+    pub const HOME_ENTRIES_TOTAL: usize = 100_000;
+    /// Rule ids copied while the composed profiles of a tailoring file are resolved (each distinct
+    /// profile is resolved once).
+    pub const TAILORING_EXPANSION: usize = 1 << 20;
+}
+
+/// A bound on the bytes one reader takes from a family of files over the whole scan (every
+/// sysctl.d file, every apt index): one file under its own bound does not stop a thousand of them.
+#[derive(Debug)]
+pub struct Budget {
+    what: &'static str,
+    limit: u64,
+    used: u64,
+}
+
+impl Budget {
+    /// A budget of `limit` bytes for `what` (a plural noun: "sysctl.d files").
+    pub fn new(what: &'static str, limit: u64) -> Self {
+        Budget { what, limit, used: 0 }
+    }
+
+    /// Counts `bytes` read from `path`; past the bound, [`RootFsError::OverBudget`] naming it.
+    pub fn charge(&mut self, path: &str, bytes: u64) -> Result<()> {
+        self.used = self.used.saturating_add(bytes);
+        if self.used > self.limit {
+            return Err(RootFsError::OverBudget {
+                path: path.to_owned(),
+                what: self.what,
+                limit: self.limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// Bytes counted so far.
+    pub fn used(&self) -> u64 {
+        self.used
+    }
+}
+
+/// Cuts a byte stream into pieces that end at a line end (`\n`), but for the rest handed back at
+/// the end. Each byte is searched once: a line longer than any read chunk is gathered, never
+/// searched again (searching the whole pending buffer per chunk made a 64 MiB line take a minute).
+#[derive(Debug, Default)]
+pub struct LineChunks {
+    pending: Vec<u8>,
+    searched: u64,
+}
+
+impl LineChunks {
+    /// Takes the next bytes of the stream; `sink` gets the complete lines now available, if any.
+    pub fn push(&mut self, chunk: &[u8], sink: impl FnOnce(&[u8])) {
+        let Some(end) = memchr::memrchr(b'\n', chunk) else {
+            self.searched += chunk.len() as u64;
+            self.pending.extend_from_slice(chunk);
+            return;
+        };
+        self.searched += (chunk.len() - end) as u64;
+        let (lines, rest) = chunk.split_at(end + 1);
+        if self.pending.is_empty() {
+            sink(lines);
+        } else {
+            self.pending.extend_from_slice(lines);
+            sink(&self.pending);
+            self.pending.clear();
+        }
+        self.pending.extend_from_slice(rest);
+    }
+
+    /// Takes bytes without looking for a line end: they go out with the next complete lines.
+    pub fn hold(&mut self, chunk: &[u8]) {
+        self.pending.extend_from_slice(chunk);
+    }
+
+    /// The bytes after the last line end (the last line, when the stream does not end in `\n`).
+    pub fn rest(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Bytes searched for a line end so far: at most the bytes pushed.
+    pub fn searched(&self) -> u64 {
+        self.searched
+    }
+}
 /// Times one `openat2(RESOLVE_IN_ROOT)` is tried when the kernel answers `EAGAIN`.
 ///
 /// The kernel cannot vouch for a `..` walked (or a mount crossed) under `RESOLVE_IN_ROOT` while a
@@ -198,6 +327,26 @@ pub enum RootFsError {
         pattern: String,
         /// The bound.
         limit: usize,
+    },
+    /// A directory has more entries than [`DIR_ENTRIES_LIMIT`].
+    #[error("cannot list {path}: more than {limit} entries (imagegate's bound on one directory listing)")]
+    TooManyEntries {
+        /// In-image path.
+        path: String,
+        /// The bound.
+        limit: usize,
+    },
+    /// A family of files read over the scan went past its [`Budget`].
+    #[error(
+        "cannot read {path}: the {what} read in this scan would exceed {limit} bytes in total (imagegate's bound on them; no real image comes near it)"
+    )]
+    OverBudget {
+        /// In-image path of the file that went past the bound.
+        path: String,
+        /// The family of files.
+        what: &'static str,
+        /// The bound in bytes.
+        limit: u64,
     },
     /// Any other I/O error.
     #[error("cannot read {path}: {source}")]
@@ -629,41 +778,45 @@ impl RootFs {
     /// sequence, nor of an escape).
     pub fn read_text_chunks(&self, path: &str, limit: u64, mut sink: impl FnMut(&str)) -> Result<Option<u64>> {
         // Bytes read but not yet handed over: the partial last line.
-        let mut pending: Vec<u8> = Vec::new();
+        let mut pending = LineChunks::default();
         let mut offset = 0usize;
         let mut nul: Option<usize> = None;
         // Decided once three bytes are in (or the file ended).
         let mut bom: Option<bool> = None;
+        let mut head: Vec<u8> = Vec::with_capacity(3);
         let total = self.read_streaming(path, limit, |chunk| {
             let start = offset;
             offset += chunk.len();
             if nul.is_some() {
                 return;
             }
-            if let Some(at) = chunk.iter().position(|&b| b == 0) {
+            if let Some(at) = memchr::memchr(0, chunk) {
                 nul = Some(start + at);
-                pending = Vec::new();
+                pending = LineChunks::default();
                 return;
             }
             if bom == Some(true) {
                 return;
             }
-            pending.extend_from_slice(chunk);
             if bom.is_none() {
-                if pending.len() < 3 {
+                // The first three bytes decide; held back until they are in.
+                head.extend_from_slice(
+                    chunk
+                        .get(..3usize.saturating_sub(head.len()).min(chunk.len()))
+                        .unwrap_or_default(),
+                );
+                if head.len() < 3 {
+                    pending.hold(chunk);
                     return;
                 }
-                let has = pending.starts_with(b"\xef\xbb\xbf");
+                let has = head.starts_with(b"\xef\xbb\xbf");
                 bom = Some(has);
                 if has {
-                    pending = Vec::new();
+                    pending = LineChunks::default();
                     return;
                 }
             }
-            if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
-                sink(&names::text(pending.get(..=end).unwrap_or_default()));
-                pending.drain(..=end);
-            }
+            pending.push(chunk, |lines| sink(&names::text(lines)));
         })?;
         let Some(total) = total else {
             return Ok(None);
@@ -677,8 +830,9 @@ impl RootFs {
         if bom == Some(true) {
             return Err(RootFsError::ByteOrderMark { path: path.to_owned() });
         }
-        if !pending.is_empty() {
-            sink(&names::text(&pending));
+        let rest = pending.rest();
+        if !rest.is_empty() {
+            sink(&names::text(&rest));
         }
         Ok(Some(total))
     }
@@ -732,6 +886,12 @@ impl RootFs {
             let ent = ent.map_err(|e| RootFsError::from_errno(path, e))?;
             let name = ent.file_name().to_bytes();
             if name != b"." && name != b".." {
+                if list.len() == DIR_ENTRIES_LIMIT {
+                    return Err(RootFsError::TooManyEntries {
+                        path: path.to_owned(),
+                        limit: DIR_ENTRIES_LIMIT,
+                    });
+                }
                 list.push(name.to_vec());
             }
         }
@@ -1442,6 +1602,98 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("renamed") && msg.contains("re-run the scan"), "{msg}");
+    }
+
+    /// A line far longer than a read chunk is gathered, not searched again per chunk: reading it
+    /// costs linear time (a 64 MiB dpkg status field took 59 s when the whole pending buffer was
+    /// searched for a line end after each 64 KiB read).
+    #[test]
+    fn one_long_line_is_read_in_linear_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let fs = RootFs::open(dir.path()).unwrap();
+        let mut sizes = std::collections::BTreeMap::new();
+        crate::testing::assert_linear("read_text_chunks of one long line", 32 << 20, |n| {
+            let name = format!("line{n}");
+            sizes.entry(n).or_insert_with(|| {
+                let mut text = b"Description: ".to_vec();
+                text.resize(n, b'x');
+                std::fs::write(dir.path().join(&name), &text).unwrap();
+            });
+            let mut got = 0;
+            fs.read_text_chunks(&format!("/{name}"), 1 << 30, |c| got += c.len())
+                .unwrap();
+            assert_eq!(got, n);
+        });
+    }
+
+    /// Every byte pushed is searched at most once, and the pieces are the stream cut at line ends.
+    #[test]
+    fn line_chunks_search_each_byte_once() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        for round in 0..200 {
+            let mut stream = Vec::new();
+            let mut lc = LineChunks::default();
+            let mut out: Vec<Vec<u8>> = Vec::new();
+            let mut pushed = 0u64;
+            for _ in 0..(round % 17) {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let len = usize::try_from(rng % 5000).unwrap();
+                let chunk: Vec<u8> = (0..len)
+                    .map(|i| {
+                        if (rng >> (i % 61)).is_multiple_of(97) {
+                            b'\n'
+                        } else {
+                            b'a'
+                        }
+                    })
+                    .collect();
+                pushed += chunk.len() as u64;
+                stream.extend_from_slice(&chunk);
+                lc.push(&chunk, |l| out.push(l.to_vec()));
+            }
+            assert!(lc.searched() <= pushed, "round {round}");
+            assert!(out.iter().all(|c| c.ends_with(b"\n")), "round {round}");
+            out.push(lc.rest());
+            assert_eq!(out.concat(), stream, "round {round}");
+        }
+    }
+
+    /// A listing of more entries than the bound is an error naming the directory and the bound.
+    #[test]
+    fn a_directory_past_the_entry_bound_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        std::fs::create_dir(&big).unwrap();
+        for i in 0..DIR_ENTRIES_LIMIT {
+            std::fs::File::create(big.join(format!("{i}"))).unwrap();
+        }
+        let fs = RootFs::open(dir.path()).unwrap();
+        assert_eq!(fs.read_dir("/big").unwrap().unwrap().len(), DIR_ENTRIES_LIMIT);
+        std::fs::File::create(big.join("one-more")).unwrap();
+        let e = fs.read_dir("/big").unwrap_err();
+        assert!(matches!(e, RootFsError::TooManyEntries { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot list /big: more than {DIR_ENTRIES_LIMIT} entries (imagegate's bound on one directory listing)"
+            )
+        );
+        assert!(matches!(fs.glob("/big/*"), Err(RootFsError::TooManyEntries { .. })));
+    }
+
+    /// A budget counts across files and names the file that went past it.
+    #[test]
+    fn a_budget_names_the_file_that_went_past_it() {
+        let mut b = Budget::new("sysctl.d files", 10);
+        b.charge("/a", 6).unwrap();
+        b.charge("/b", 4).unwrap();
+        let e = b.charge("/c", 1).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "cannot read /c: the sysctl.d files read in this scan would exceed 10 bytes in total (imagegate's bound on them; no real image comes near it)"
+        );
     }
 
     /// The chunked read yields the text (or the error) of the whole read, in chunks that end at

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
+use crate::rootfs::limits;
 use crate::rules::{RuleSet, Severity};
 
 /// A tailoring file that cannot be used.
@@ -151,28 +152,141 @@ impl Tailoring {
                 }
             }
         }
-        Ok(Tailoring {
+        let t = Tailoring {
             vars,
             disabled,
             severity: raw.severity,
             profiles: raw.profile,
-        })
+        };
+        t.check_extends(rules)
+            .map_err(|(name, msg)| err(&format!("[profile.{name}]"), msg))?;
+        Ok(t)
+    }
+
+    /// Checks the `extends` graph of the composed profiles: no profile extends itself, no chain is
+    /// deeper than [`MAX_DEPTH`], and resolving every profile copies at most
+    /// [`limits::TAILORING_EXPANSION`] rule ids (each profile is resolved once, so a wide fan-out
+    /// costs its edges, not its paths). Returns the offending profile and what is wrong.
+    fn check_extends(&self, rules: &RuleSet) -> Result<(), (String, String)> {
+        // Depth of the longest chain below each profile; `None` while it is being visited.
+        let mut depth: BTreeMap<&str, Option<usize>> = BTreeMap::new();
+        for name in self.profiles.keys() {
+            self.depth_of(name, &mut depth, &mut Vec::new())?;
+        }
+        let mut resolver = Resolver::new(self, rules);
+        for name in self.profiles.keys() {
+            resolver.ids(name);
+            if resolver.copied > limits::TAILORING_EXPANSION {
+                return Err((
+                    name.clone(),
+                    format!(
+                        "profile {name}: resolving `extends` copies more than {} rule ids (imagegate's bound on a tailoring file)",
+                        limits::TAILORING_EXPANSION
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn depth_of<'a>(
+        &'a self,
+        name: &'a str,
+        depth: &mut BTreeMap<&'a str, Option<usize>>,
+        path: &mut Vec<&'a str>,
+    ) -> Result<usize, (String, String)> {
+        let Some(def) = self.profiles.get(name) else {
+            return Ok(0); // a shipped profile
+        };
+        match depth.get(name) {
+            Some(Some(d)) => return Ok(*d),
+            Some(None) => {
+                let from = path.iter().position(|p| *p == name).unwrap_or(0);
+                let cycle: Vec<&str> = path
+                    .get(from..)
+                    .unwrap_or_default()
+                    .iter()
+                    .copied()
+                    .chain([name])
+                    .collect();
+                return Err((
+                    name.to_owned(),
+                    format!("profile {name} extends itself: {}", cycle.join(" → ")),
+                ));
+            }
+            None => {}
+        }
+        depth.insert(name, None);
+        path.push(name);
+        let mut d = 0;
+        for base in &def.extends {
+            d = d.max(self.depth_of(base, depth, path)? + 1);
+        }
+        path.pop();
+        if d > MAX_DEPTH {
+            return Err((
+                name.to_owned(),
+                format!("profile {name}: `extends` chains more than {MAX_DEPTH} composed profiles deep"),
+            ));
+        }
+        depth.insert(name, Some(d));
+        Ok(d)
     }
 
     /// The rule ids of a profile: a composed one from this tailoring, else a shipped one.
-    /// `None` when no such profile exists (or a composed profile extends itself).
+    /// `None` when no such profile exists. Each profile below it is resolved once.
     pub fn profile_ids(&self, rules: &RuleSet, name: &str) -> Option<BTreeSet<String>> {
-        self.resolve(rules, name, 0)
+        Resolver::new(self, rules).ids(name)
+    }
+}
+
+/// Longest chain of composed profiles `extends` may form.
+const MAX_DEPTH: usize = 16;
+
+/// Resolves profiles with a memo: a profile extended from many places is resolved once.
+struct Resolver<'a> {
+    tailoring: &'a Tailoring,
+    rules: &'a RuleSet,
+    memo: BTreeMap<&'a str, Option<BTreeSet<String>>>,
+    /// Rule ids copied so far (the work done).
+    copied: usize,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(tailoring: &'a Tailoring, rules: &'a RuleSet) -> Self {
+        Resolver {
+            tailoring,
+            rules,
+            memo: BTreeMap::new(),
+            copied: 0,
+        }
     }
 
-    fn resolve(&self, rules: &RuleSet, name: &str, depth: usize) -> Option<BTreeSet<String>> {
-        if depth > 16 {
+    fn ids(&mut self, name: &'a str) -> Option<BTreeSet<String>> {
+        self.resolve(name, 0).cloned()
+    }
+
+    fn resolve(&mut self, name: &'a str, depth: usize) -> Option<&BTreeSet<String>> {
+        if !self.memo.contains_key(name) {
+            // In progress: a cycle (refused when the file is parsed) resolves to nothing.
+            self.memo.insert(name, None);
+            let ids = self.compute(name, depth);
+            self.memo.insert(name, ids);
+        }
+        self.memo.get(name).and_then(Option::as_ref)
+    }
+
+    fn compute(&mut self, name: &'a str, depth: usize) -> Option<BTreeSet<String>> {
+        if depth > MAX_DEPTH {
             return None;
         }
-        if let Some(def) = self.profiles.get(name) {
+        if let Some(def) = self.tailoring.profiles.get(name) {
             let mut ids = BTreeSet::new();
             for base in &def.extends {
-                ids.extend(self.resolve(rules, base, depth + 1)?);
+                let from = self.resolve(base, depth + 1)?;
+                let n = from.len();
+                ids.extend(from.iter().cloned());
+                self.copied += n;
             }
             ids.extend(def.add.iter().cloned());
             for r in &def.remove {
@@ -180,11 +294,11 @@ impl Tailoring {
             }
             return Some(ids);
         }
-        if !rules.profiles().contains(name) {
+        if !self.rules.profiles().contains(name) {
             return None;
         }
         Some(
-            rules
+            self.rules
                 .rules
                 .values()
                 .filter(|r| r.profiles.iter().any(|p| p == name))
@@ -243,6 +357,64 @@ check = { fact = "os.id", eq = "x" }
             BTreeSet::from(["ssh.b".to_owned()])
         );
         assert!(t.profile_ids(&set(), "nope").is_none());
+    }
+
+    /// A fan-out within the depth bound (8 profiles per level, each extending all 8 of the next
+    /// level, 15 levels: 8^15 paths) is resolved once per profile.
+    #[test]
+    fn a_wide_fan_out_is_resolved_once_per_profile() {
+        let fan = |width: usize, levels: usize| {
+            let mut text = String::new();
+            for l in 0..levels {
+                for i in 0..width {
+                    let ext: Vec<String> = if l + 1 < levels {
+                        (0..width).map(|j| format!("\"l{}_{j}\"", l + 1)).collect()
+                    } else {
+                        vec!["\"p1\"".into(), "\"p2\"".into()]
+                    };
+                    text.push_str(&format!("[profile.l{l}_{i}]\nextends = [{}]\n", ext.join(", ")));
+                }
+            }
+            text
+        };
+        let rules = set();
+        let t = Tailoring::parse("t.toml", &fan(8, 15), &rules).unwrap();
+        let mut r = Resolver::new(&t, &rules);
+        assert_eq!(
+            r.ids("l0_0").unwrap(),
+            BTreeSet::from(["ssh.a".to_owned(), "ssh.b".to_owned()])
+        );
+        // Each of the 8 * 14 profiles with composed bases copies 8 sets of 2 ids; the last level
+        // copies p1 and p2 once each.
+        let work = r.copied;
+        assert!(work <= 8 * 14 * 8 * 2 + 8 * 2, "{work}");
+        // Doubling the width doubles the profiles and the edges per profile: about 4x the work,
+        // never the (2^15)x of resolving every path.
+        let t = Tailoring::parse("t.toml", &fan(16, 15), &rules).unwrap();
+        let mut r = Resolver::new(&t, &rules);
+        r.ids("l0_0").unwrap();
+        assert!(r.copied <= 4 * work + 64, "{} vs {work}", r.copied);
+    }
+
+    /// A profile that extends itself, directly or through others, and a chain deeper than the
+    /// bound, are errors at the profile's line, not an "unknown profile" later.
+    #[test]
+    fn cycles_and_deep_chains_are_errors_at_their_line() {
+        let e = Tailoring::parse(
+            "t.toml",
+            "[profile.a]\nextends = [\"b\"]\n\n[profile.b]\nextends = [\"p1\", \"a\"]\n",
+            &set(),
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 1, "{e}");
+        assert_eq!(e.msg, "profile a extends itself: a → b → a");
+        let mut deep = String::new();
+        for i in 0..=MAX_DEPTH {
+            deep.push_str(&format!("[profile.d{i}]\nextends = [\"d{}\"]\n", i + 1));
+        }
+        deep.push_str(&format!("[profile.d{}]\nextends = [\"p1\"]\n", MAX_DEPTH + 1));
+        let e = Tailoring::parse("t.toml", &deep, &set()).unwrap_err();
+        assert!(e.msg.contains("more than 16 composed profiles deep"), "{e}");
     }
 
     #[test]

@@ -26,7 +26,7 @@ use super::{Collected, Context, Fact, FactError, Source};
 use crate::rootfs::RootFs;
 
 /// Largest account database read.
-const LIMIT: u64 = 8 << 20;
+const LIMIT: u64 = crate::rootfs::limits::ACCOUNT_DB;
 
 /// Local accounts.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

@@ -31,7 +31,7 @@ use super::{Context, Fact, FactError, Shadowed, Source};
 use crate::facts::{os_release::OsRelease, packages::Packages};
 use crate::rootfs::RootFs;
 
-const LIMIT: u64 = 1 << 20;
+const LIMIT: u64 = crate::rootfs::limits::UPDATES_CONFIG_FILE;
 
 /// Automatic update configuration.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

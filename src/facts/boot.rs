@@ -604,7 +604,7 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Boot, FactError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testroot::tree;
+    use crate::testing::tree;
 
     fn ctx(live: bool) -> Context {
         Context {

@@ -37,7 +37,7 @@ use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::{os_release::OsRelease, packages::Packages};
 use crate::rootfs::{Kind, RootFs};
 
-const LIMIT: u64 = 4 << 20;
+const LIMIT: u64 = crate::rootfs::limits::MAC_FILE;
 
 /// Mandatory access control state.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

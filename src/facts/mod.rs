@@ -270,6 +270,11 @@ pub struct Target {
     pub as_of: String,
     /// The first line of /etc/hostname, when there is one.
     pub hostname: Option<String>,
+    /// Offline roots: the filesystems mounted inside the root directory, by the host's mount
+    /// table. Whatever is under them is read as part of the image (a host directory bind-mounted
+    /// there too); each says whether the filesystem walk enters it, or why not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<filesystem::walk::MountInside>,
 }
 
 /// Declares the fact groups, once: each group's field of [`Facts`] (its doc comment, name and
@@ -469,6 +474,7 @@ pub fn collect_with(fs: &RootFs, ctx: &Context, packages: Option<Collected<packa
             .flatten()
             .and_then(|t| t.lines().next().map(|l| l.trim().to_owned()))
             .filter(|h| !h.is_empty()),
+        mounts: filesystem::walk::mounts_inside(fs, ctx.live),
     };
     cx.into_facts(target)
 }

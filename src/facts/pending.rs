@@ -30,19 +30,20 @@ use std::io::Read;
 
 use serde::Serialize;
 
-use super::packages::dpkg::stanzas_only;
+use super::packages::dpkg::{Stanza, StanzaBuilder, stanzas_only};
 use super::packages::{Manager, Packages};
 use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::os_release::OsRelease;
-use crate::rootfs::{Kind, RootFs, text_of};
+use crate::names;
+use crate::rootfs::{Budget, Kind, LineChunks, RootFs, limits, text_of};
 use crate::version::{dpkg_cmp, rpm_cmp};
 
 /// apt lists directory.
 pub const APT_LISTS: &str = "/var/lib/apt/lists";
 /// Bound on one compressed index file.
-const FILE_LIMIT: u64 = 256 * 1024 * 1024;
+const FILE_LIMIT: u64 = limits::APT_INDEX_COMPRESSED;
 /// Bound on one decompressed index.
-const INFLATED_LIMIT: u64 = 512 * 1024 * 1024;
+const INFLATED_LIMIT: u64 = limits::APT_INDEX_INFLATED;
 
 /// One pending security update.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord, schemars::JsonSchema)]
@@ -114,13 +115,18 @@ pub fn collect_pending(
 
 /// Reads an index file, decompressing `.lz4` and `.gz`; other compressions are errors.
 pub fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
+    read_index_limited(fs, path, INFLATED_LIMIT)
+}
+
+/// [`read_index`] with a bound on the text (and on the file) below the index bound.
+pub fn read_index_limited(fs: &RootFs, path: &str, limit: u64) -> Result<String, FactError> {
     let bytes = fs
-        .read_bytes_limited(path, FILE_LIMIT)?
+        .read_bytes_limited(path, FILE_LIMIT.min(limit))?
         .ok_or_else(|| FactError::Invalid(format!("{path}: vanished during the scan")))?;
     let inflated = if path.ends_with(".lz4") {
-        inflate(path, lz4_flex::frame::FrameDecoder::new(bytes.as_slice()))?
+        inflate(path, lz4_flex::frame::FrameDecoder::new(bytes.as_slice()), limit)?
     } else if path.ends_with(".gz") {
-        inflate(path, flate2::read::GzDecoder::new(bytes.as_slice()))?
+        inflate(path, flate2::read::GzDecoder::new(bytes.as_slice()), limit)?
     } else if let Some(ext) = [".xz", ".bz2", ".zst", ".zck", ".lzma"]
         .iter()
         .find(|e| path.ends_with(**e))
@@ -137,14 +143,128 @@ pub fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
     Ok(text_of(inflated))
 }
 
-fn inflate(path: &str, r: impl Read) -> Result<Vec<u8>, FactError> {
+/// The budget of one reader of apt indexes: every index it reads in the scan, after decompression.
+pub fn index_budget() -> Budget {
+    Budget::new("apt indexes (decompressed)", limits::APT_INDEXES_TOTAL)
+}
+
+/// Feeds the lines of an index file to `line` (1-based number, the line as [`str::lines`] yields
+/// it) as the file is read and decompressed, the text never held whole: an index that inflates
+/// to 500 MiB took 1.5 GiB when it was inflated into memory first. The bytes after decompression
+/// count against the index's bound ([`limits::APT_INDEX_INFLATED`]) and against `budget`. The
+/// first error of `line` ends the read and is returned.
+pub fn index_lines(
+    fs: &RootFs,
+    path: &str,
+    budget: &mut Budget,
+    line: impl FnMut(u32, &str) -> Result<(), FactError>,
+) -> Result<(), FactError> {
+    let mut feed = IndexFeed {
+        path,
+        budget,
+        line,
+        chunks: LineChunks::default(),
+        inflated: 0,
+        lineno: 0,
+    };
+    let vanished = || FactError::Invalid(format!("{path}: vanished during the scan"));
+    let compressed = [".lz4", ".gz"].iter().any(|e| path.ends_with(e));
+    if let Some(ext) = [".xz", ".bz2", ".zst", ".zck", ".lzma"]
+        .iter()
+        .find(|e| path.ends_with(**e))
+    {
+        return Err(FactError::Invalid(format!(
+            "{path}: {ext} compression is not supported (imagegate reads plain, .gz and .lz4 indexes)"
+        )));
+    }
+    if compressed {
+        let bytes = fs.read_bytes_limited(path, FILE_LIMIT)?.ok_or_else(vanished)?;
+        let mut r: Box<dyn Read> = if path.ends_with(".lz4") {
+            Box::new(lz4_flex::frame::FrameDecoder::new(bytes.as_slice()))
+        } else {
+            Box::new(flate2::read::GzDecoder::new(bytes.as_slice()))
+        };
+        let mut buf = vec![0u8; 256 << 10];
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(FactError::Invalid(format!("{path}: cannot decompress: {e}"))),
+            };
+            feed.bytes(buf.get(..n).unwrap_or_default())?;
+        }
+    } else {
+        let mut failed = None;
+        fs.read_streaming(path, INFLATED_LIMIT, |b| {
+            if failed.is_none() {
+                failed = feed.bytes(b).err();
+            }
+        })?
+        .ok_or_else(vanished)?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
+    feed.finish()
+}
+
+/// The state of [`index_lines`].
+struct IndexFeed<'a, F> {
+    path: &'a str,
+    budget: &'a mut Budget,
+    line: F,
+    chunks: LineChunks,
+    inflated: u64,
+    lineno: u32,
+}
+
+impl<F: FnMut(u32, &str) -> Result<(), FactError>> IndexFeed<'_, F> {
+    fn bytes(&mut self, b: &[u8]) -> Result<(), FactError> {
+        let path = self.path;
+        self.inflated += b.len() as u64;
+        if self.inflated > INFLATED_LIMIT {
+            return Err(FactError::Invalid(format!(
+                "{path}: decompresses to more than {INFLATED_LIMIT} bytes"
+            )));
+        }
+        self.budget.charge(path, b.len() as u64)?;
+        if memchr::memchr(0, b).is_some() {
+            return Err(FactError::Invalid(format!("{path}: binary data in a text index")));
+        }
+        let mut result = Ok(());
+        let (line, lineno) = (&mut self.line, &mut self.lineno);
+        self.chunks
+            .push(b, |text| result = feed_lines(&names::text(text), lineno, line));
+        result
+    }
+
+    fn finish(mut self) -> Result<(), FactError> {
+        let rest = self.chunks.rest();
+        feed_lines(&names::text(&rest), &mut self.lineno, &mut self.line)
+    }
+}
+
+fn feed_lines(
+    text: &str,
+    lineno: &mut u32,
+    line: &mut impl FnMut(u32, &str) -> Result<(), FactError>,
+) -> Result<(), FactError> {
+    for l in super::packages::dpkg::lines(text) {
+        *lineno = lineno.saturating_add(1);
+        line(*lineno, l)?;
+    }
+    Ok(())
+}
+
+fn inflate(path: &str, r: impl Read, limit: u64) -> Result<Vec<u8>, FactError> {
     let mut out = Vec::new();
-    r.take(INFLATED_LIMIT + 1)
+    r.take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| FactError::Invalid(format!("{path}: cannot decompress: {e}")))?;
-    if out.len() as u64 > INFLATED_LIMIT {
+    if out.len() as u64 > limit {
         return Err(FactError::Invalid(format!(
-            "{path}: decompresses to more than {INFLATED_LIMIT} bytes"
+            "{path}: decompresses to more than {limit} bytes"
         )));
     }
     Ok(out)
@@ -253,9 +373,10 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
     let mut pockets = Vec::new();
     let mut newest: Option<(jiff::civil::Date, Source)> = None;
     let mut best = BTreeMap::new();
+    let mut budget = index_budget();
     for (prefix, file) in releases {
         let path = format!("{APT_LISTS}/{file}");
-        let text = strip_clearsign(&read_index(fs, &path)?);
+        let text = strip_clearsign(&read_index_limited(fs, &path, limits::APT_RELEASE)?);
         // A Release file is one stanza: read only that, without its long checksum lists.
         let Some(st) = stanzas_only(&path, &text, RELEASE_FIELDS).next().transpose()? else {
             continue;
@@ -302,13 +423,12 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                 continue;
             }
             let ipath = format!("{APT_LISTS}/{n}");
-            let itext = read_index(fs, &ipath)?;
-            for st in stanzas_only(&ipath, &itext, &["package", "version", "architecture"]) {
-                let st = st?;
+            let mut stanzas = StanzaBuilder::only(&["package", "version", "architecture"]);
+            let mut offer = |st: Stanza| {
                 let (Some((name, _)), Some((version, _))) = (st.get("package"), st.get("version")) else {
-                    continue;
+                    return;
                 };
-                let Some(inst) = pkgs.get(name) else { continue };
+                let Some(inst) = pkgs.get(name) else { return };
                 let arch = st.get("architecture").map(|(a, _)| a);
                 for i in inst.instances() {
                     let arch_ok = arch == Some("all") || arch.is_none() || arch == i.arch.as_deref();
@@ -326,6 +446,15 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                         keep_newest(&mut best, p, dpkg_cmp);
                     }
                 }
+            };
+            index_lines(fs, &ipath, &mut budget, |n, l| {
+                if let Some(st) = stanzas.line(&ipath, n, l)? {
+                    offer(st);
+                }
+                Ok(())
+            })?;
+            if let Some(st) = stanzas.finish() {
+                offer(st);
             }
             indexes.push(ipath);
         }
@@ -560,6 +689,95 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
 mod tests {
     use super::*;
 
+    /// A root holding `name` with `bytes`, gzipped when the name ends in `.gz`.
+    #[allow(clippy::disallowed_methods)]
+    fn index_root(name: &str, bytes: &[u8]) -> (tempfile::TempDir, RootFs) {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        if name.ends_with(".gz") {
+            let mut w =
+                flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
+            w.write_all(bytes).unwrap();
+            w.finish().unwrap();
+        } else {
+            std::fs::write(&path, bytes).unwrap();
+        }
+        let fs = RootFs::open(dir.path()).unwrap();
+        (dir, fs)
+    }
+
+    /// The streamed lines are those of the whole inflated text, plain or compressed, with chunk
+    /// boundaries inside long lines and multibyte characters.
+    #[test]
+    fn index_lines_are_those_of_the_inflated_text() {
+        let mut text = String::new();
+        for i in 0..30_000 {
+            text.push_str(&format!("Package: p{i}\r\nDescription: é€ {}\n\n", "x".repeat(i % 300)));
+        }
+        text.push_str("Package: last-without-newline");
+        for name in ["Packages", "Packages.gz"] {
+            let (_d, fs) = index_root(name, text.as_bytes());
+            let mut got = Vec::new();
+            let mut budget = index_budget();
+            index_lines(&fs, &format!("/{name}"), &mut budget, |n, l| {
+                got.push((n, l.to_owned()));
+                Ok(())
+            })
+            .unwrap();
+            let want: Vec<(u32, String)> = text
+                .lines()
+                .enumerate()
+                .map(|(i, l)| (u32::try_from(i + 1).unwrap(), l.to_owned()))
+                .collect();
+            assert_eq!(got, want, "{name}");
+            assert_eq!(budget.used(), text.len() as u64, "{name}");
+        }
+    }
+
+    /// The budget counts the inflated bytes over every index one reader reads, and names the file
+    /// that goes past it; NUL bytes are refused.
+    #[test]
+    fn index_budget_counts_inflated_bytes() {
+        let (_d, fs) = index_root("Packages.gz", &vec![b'a'; 3 << 20]);
+        let mut budget = Budget::new("apt indexes (decompressed)", 5 << 20);
+        index_lines(&fs, "/Packages.gz", &mut budget, |_, _| Ok(())).unwrap();
+        let e = index_lines(&fs, "/Packages.gz", &mut budget, |_, _| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "cannot read /Packages.gz: the apt indexes (decompressed) read in this scan would exceed 5242880 bytes in total (imagegate's bound on them; no real image comes near it)"
+        );
+        let (_d, fs) = index_root("Packages", b"Package: a\n\0\n");
+        let e = index_lines(&fs, "/Packages", &mut index_budget(), |_, _| Ok(())).unwrap_err();
+        assert_eq!(e.to_string(), "/Packages: binary data in a text index");
+    }
+
+    /// Reading an index costs linear time in its inflated size, also for one long line.
+    #[test]
+    fn index_lines_are_read_in_linear_time() {
+        let mut roots = BTreeMap::new();
+        crate::testing::assert_linear("apt index lines", 16 << 20, |n| {
+            let (_d, fs) = roots.entry(n).or_insert_with(|| {
+                let mut text = Vec::with_capacity(n);
+                while text.len() < n / 2 {
+                    text.extend_from_slice(b"Package: p\nVersion: 1\n\n");
+                }
+                text.extend_from_slice(b"Description: ");
+                text.resize(n, b'x');
+                index_root("Packages.gz", &text)
+            });
+            let mut total = 0;
+            index_lines(fs, "/Packages.gz", &mut index_budget(), |_, l| {
+                total += l.len() + 1;
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(total, n + 1, "every line and its newline, the last one having none");
+        });
+    }
+
     #[test]
     fn clearsigned_release_keeps_line_numbers() {
         let t = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Ubuntu\nDate: Thu, 29 Oct 2026 10:00:00 UTC\n-----BEGIN PGP SIGNATURE-----\nxyz\n-----END PGP SIGNATURE-----\n";
@@ -617,8 +835,20 @@ mod tests {
         let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::new());
         enc.write_all(b"Package: a\nVersion: 1\n").unwrap();
         let bytes = enc.finish().unwrap();
-        let out = inflate("/x.lz4", lz4_flex::frame::FrameDecoder::new(bytes.as_slice())).unwrap();
+        let out = inflate(
+            "/x.lz4",
+            lz4_flex::frame::FrameDecoder::new(bytes.as_slice()),
+            INFLATED_LIMIT,
+        )
+        .unwrap();
         assert_eq!(out, b"Package: a\nVersion: 1\n");
-        assert!(inflate("/x.lz4", lz4_flex::frame::FrameDecoder::new(&b"garbage"[..])).is_err());
+        assert!(
+            inflate(
+                "/x.lz4",
+                lz4_flex::frame::FrameDecoder::new(&b"garbage"[..]),
+                INFLATED_LIMIT
+            )
+            .is_err()
+        );
     }
 }

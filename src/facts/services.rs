@@ -55,7 +55,7 @@ const SUFFIXES: [&str; 11] = [
 ];
 
 /// Largest unit file read.
-const UNIT_LIMIT: u64 = 1 << 20;
+const UNIT_LIMIT: u64 = crate::rootfs::limits::UNIT_FILE;
 
 /// Service enablement.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

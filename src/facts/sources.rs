@@ -546,16 +546,22 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
     }
     // name → (arch, version) offered
     let mut offered: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut budget = crate::facts::pending::index_budget();
     for path in &indexes {
-        let text = crate::facts::pending::read_index(fs, path)?;
-        for (n, a, v) in index_entries(&text) {
+        let mut entries = IndexEntries::default();
+        let mut keep = |n: &str, a: &str, v: &str| {
             if pkgs.installed.contains_key(n) {
                 offered
                     .entry(n.to_owned())
                     .or_default()
                     .push((a.to_owned(), v.to_owned()));
             }
-        }
+        };
+        crate::facts::pending::index_lines(fs, path, &mut budget, |_, line| {
+            entries.line(line, &mut keep);
+            Ok(())
+        })?;
+        entries.finish(&mut keep);
     }
     let mut unknown = Vec::new();
     for p in pkgs.installed.values() {
@@ -583,35 +589,51 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
     })
 }
 
-/// `(Package, Architecture, Version)` of each stanza of a Packages index, without building the
-/// stanzas (a full archive's index has ~60k of them): only those three fields are looked at;
-/// a missing Architecture reads as `all`.
-pub fn index_entries(text: &str) -> Vec<(&str, &str, &str)> {
-    fn flush<'a>(out: &mut Vec<(&'a str, &'a str, &'a str)>, cur: &mut [Option<&'a str>; 3]) {
-        if let [Some(n), a, Some(v)] = *cur {
-            out.push((n, a.unwrap_or("all"), v));
-        }
-        *cur = [None; 3];
-    }
-    let mut out = Vec::new();
-    // Package, Architecture, Version of the current stanza.
-    let mut cur: [Option<&str>; 3] = [None; 3];
-    for line in text.lines() {
+/// `(Package, Architecture, Version)` of each stanza of a Packages index, fed a line at a time,
+/// without building the stanzas (a full archive's index has ~60k of them): only those three fields
+/// are looked at; a missing Architecture reads as `all`.
+#[derive(Debug, Default)]
+pub struct IndexEntries {
+    /// Package, Architecture, Version of the current stanza.
+    cur: [Option<String>; 3],
+}
+
+impl IndexEntries {
+    /// Takes one line (as [`str::lines`] yields it); a stanza it ends goes to `out`.
+    pub fn line(&mut self, line: &str, out: &mut impl FnMut(&str, &str, &str)) {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
-            flush(&mut out, &mut cur);
+            self.finish(out);
         } else if let Some((k, val)) = line.split_once(':')
             && !line.starts_with([' ', '\t'])
         {
             let slot = ["package", "architecture", "version"]
                 .iter()
                 .position(|f| k.eq_ignore_ascii_case(f));
-            if let Some(slot) = slot.and_then(|i| cur.get_mut(i)) {
-                *slot = Some(val.trim());
+            if let Some(slot) = slot.and_then(|i| self.cur.get_mut(i)) {
+                *slot = Some(val.trim().to_owned());
             }
         }
     }
-    flush(&mut out, &mut cur);
+
+    /// Ends the stanza in progress, if any.
+    pub fn finish(&mut self, out: &mut impl FnMut(&str, &str, &str)) {
+        if let [Some(n), a, Some(v)] = &self.cur {
+            out(n, a.as_deref().unwrap_or("all"), v);
+        }
+        self.cur = Default::default();
+    }
+}
+
+/// [`IndexEntries`] over a whole text.
+pub fn index_entries(text: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut keep = |n: &str, a: &str, v: &str| out.push((n.to_owned(), a.to_owned(), v.to_owned()));
+    let mut e = IndexEntries::default();
+    for line in text.lines() {
+        e.line(line, &mut keep);
+    }
+    e.finish(&mut keep);
     out
 }
 
@@ -952,7 +974,12 @@ Types: deb\nURIs: https://packages.example.com/apt\nSuites: stable\nComponents: 
     #[test]
     fn index_entries_default_arch_and_ignore_continuations() {
         let t = "Package: a\nVersion: 1\nDescription: x\n Version: 9\n\nPackage: b\r\nArchitecture: amd64\r\nVersion: 2\r\n";
-        assert_eq!(index_entries(t), [("a", "all", "1"), ("b", "amd64", "2")]);
+        let got = index_entries(t);
+        let got: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|(n, a, v)| (n.as_str(), a.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(got, [("a", "all", "1"), ("b", "amd64", "2")]);
     }
 
     #[test]

@@ -67,7 +67,7 @@ use serde::Serialize;
 
 use super::os_release::OsRelease;
 use super::{Collected, Context, Fact, FactError, Shadowed, Source};
-use crate::rootfs::{Entry, Kind, RootFs, fnmatch};
+use crate::rootfs::{Budget, Entry, Kind, RootFs, fnmatch, limits};
 
 /// sysctl.d directories, in precedence order: systemd's `CONF_PATHS_NULSTR("sysctl.d")` with the
 /// split-/usr /lib entry (systemd 252), and procps `sysctl --system`'s list.
@@ -129,9 +129,12 @@ pub const WELL_KNOWN: &[&str] = &[
 ];
 
 /// Largest sysctl.d file read; real ones are a few KiB.
-const FILE_LIMIT: u64 = 1 << 20;
+const FILE_LIMIT: u64 = limits::SYSCTL_FILE;
 /// Largest /proc/sys value read (a page is what the kernel hands out per read).
-const PROC_LIMIT: u64 = 64 << 10;
+const PROC_LIMIT: u64 = limits::PROC_SYS_VALUE;
+/// Glob assignments one model of boot may apply (each is matched against every key without an
+/// explicit value, and live expanded against /proc/sys); systemd's own files have a handful.
+pub const GLOB_LIMIT: usize = 1024;
 /// Shadowed assignments kept as evidence per key: the most recent ones, closest to the winner (a
 /// file that sets one key a million times must not make a million-entry report).
 pub const SHADOWED_LIMIT: usize = 16;
@@ -768,17 +771,26 @@ fn read_listed(fs: &RootFs, path: &str) -> Result<Option<(String, bool)>, FactEr
 }
 
 /// Applies a plan's files in order; returns the result and the files that read as empty.
+/// The bytes of all files together are bounded ([`limits::SYSCTL_TOTAL`]: 200 names linked to one
+/// 1 MiB file are 200 MiB of assignments), and so are the glob assignments ([`GLOB_LIMIT`]).
 fn apply_plan(fs: &RootFs, plan: &Plan) -> Result<(Persisted, Vec<String>), FactError> {
     let mut persisted = Persisted::default();
     let mut masks = Vec::new();
+    let mut budget = Budget::new("sysctl.d files", limits::SYSCTL_TOTAL);
     for path in &plan.files {
         let Some((text, empty)) = read_listed(fs, path)? else {
             continue;
         };
+        budget.charge(path, text.len() as u64)?;
         if empty {
             masks.push(path.clone());
         }
         persisted.apply(path, parse(&text));
+        if persisted.globs.len() > GLOB_LIMIT {
+            return Err(FactError::Invalid(format!(
+                "{path}: more than {GLOB_LIMIT} glob assignments in the sysctl.d files applied (imagegate's bound on them; no real image comes near it)"
+            )));
+        }
     }
     Ok((persisted, masks))
 }
@@ -1006,6 +1018,76 @@ mod tests {
     }
 
     const SYSTEMD: [(&str, &str); 2] = [("/sbin/init", "-> /lib/systemd/systemd"), ("/lib/systemd/systemd", "")];
+
+    /// Hard links to one large file under many names are read once per name, as systemd-sysctl
+    /// reads them: together they are bounded, and the name that goes past the bound is the error
+    /// (200 links to a 1 MiB file kept 6 GiB of shadowed assignments).
+    #[test]
+    fn hard_links_to_one_large_file_are_bounded_together() {
+        let mut big = String::new();
+        let mut i = 0;
+        while big.len() < (1 << 20) - 64 {
+            big.push_str(&format!("net.k{i} = {i}\n"));
+            i += 1;
+        }
+        let (dir, _) = tree(&SYSTEMD);
+        let d = dir.path().join("etc/sysctl.d");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("000.conf"), &big).unwrap();
+        let per = big.len() as u64;
+        let fit = usize::try_from(limits::SYSCTL_TOTAL / per).unwrap();
+        for n in 1..fit {
+            std::fs::hard_link(d.join("000.conf"), d.join(format!("{n:03}.conf"))).unwrap();
+        }
+        let fs = RootFs::open(dir.path()).unwrap();
+        let s = collect(&fs, &offline(), None).unwrap();
+        let k = &s.keys["net.k0"];
+        let Collected::Ok(Some(f)) = &k.persisted else {
+            panic!("{k:?}")
+        };
+        assert_eq!(f.shadowed.len(), fit - 1);
+        std::fs::hard_link(d.join("000.conf"), d.join(format!("{fit:03}.conf"))).unwrap();
+        let e = collect(&fs, &offline(), None).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "cannot read /etc/sysctl.d/{fit:03}.conf: the sysctl.d files read in this scan would exceed {} bytes in total (imagegate's bound on them; no real image comes near it)",
+                limits::SYSCTL_TOTAL
+            )
+        );
+    }
+
+    /// Glob assignments are bounded: each is matched against every key without an explicit value.
+    #[test]
+    fn glob_assignments_are_bounded() {
+        let globs: String = (0..=GLOB_LIMIT).map(|i| format!("net.g{i}.* = 1\n")).collect();
+        let files = [("/etc/sysctl.d/10-globs.conf", globs.as_str())];
+        let (_d, fs) = tree(&[&SYSTEMD[..], &files[..]].concat());
+        let e = collect(&fs, &offline(), None).unwrap_err().to_string();
+        assert!(
+            e.starts_with("/etc/sysctl.d/10-globs.conf: more than 1024 glob assignments"),
+            "{e}"
+        );
+        let globs: String = (0..GLOB_LIMIT).map(|i| format!("net.g{i}.* = 1\n")).collect();
+        let files = [("/etc/sysctl.d/10-globs.conf", globs.as_str())];
+        let (_d, fs) = tree(&[&SYSTEMD[..], &files[..]].concat());
+        assert_eq!(collect(&fs, &offline(), None).unwrap().globs.len(), GLOB_LIMIT);
+    }
+
+    /// Parsing costs linear time in the file, whatever its lines look like.
+    #[test]
+    fn parsing_is_linear() {
+        crate::testing::assert_linear("sysctl.d parse", 4 << 20, |n| {
+            let mut text = String::with_capacity(n + 64);
+            let mut i = 0;
+            while text.len() < n {
+                text.push_str(&format!("net.k{i} = {}\n-x.y{i}\n", "v ".repeat(i % 50)));
+                i += 1;
+            }
+            text.push_str(&"z".repeat(n));
+            assert!(parse(&text).len() >= i);
+        });
+    }
 
     #[test]
     fn systemd_reads_sysctl_conf_only_through_a_sysctl_d_link() {

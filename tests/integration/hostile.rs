@@ -12,6 +12,7 @@
 //!   dangling /etc) may a rule also turn into fail or not-applicable, as for a root that never
 //!   had the files; never into pass.
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
@@ -816,6 +817,294 @@ fn million_entry_databases() {
         &Expect {
             errors: &[],
             unchanged: &["accounts.", "kernel.", "ssh.", "packages."],
+            removes: false,
+        },
+    );
+}
+
+/// Peak resident memory one scan of a generated hostile root may use (debug build; the largest
+/// case measured takes about 80 MiB).
+const RSS_BUDGET_KIB: u64 = 256 * 1024;
+/// Address space a scan may map before the kernel refuses more: a blow-up ends in an abort the
+/// test reports, not in a machine out of memory.
+const AS_CAP: &str = "--as=8589934592";
+/// Hang guard of one scan of a generated hostile root: every case takes a few seconds at most
+/// (debug build, 2 shared cores); only a hang, never a loaded machine, comes near it.
+const HANG_GUARD: Duration = Duration::from_secs(120);
+
+/// Runs `imagegate ARGS` under [`AS_CAP`] with [`bounded`]'s hang guard, sampling its peak
+/// resident memory (`VmHWM`, a high-water mark: any sample after the peak sees it) until it
+/// exits. Returns the run and the peak in KiB.
+fn measured(args: &[&str], what: &str) -> (Run, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let (o, e) = (dir.path().join("out"), dir.path().join("err"));
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(AS_CAP)
+        .arg(env!("CARGO_BIN_EXE_imagegate"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&o).unwrap())
+        .stderr(std::fs::File::create(&e).unwrap())
+        .env("NO_COLOR", "1");
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap_or_else(|err| panic!("{what}: cannot start: {err}"));
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let status = loop {
+        // prlimit execs the binary in place: the same process.
+        if let Ok(s) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {HANG_GUARD:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let run = Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&std::fs::read(&o).unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&std::fs::read(&e).unwrap()).into_owned(),
+    };
+    eprintln!(
+        "{what}: {:.2} s, peak RSS {} KiB, exit {:?}",
+        start.elapsed().as_secs_f64(),
+        peak,
+        run.code
+    );
+    (run, peak)
+}
+
+/// Scans `root` with every shipped profile together (so every collector runs) and an optional
+/// tailoring and profile, measured; the scan must end (exit 0, 1 or 2, never a signal) within
+/// the memory budget.
+fn scan_measured(root: &str, tailoring: &Path, profile: &str, what: &str) -> Scanned {
+    let args = [
+        "scan",
+        "--root",
+        root,
+        "--as-of",
+        AS_OF,
+        "--tailoring",
+        tailoring.to_str().unwrap(),
+        "--profile",
+        profile,
+        "--format",
+        "json",
+    ];
+    let (run, peak) = measured(&args, what);
+    assert!(
+        matches!(run.code, Some(0..=2)),
+        "{what}: exited {:?} (killed or crashed): {}",
+        run.code,
+        run.stderr.chars().take(2000).collect::<String>()
+    );
+    assert!(
+        peak <= RSS_BUDGET_KIB,
+        "{what}: peak RSS {peak} KiB over the {RSS_BUDGET_KIB} KiB budget"
+    );
+    let v: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{what}: no JSON report ({e}); stderr: {}", run.stderr));
+    let findings = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                Finding {
+                    status: f["status"].as_str().unwrap().to_owned(),
+                    reason: f["reason"].as_str().unwrap_or_default().to_owned(),
+                },
+            )
+        })
+        .collect();
+    Scanned {
+        code: run.code,
+        findings,
+        text: format!("{}{}", run.stdout, run.stderr),
+    }
+}
+
+/// The findings of a prefix that are errors, for messages.
+fn errors_of<'a>(s: &'a Scanned, prefix: &str) -> Vec<(&'a String, &'a Finding)> {
+    s.findings
+        .iter()
+        .filter(|(id, f)| id.starts_with(prefix) && f.status == "error")
+        .collect()
+}
+
+/// The second hostile suite: damage written by someone who read docs/robustness.md, aimed at
+/// time and memory rather than at confinement. Each root is generated here, with bounded sizes,
+/// and scanned by the real binary with every profile's collectors, under a peak-RSS budget and a
+/// hang guard. Each case ends in a result or in error findings naming the bound and the file.
+#[test]
+fn bounded_work_and_memory_on_generated_hostile_roots() {
+    let base = "debian12";
+    let outer = tempfile::tempdir().unwrap();
+    let all = outer.path().join("all.toml");
+    std::fs::write(
+        &all,
+        "[profile.all]\nextends = [\"cloud-image\", \"cis-l1-server\", \"cis-l2-server\", \"supply-chain\", \"capture\"]\n",
+    )
+    .unwrap();
+    let clean = Hostile::new(base);
+    let baseline = scan_measured(clean.root_str(), &all, "all", "undamaged");
+
+    // Tailoring profiles extending each other in a wide fan-out: 8 per level, each extending all
+    // 8 of the next, 15 levels (8^15 paths; it hung).
+    let mut fan = String::new();
+    for l in 0..15 {
+        for i in 0..8 {
+            let ext: Vec<String> = if l < 14 {
+                (0..8).map(|j| format!("\"l{}_{j}\"", l + 1)).collect()
+            } else {
+                vec!["\"all\"".into()]
+            };
+            writeln!(fan, "[profile.l{l}_{i}]\nextends = [{}]", ext.join(", ")).unwrap();
+        }
+    }
+    let fan_file = outer.path().join("fan.toml");
+    std::fs::write(&fan_file, format!("{}\n{fan}", std::fs::read_to_string(&all).unwrap())).unwrap();
+    let got = scan_measured(clean.root_str(), &fan_file, "l0_0", "tailoring fan-out 8^15");
+    assert_eq!(
+        got.findings, baseline.findings,
+        "the fan-out selects exactly what it extends"
+    );
+
+    // A dpkg status field of 32 MiB on one line (64 MiB took 59 s): read, not an error.
+    let h = Hostile::new(base);
+    let mut status = std::fs::read(h.at("/var/lib/dpkg/status")).unwrap();
+    status.extend_from_slice(b"\nPackage: zz-long\nStatus: install ok installed\nVersion: 1\nDescription: ");
+    status.resize(status.len() + (32 << 20), b'x');
+    status.push(b'\n');
+    h.write("/var/lib/dpkg/status", status);
+    let got = scan_measured(h.root_str(), &all, "all", "a 32 MiB dpkg status line");
+    assert!(
+        errors_of(&got, "packages.").is_empty(),
+        "{:?}",
+        errors_of(&got, "packages.")
+    );
+
+    // A dpkg status stanza of 5000 fields: an error at the field past the bound.
+    let h = Hostile::new(base);
+    let mut status = std::fs::read(h.at("/var/lib/dpkg/status")).unwrap();
+    status.extend_from_slice(b"\nPackage: zz-wide\nStatus: install ok installed\nVersion: 1\n");
+    for i in 0..5000 {
+        writeln!(status, "X-{i}: v").unwrap();
+    }
+    h.write("/var/lib/dpkg/status", status);
+    let got = scan_measured(h.root_str(), &all, "all", "a 5000-field dpkg stanza");
+    check(
+        "a 5000-field dpkg stanza",
+        &baseline,
+        &got,
+        &Expect {
+            errors: &[("packages.", "has more than 1024 fields")],
+            unchanged: &["accounts.", "kernel.", "ssh."],
+            removes: false,
+        },
+    );
+
+    // 300 accounts sharing one home directory holding 10,000 dot files (28 s and 5.4 GiB): the
+    // home is listed once.
+    let h = Hostile::new(base);
+    let home = h.at("/home/shared");
+    std::fs::create_dir_all(&home).unwrap();
+    for i in 0..10_000 {
+        std::fs::write(home.join(format!(".dot{i}")), "x\n").unwrap();
+    }
+    let mut passwd = std::fs::read_to_string(h.at("/etc/passwd")).unwrap();
+    let mut group = std::fs::read_to_string(h.at("/etc/group")).unwrap();
+    for i in 0..300 {
+        writeln!(passwd, "share{i}:x:{}:{}::/home/shared:/bin/bash", 3000 + i, 3000 + i).unwrap();
+        writeln!(group, "share{i}:x:{}:", 3000 + i).unwrap();
+    }
+    h.write("/etc/passwd", passwd);
+    h.write("/etc/group", group);
+    let got = scan_measured(h.root_str(), &all, "all", "300 accounts sharing 10,000 dot files");
+    assert!(errors_of(&got, "homes.").is_empty(), "{:?}", errors_of(&got, "homes."));
+    assert_eq!(
+        got.findings["homes.dot-files-owned"].status, "fail",
+        "dot files in a home of 300 UIDs are not owned by each"
+    );
+
+    // 200 sysctl.d names hard-linked to one 1 MiB file (killed at 6 GiB, then past 60 s): the
+    // kernel rules are errors naming the bound and the file that went past it.
+    let h = Hostile::new(base);
+    let d = h.at("/etc/sysctl.d");
+    std::fs::create_dir_all(&d).unwrap();
+    let mut big = String::new();
+    let mut i = 0;
+    while big.len() < (1 << 20) - 64 {
+        writeln!(big, "net.k{i} = {i}").unwrap();
+        i += 1;
+    }
+    std::fs::write(d.join("000-big.conf"), &big).unwrap();
+    for n in 1..200 {
+        std::fs::hard_link(d.join("000-big.conf"), d.join(format!("{n:03}-big.conf"))).unwrap();
+    }
+    let got = scan_measured(h.root_str(), &all, "all", "200 sysctl.d hard links to 1 MiB");
+    check(
+        "200 sysctl.d hard links to 1 MiB",
+        &baseline,
+        &got,
+        &Expect {
+            errors: &[(
+                "kernel.",
+                "cannot read /etc/sysctl.d/004-big.conf: the sysctl.d files read in this scan would exceed 4194304 bytes in total",
+            )],
+            unchanged: &["accounts.", "ssh."],
+            removes: false,
+        },
+    );
+
+    // A security Packages index that inflates to 500 MiB (1.5 GiB peak): streamed.
+    let h = Hostile::new(base);
+    let p = "/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages";
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(h.clear(&format!("{p}.gz"))).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::fs::remove_file(h.at(p)).unwrap_or_default();
+    let mut stanza = b"Package: zz-inflated\nVersion: 1\nArchitecture: amd64\nDescription: ".to_vec();
+    stanza.resize(stanza.len() + 4000, b'y');
+    stanza.extend_from_slice(b"\n\n");
+    for _ in 0..(500 << 20) / stanza.len() {
+        gz.write_all(&stanza).unwrap();
+    }
+    gz.finish().unwrap();
+    let got = scan_measured(h.root_str(), &all, "all", "an apt index inflating to 500 MiB");
+    assert!(
+        errors_of(&got, "updates-pending.").is_empty(),
+        "{:?}",
+        errors_of(&got, "updates-pending.")
+    );
+
+    // A sysctl.d directory of more entries than one listing may hold: an error naming it.
+    let h = Hostile::new(base);
+    let d = h.at("/etc/sysctl.d");
+    std::fs::create_dir_all(&d).unwrap();
+    for n in 0..=262_144 {
+        std::fs::File::create(d.join(format!("{n}.conf"))).unwrap();
+    }
+    let got = scan_measured(h.root_str(), &all, "all", "262,145 entries in sysctl.d");
+    check(
+        "262,145 entries in sysctl.d",
+        &baseline,
+        &got,
+        &Expect {
+            errors: &[("kernel.", "cannot list /etc/sysctl.d: more than 262144 entries")],
+            unchanged: &["accounts.", "ssh."],
             removes: false,
         },
     );

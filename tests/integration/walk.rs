@@ -569,6 +569,7 @@ echo x > "$R/srv/scratch/orphan"; chown 4242:4242 "$R/srv/scratch/orphan"; chmod
 mkdir "$R/srv/scratch/drop"; chmod 0777 "$R/srv/scratch/drop"
 mount --bind "$DATA" "$R/srv/data"
 "$BIN" facts --root "$R" > "$OUT/facts.json"
+"$BIN" scan --root "$R" --profile cis-l1-server --format json > "$OUT/scan.json" || true
 for m in "$R" "$R/srv/scratch" "$R/srv/data"; do find "$m" -xdev -printf '%p\t%y\t%m\t%U\n'; done > "$OUT/find.txt"
 "#;
     let run = Command::new("unshare")
@@ -632,4 +633,31 @@ for m in "$R" "$R/srv/scratch" "$R/srv/data"; do find "$m" -xdev -printf '%p\t%y
     assert_eq!(r.ww_dirs, ww_dirs);
     let unowned: BTreeSet<String> = found.iter().filter(|f| f.uid != 0).map(|f| f.path.clone()).collect();
     assert_eq!(r.unowned, unowned);
+    // The report itself says what is mounted inside the root, and which mounts the walk entered
+    // (the host directory bind-mounted at /srv/data is read as part of the image).
+    let scan: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("scan.json")).unwrap()).unwrap();
+    for mounts in [&facts["target"]["mounts"], &scan["target"]["mounts"]] {
+        let got: BTreeMap<String, (String, bool)> = mounts
+            .as_array()
+            .unwrap_or_else(|| panic!("no target.mounts: {mounts}"))
+            .iter()
+            .map(|m| {
+                (
+                    m["mount_point"].as_str().unwrap().to_owned(),
+                    (m["fstype"].as_str().unwrap().to_owned(), m["walked"].as_bool().unwrap()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            BTreeMap::from([
+                ("/proc".to_owned(), ("proc".to_owned(), false)),
+                ("/run".to_owned(), ("tmpfs".to_owned(), false)),
+                ("/srv/data".to_owned(), (r.walked["/srv/data"].clone(), true)),
+                ("/srv/scratch".to_owned(), ("tmpfs".to_owned(), true)),
+                ("/sys".to_owned(), ("sysfs".to_owned(), false)),
+            ]),
+            "{mounts}"
+        );
+    }
 }

@@ -76,7 +76,7 @@ const PERIODIC: &[&str] = &[
     "/etc/cron.monthly",
 ];
 /// Largest crontab or script read; real ones are a few KiB.
-const JOB_FILE_LIMIT: u64 = 1 << 20;
+const JOB_FILE_LIMIT: u64 = crate::rootfs::limits::CRON_FILE;
 
 /// Whether cron or run-parts would skip a file of this name: editor backups and the leftovers
 /// package managers write next to a changed configuration file. A name that is not UTF-8 is

@@ -430,6 +430,61 @@ fn mount_table(fs: &RootFs, live: bool) -> Result<(Mounts, String), String> {
     ))
 }
 
+/// A filesystem mounted inside an offline root: the scan reads what is under it as part of the
+/// image, so a host directory bind-mounted there is read as the image's own files.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+pub struct MountInside {
+    /// In-image mount point.
+    pub mount_point: String,
+    /// Filesystem type, from the host's mount table.
+    pub fstype: String,
+    /// Mount source (`/dev/vda1`, `tmpfs`, `server:/export`).
+    pub source: String,
+    /// The whole-tree walk (set-id, world-writable, unowned files) enters it.
+    pub walked: bool,
+    /// Why the walk leaves it out, when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The filesystems mounted inside an offline root (the root's own mount left out), in mount point
+/// order, with whether the walk enters each; empty for a live scan (every mount is the system's)
+/// and when the host's mount table cannot be read (the walk rules then say so in their evidence).
+pub fn mounts_inside(fs: &RootFs, live: bool) -> Vec<MountInside> {
+    if live {
+        return Vec::new();
+    }
+    let Ok((mounts, _)) = mount_table(fs, false) else {
+        return Vec::new();
+    };
+    mounts
+        .by_point
+        .into_iter()
+        .filter(|(p, _)| p.as_slice() != b"/")
+        .map(|(point, (fstype, source))| {
+            let boot = BOOT_MOUNTS.iter().find(|(n, _)| {
+                point
+                    .get(1..)
+                    .is_some_and(|rest| rest == *n || (rest.starts_with(n) && rest.get(n.len()) == Some(&b'/')))
+            });
+            let reason = match boot {
+                Some((_, t)) => Some(format!(
+                    "inside /{}, which the walk leaves out: the running system mounts {t} over it at boot",
+                    String::from_utf8_lossy(boot.map_or(b"", |b| b.0))
+                )),
+                None => skip_reason(&point, &fstype, &source),
+            };
+            MountInside {
+                mount_point: text_of(point),
+                fstype,
+                source,
+                walked: reason.is_none(),
+                reason,
+            }
+        })
+        .collect()
+}
+
 /// Walks every local filesystem of the root once (the bench hook): the offenders and what was
 /// covered, or an error when the walk could not finish (unreadable directory, entry bound reached,
 /// any other error).

@@ -17,18 +17,18 @@
 use std::collections::BTreeMap;
 
 use super::{Algo, Item, NoDigests};
-use crate::facts::packages::dpkg::{STATUS, Stanza, parse_stanzas};
+use crate::facts::packages::dpkg::{STATUS, Stanza, StanzaBuilder, lines};
 use crate::facts::{FactError, Source};
-use crate::rootfs::{Kind, RootFs};
+use crate::rootfs::{Budget, Kind, RootFs, limits};
 
 /// dpkg's per-package metadata directory.
 pub const INFO: &str = "/var/lib/dpkg/info";
 /// dpkg's diversion database.
 pub const DIVERSIONS: &str = "/var/lib/dpkg/diversions";
 /// Bound on one md5sums/list file (the largest Debian packages list ~100k files, ~10 MiB).
-const META_LIMIT: u64 = 64 << 20;
+const META_LIMIT: u64 = limits::DPKG_INFO_FILE;
 /// Bound on the status file (as the package list reads it).
-const STATUS_LIMIT: u64 = 128 << 20;
+const STATUS_LIMIT: u64 = limits::TEXT_DB;
 
 /// States whose files are on disk (as in `packages::dpkg`).
 const PRESENT: &[&str] = &[
@@ -130,10 +130,12 @@ fn divert(path: String, pkg: &str, div: &BTreeMap<String, Diversion>) -> String 
 
 /// Whether the package may have regular files: its `.list` names one (metapackages name only
 /// directories), or there is no `.list` at all (then nothing says the package has no files).
-fn lists_regular_files(fs: &RootFs, base: &str) -> Result<bool, FactError> {
-    let Some(text) = fs.read_text_limited(&format!("{INFO}/{base}.list"), META_LIMIT)? else {
+fn lists_regular_files(fs: &RootFs, base: &str, budget: &mut Budget) -> Result<bool, FactError> {
+    let path = format!("{INFO}/{base}.list");
+    let Some(text) = fs.read_text_limited(&path, META_LIMIT)? else {
         return Ok(true);
     };
+    budget.charge(&path, text.len() as u64)?;
     for l in text.lines().filter(|l| l.starts_with('/')) {
         if let Some(m) = fs.symlink_metadata(l)?
             && m.kind == Kind::File
@@ -144,11 +146,20 @@ fn lists_regular_files(fs: &RootFs, base: &str) -> Result<bool, FactError> {
     Ok(false)
 }
 
-/// The files to verify, the packages without digests, and the number of packages checked.
+/// The fields of a status stanza the digests are read from.
+const FIELDS: &[&str] = &[
+    "package",
+    "status",
+    "version",
+    "architecture",
+    "multi-arch",
+    "conffiles",
+];
+
+/// The files to verify, the packages without digests, and the number of packages checked. The
+/// status file is streamed (only the fields above kept), and the md5sums and list files read are
+/// bounded together ([`limits::DPKG_INFO_TOTAL`]).
 pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactError> {
-    let status = fs
-        .read_text_limited(STATUS, STATUS_LIMIT)?
-        .ok_or_else(|| FactError::Invalid(format!("{STATUS} vanished during the scan")))?;
     let div = match fs.read_text(DIVERSIONS)? {
         Some(t) => parse_diversions(&t)?,
         None => BTreeMap::new(),
@@ -156,8 +167,9 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
     let mut items = Vec::new();
     let mut none = Vec::new();
     let mut checked = 0;
-    for st in parse_stanzas(STATUS, &status)? {
-        let Some(pkg) = present(&st) else { continue };
+    let mut budget = Budget::new("dpkg md5sums and list files", limits::DPKG_INFO_TOTAL);
+    let mut each = |st: Stanza| -> Result<(), FactError> {
+        let Some(pkg) = present(&st) else { return Ok(()) };
         let version = st.get("version").map_or("", |(v, _)| v);
         let arch = st.get("architecture").map(|(a, _)| a);
         let multi = st.get("multi-arch").is_some_and(|(m, _)| m == "same");
@@ -170,6 +182,7 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
         for b in bases.iter().filter(|b| !b.is_empty()) {
             let p = format!("{INFO}/{b}.md5sums");
             if let Some(t) = fs.read_text_limited(&p, META_LIMIT)? {
+                budget.charge(&p, t.len() as u64)?;
                 found = Some((p, t, b.clone()));
                 break;
             }
@@ -204,7 +217,7 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
             }
             None => {
                 let base = bases.first().cloned().unwrap_or_default();
-                if lists_regular_files(fs, &base)? {
+                if lists_regular_files(fs, &base, &mut budget)? {
                     none.push(NoDigests {
                         package: pkg.to_owned(),
                         version: version.to_owned(),
@@ -217,6 +230,32 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
         if any {
             checked += 1;
         }
+        Ok(())
+    };
+    let mut stanzas = StanzaBuilder::only(FIELDS);
+    let mut failed = None;
+    let mut n = 0u32;
+    let found = fs.read_text_chunks(STATUS, STATUS_LIMIT, |chunk| {
+        for l in lines(chunk) {
+            if failed.is_some() {
+                return;
+            }
+            n = n.saturating_add(1);
+            failed = match stanzas.line(STATUS, n, l) {
+                Ok(Some(st)) => each(st).err(),
+                Ok(None) => None,
+                Err(e) => Some(e),
+            };
+        }
+    })?;
+    if found.is_none() {
+        return Err(FactError::Invalid(format!("{STATUS} vanished during the scan")));
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Some(st) = stanzas.finish() {
+        each(st)?;
     }
     Ok((items, none, checked))
 }

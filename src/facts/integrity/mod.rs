@@ -28,7 +28,7 @@ use super::{Collected, Context, FactError, Source};
 use crate::rootfs::{RootFs, RootFsError};
 
 /// Largest single file digested (8 GiB): larger files are listed as unreadable with the reason.
-pub const FILE_LIMIT: u64 = 8 << 30;
+pub const FILE_LIMIT: u64 = crate::rootfs::limits::DIGESTED_FILE;
 
 /// A digest algorithm a package database records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]

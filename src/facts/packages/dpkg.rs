@@ -149,7 +149,13 @@ pub struct StanzaBuilder {
     only: Option<&'static [&'static str]>,
     /// The last field line was one `only` leaves out: its continuation lines go too.
     skipping: bool,
+    /// Field lines of the current stanza (kept or not).
+    fields: usize,
 }
+
+/// Field lines one stanza may have: dpkg writes some fifteen, apt indexes some thirty. A stanza
+/// of millions of one-letter fields would otherwise hold each as two strings.
+pub const MAX_FIELDS: usize = 1024;
 
 impl StanzaBuilder {
     /// A builder that keeps only the fields named in `only` (lowercase).
@@ -197,6 +203,18 @@ impl StanzaBuilder {
         if !self.open {
             cur.line = lineno;
             self.open = true;
+            self.fields = 0;
+        }
+        self.fields += 1;
+        if self.fields > MAX_FIELDS {
+            return Err(FactError::Parse {
+                path: path.into(),
+                line: lineno,
+                msg: format!(
+                    "the stanza starting at line {} has more than {MAX_FIELDS} fields (imagegate's bound on one stanza)",
+                    cur.line
+                ),
+            });
         }
         let name = name.trim();
         self.skipping = self
@@ -422,6 +440,52 @@ Package: rsh-server\nStatus: install reinstreq half-installed\nArchitecture: amd
         // A stanza with none of the fields is still a stanza (its line is known).
         let st = stanzas_only("/s", "Foo: bar\n", ONLY).next().unwrap().unwrap();
         assert_eq!((st.fields.len(), st.line), (0, 1));
+    }
+
+    /// A stanza of more fields than the bound is an error at the field past it.
+    #[test]
+    fn a_stanza_past_the_field_bound_is_an_error() {
+        let mut text = String::from("Package: a\n");
+        for i in 1..MAX_FIELDS {
+            text.push_str(&format!("X{i}: v\n"));
+        }
+        assert_eq!(parse_stanzas("/s", &text).unwrap()[0].fields.len(), MAX_FIELDS);
+        text.push_str("Package: b\n\nPackage: c\n");
+        let e = stanzas_only("/s", &text, &["package"])
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "/s:{}: the stanza starting at line 1 has more than {MAX_FIELDS} fields (imagegate's bound on one stanza)",
+                MAX_FIELDS + 1
+            )
+        );
+    }
+
+    /// Stanzas are built in linear time: long fields, long continuations, many stanzas.
+    #[test]
+    fn stanzas_are_built_in_linear_time() {
+        crate::testing::assert_linear("deb822 stanzas", 8 << 20, |n| {
+            let mut text = String::with_capacity(n + 256);
+            let mut i = 0;
+            while text.len() < n / 2 {
+                text.push_str(&format!("Package: p{i}\nVersion: 1.{i}\nDescription: d\n more {i}\n\n"));
+                i += 1;
+            }
+            text.push_str("Package: long\nDescription: ");
+            text.push_str(&"x".repeat(n / 4));
+            text.push('\n');
+            for _ in 0..(n / 4) / 64 {
+                text.push(' ');
+                text.push_str(&"y".repeat(62));
+                text.push('\n');
+            }
+            let count = stanzas("/s", &text).filter(Result::is_ok).count();
+            assert_eq!(count, i + 1);
+        });
     }
 
     #[test]

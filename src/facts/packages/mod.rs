@@ -286,7 +286,7 @@ fn permute<T>(items: &mut [T], order: &mut [usize]) {
 /// Largest text package database read (dpkg status, apk installed). A server with thousands of
 /// packages has a status file of a few MiB; a million-line database is about 30 MiB. The text is
 /// streamed, never held whole ([`RootFs::read_text_chunks`]).
-const TEXT_DB_LIMIT: u64 = 128 << 20;
+const TEXT_DB_LIMIT: u64 = crate::rootfs::limits::TEXT_DB;
 
 /// Feeds the lines of the text database at `path` to `line` (1-based number, line as
 /// [`str::lines`] yields it) while the file streams in, the text never held whole. `Ok(false)`

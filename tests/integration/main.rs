@@ -24,6 +24,8 @@ mod names;
 mod readonly;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
+/// The Berkeley DB rpmdb reader against rpm's own read-only backend, on generated databases.
+mod rpmdb_diff;
 /// Facts and findings of every fixture root, snapshotted.
 mod snapshots;
 /// sshd -T against the in-process effective configuration.

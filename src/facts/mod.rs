@@ -489,7 +489,7 @@ fn other_side(
         auto_updates: when(ctx, "auto_updates", || {
             updates::collect_auto(fs, ctx, os.ok(), packages.ok(), &services).into()
         }),
-        lifecycle: when(ctx, "lifecycle", || lifecycle::collect(ctx, os).into()),
+        lifecycle: when(ctx, "lifecycle", || lifecycle::collect(fs, ctx, os).into()),
         sysctl: when(ctx, "sysctl", || sysctl::collect(fs, ctx, os.ok()).into()),
         accounts: when(ctx, "accounts", || accounts::collect(fs, ctx).into()),
         services,

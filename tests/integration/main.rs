@@ -16,6 +16,8 @@ mod differential;
 mod formats;
 /// Hostile roots built at test time: escapes, loops, special files, bombs, damage, no privileges.
 mod hostile;
+/// The lifecycle table's Debian and Ubuntu rows against Debian's distro-info-data.
+mod lifecycle_diff;
 /// `report merge`: fleet summaries of real scan reports, wrong inputs.
 mod merge;
 /// File names that are not UTF-8: read, ordered by bytes, shown as `\xNN` in every format.

@@ -22,6 +22,8 @@ mod lifecycle_diff;
 mod merge;
 /// File names that are not UTF-8: read, ordered by bytes, shown as `\xNN` in every format.
 mod names;
+/// The pending-update index's age: from when apt fetched it, the suite's date apart.
+mod pending_age;
 /// Scans change nothing: manifests of fixture roots and live config files before and after.
 mod readonly;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.

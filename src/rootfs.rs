@@ -691,6 +691,32 @@ impl RootFs {
         Ok(Some(buf))
     }
 
+    /// Hands `consume` a reader over a regular file of at most `limit` bytes, with its size, for a
+    /// consumer that allocates the buffer itself (the sqlite rpmdb is read straight into sqlite's
+    /// own memory: one copy of the database, not two). The reader ends at the size `fstat` gave,
+    /// even if the file grows meanwhile. `Ok(None)` when absent; a longer file is
+    /// [`RootFsError::TooLarge`] before anything is read.
+    pub fn read_with<T>(
+        &self,
+        path: &str,
+        limit: u64,
+        consume: impl FnOnce(&mut dyn Read, u64) -> T,
+    ) -> Result<Option<T>> {
+        let Some((file, meta)) = self.open_regular(path)? else {
+            return Ok(None);
+        };
+        if let Ok(mut log) = self.read_log.lock() {
+            log.insert(path.to_owned());
+        }
+        if meta.size > limit {
+            return Err(RootFsError::TooLarge {
+                path: path.to_owned(),
+                limit,
+            });
+        }
+        Ok(Some(consume(&mut file.take(meta.size), meta.size)))
+    }
+
     /// Streams a regular file through `sink` in chunks (for digests of package files, which may be
     /// far larger than any bound worth holding in memory), with the same confinement and kind
     /// checks as every other read. Returns the bytes streamed; `Ok(None)` when absent. At most

@@ -6,42 +6,71 @@
 //! `name_contains` applies only when os-release `NAME` contains that text (CentOS Linux 8 vs CentOS
 //! Stream 8 share `ID=centos VERSION_ID=8`).
 //!
-//! `eol` is the end of standard (free, maintenance) support; `extended` the end of paid/volunteer
-//! extended support where the vendor has one. Days are counted from `Context::as_of` (`--as-of`),
-//! never from the wall clock, so the fact is reproducible.
+//! Each row's `eol` is the end of free security updates for everyone and names the support phase
+//! it ends (`phase`: Ubuntu's standard support, Debian's LTS, RHEL's maintenance…); the other
+//! phases (Ubuntu Pro ESM, Debian ELTS, RHEL ELS, SUSE LTSS…) are kept as data under `phases`. An
+//! Ubuntu image attached to Ubuntu Pro (its machine token or apt credentials for esm.ubuntu.com
+//! are in the image) is judged by its ESM date instead. Days are counted from `Context::as_of`
+//! (`--as-of`), never from the wall clock, so the fact is reproducible.
 //!
-//! A release that is not in the table is an error, never a guess: a rule over the lifecycle must
-//! not pass for a release imagegate knows nothing about.
+//! Never a guess that could pass:
+//! - a development branch (Alpine edge, Debian testing/sid, Fedora Rawhide, a row marked
+//!   `development`) has no vendor security support: `days_left` is -1 and says why;
+//! - a release of a known distribution that is not in the table but older than its newest row is
+//!   an old or unknown release: taken as end of life (`days_left` -1), with the reason;
+//! - a release newer than every row of its distribution is an error saying the table is older than
+//!   the image; an unknown distribution is an error.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Collected, Context, Fact, FactError, Source};
 use crate::facts::os_release::OsRelease;
+use crate::rootfs::RootFs;
 
 /// The shipped table.
 pub const TABLE: &str = include_str!("../../rules/data/lifecycle.toml");
+
+/// Files whose presence shows an Ubuntu image attached to Ubuntu Pro: the Pro client's machine
+/// token (written by `pro attach`, removed by `pro detach`) and the apt credentials it installs
+/// for esm.ubuntu.com.
+pub const PRO_ATTACHED: &[&str] = &[
+    "/var/lib/ubuntu-advantage/private/machine-token.json",
+    "/etc/apt/auth.conf.d/90ubuntu-advantage",
+];
 
 /// Support lifecycle of the scanned release.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Lifecycle {
     /// `ID VERSION_ID` as found in os-release (source: the VERSION_ID line).
     pub release: Fact<String>,
-    /// The table row that matched (`ubuntu 24.04`, `rocky 9`).
+    /// The table row that matched (`ubuntu 24.04`, `rocky 9`); empty when none did.
     pub matched: String,
     /// Human name of the release.
     pub name: String,
     /// A long-term release.
     pub lts: Fact<bool>,
-    /// End of standard support, `YYYY-MM-DD`.
+    /// The end of support the gate judges by, `YYYY-MM-DD`; `none` for a development branch or a
+    /// release the table does not list.
     pub eol: Fact<String>,
-    /// Days from the as-of date to `eol` (negative: past end of life).
+    /// The support phase `eol` ends (`standard`, `lts`, `maintenance`, `esm`…).
+    pub phase: String,
+    /// Days from the as-of date to `eol` (negative: past end of life; -1 when there is no vendor
+    /// support at all).
     pub days_left: Fact<i64>,
     /// `days_left` in years (365.25 days), two decimals.
     pub support_years_left: Fact<f64>,
-    /// End of extended support, when the vendor has one.
+    /// The other support phases' ends, by phase (`esm`, `elts`, `els`, `ltss`…).
+    pub phases: BTreeMap<String, String>,
+    /// The latest end among `phases` (paid or extended support), when the vendor has one.
     pub extended: Option<String>,
     /// Days from the as-of date to `extended`.
     pub extended_days_left: Option<i64>,
+    /// A development branch: no vendor security support.
+    pub development: bool,
+    /// Ubuntu Pro attachment (the file that shows it), on Ubuntu only.
+    pub pro_attached: Option<Fact<bool>>,
     /// The vendor has not fixed the day yet; the date follows its stated policy.
     pub estimated: bool,
     /// The date the table was last reviewed.
@@ -74,10 +103,18 @@ pub struct Row {
     pub name: String,
     /// Long-term release.
     pub lts: bool,
-    /// End of standard support.
-    pub eol: toml::value::Datetime,
-    /// End of extended support.
-    pub extended: Option<toml::value::Datetime>,
+    /// Release date, where the source gives it.
+    pub released: Option<toml::value::Datetime>,
+    /// A development branch (no `eol`).
+    #[serde(default)]
+    pub development: bool,
+    /// End of free security updates (absent only for a development branch).
+    pub eol: Option<toml::value::Datetime>,
+    /// The phase `eol` ends.
+    pub phase: Option<String>,
+    /// Other phases' ends.
+    #[serde(default)]
+    pub phases: BTreeMap<String, toml::value::Datetime>,
     /// Day not fixed by the vendor yet.
     #[serde(default)]
     pub estimated: bool,
@@ -123,61 +160,192 @@ pub fn lookup<'t>(table: &'t Table, id: &str, version_id: &str, name: &str) -> O
     })
 }
 
-/// Looks the release up in the shipped lifecycle table.
-pub fn collect(ctx: &Context, os: &Collected<OsRelease>) -> Result<Lifecycle, FactError> {
-    let os = os.required("os-release is unavailable")?;
-    let table = parse_table(TABLE)?;
-    evaluate(ctx, os, &table)
+/// A version's numeric components (`3.21.0_alpha2024` → [3, 21, 0]), for ordering releases.
+fn numeric(v: &str) -> Vec<u64> {
+    v.split('.')
+        .map(|c| {
+            let digits: String = c.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().unwrap_or(0)
+        })
+        .collect()
 }
 
-/// Evaluates one os-release identity against a table.
-pub fn evaluate(ctx: &Context, os: &OsRelease, table: &Table) -> Result<Lifecycle, FactError> {
+/// Looks the release up in the shipped lifecycle table; Ubuntu Pro attachment is read from the
+/// root.
+pub fn collect(fs: &RootFs, ctx: &Context, os: &Collected<OsRelease>) -> Result<Lifecycle, FactError> {
+    let os = os.required("os-release is unavailable")?;
+    let table = parse_table(TABLE)?;
+    let mut pro = None;
+    if os.id.as_ref().is_some_and(|f| f.value == "ubuntu") {
+        let mut found = None;
+        for path in PRO_ATTACHED {
+            if fs.symlink_metadata(path)?.is_some() {
+                found = Some(*path);
+                break;
+            }
+        }
+        pro = Some(match found {
+            Some(path) => Fact::new(true, Source::file(path)),
+            None => Fact::new(
+                false,
+                Source::note(format!("none of {} in the image", PRO_ATTACHED.join(", "))),
+            ),
+        });
+    }
+    evaluate(ctx, os, &table, pro)
+}
+
+/// Why an os-release identity is a development branch, if it is one.
+fn development_branch(os: &OsRelease, id: &str) -> Option<String> {
+    let field = |k: &str| os.fields.get(k).map_or("", |f| f.value.as_str());
+    let version = os.version_id.as_ref().map_or("", |f| f.value.as_str());
+    match id {
+        "alpine" if version.contains("_alpha") || field("PRETTY_NAME").contains("edge") => {
+            Some(format!("Alpine edge (VERSION_ID {version}) is the development branch"))
+        }
+        "debian" if os.version_id.is_none() => Some(format!(
+            "Debian without a VERSION_ID ({}) is testing or unstable, a development branch",
+            field("PRETTY_NAME")
+        )),
+        "fedora"
+            if field("REDHAT_SUPPORT_PRODUCT_VERSION").eq_ignore_ascii_case("rawhide")
+                || field("VERSION").contains("Rawhide") =>
+        {
+            Some("Fedora Rawhide is the development branch".into())
+        }
+        _ => None,
+    }
+}
+
+/// Evaluates one os-release identity against a table; `pro` is Ubuntu Pro attachment (Ubuntu
+/// only).
+pub fn evaluate(ctx: &Context, os: &OsRelease, table: &Table, pro: Option<Fact<bool>>) -> Result<Lifecycle, FactError> {
     let id = os.id.as_ref().map_or("linux", |f| f.value.as_str());
+    let name = os.fields.get("NAME").map_or("", |f| f.value.as_str());
+    let release = match &os.version_id {
+        Some(v) => Fact::new(format!("{id} {}", v.value), v.source.clone()),
+        None => Fact::new(id.to_owned(), Source::file(&os.path)),
+    };
+    let days = |d: jiff::civil::Date| -> Result<i64, FactError> {
+        Ok(i64::from(
+            ctx.as_of
+                .until(d)
+                .map_err(|e| FactError::Invalid(e.to_string()))?
+                .get_days(),
+        ))
+    };
+    let unsupported = |matched: String, name: String, why: String| Lifecycle {
+        release: release.clone(),
+        matched,
+        name,
+        lts: Fact::new(false, Source::note(why.clone())),
+        eol: Fact::new("none".into(), Source::note(why.clone())),
+        phase: "none".into(),
+        days_left: Fact::new(-1, Source::note(format!("{why}: no vendor security support"))),
+        support_years_left: Fact::new(0.0, Source::note(format!("{why}: no vendor security support"))),
+        phases: BTreeMap::new(),
+        extended: None,
+        extended_days_left: None,
+        development: true,
+        pro_attached: pro.clone(),
+        estimated: false,
+        table_as_of: table.as_of.to_string(),
+        source: String::new(),
+    };
+    if let Some(why) = development_branch(os, id) {
+        return Ok(unsupported(String::new(), name.to_owned(), why));
+    }
     let Some(version) = os.version_id.as_ref() else {
         return Err(FactError::Invalid(format!(
             "{} has no VERSION_ID: the release cannot be looked up",
             os.path
         )));
     };
-    let name = os.fields.get("NAME").map_or("", |f| f.value.as_str());
     let Some(row) = lookup(table, id, &version.value, name) else {
+        let known: Vec<&Row> = table.release.iter().filter(|r| r.id == id).collect();
+        let newest = known.iter().max_by_key(|r| numeric(&r.version));
+        return match newest {
+            None => Err(FactError::Invalid(format!(
+                "release {id} {} is not in the lifecycle table (as of {}): imagegate knows no release of {id}",
+                version.value, table.as_of
+            ))),
+            Some(n) if numeric(&version.value) > numeric(&n.version) => Err(FactError::Invalid(format!(
+                "release {id} {} is newer than every {id} release in the lifecycle table (as of {}, newest {}): \
+                 the table is older than the image; use a newer imagegate",
+                version.value, table.as_of, n.version
+            ))),
+            Some(n) => Ok(unsupported(
+                String::new(),
+                name.to_owned(),
+                format!(
+                    "release {id} {} is not in the lifecycle table (as of {}), which lists every {id} release \
+                     since 2014 up to {}: an old or unknown release, taken as end of life",
+                    version.value, table.as_of, n.version
+                ),
+            )),
+        };
+    };
+    let matched = format!("{} {}", row.id, row.version);
+    let row_src = Source::note(format!(
+        "lifecycle table: {matched} ({}, table as of {})",
+        row.source, table.as_of
+    ));
+    if row.development {
+        let mut l = unsupported(
+            matched.clone(),
+            row.name.clone(),
+            format!("{} is a development release (lifecycle table: {matched})", row.name),
+        );
+        l.source = row.source.clone();
+        return Ok(l);
+    }
+    let Some(free_eol) = row.eol.as_ref() else {
         return Err(FactError::Invalid(format!(
-            "release {id} {} is not in the lifecycle table (as of {})",
-            version.value, table.as_of
+            "the lifecycle table's row {matched} has no eol and is not a development release"
         )));
     };
-    let eol = date(&row.eol)?;
-    let days_left = i64::from(
-        ctx.as_of
-            .until(eol)
-            .map_err(|e| FactError::Invalid(e.to_string()))?
-            .get_days(),
-    );
-    let extended = row.extended.as_ref().map(date).transpose()?;
-    let extended_days_left = match extended {
-        Some(d) => Some(i64::from(
-            ctx.as_of
-                .until(d)
-                .map_err(|e| FactError::Invalid(e.to_string()))?
-                .get_days(),
-        )),
-        None => None,
-    };
-    let row_src = Source::note(format!(
-        "lifecycle table: {} {} ({}, table as of {})",
-        row.id, row.version, row.source, table.as_of
-    ));
-    let derived = Source::note(format!("end of support {eol} minus as-of date {}", ctx.as_of));
+    let mut eol = date(free_eol)?;
+    let mut phase = row.phase.clone().unwrap_or_else(|| "standard".into());
+    let mut eol_src = row_src.clone();
+    // An Ubuntu image attached to Ubuntu Pro receives ESM security updates: judge it by them.
+    if let (Some(attached), Some(esm)) = (pro.as_ref().filter(|p| p.value), row.phases.get("esm")) {
+        eol = date(esm)?;
+        phase = "esm".into();
+        eol_src = Source::note(format!(
+            "lifecycle table: {matched} esm (Ubuntu Pro attached: {}; {}, table as of {})",
+            attached.source.path.as_deref().unwrap_or("?"),
+            row.source,
+            table.as_of
+        ));
+    }
+    let days_left = days(eol)?;
+    let mut phases = BTreeMap::new();
+    for (k, v) in &row.phases {
+        phases.insert(k.clone(), date(v)?.to_string());
+    }
+    let extended = row
+        .phases
+        .values()
+        .map(date)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .max();
+    let extended_days_left = extended.map(days).transpose()?;
+    let derived = Source::note(format!("end of {phase} support {eol} minus as-of date {}", ctx.as_of));
     Ok(Lifecycle {
-        release: Fact::new(format!("{id} {}", version.value), version.source.clone()),
-        matched: format!("{} {}", row.id, row.version),
+        release,
+        matched,
         name: row.name.clone(),
-        lts: Fact::new(row.lts, row_src.clone()),
-        eol: Fact::new(eol.to_string(), row_src),
+        lts: Fact::new(row.lts, row_src),
+        eol: Fact::new(eol.to_string(), eol_src),
+        phase,
         days_left: Fact::new(days_left, derived.clone()),
         support_years_left: Fact::new((days_left as f64 / 365.25 * 100.0).round() / 100.0, derived),
+        phases,
         extended: extended.map(|d| d.to_string()),
         extended_days_left,
+        development: false,
+        pro_attached: pro,
         estimated: row.estimated,
         table_as_of: table.as_of.to_string(),
         source: row.source.clone(),
@@ -216,7 +384,10 @@ mod tests {
         keys.dedup();
         assert_eq!(keys.len(), n);
         for r in &t.release {
-            date(&r.eol).unwrap();
+            // Every released row says when and which phase ends; a development row has no date.
+            assert_eq!(r.eol.is_some(), !r.development, "{}", r.name);
+            assert_eq!(r.phase.is_some(), !r.development, "{}", r.name);
+            r.eol.as_ref().map(date).transpose().unwrap();
             assert!(r.source.starts_with("https://"), "{}", r.name);
         }
     }
@@ -225,12 +396,12 @@ mod tests {
     fn minor_versions_match_the_major_row() {
         let t = parse_table(TABLE).unwrap();
         let os = os_release::parse("/etc/os-release", "ID=\"rocky\"\nVERSION_ID=\"9.4\"\n");
-        let l = evaluate(&ctx("2026-05-31"), &os, &t).unwrap();
+        let l = evaluate(&ctx("2026-05-31"), &os, &t, None).unwrap();
         assert_eq!(l.matched, "rocky 9");
         assert_eq!(l.days_left.value, 2192);
         assert_eq!(l.release.source, Source::at("/etc/os-release", 2));
         let os = os_release::parse("/etc/os-release", "ID=alpine\nVERSION_ID=3.20.3\n");
-        let l = evaluate(&ctx("2026-05-01"), &os, &t).unwrap();
+        let l = evaluate(&ctx("2026-05-01"), &os, &t, None).unwrap();
         assert_eq!(l.matched, "alpine 3.20");
         assert_eq!(l.days_left.value, -30);
     }
@@ -239,17 +410,110 @@ mod tests {
     fn name_tells_centos_stream_from_centos_linux() {
         let t = parse_table(TABLE).unwrap();
         let os = os_release::parse("/etc/os-release", "NAME=\"CentOS Stream\"\nID=centos\nVERSION_ID=8\n");
-        assert_eq!(evaluate(&ctx("2024-01-01"), &os, &t).unwrap().name, "CentOS Stream 8");
+        assert_eq!(
+            evaluate(&ctx("2024-01-01"), &os, &t, None).unwrap().name,
+            "CentOS Stream 8"
+        );
     }
 
     #[test]
     fn unknown_release_is_an_error_naming_the_table_date() {
         let t = parse_table(TABLE).unwrap();
         let os = os_release::parse("/etc/os-release", "ID=gentoo\nVERSION_ID=2.15\n");
-        let e = evaluate(&ctx("2026-01-01"), &os, &t).unwrap_err().to_string();
+        let e = evaluate(&ctx("2026-01-01"), &os, &t, None).unwrap_err().to_string();
         assert!(
             e.starts_with("release gentoo 2.15 is not in the lifecycle table (as of 20"),
             "{e}"
         );
+    }
+
+    fn eval(os_release: &str, as_of: &str, pro: Option<Fact<bool>>) -> Result<Lifecycle, FactError> {
+        let t = parse_table(TABLE).unwrap();
+        evaluate(&ctx(as_of), &os_release::parse("/etc/os-release", os_release), &t, pro)
+    }
+
+    /// Development branches have no vendor support: they fail the end-of-life rule, with why.
+    #[test]
+    fn development_branches_are_end_of_life() {
+        for (os, why) in [
+            (
+                "ID=alpine\nVERSION_ID=3.21.0_alpha20240807\nPRETTY_NAME=\"Alpine Linux edge\"\n",
+                "Alpine edge",
+            ),
+            (
+                "ID=debian\nPRETTY_NAME=\"Debian GNU/Linux forky/sid\"\nVERSION_CODENAME=forky\n",
+                "testing or unstable",
+            ),
+            (
+                "ID=fedora\nVERSION_ID=44\nVERSION=\"44 (Container Image Prerelease)\"\nREDHAT_SUPPORT_PRODUCT_VERSION=rawhide\n",
+                "Rawhide",
+            ),
+        ] {
+            let l = eval(os, "2024-09-01", None).unwrap();
+            assert!(l.development, "{os}");
+            assert_eq!(l.days_left.value, -1, "{os}");
+            assert!(
+                l.days_left.source.note.as_deref().unwrap().contains(why),
+                "{os}: {:?}",
+                l.days_left
+            );
+        }
+        // Alpine 3.21 proper is supported at that date.
+        assert_eq!(
+            eval("ID=alpine\nVERSION_ID=3.21.2\n", "2025-09-01", None)
+                .unwrap()
+                .days_left
+                .value,
+            426
+        );
+    }
+
+    /// An older or unlisted release of a known distribution is end of life with the reason; one
+    /// newer than the table is an error saying the table is older than the image.
+    #[test]
+    fn unlisted_releases_of_known_distributions() {
+        let l = eval("ID=alpine\nVERSION_ID=2.7.9\n", "2026-01-01", None).unwrap();
+        assert_eq!(l.days_left.value, -1);
+        assert!(
+            l.eol.source.note.as_deref().unwrap().contains("old or unknown release"),
+            "{:?}",
+            l.eol
+        );
+        let e = eval("ID=ubuntu\nVERSION_ID=40.04\n", "2026-01-01", None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the table is older than the image"), "{e}");
+        // Every release the issue found missing is there now.
+        for (os, matched) in [
+            ("ID=alpine\nVERSION_ID=3.16.9\n", "alpine 3.16"),
+            ("ID=alpine\nVERSION_ID=3.17.0\n", "alpine 3.17"),
+            ("ID=alpine\nVERSION_ID=3.23.0\n", "alpine 3.23"),
+            ("ID=fedora\nVERSION_ID=30\n", "fedora 30"),
+            ("ID=fedora\nVERSION_ID=44\n", "fedora 44"),
+            ("NAME=\"CentOS Linux\"\nID=centos\nVERSION_ID=8\n", "centos 8"),
+            ("NAME=\"CentOS Stream\"\nID=centos\nVERSION_ID=10\n", "centos 10"),
+            ("ID=amzn\nVERSION_ID=2016.03\n", "amzn 2016.03"),
+            ("ID=amzn\nVERSION_ID=2018.03\n", "amzn 2018.03"),
+            ("ID=almalinux\nVERSION_ID=10.0\n", "almalinux 10"),
+            ("ID=rocky\nVERSION_ID=10.1\n", "rocky 10"),
+        ] {
+            assert_eq!(eval(os, "2026-01-01", None).unwrap().matched, matched, "{os}");
+        }
+    }
+
+    /// Ubuntu's date is the end of standard support, unless the image is attached to Ubuntu Pro:
+    /// then its ESM date, with the file that shows the attachment.
+    #[test]
+    fn ubuntu_pro_is_judged_by_esm() {
+        let os = "ID=ubuntu\nVERSION_ID=\"22.04\"\n";
+        let l = eval(os, "2028-01-01", Some(Fact::new(false, Source::note("none")))).unwrap();
+        assert_eq!((l.eol.value.as_str(), l.phase.as_str()), ("2027-06-01", "standard"));
+        assert!(l.days_left.value < 0);
+        assert_eq!(l.phases.get("esm").map(String::as_str), Some("2032-04-21"));
+        let attached = Fact::new(true, Source::file(PRO_ATTACHED[0]));
+        let l = eval(os, "2028-01-01", Some(attached)).unwrap();
+        assert_eq!((l.eol.value.as_str(), l.phase.as_str()), ("2032-04-21", "esm"));
+        assert!(l.days_left.value > 0);
+        assert!(l.eol.source.note.as_deref().unwrap().contains(PRO_ATTACHED[0]));
     }
 }

@@ -365,7 +365,7 @@ fact_groups! {
     /// systemd unit enablement.
     services: services::Services => |cx| services::collect(cx.fs, cx.ctx).into();
     /// Support lifecycle of the release.
-    lifecycle: lifecycle::Lifecycle => |cx| lifecycle::collect(cx.ctx, cx.os()).into();
+    lifecycle: lifecycle::Lifecycle => |cx| lifecycle::collect(cx.fs, cx.ctx, cx.os()).into();
     /// Kernel filesystem modules, mount options, the filesystem walk.
     filesystem: filesystem::Filesystem => |cx| filesystem::collect(cx.fs, cx.ctx).into();
     /// Ownership and permissions of well-known files.

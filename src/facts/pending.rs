@@ -16,10 +16,15 @@
 //!
 //! **apk**: not applicable: Alpine keeps no security advisory metadata locally.
 //!
-//! Index age: the `Date:` of the newest security pocket's Release file (when the archive published
-//! that index — also the only honest clock in a fixture, since git keeps no mtimes), falling back
-//! to the file's mtime; for dnf the newest `<timestamp>` in the repo's repomd.xml, falling back to
-//! the updateinfo file's mtime. `index_age_days` is that date's distance to `--as-of`.
+//! Index age is counted from when the index was fetched, not from when the archive published it:
+//! a suite frozen at end of life (Debian 11's security suite) keeps an old `Date:` however often
+//! `apt-get update` runs. apt and dnf write the Release/InRelease file and repomd.xml when they
+//! fetch them, so the file's modification time is the fetch time; it counts only when it is not
+//! after `--as-of` (a fixture checked out later, or an as-of date in the past, says nothing about
+//! that date). The publication date is shown apart (`suite_date`, `pockets[].date`): the `Date:`
+//! of the Release file, or the newest `<timestamp>` of repomd.xml (falling back to the file's
+//! modification time). `index_date` is the newer of the two, with the file it came from, and
+//! `index_age_days` its distance to `--as-of`.
 //!
 //! Missing indexes are errors ("run apt-get update"): an empty cache cannot show an update as
 //! pending, so it must not pass. Compression other than lz4 and gzip (xz, bz2, zstd, zchunk) is an
@@ -77,6 +82,8 @@ pub struct Pocket {
     pub release: String,
     /// Publication date, when known (`YYYY-MM-DD`).
     pub date: Option<String>,
+    /// When it was fetched (the file's modification time), when not after `--as-of`.
+    pub fetched: Option<String>,
     /// Index files read.
     pub indexes: Vec<String>,
 }
@@ -88,8 +95,12 @@ pub struct PendingUpdates {
     pub manager: String,
     /// Days between the newest security index and `--as-of`; `None` when no date was found.
     pub index_age_days: Option<i64>,
-    /// The newest index date, with the line (Release `Date:`) or file it came from.
+    /// When the newest security index was fetched (its file's modification time) or, when that is
+    /// later than `--as-of` or older, published: the date `index_age_days` counts from.
     pub index_date: Option<Fact<String>>,
+    /// When the newest security index was published (Release `Date:` line, repomd.xml
+    /// `<timestamp>`), shown apart from when it was fetched.
+    pub suite_date: Option<Fact<String>>,
     /// The security pockets read.
     pub pockets: Vec<Pocket>,
     /// Pending updates, sorted by package and architecture.
@@ -332,6 +343,34 @@ fn date_of_mtime(mtime: i64) -> Option<jiff::civil::Date> {
     )
 }
 
+/// When apt or dnf fetched `path`: its modification time, as evidence about the as-of date only
+/// when not after it.
+fn fetched(fs: &RootFs, ctx: &Context, path: &str) -> Result<Option<(jiff::civil::Date, Source)>, FactError> {
+    Ok(fs
+        .metadata(path)?
+        .and_then(|m| date_of_mtime(m.mtime))
+        .filter(|d| *d <= ctx.as_of)
+        .map(|d| {
+            (
+                d,
+                Source {
+                    path: Some(path.to_owned()),
+                    line: None,
+                    note: Some(format!("fetched {d} (the file's modification time)")),
+                },
+            )
+        }))
+}
+
+/// Keeps the newer of two dated sources.
+fn newer(cur: &mut Option<(jiff::civil::Date, Source)>, cand: Option<&(jiff::civil::Date, Source)>) {
+    if let Some((d, src)) = cand
+        && cur.as_ref().is_none_or(|(n, _)| d > n)
+    {
+        *cur = Some((*d, src.clone()));
+    }
+}
+
 fn age_days(ctx: &Context, d: jiff::civil::Date) -> Option<i64> {
     d.until(ctx.as_of).ok().map(|s| i64::from(s.get_days()))
 }
@@ -372,6 +411,7 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
     }
     let mut pockets = Vec::new();
     let mut newest: Option<(jiff::civil::Date, Source)> = None;
+    let mut published: Option<(jiff::civil::Date, Source)> = None;
     let mut best = BTreeMap::new();
     let mut budget = index_budget();
     for (prefix, file) in releases {
@@ -409,11 +449,10 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                 .metadata(&path)?
                 .and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
         };
-        if let Some((d, src)) = &date
-            && newest.as_ref().is_none_or(|(n, _)| d > n)
-        {
-            newest = Some((*d, src.clone()));
-        }
+        let got = fetched(fs, ctx, &path)?;
+        newer(&mut published, date.as_ref());
+        newer(&mut newest, date.as_ref());
+        newer(&mut newest, got.as_ref());
         let mut indexes = Vec::new();
         let want = format!("{prefix}_");
         for n in names.iter().filter(|n| n.starts_with(&want) && n.contains("_binary-")) {
@@ -462,6 +501,7 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             name: suite,
             release: path,
             date: date.map(|(d, _)| d.to_string()),
+            fetched: got.map(|(d, _)| d.to_string()),
             indexes,
         });
     }
@@ -470,13 +510,14 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             "no security pocket among the apt lists in {APT_LISTS} (is a -security suite configured in the apt sources?)"
         )));
     }
-    Ok(finish("apt", ctx, newest, pockets, best))
+    Ok(finish("apt", ctx, newest, published, pockets, best))
 }
 
 fn finish(
     manager: &str,
     ctx: &Context,
     newest: Option<(jiff::civil::Date, Source)>,
+    published: Option<(jiff::civil::Date, Source)>,
     pockets: Vec<Pocket>,
     best: BTreeMap<(String, Option<String>), Pending>,
 ) -> PendingUpdates {
@@ -484,6 +525,7 @@ fn finish(
         manager: manager.into(),
         index_age_days: newest.as_ref().and_then(|(d, _)| age_days(ctx, *d)),
         index_date: newest.map(|(d, s)| Fact::new(d.to_string(), s)),
+        suite_date: published.map(|(d, s)| Fact::new(d.to_string(), s)),
         pockets,
         pending: best.into_values().collect(),
     }
@@ -630,6 +672,7 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
     }
     let mut pockets = Vec::new();
     let mut newest: Option<(jiff::civil::Date, Source)> = None;
+    let mut published: Option<(jiff::civil::Date, Source)> = None;
     let mut best = BTreeMap::new();
     for path in files {
         if !matches!(fs.metadata(&path)?, Some(m) if m.kind == Kind::File) {
@@ -650,11 +693,10 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                 .metadata(&path)?
                 .and_then(|m| Some((date_of_mtime(m.mtime)?, Source::file(&path)))),
         };
-        if let Some((d, src)) = &date
-            && newest.as_ref().is_none_or(|(n, _)| d > n)
-        {
-            newest = Some((*d, src.clone()));
-        }
+        let got = fetched(fs, ctx, &repomd)?;
+        newer(&mut published, date.as_ref());
+        newer(&mut newest, date.as_ref());
+        newer(&mut newest, got.as_ref());
         let text = read_index(fs, &path)?;
         for a in parse_updateinfo(&path, &text)? {
             let Some(inst) = pkgs.get(&a.name) else { continue };
@@ -679,10 +721,11 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             name: repo,
             release: repomd,
             date: date.map(|(d, _)| d.to_string()),
+            fetched: got.map(|(d, _)| d.to_string()),
             indexes: vec![path],
         });
     }
-    Ok(finish("dnf", ctx, newest, pockets, best))
+    Ok(finish("dnf", ctx, newest, published, pockets, best))
 }
 
 #[cfg(test)]

@@ -13,6 +13,23 @@ fn shipped_rules_load() {
     assert!(set.profiles().contains("cloud-image"));
 }
 
+/// Level 2 is all of level 1 plus defence in depth (rules/profiles.toml): every level-1 rule is
+/// also a level-2 rule.
+#[test]
+fn cis_level_2_includes_level_1() {
+    let set = RuleSet::embedded().unwrap();
+    let missing: Vec<&String> = set
+        .rules
+        .values()
+        .filter(|r| r.profiles.iter().any(|p| p == "cis-l1-server") && !r.profiles.iter().any(|p| p == "cis-l2-server"))
+        .map(|r| &r.id)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "in cis-l1-server but not cis-l2-server: {missing:?}"
+    );
+}
+
 #[test]
 fn every_rule_has_a_pass_and_a_fail_case_and_no_case_is_orphaned() {
     let set = RuleSet::embedded().unwrap();

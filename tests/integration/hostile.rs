@@ -1248,8 +1248,7 @@ fn unprivileged_scans_never_pass_on_what_they_cannot_read() {
 }
 
 /// imagegate executes nothing, neither from the scanned root nor from the host: no fact needs a
-/// program (the Berkeley DB rpmdb of CentOS 7 / EL8 is an error fact, not a call to the host's
-/// rpm). clippy.toml bans `Command::new` everywhere; this test is the second lock, on the source
+/// program (the Berkeley DB rpmdb of CentOS 7 / EL8 is read in-process, not by the host's rpm). clippy.toml bans `Command::new` everywhere; this test is the second lock, on the source
 /// text, and it covers the spellings a lint on one path does not.
 #[test]
 fn nothing_in_src_can_spawn_a_process() {

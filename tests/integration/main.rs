@@ -16,14 +16,20 @@ mod differential;
 mod formats;
 /// Hostile roots built at test time: escapes, loops, special files, bombs, damage, no privileges.
 mod hostile;
+/// The lifecycle table's Debian and Ubuntu rows against Debian's distro-info-data.
+mod lifecycle_diff;
 /// `report merge`: fleet summaries of real scan reports, wrong inputs.
 mod merge;
 /// File names that are not UTF-8: read, ordered by bytes, shown as `\xNN` in every format.
 mod names;
+/// The pending-update index's age: from when apt fetched it, the suite's date apart.
+mod pending_age;
 /// Scans change nothing: manifests of fixture roots and live config files before and after.
 mod readonly;
 /// Root confinement: symlink escapes, loops, FIFOs and devices, with both resolvers.
 mod rootfs;
+/// The Berkeley DB rpmdb reader against rpm's own read-only backend, on generated databases.
+mod rpmdb_diff;
 /// Facts and findings of every fixture root, snapshotted.
 mod snapshots;
 /// sshd -T against the in-process effective configuration.

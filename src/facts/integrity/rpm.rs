@@ -120,59 +120,74 @@ pub fn parse_files(blob: &[u8]) -> Result<Files, String> {
     Ok(f)
 }
 
-/// The files to verify, the packages without digests, and the number of packages checked.
+/// The files to verify, the packages without digests, and the number of packages checked: from
+/// the same reader as the package list ([`crate::facts::packages::rpm::each_header`]), in hnum
+/// order.
 pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactError> {
-    let Some((path, blobs)) = crate::facts::packages::rpm::headers(fs)? else {
-        return Err(FactError::Invalid("no sqlite rpmdb found".into()));
-    };
-    let mut items = Vec::new();
-    let mut none = Vec::new();
-    let mut checked = 0;
-    for (hnum, blob) in blobs {
+    // Per header, in database order: its items, or the reason it has no digests.
+    let mut found: Vec<(i64, Result<Vec<Item>, NoDigests>)> = Vec::new();
+    let db = crate::facts::packages::rpm::each_header(fs, |path, hnum, blob| {
         let source = Source {
-            path: Some(path.clone()),
+            path: Some(path.to_owned()),
             line: None,
             note: Some(format!("Packages hnum {hnum}")),
         };
-        let f = parse_files(&blob).map_err(|e| FactError::Invalid(format!("{path}: header {hnum}: {e}")))?;
+        let f = parse_files(blob).map_err(|e| FactError::Invalid(format!("{path}: header {hnum}: {e}")))?;
         if !f.has_files {
-            continue;
+            return Ok(());
         }
-        let algo = match f.algo {
-            Some(Ok(a)) => a,
-            Some(Err(id)) => {
-                none.push(NoDigests {
-                    package: f.name,
-                    version: f.evr,
-                    reason: format!("file digest algorithm {id} is not supported"),
-                    source,
-                });
-                continue;
+        let reason = match f.algo {
+            Some(Ok(algo)) => {
+                let mut items = Vec::new();
+                for file in f.files {
+                    // A `%missingok` file that is gone is fine (rpm -V stays quiet); present, it is
+                    // checked.
+                    if file.missingok && fs.symlink_metadata(&file.path)?.is_none() {
+                        continue;
+                    }
+                    items.push(Item {
+                        package: f.name.clone(),
+                        path: file.path,
+                        algo,
+                        expected: file.digest,
+                        conffile: file.config,
+                        source: source.clone(),
+                    });
+                }
+                found.push((hnum, Ok(items)));
+                return Ok(());
             }
-            None => {
-                none.push(NoDigests {
-                    package: f.name,
-                    version: f.evr,
-                    reason: "the header records no FILEDIGESTS".into(),
-                    source,
-                });
-                continue;
-            }
+            Some(Err(id)) => format!("file digest algorithm {id} is not supported"),
+            None => "the header records no FILEDIGESTS".into(),
         };
-        checked += 1;
-        for file in f.files {
-            // A `%missingok` file that is gone is fine (rpm -V stays quiet); present, it is checked.
-            if file.missingok && fs.symlink_metadata(&file.path)?.is_none() {
-                continue;
+        found.push((
+            hnum,
+            Err(NoDigests {
+                package: f.name,
+                version: f.evr,
+                reason,
+                source,
+            }),
+        ));
+        Ok(())
+    })?;
+    if db.is_none() {
+        return Err(FactError::Invalid(format!(
+            "no rpm database found (looked for {})",
+            crate::facts::packages::rpm::database_paths()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    found.sort_by_key(|(hnum, _)| *hnum);
+    let (mut items, mut none, mut checked) = (Vec::new(), Vec::new(), 0);
+    for (_, r) in found {
+        match r {
+            Ok(i) => {
+                checked += 1;
+                items.extend(i);
             }
-            items.push(Item {
-                package: f.name.clone(),
-                path: file.path,
-                algo,
-                expected: file.digest,
-                conffile: file.config,
-                source: source.clone(),
-            });
+            Err(n) => none.push(n),
         }
     }
     Ok((items, none, checked))

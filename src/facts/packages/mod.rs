@@ -1,5 +1,5 @@
 //! Installed packages, read from the package manager's own database inside the root: dpkg
-//! (/var/lib/dpkg/status), rpm (/var/lib/rpm/rpmdb.sqlite) or apk (/lib/apk/db/installed).
+//! (/var/lib/dpkg/status), rpm (rpmdb.sqlite or the Berkeley DB `Packages`, [`rpm`]) or apk (/lib/apk/db/installed).
 //!
 //! The backend is the first database that exists, checked in that order; nothing is executed and
 //! no database is opened in place (the rpmdb is copied into memory). A root without any known
@@ -18,6 +18,7 @@
 //! file costs about 20 MB of packages and little else.
 
 pub mod apk;
+pub mod bdb;
 pub mod dpkg;
 pub mod rpm;
 
@@ -329,10 +330,14 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Packages, FactError> {
     if let Some(p) = apk::read(fs)? {
         return Ok(p);
     }
-    Err(FactError::Invalid(
-        "no package database found (looked for /var/lib/dpkg/status, /var/lib/rpm/rpmdb.sqlite, /lib/apk/db/installed)"
-            .into(),
-    ))
+    let looked: Vec<&str> = std::iter::once("/var/lib/dpkg/status")
+        .chain(rpm::database_paths())
+        .chain(["/lib/apk/db/installed"])
+        .collect();
+    Err(FactError::Invalid(format!(
+        "no package database found (looked for {})",
+        looked.join(", ")
+    )))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! The rpm database, read offline without rpm: the sqlite backend of rpm ≥ 4.16
-//! (/var/lib/rpm/rpmdb.sqlite, or /usr/lib/sysimage/rpm/rpmdb.sqlite where /var/lib/rpm is not
-//! used) — EL9, Amazon Linux 2023, Fedora ≥ 33.
+//! The rpm database, read offline without rpm, in either of its common formats: the sqlite
+//! backend of rpm ≥ 4.16 (rpmdb.sqlite: EL9, Amazon Linux 2023, Fedora ≥ 33) and the Berkeley DB
+//! of rpm ≤ 4.15 (`Packages`: CentOS 7, EL8, Amazon Linux 2; read by [`super::bdb`]), under
+//! /var/lib/rpm or /usr/lib/sysimage/rpm. [`each_header`] is the one reader both the package list
+//! and the file-digest check use.
 //!
 //! The file's bytes are read through RootFs and opened as an in-memory sqlite database
 //! (`sqlite3_deserialize`), so nothing is written next to the scanned file and no lock or journal
@@ -15,8 +17,8 @@
 //! since an in-memory database cannot use a WAL; a non-empty `rpmdb.sqlite-wal` next to it holds
 //! committed changes an offline read would miss, so that is an error.
 //!
-//! Not supported, reported as errors with the reason rather than guessed: the Berkeley DB backend
-//! (`Packages`, rpm ≤ 4.15: CentOS 7, EL8) and the ndb backend (`Packages.db`, SUSE).
+//! Not read yet, reported as an error with the reason rather than guessed: the ndb backend
+//! (`Packages.db`, SUSE ≥ 15 SP3).
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -27,8 +29,10 @@ use crate::facts::{FactError, Source};
 use crate::rootfs::RootFs;
 use crate::version::rpm_cmp;
 
-/// Upper bound on the rpmdb size read into memory.
-const DB_LIMIT: u64 = 512 * 1024 * 1024;
+/// Upper bound on the rpmdb size read into memory, which is also about the most the read holds:
+/// the database is held once (see [`each_header`]). The largest real databases, a workstation's
+/// thousands of packages, are about half of it; a larger file is an error naming this bound.
+pub const DB_LIMIT: u64 = 256 * 1024 * 1024;
 
 pub(crate) const TAG_NAME: u32 = 1000;
 pub(crate) const TAG_VERSION: u32 = 1001;
@@ -206,110 +210,109 @@ fn source_name(srpm: &str) -> Option<String> {
     Some(n.to_owned())
 }
 
+/// The rpmdb formats, in the order they are looked for: the first that exists is the database
+/// (rpm ≥ 4.16 converts a Berkeley DB in place and leaves no sqlite file behind it).
+const DATABASES: &[(&str, Format)] = &[
+    ("/var/lib/rpm/rpmdb.sqlite", Format::Sqlite),
+    ("/usr/lib/sysimage/rpm/rpmdb.sqlite", Format::Sqlite),
+    ("/var/lib/rpm/Packages", Format::Bdb),
+    ("/usr/lib/sysimage/rpm/Packages", Format::Bdb),
+    ("/var/lib/rpm/Packages.db", Format::Ndb),
+    ("/usr/lib/sysimage/rpm/Packages.db", Format::Ndb),
+];
+
+/// The in-image paths of every rpmdb file looked for, for "no package database" messages.
+pub fn database_paths() -> impl Iterator<Item = &'static str> {
+    DATABASES.iter().map(|(p, _)| *p)
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Sqlite,
+    Bdb,
+    Ndb,
+}
+
+/// Hands `f` every `(hnum, header blob)` of the root's rpmdb, whichever its format, without
+/// collecting the blobs; returns the database's path, or `None` when the root has none. The
+/// order is the database's (hnum for sqlite, page order for Berkeley DB): callers that show
+/// records sort by hnum. The first error of `f` is returned. Shared by the package list and the
+/// file-digest check, so both read the same database the same way.
+///
+/// Memory: the database file is held once (sqlite's in-memory copy, or the Berkeley DB bytes),
+/// bounded by [`DB_LIMIT`], plus one header at a time.
+pub fn each_header(
+    fs: &RootFs,
+    mut f: impl FnMut(&str, i64, &[u8]) -> Result<(), FactError>,
+) -> Result<Option<String>, FactError> {
+    for &(path, format) in DATABASES {
+        match format {
+            Format::Sqlite => {
+                let Some(conn) = fs.read_with(path, DB_LIMIT, |r, size| open_sqlite(path, r, size))? else {
+                    continue;
+                };
+                let conn = conn?;
+                let wal = format!("{path}-wal");
+                if fs.metadata(&wal)?.is_some_and(|m| m.size > 0) {
+                    return Err(FactError::Invalid(format!(
+                        "{wal} holds uncheckpointed rpmdb changes that an offline read would miss (scan a cleanly shut down image)"
+                    )));
+                }
+                each_row(path, &conn, |hnum, blob| f(path, hnum, blob))?;
+                return Ok(Some(path.to_owned()));
+            }
+            Format::Bdb => {
+                let Some(bytes) = fs.read_bytes_limited(path, DB_LIMIT)? else {
+                    continue;
+                };
+                let mut failed = None;
+                super::bdb::each_blob(&bytes, |hnum, blob| {
+                    f(path, i64::from(hnum), blob).map_err(|e| {
+                        let msg = e.to_string();
+                        failed = Some(e);
+                        msg
+                    })
+                })
+                .map_err(|e| {
+                    failed
+                        .take()
+                        .unwrap_or_else(|| FactError::Invalid(format!("{path}: {e}")))
+                })?;
+                return Ok(Some(path.to_owned()));
+            }
+            Format::Ndb => {
+                if fs.symlink_metadata(path)?.is_some() {
+                    return Err(FactError::Invalid(format!(
+                        "{path}: rpm's ndb database (SUSE) is not read by this version of imagegate; \
+                         scan a root whose rpmdb is sqlite (rpmdb.sqlite) or Berkeley DB (Packages), \
+                         e.g. after `rpmdb --rebuilddb --define '_db_backend sqlite'` on a copy"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Finds and reads the rpmdb; `Ok(None)` when the root has no rpm database at all.
 pub fn collect(fs: &RootFs) -> Result<Option<Packages>, FactError> {
-    for dir in ["/var/lib/rpm", "/usr/lib/sysimage/rpm"] {
-        let path = format!("{dir}/rpmdb.sqlite");
-        if let Some(bytes) = fs.read_bytes_limited(&path, DB_LIMIT)? {
-            let wal = format!("{path}-wal");
-            if fs.metadata(&wal)?.is_some_and(|m| m.size > 0) {
-                return Err(FactError::Invalid(format!(
-                    "{wal} holds uncheckpointed rpmdb changes that an offline read would miss (scan a cleanly shut down image)"
-                )));
-            }
-            return read_sqlite(&path, bytes).map(Some);
-        }
-    }
-    for (path, what) in [
-        ("/var/lib/rpm/Packages", "Berkeley DB rpmdb not supported offline"),
-        ("/var/lib/rpm/Packages.db", "ndb rpmdb not supported offline"),
-        ("/usr/lib/sysimage/rpm/Packages.db", "ndb rpmdb not supported offline"),
-    ] {
-        if fs.symlink_metadata(path)?.is_some() {
-            return Err(FactError::Invalid(format!(
-                "{path}: {what} (rpm < 4.16 format; imagegate reads only the sqlite rpmdb)"
-            )));
-        }
-    }
-    Ok(None)
+    let mut records = Records::default();
+    let Some(path) = each_header(fs, |path, hnum, blob| records.add(path, hnum, blob))? else {
+        return Ok(None);
+    };
+    Ok(Some(records.finish(&path)))
 }
 
-/// `(hnum, header blob)` rows of the rpmdb's Packages table.
-pub type Blobs = Vec<(i64, Vec<u8>)>;
-
-/// Finds the rpmdb and returns its header blobs `(hnum, blob)` in `hnum` order, with its path;
-/// `Ok(None)` when the root has no sqlite rpmdb (the file digests are in these blobs).
-pub fn headers(fs: &RootFs) -> Result<Option<(String, Blobs)>, FactError> {
-    for dir in ["/var/lib/rpm", "/usr/lib/sysimage/rpm"] {
-        let path = format!("{dir}/rpmdb.sqlite");
-        if let Some(bytes) = fs.read_bytes_limited(&path, DB_LIMIT)? {
-            return blobs(&path, bytes).map(|b| Some((path, b)));
-        }
-    }
-    Ok(None)
+/// Packages read from header blobs, grouped once every blob is in.
+#[derive(Default)]
+struct Records {
+    records: Vec<(i64, Package)>,
+    native: Option<CompactString>,
 }
 
-/// Every `(hnum, blob)` of the Packages table of an in-memory copy of the rpmdb.
-fn blobs(path: &str, bytes: Vec<u8>) -> Result<Blobs, FactError> {
-    let mut out = Vec::new();
-    each_blob(path, bytes, |hnum, blob| {
-        out.push((hnum, blob.to_vec()));
-        Ok(())
-    })?;
-    Ok(out)
-}
-
-/// Hands `f` each `(hnum, blob)` of the Packages table of an in-memory copy of the rpmdb, in
-/// `hnum` order, without collecting the blobs; the first error of `f` is returned (unless the
-/// database itself fails).
-fn each_blob(
-    path: &str,
-    mut bytes: Vec<u8>,
-    mut f: impl FnMut(i64, &[u8]) -> Result<(), FactError>,
-) -> Result<(), FactError> {
-    let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
-    if !bytes.starts_with(b"SQLite format 3\0") {
-        return Err(invalid("not an sqlite database".into()));
-    }
-    // WAL mode (file format bytes 18/19 = 2) cannot be opened in memory; the copy is ours.
-    if let Some(b) = bytes.get_mut(18..20)
-        && b == [2, 2]
-    {
-        b.copy_from_slice(&[1, 1]);
-    }
-    let sql = |e: rusqlite::Error| invalid(format!("sqlite: {e}"));
-    let mut conn =
-        Connection::open_in_memory_with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(sql)?;
-    let len = bytes.len();
-    conn.deserialize_read_exact(rusqlite::MAIN_DB, bytes.as_slice(), len, true)
-        .map_err(sql)?;
-    drop(bytes);
-    let mut stmt = conn
-        .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
-        .map_err(sql)?;
-    let mut rows = stmt.query([]).map_err(sql)?;
-    // After an error of `f` the rows are still read: a damaged database is reported as such
-    // before any header in it, as when every row was read first.
-    let mut failed = None;
-    while let Some(row) = rows.next().map_err(sql)? {
-        let hnum: i64 = row.get(0).map_err(sql)?;
-        let blob: Vec<u8> = row.get(1).map_err(sql)?;
-        if failed.is_none()
-            && let Err(e) = f(hnum, &blob)
-        {
-            failed = Some(e);
-        }
-    }
-    failed.map_or(Ok(()), Err)
-}
-
-/// Opens an in-memory copy of the sqlite rpmdb read from `path` and parses every header.
-pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
-    let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
-    let mut records = Vec::new();
-    let mut native = None;
-    each_blob(path, bytes, |hnum, blob| {
+impl Records {
+    fn add(&mut self, path: &str, hnum: i64, blob: &[u8]) -> Result<(), FactError> {
+        let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
         let h = parse_header(blob).map_err(|e| invalid(format!("header {hnum}: {e}")))?;
         let (Some(name), Some(version)) = (h.name, h.version) else {
             return Err(invalid(format!("header {hnum}: no NAME or VERSION")));
@@ -325,7 +328,7 @@ pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
         }
         let arch = h.arch.map(CompactString::from);
         if name == "rpm" {
-            native.clone_from(&arch);
+            self.native.clone_from(&arch);
         }
         let name = CompactString::from(name);
         let source_package = h
@@ -333,23 +336,109 @@ pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
             .as_deref()
             .and_then(source_name)
             .map_or_else(|| name.clone(), CompactString::from);
-        records.push(Package::record(
-            name,
-            source_package,
-            Instance {
-                version: evr,
-                arch,
-                state: "installed".into(),
-                source: Source {
-                    path: Some(path.into()),
-                    line: None,
-                    note: Some(format!("Packages hnum {hnum}")),
+        self.records.push((
+            hnum,
+            Package::record(
+                name,
+                source_package,
+                Instance {
+                    version: evr,
+                    arch,
+                    state: "installed".into(),
+                    source: Source {
+                        path: Some(path.into()),
+                        line: None,
+                        note: Some(format!("Packages hnum {hnum}")),
+                    },
                 },
-            },
+            ),
         ));
         Ok(())
+    }
+
+    fn finish(mut self, path: &str) -> Packages {
+        // Database order is hnum order (the Berkeley DB hands records over in hash order).
+        self.records.sort_by_key(|(hnum, _)| *hnum);
+        let records = self.records.into_iter().map(|(_, p)| p).collect();
+        group(Manager::Rpm, path, records, self.native.as_deref(), rpm_cmp)
+    }
+}
+
+/// Opens an in-memory copy of the sqlite rpmdb, read from `r` straight into sqlite's memory.
+fn open_sqlite(path: &str, r: &mut dyn std::io::Read, size: u64) -> Result<Connection, FactError> {
+    let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
+    let mut head = [0u8; 100];
+    let len = usize::try_from(size).map_err(|_| invalid("too large".into()))?;
+    if len < head.len() || r.read_exact(&mut head).is_err() || !head.starts_with(b"SQLite format 3\0") {
+        return Err(invalid("not an sqlite database".into()));
+    }
+    // WAL mode (file format bytes 18/19 = 2) cannot be opened in memory; the copy is ours.
+    if head.get(18..20) == Some(&[2, 2]) {
+        head[18] = 1;
+        head[19] = 1;
+    }
+    let sql = |e: rusqlite::Error| invalid(format!("sqlite: {e}"));
+    let mut conn =
+        Connection::open_in_memory_with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(sql)?;
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, std::io::Read::chain(&head[..], r), len, true)
+        .map_err(sql)?;
+    Ok(conn)
+}
+
+/// Hands `f` each `(hnum, blob)` of the Packages table, in `hnum` order; the first error of `f`
+/// is returned (unless the database itself fails).
+fn each_row(
+    path: &str,
+    conn: &Connection,
+    mut f: impl FnMut(i64, &[u8]) -> Result<(), FactError>,
+) -> Result<(), FactError> {
+    let sql = |e: rusqlite::Error| FactError::Invalid(format!("{path}: sqlite: {e}"));
+    let mut stmt = conn
+        .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+        .map_err(sql)?;
+    let mut rows = stmt.query([]).map_err(sql)?;
+    // After an error of `f` the rows are still read: a damaged database is reported as such
+    // before any header in it, as when every row was read first.
+    let mut failed = None;
+    while let Some(row) = rows.next().map_err(sql)? {
+        let hnum: i64 = row.get(0).map_err(sql)?;
+        let blob = row.get_ref(1).map_err(sql)?.as_blob().map_err(|e| sql(e.into()))?;
+        if failed.is_none()
+            && let Err(e) = f(hnum, blob)
+        {
+            failed = Some(e);
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// Reads the packages of an sqlite rpmdb held in memory (tests, fuzzing).
+pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
+    let conn = open_sqlite(path, &mut bytes.as_slice(), bytes.len() as u64)?;
+    drop(bytes);
+    let mut records = Records::default();
+    each_row(path, &conn, |hnum, blob| records.add(path, hnum, blob))?;
+    Ok(records.finish(path))
+}
+
+/// Reads the packages of a Berkeley DB rpmdb (`Packages`) held in memory (tests, fuzzing).
+pub fn read_bdb(path: &str, bytes: &[u8]) -> Result<Packages, FactError> {
+    let mut records = Records::default();
+    let mut failed = None;
+    super::bdb::each_blob(bytes, |hnum, blob| {
+        records.add(path, i64::from(hnum), blob).map_err(|e| {
+            let msg = e.to_string();
+            failed = Some(e);
+            msg
+        })
+    })
+    .map_err(|e| {
+        failed
+            .take()
+            .unwrap_or_else(|| FactError::Invalid(format!("{path}: {e}")))
     })?;
-    Ok(group(Manager::Rpm, path, records, native.as_deref(), rpm_cmp))
+    Ok(records.finish(path))
 }
 
 #[cfg(test)]

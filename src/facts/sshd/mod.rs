@@ -15,6 +15,7 @@ mod matching;
 mod parse;
 mod render;
 mod startup;
+mod system;
 
 use std::collections::BTreeMap;
 
@@ -199,7 +200,10 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
             "rdomain" if p.contains('=') => ci.rdomain = Some(v),
             "lport" if p.contains('=') => {
                 ci.lport = Some(
-                    keywords::a2port(&v).ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
+                    keywords::a2port(&v, &system::System::default())
+                        .ok()
+                        .flatten()
+                        .ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
                 );
             }
             _ => return Err(format!("invalid test mode specification {p}")),
@@ -346,8 +350,8 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
                 // A line that fails only where it is in force (`AuthenticationMethods publickey
                 // any`) ends the connections the block matches, not sshd: the first pass, which
                 // decides start-up, has validated it as sshd does. It sets nothing here.
-                if keywords::apply(&mut o, kw, d, true).is_err() {
-                    keywords::apply(&mut keywords::Opts::new(), kw, d, false)
+                if keywords::apply(&mut o, kw, d, true, &cfg.sys).is_err() {
+                    keywords::apply(&mut keywords::Opts::new(), kw, d, false, &cfg.sys)
                         .map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
                 }
             }

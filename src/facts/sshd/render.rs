@@ -64,7 +64,9 @@ pub(super) const IPQOS: &[(&str, i32)] = &[
     ("cs6", 0xc0),
     ("cs7", 0xe0),
     ("ef", 0xb8),
-    ("le", 0x01),
+    // defines.h of 9.2p1 gives IPTOS_DSCP_LE 0x04 (IPTOS_RELIABILITY's value), and glibc does
+    // not define it: `IPQoS reliability` prints as `le`.
+    ("le", 0x04),
     ("lowdelay", 0x10),
     ("throughput", 0x08),
     ("reliability", 0x04),
@@ -246,6 +248,37 @@ const CLEARED_ON_NONE: &[&str] = &[
     "hostkeyagent",
 ];
 
+/// A HostKey or HostCertificate entry as `dump_cfg_strarray` prints it: fill_default_server_options
+/// clears a `none` entry to NULL (CLEAR_ON_NONE), which glibc's printf shows as `(null)`.
+fn null_if_none(v: &str) -> String {
+    if v.eq_ignore_ascii_case("none") {
+        "(null)".into()
+    } else {
+        v.to_owned()
+    }
+}
+
+/// The algorithm list sshd -T prints: `kex_assemble_names` at start-up, then again after the
+/// Match pass (copy_set_server_options calls assemble_algorithms): a list that the first pass
+/// emptied (`-*`) is empty the second time, and an empty list becomes the default.
+fn assembled(list: Option<&str>, def: &str, all: &str) -> Result<String, String> {
+    let first = assemble(list, def, all)?;
+    assemble(Some(&first), def, all)
+}
+
+/// A list option as printed: assembled twice, or once when a Match block set it ([`MATCH_ALGOS`]).
+fn algos(o: &Opts, k: &str, def: &str, all: &str) -> Result<String, String> {
+    let list = one(o, k);
+    if MATCH_ALGOS
+        .iter()
+        .any(|(opt, marker)| *opt == k && o.contains_key(marker))
+    {
+        assemble(list.as_deref(), def, all)
+    } else {
+        assembled(list.as_deref(), def, all)
+    }
+}
+
 /// `kex_assemble_names(list, def, all)`.
 pub(super) fn assemble(list: Option<&str>, def: &str, all: &str) -> Result<String, String> {
     let Some(list) = list.filter(|l| !l.is_empty()) else {
@@ -314,9 +347,31 @@ fn block_active(cfg: &Config, b: usize, ci: Option<&ConnSpec>) -> Result<bool, S
                 .user
                 .as_deref()
                 .is_some_and(|u| match_pattern_list(u, pat, false) == 1),
-            // Offline there is no group database to ask: like sshd for a user it cannot look up,
-            // a Group criterion never matches.
-            (Criterion::Group(_), Some(_)) => false,
+            // match_cfg_line_group: the user's groups from the root's passwd and group files
+            // (ga_init), matched by ga_match_pattern_list: a negated match of any group wins.
+            // A user the passwd file does not have matches no Group criterion.
+            (Criterion::Group(pat), Some(ci)) => match ci.user.as_deref() {
+                None => false,
+                Some(u) => match cfg
+                    .sys
+                    .groups_of(u)
+                    .map_err(|e| format!("{}: Match Group: {e}", block.source))?
+                {
+                    None => false,
+                    Some(groups) => {
+                        let mut found = false;
+                        let mut negated = false;
+                        for g in &groups {
+                            match match_pattern_list(g, pat, false) {
+                                -1 => negated = true,
+                                1 => found = true,
+                                _ => {}
+                            }
+                        }
+                        found && !negated
+                    }
+                },
+            },
             (Criterion::Host(pat), Some(ci)) => ci
                 .host
                 .as_deref()
@@ -363,7 +418,7 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
                 format!("directive '{}' is not allowed within a Match block", d.keyword),
             ));
         }
-        keywords::apply(&mut global, kw, d, active).map_err(|m| invalid(d, m))?;
+        keywords::apply(&mut global, kw, d, active, &cfg.sys).map_err(|m| invalid(d, m))?;
     }
     // fill_default_server_options: a lone "none" ChannelTimeout / "any" AuthenticationMethods
     // is the same as unset.
@@ -388,13 +443,28 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
         if !active && !kw.in_match {
             continue;
         }
-        keywords::apply(&mut matched, kw, d, active).map_err(|m| invalid(d, m))?;
+        keywords::apply(&mut matched, kw, d, active, &cfg.sys).map_err(|m| invalid(d, m))?;
     }
     Ok((global, matched))
 }
 
+/// The key-type lists a Match block can set, each with the marker [`overlay`] leaves when a block
+/// set it: sshd assembles a global list at start-up and again after the Match pass, but a list a
+/// block set only once (copy_set_server_options copies it as written, then assembles): `-*` in a
+/// block prints an empty list, where at the top level it prints the default.
+const MATCH_ALGOS: &[(&str, &str)] = &[
+    ("hostbasedacceptedalgorithms", "hostbasedacceptedalgorithms.from-match"),
+    ("pubkeyacceptedalgorithms", "pubkeyacceptedalgorithms.from-match"),
+    ("casignaturealgorithms", "casignaturealgorithms.from-match"),
+];
+
 /// copy_set_server_options: options a matching block set replace the global ones.
 pub(super) fn overlay(global: &mut Opts, matched: &Opts) {
+    for (opt, marker) in MATCH_ALGOS {
+        if matched.get(opt).is_some_and(|m| !m.items.is_empty()) {
+            global.insert(marker, Slot::default());
+        }
+    }
     for opt in MATCH_COPIED {
         if let Some(m) = matched.get(opt).filter(|m| !m.items.is_empty()) {
             let g = global.entry(opt).or_default();
@@ -567,12 +637,12 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     );
     push(
         "ciphers",
-        assemble(one(o, "ciphers").as_deref(), DEF_CIPHERS, ALL_CIPHERS)?,
+        assembled(one(o, "ciphers").as_deref(), DEF_CIPHERS, ALL_CIPHERS)?,
         get(o, "ciphers"),
     );
     push(
         "macs",
-        assemble(one(o, "macs").as_deref(), DEF_MACS, ALL_MACS)?,
+        assembled(one(o, "macs").as_deref(), DEF_MACS, ALL_MACS)?,
         get(o, "macs"),
     );
     simple!(
@@ -599,12 +669,12 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     );
     push(
         "kexalgorithms",
-        assemble(one(o, "kexalgorithms").as_deref(), DEF_KEX, ALL_KEX)?,
+        assembled(one(o, "kexalgorithms").as_deref(), DEF_KEX, ALL_KEX)?,
         get(o, "kexalgorithms"),
     );
     push(
         "casignaturealgorithms",
-        assemble(one(o, "casignaturealgorithms").as_deref(), DEF_CA_SIGS, ALL_SIGS)?,
+        algos(o, "casignaturealgorithms", DEF_CA_SIGS, ALL_SIGS)?,
         get(o, "casignaturealgorithms"),
     );
     for k in [
@@ -612,7 +682,7 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
         "hostkeyalgorithms",
         "pubkeyacceptedalgorithms",
     ] {
-        push(k, assemble(one(o, k).as_deref(), DEF_KEYS, ALL_KEYS)?, get(o, k));
+        push(k, algos(o, k, DEF_KEYS, ALL_KEYS)?, get(o, k));
     }
     simple!("loglevel", "syslogfacility");
     let joined = |k: &str| get(o, k).map(|s| s.items.iter().map(|i| i.v.as_str()).collect::<Vec<_>>().join(" "));
@@ -626,7 +696,7 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     match get(o, "hostkey") {
         Some(s) => {
             for i in &s.items {
-                push("hostkey", i.v.clone(), Some(s));
+                push("hostkey", null_if_none(&i.v), Some(s));
             }
         }
         None => {
@@ -650,7 +720,12 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     ] {
         if let Some(s) = get(o, k) {
             for i in &s.items {
-                push(k, i.v.clone(), Some(s));
+                let v = if k == "hostcertificate" {
+                    null_if_none(&i.v)
+                } else {
+                    i.v.clone()
+                };
+                push(k, v, Some(s));
             }
         }
     }

@@ -757,3 +757,45 @@ fn sshd_t_agrees_with_real_sshd_on_generated_trees() {
         failures.join("\n")
     );
 }
+
+/// `Include /etc/shadow` in an image: every report format, and `imagegate sshd-config`, name the
+/// file and line of the refusal and never the password hash that line holds.
+#[test]
+fn an_included_shadow_file_never_reaches_a_report() {
+    let root = crate::util::fixture_copy("debian12");
+    let hash = "$6$Qm4kPz1sAlTz$wQb7FjHfSecretSecretSecretSecretSecretSecretSecretSecret0123456789/.";
+    std::fs::write(
+        root.path().join("etc/shadow"),
+        format!("root:{hash}:19500:0:99999:7:::\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.path().join("etc/ssh/sshd_config.d/00-shadow.conf"),
+        "Include /etc/shadow\n",
+    )
+    .unwrap();
+    let r = root.path().to_str().unwrap();
+    let out = crate::util::imagegate(&["sshd-config", "--root", r]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("/etc/shadow:1:"), "{err}");
+    let mut formats = 0;
+    for format in ["text", "json", "sarif", "junit", "html"] {
+        let out = crate::util::imagegate(&["scan", "--root", r, "--profile", "cloud-image", "--format", format]);
+        if out.stdout.is_empty() {
+            continue;
+        }
+        formats += 1;
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            for secret in ["$6$Qm4k", "SecretSecret", "wQb7Fj"] {
+                assert!(!text.contains(secret), "{format}: {secret} in the output");
+            }
+        }
+        if format == "json" {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("/etc/shadow:1"));
+        }
+    }
+    assert!(formats >= 3, "only {formats} formats produced a report");
+    assert!(!err.contains("$6$"), "{err}");
+}

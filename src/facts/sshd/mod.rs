@@ -6,9 +6,11 @@
 //! `Match` blocks (kept apart, each setting with its file:line), compiled-in defaults and the
 //! `+`/`-`/`^` algorithm list modifiers. [`render_sshd_t`] prints what `sshd -T [-C spec]` prints.
 //!
+//! `Match Group`, `~`/`~user` paths and port names are resolved with the root's own /etc/passwd,
+//! /etc/group and /etc/services (`system.rs`), as the sshd in the image would resolve them.
+//!
 //! Deliberately not done: nothing is executed (no `sshd -T`); host names in ListenAddress are not
-//! resolved; `Match Group` never matches offline (no group database of the connecting user);
-//! `~user` paths are refused. A configuration sshd would reject is an error, never a guess.
+//! resolved. A configuration sshd would reject is an error, never a guess.
 
 mod keywords;
 mod matching;

@@ -111,12 +111,19 @@ pub(super) struct Delim<'a> {
     buf: &'a [u8],
     /// Where the rest starts; None once exhausted (sshd's `*s == NULL`).
     pos: Option<usize>,
+    /// Bytes examined or copied so far: the measure of the splitter's work, which tests hold
+    /// to the line's length.
+    work: usize,
 }
 
 impl<'a> Delim<'a> {
     /// A splitter over `buf`.
     pub(super) fn new(buf: &'a [u8]) -> Self {
-        Delim { buf, pos: Some(0) }
+        Delim {
+            buf,
+            pos: Some(0),
+            work: 0,
+        }
     }
 
     /// What is left after the tokens taken so far (None once exhausted).
@@ -137,14 +144,20 @@ impl<'a> Delim<'a> {
         let b = self.buf.get(start..).unwrap_or_default();
         let is_delim = |c: &u8| DELIM_WS.contains(c) || *c == b'"' || (split_equals && *c == b'=');
         let Some(p) = b.iter().position(is_delim) else {
+            self.work += 2 * b.len();
             return Some(b.to_vec());
         };
         if b.get(p) == Some(&b'"') {
             let after = b.get(p + 1..).unwrap_or_default();
-            let q = after.iter().position(|&c| c == b'"')?;
+            let Some(q) = after.iter().position(|&c| c == b'"') else {
+                self.work += b.len();
+                return None;
+            };
             let mut tok = b.get(..p)?.to_vec();
             tok.extend_from_slice(after.get(..q)?);
-            self.pos = Some(self.skip_ws(start + p + q + 2));
+            let next = self.skip_ws(start + p + q + 2);
+            self.work += next - start + tok.len();
+            self.pos = Some(next);
             return Some(tok);
         }
         let wspace = split_equals && b.get(p) == Some(&b'=');
@@ -153,8 +166,15 @@ impl<'a> Delim<'a> {
         if split_equals && !wspace && self.buf.get(i) == Some(&b'=') {
             i = self.skip_ws(i + 1);
         }
+        self.work += i - start + tok.len();
         self.pos = Some(i);
         Some(tok)
+    }
+
+    /// Bytes examined or copied so far.
+    #[cfg(test)]
+    pub(super) fn work(&self) -> usize {
+        self.work
     }
 }
 
@@ -534,6 +554,152 @@ mod tests {
         let fs = RootFs::open(dir.path()).unwrap();
         let e = load(&fs, "/etc/ssh/sshd_config").unwrap_err().to_string();
         assert!(e.contains("more than 4096 configuration files"), "{e}");
+    }
+
+    /// The splitter's work over a line of `words` Match criteria: every word taken in turn.
+    fn split_work(words: usize) -> (usize, usize) {
+        let line = "User alice ".repeat(words / 2);
+        let mut d = Delim::new(line.as_bytes());
+        let mut n = 0;
+        while d.next(true).is_some() {
+            n += 1;
+        }
+        (d.work(), n)
+    }
+
+    #[test]
+    fn splitting_a_line_is_linear_in_its_length() {
+        // Copying the rest of the line for every word made a 1.4 MiB Match line take 23 s:
+        // the work for twice the words must be about twice the work, not four times.
+        let (w1, n1) = split_work(50_000);
+        let (w2, n2) = split_work(100_000);
+        assert!(n2 >= 2 * n1 - 1 && n1 >= 50_000, "{n1} {n2}");
+        assert!(w2 <= 2 * w1 + 64, "work {w1} for {n1} words, {w2} for {n2}");
+        assert!(w1 <= 3 * "User alice ".len() * 25_000, "work {w1} for a line of 275 KB");
+    }
+
+    #[test]
+    fn a_long_match_line_over_a_long_block_is_evaluated_as_sshd_does() {
+        // 8,000 criteria on one Match line (within the word bound) over 20,000 lines: each
+        // block's criteria are evaluated once per pass, and every one of them counts (the last
+        // fails, so the block does not apply).
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = dir.path().join("etc/ssh");
+        #[allow(clippy::disallowed_methods)]
+        {
+            std::fs::create_dir_all(&ssh).unwrap();
+            let mut text = String::from("Match");
+            for _ in 0..8_000 {
+                text.push_str(" User alice");
+            }
+            text.push_str(" Host nomatch\n");
+            for _ in 0..20_000 {
+                text.push_str("    PasswordAuthentication no\n");
+            }
+            std::fs::write(ssh.join("sshd_config"), text).unwrap();
+        }
+        let fs = RootFs::open(dir.path()).unwrap();
+        let cfg = load(&fs, "/etc/ssh/sshd_config").unwrap().unwrap();
+        assert_eq!(cfg.blocks.first().map(|b| b.criteria.len()), Some(8_001));
+        let conn = crate::facts::sshd::parse_conn_spec("user=alice,host=h").unwrap();
+        let (_, matched) = super::super::render::evaluate(&cfg, Some(&conn)).unwrap();
+        assert!(matched.get("passwordauthentication").is_none_or(|s| s.items.is_empty()));
+        let conn = crate::facts::sshd::parse_conn_spec("user=alice,host=nomatch").unwrap();
+        let (_, matched) = super::super::render::evaluate(&cfg, Some(&conn)).unwrap();
+        assert!(
+            matched
+                .get("passwordauthentication")
+                .is_some_and(|s| s.items.len() == 1)
+        );
+    }
+
+    #[test]
+    #[allow(clippy::disallowed_methods)]
+    fn a_directive_of_too_many_words_is_an_error_naming_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = dir.path().join("etc/ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        let ok = format!("AllowUsers{}\n", " u".repeat(MAX_WORDS));
+        std::fs::write(ssh.join("sshd_config"), &ok).unwrap();
+        let fs = RootFs::open(dir.path()).unwrap();
+        assert!(load(&fs, "/etc/ssh/sshd_config").is_ok());
+        let bad = format!("Port 22\nAllowUsers{}\n", " u".repeat(MAX_WORDS + 1));
+        std::fs::write(ssh.join("sshd_config"), &bad).unwrap();
+        let e = load(&fs, "/etc/ssh/sshd_config").unwrap_err().to_string();
+        assert!(
+            e.starts_with("/etc/ssh/sshd_config:2: ") && e.contains("bound on words per directive"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    #[allow(clippy::disallowed_methods)]
+    fn include_globs_that_match_nothing_count_against_a_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = dir.path().join("etc/ssh");
+        std::fs::create_dir_all(ssh.join("big")).unwrap();
+        for i in 0..50 {
+            std::fs::write(ssh.join("big").join(format!("f{i}")), "").unwrap();
+        }
+        let line = "Include big/*.nothing\n";
+        std::fs::write(ssh.join("sshd_config"), line.repeat(MAX_INCLUDE_GLOBS)).unwrap();
+        let fs = RootFs::open(dir.path()).unwrap();
+        assert!(load(&fs, "/etc/ssh/sshd_config").is_ok());
+        std::fs::write(ssh.join("sshd_config"), line.repeat(MAX_INCLUDE_GLOBS + 1)).unwrap();
+        let e = load(&fs, "/etc/ssh/sshd_config").unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("/etc/ssh/sshd_config:{}: ", MAX_INCLUDE_GLOBS + 1))
+                && e.contains("bound on Include globs"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    #[allow(clippy::disallowed_methods)]
+    fn the_include_tree_is_bounded_in_bytes_not_only_in_files() {
+        // One 4 MiB file included 17 times: 17 files, far below the file bound, but 68 MiB.
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = dir.path().join("etc/ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        let big = format!("#{}\n", "x".repeat(1 << 20)).repeat(4);
+        std::fs::write(ssh.join("big.conf"), &big).unwrap();
+        let n = (MAX_TREE_BYTES / big.len() as u64) as usize;
+        std::fs::write(ssh.join("sshd_config"), "Include big.conf\n".repeat(n)).unwrap();
+        let fs = RootFs::open(dir.path()).unwrap();
+        assert!(load(&fs, "/etc/ssh/sshd_config").is_ok());
+        std::fs::write(ssh.join("sshd_config"), "Include big.conf\n".repeat(n + 1)).unwrap();
+        let e = load(&fs, "/etc/ssh/sshd_config").unwrap_err().to_string();
+        assert!(
+            e.starts_with("/etc/ssh/big.conf: ") && e.contains("bound on the include tree's size"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    #[allow(clippy::disallowed_methods)]
+    fn an_included_password_hash_never_reaches_an_error_message() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/ssh")).unwrap();
+        let hash =
+            "$6$Zq0Ks1aLtSalt$8fWcbJm0rDpHashHashHashHashHashHashHashHashHashHashHashHash0123456789abcdefABCDEFghij./";
+        std::fs::write(
+            dir.path().join("etc/shadow"),
+            format!("root:{hash}:19000:0:99999:7:::\nalice:{hash}:19000:0:99999:7:::\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("etc/ssh/sshd_config"), "Include /etc/shadow\n").unwrap();
+        let fs = RootFs::open(dir.path()).unwrap();
+        let e = crate::facts::sshd::collect_sshd(&fs, None).unwrap_err().to_string();
+        assert!(e.starts_with("/etc/shadow:1: "), "{e}");
+        for secret in ["$6$", "Zq0Ks1aL", "Hash", "root:", "19000"] {
+            assert!(!e.contains(secret), "{secret} in {e}");
+        }
+        // A keyword-like first word is still named, for a typo to be found.
+        std::fs::write(dir.path().join("etc/ssh/sshd_config"), "PasswordAuthentcation no\n").unwrap();
+        let e = crate::facts::sshd::render_sshd_t(&fs, None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"PasswordAuthentcation\""), "{e}");
     }
 
     #[test]

@@ -318,17 +318,34 @@ pub(super) fn assemble(list: Option<&str>, def: &str, all: &str) -> Result<Strin
     Ok(ret)
 }
 
-/// Whether Match block `b` applies. `ci` None: the first pass, where only `Match all` is active.
+/// Whether each Match block applies, in block order. `ci` None: the first pass, where only
+/// `Match all` is active. Each block's criteria are evaluated once per pass (a Match line of many
+/// criteria over a block of many lines stays linear).
+fn blocks_active(cfg: &Config, ci: Option<&ConnSpec>) -> Vec<Result<bool, String>> {
+    let mut out: Vec<Result<bool, String>> = Vec::with_capacity(cfg.blocks.len());
+    for b in 0..cfg.blocks.len() {
+        // A parent comes before the blocks of the files it includes.
+        let parent = cfg
+            .blocks
+            .get(b)
+            .and_then(|blk| blk.parent)
+            .map(|p| out.get(p).cloned().unwrap_or(Ok(false)));
+        let r = match parent {
+            Some(Err(e)) => Err(e),
+            // sshd parses includes inside an inactive block with SSHCFG_NEVERMATCH.
+            Some(Ok(false)) => Ok(false),
+            _ => block_active(cfg, b, ci),
+        };
+        out.push(r);
+    }
+    out
+}
+
+/// Whether Match block `b`'s own criteria hold (its parent is active).
 fn block_active(cfg: &Config, b: usize, ci: Option<&ConnSpec>) -> Result<bool, String> {
     let Some(block) = cfg.blocks.get(b) else {
         return Ok(false);
     };
-    if let Some(p) = block.parent
-        && !block_active(cfg, p, ci)?
-    {
-        // sshd parses includes inside an inactive block with SSHCFG_NEVERMATCH.
-        return Ok(false);
-    }
     let mut result = true;
     for c in &block.criteria {
         let ok = match (c, ci) {
@@ -405,12 +422,21 @@ fn invalid(d: &super::parse::Directive, msg: String) -> FactError {
 /// set (second pass). sshd -T always makes the second pass (with an empty spec if none given).
 pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opts), FactError> {
     let mut global = Opts::new();
+    let first_pass = blocks_active(cfg, None);
     for d in &cfg.directives {
-        let kw = keywords::lookup(&d.keyword)
-            .ok_or_else(|| invalid(d, format!("bad configuration option: {}", d.keyword)))?;
+        let kw = keywords::lookup(&d.keyword).ok_or_else(|| {
+            invalid(
+                d,
+                format!("bad configuration option: {}", super::parse::shown_keyword(&d.keyword)),
+            )
+        })?;
         let active = match d.block {
             None => true,
-            Some(b) => block_active(cfg, b, None).map_err(|m| invalid(d, m))?,
+            Some(b) => first_pass
+                .get(b)
+                .cloned()
+                .unwrap_or(Ok(false))
+                .map_err(|m| invalid(d, m))?,
         };
         if !active && !kw.in_match {
             return Err(invalid(
@@ -434,12 +460,17 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
     let blank = ConnSpec::default();
     let ci = ci.unwrap_or(&blank);
     let mut matched = Opts::new();
+    let second_pass = blocks_active(cfg, Some(ci));
     for d in &cfg.directives {
         let Some(b) = d.block else { continue };
         let Some(kw) = keywords::lookup(&d.keyword) else {
             continue;
         };
-        let active = block_active(cfg, b, Some(ci)).map_err(FactError::Invalid)?;
+        let active = second_pass
+            .get(b)
+            .cloned()
+            .unwrap_or(Ok(false))
+            .map_err(FactError::Invalid)?;
         if !active && !kw.in_match {
             continue;
         }

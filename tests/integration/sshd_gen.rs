@@ -164,8 +164,9 @@ fn pk<'a>(r: &mut Rng, xs: &[&'a str]) -> &'a str {
 fn value(r: &mut Rng, kw: &str) -> String {
     let flag = || ["yes", "no", "YES", "No", "!!maybe", "!!true"];
     match kw {
-        "permitrootlogin" => r
-            .pick(&[
+        "permitrootlogin" => pk(
+            r,
+            &[
                 "yes",
                 "no",
                 "prohibit-password",
@@ -173,8 +174,9 @@ fn value(r: &mut Rng, kw: &str) -> String {
                 "forced-commands-only",
                 "Yes",
                 "maybe",
-            ])
-            .into(),
+            ],
+        )
+        .into(),
         "ignorerhosts" => pk(r, &["yes", "no", "shosts-only", "Shosts-Only", "!!x"]).into(),
         "compression" => pk(r, &["yes", "no", "delayed", "DELAYED", "!!zlib"]).into(),
         "gatewayports" => pk(r, &["yes", "no", "clientspecified", "!!maybe"]).into(),
@@ -295,8 +297,9 @@ fn value(r: &mut Rng, kw: &str) -> String {
                 format!("{} {}", ipqos_word(r), ipqos_word(r))
             }
         }
-        "rekeylimit" => r
-            .pick(&[
+        "rekeylimit" => pk(
+            r,
+            &[
                 "1G",
                 "1.5G",
                 "512M 1h",
@@ -314,13 +317,15 @@ fn value(r: &mut Rng, kw: &str) -> String {
                 "9E",
                 "-1G",
                 "1.5b",
-            ])
-            .into(),
+            ],
+        )
+        .into(),
         "persourcenetblocksize" => pk(r, &["24", "24:64", "32:128", "!!33", "!!0", "16:48", "!!8:"]).into(),
         "persourcemaxstartups" => pk(r, &["none", "5", "!!-1", "NONE"]).into(),
         "maxstartups" => pk(r, &["!!10", "10:30:60", "!!5:50", "!!20:0:30", "!!3:50:10"]).into(),
-        "ciphers" => r
-            .pick(&[
+        "ciphers" => pk(
+            r,
+            &[
                 "+aes128-cbc",
                 "-chacha20-poly1305@openssh.com",
                 "^aes256-gcm@openssh.com",
@@ -330,35 +335,41 @@ fn value(r: &mut Rng, kw: &str) -> String {
                 "-aes*,chacha*",
                 "!!nonsense",
                 "+3des-cbc",
-            ])
-            .into(),
-        "macs" => r
-            .pick(&[
+            ],
+        )
+        .into(),
+        "macs" => pk(
+            r,
+            &[
                 "+hmac-sha1",
                 "-*sha1*",
                 "^hmac-sha2-512",
                 "hmac-sha2-256,hmac-sha2-512",
                 "-*",
                 "!!bogus",
-            ])
-            .into(),
-        "kexalgorithms" => r
-            .pick(&[
+            ],
+        )
+        .into(),
+        "kexalgorithms" => pk(
+            r,
+            &[
                 "+diffie-hellman-group1-sha1",
                 "-sntrup*",
                 "-*",
                 "^curve25519-sha256",
                 "curve25519-sha256",
                 "!!bogus",
-            ])
-            .into(),
+            ],
+        )
+        .into(),
         "hostkeyalgorithms"
         | "pubkeyacceptedalgorithms"
         | "pubkeyacceptedkeytypes"
         | "hostbasedacceptedalgorithms"
         | "hostbasedacceptedkeytypes"
-        | "casignaturealgorithms" => r
-            .pick(&[
+        | "casignaturealgorithms" => pk(
+            r,
+            &[
                 "+ssh-rsa",
                 "-ssh-rsa*",
                 "rsa-sha2-*",
@@ -367,8 +378,9 @@ fn value(r: &mut Rng, kw: &str) -> String {
                 "!!nonsense",
                 "-*",
                 "+ssh-dss",
-            ])
-            .into(),
+            ],
+        )
+        .into(),
         "gssapikexalgorithms" => pk(r, &["gss-group14-sha256-", "gss-gex-sha1-,gss-group1-sha1-", "!!bogus"]).into(),
         "allowusers" | "denyusers" => {
             let n = 1 + r.below(3);
@@ -396,8 +408,9 @@ fn value(r: &mut Rng, kw: &str) -> String {
         }
         "acceptenv" => pk(r, &["LANG LC_*", "!!BAD=x", "XMODIFIERS", "*"]).into(),
         "setenv" => pk(r, &["A=1 B=2", "A=1 A=2", "!!NOEQ", "X=\"a b\"", "!!A="]).into(),
-        "authenticationmethods" => r
-            .pick(&[
+        "authenticationmethods" => pk(
+            r,
+            &[
                 "publickey",
                 "publickey,password",
                 "any",
@@ -405,8 +418,9 @@ fn value(r: &mut Rng, kw: &str) -> String {
                 "password keyboard-interactive:pam",
                 "publickey,keyboard-interactive",
                 "!!bogus",
-            ])
-            .into(),
+            ],
+        )
+        .into(),
         "authorizedkeyscommand" | "authorizedprincipalscommand" => {
             pk(r, &["/usr/bin/true %u", "none", "!!relative", "/bin/echo # c"]).into()
         }
@@ -420,15 +434,17 @@ fn value(r: &mut Rng, kw: &str) -> String {
         )
         .into(),
         "unusedconnectiontimeout" => pk(r, &["none", "!!0", "5m", "!!bad", "NONE"]).into(),
-        "subsystem" => r
-            .pick(&[
+        "subsystem" => pk(
+            r,
+            &[
                 "sftp /usr/lib/openssh/sftp-server",
                 "sftp internal-sftp",
                 "x",
                 "backup /bin/true -a",
                 "SFTP internal-sftp",
-            ])
-            .into(),
+            ],
+        )
+        .into(),
         "forcecommand" => pk(r, &["internal-sftp", "/bin/echo hi # c", "none"]).into(),
         "versionaddendum" => pk(r, &["none", "hello world", "x # c"]).into(),
         "permittunnel" => pk(r, &["yes", "no", "point-to-point", "ethernet", "!!Yes"]).into(),

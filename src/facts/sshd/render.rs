@@ -12,6 +12,7 @@ use super::keywords::Item;
 use super::keywords::{self, Opts, Slot};
 use super::matching::{addr_match_list, filter_allow, filter_deny, match_pattern_list};
 use super::parse::{Config, Criterion};
+use super::versions::Defaults;
 use crate::facts::{FactError, Source};
 
 /// `ssh -Q cipher` of the Debian 12 build (cipher_alg_list).
@@ -24,16 +25,14 @@ pub(super) const ALL_KEX: &str = "diffie-hellman-group1-sha1,diffie-hellman-grou
 pub(super) const ALL_KEYS: &str = "ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-dss-cert-v01@openssh.com,ssh-rsa,ssh-rsa-cert-v01@openssh.com,rsa-sha2-256,rsa-sha2-256-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com";
 /// `ssh -Q sig` (sshkey_alg_list(0, 1, 1)).
 const ALL_SIGS: &str = "ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-rsa,rsa-sha2-256,rsa-sha2-512";
-/// KEX_SERVER_ENCRYPT (myproposal.h).
+/// KEX_SERVER_ENCRYPT (myproposal.h), for the tests of list assembly.
+#[cfg(test)]
 const DEF_CIPHERS: &str =
     "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com";
-/// KEX_SERVER_MAC.
+/// KEX_SERVER_MAC, for the tests of list assembly.
+#[cfg(test)]
 const DEF_MACS: &str = "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1";
-/// KEX_SERVER_KEX.
-const DEF_KEX: &str = "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256";
-/// KEX_DEFAULT_PK_ALG filtered by what this build supports.
-const DEF_KEYS: &str = "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
-/// SSH_ALLOWED_CA_SIGALGS.
+/// SSH_ALLOWED_CA_SIGALGS of 9.2p1, for a release without CASignatureAlgorithms.
 const DEF_CA_SIGS: &str = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
 /// GSS_KEX_DEFAULT_KEX (Debian's GSSAPI key-exchange patch).
 const DEF_GSS_KEX: &str = "gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-,gss-group14-sha1-,gss-gex-sha1-";
@@ -530,7 +529,7 @@ fn default_of(k: &str) -> &'static str {
 }
 
 /// The `dump_config` output for fully evaluated options.
-pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
+pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
     let mut out: Vec<Line> = Vec::new();
     let mut push = |keyword: &'static str, value: String, slot: Option<&Slot>| {
         out.push(Line {
@@ -668,12 +667,20 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     );
     push(
         "ciphers",
-        assembled(one(o, "ciphers").as_deref(), DEF_CIPHERS, ALL_CIPHERS)?,
+        assembled(
+            one(o, "ciphers").as_deref(),
+            d.release.ciphers,
+            &all_of(ALL_CIPHERS, d.release.ciphers),
+        )?,
         get(o, "ciphers"),
     );
     push(
         "macs",
-        assembled(one(o, "macs").as_deref(), DEF_MACS, ALL_MACS)?,
+        assembled(
+            one(o, "macs").as_deref(),
+            d.release.macs,
+            &all_of(ALL_MACS, d.release.macs),
+        )?,
         get(o, "macs"),
     );
     simple!(
@@ -700,12 +707,17 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     );
     push(
         "kexalgorithms",
-        assembled(one(o, "kexalgorithms").as_deref(), DEF_KEX, ALL_KEX)?,
+        assembled(one(o, "kexalgorithms").as_deref(), d.kex, &all_of(ALL_KEX, d.kex))?,
         get(o, "kexalgorithms"),
     );
     push(
         "casignaturealgorithms",
-        algos(o, "casignaturealgorithms", DEF_CA_SIGS, ALL_SIGS)?,
+        algos(
+            o,
+            "casignaturealgorithms",
+            d.release.ca_signature_algorithms.unwrap_or(DEF_CA_SIGS),
+            ALL_SIGS,
+        )?,
         get(o, "casignaturealgorithms"),
     );
     for k in [
@@ -713,7 +725,16 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
         "hostkeyalgorithms",
         "pubkeyacceptedalgorithms",
     ] {
-        push(k, algos(o, k, DEF_KEYS, ALL_KEYS)?, get(o, k));
+        push(
+            k,
+            algos(
+                o,
+                k,
+                d.release.host_key_algorithms,
+                &all_of(ALL_KEYS, d.release.host_key_algorithms),
+            )?,
+            get(o, k),
+        );
     }
     simple!("loglevel", "syslogfacility");
     let joined = |k: &str| get(o, k).map(|s| s.items.iter().map(|i| i.v.as_str()).collect::<Vec<_>>().join(" "));
@@ -836,9 +857,22 @@ pub(super) fn by_keyword(lines: &[Line]) -> BTreeMap<&'static str, (Vec<String>,
     m
 }
 
-/// The source a default value carries.
-pub(super) fn default_source(version: &str) -> Source {
-    Source::note(format!("compiled-in default (OpenSSH {version})"))
+/// The source a default value carries: whose defaults decided ([`Defaults::note`]).
+pub(super) fn default_source(note: &str) -> Source {
+    Source::note(note)
+}
+
+/// The algorithms a build supports: 9.2p1's (`all`), and the names of a release's defaults that
+/// 9.2p1 does not have (mlkem768x25519-sha256 of 9.9p1).
+fn all_of(all: &str, defaults: &str) -> String {
+    let mut out = all.to_owned();
+    for n in defaults.split(',') {
+        if !n.is_empty() && !all.split(',').any(|a| a == n) {
+            out.push(',');
+            out.push_str(n);
+        }
+    }
+    out
 }
 
 /// Unused helper kept for symmetry with [`Item`] construction in tests.

@@ -9,7 +9,7 @@ E2E_ROOT ?= target/e2e/deb12
 # The mirror the machine's apt sources name (deb822 or one-line format), else Debian's CDN.
 MIRROR  ?= $(shell (grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]+/debian/?( |$$)' | grep -v security; echo http://deb.debian.org/debian) | head -n1)
 
-.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-pipeline fuzz clean report-screenshot compare-oscap dist dist-package
+.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-pipeline fuzz clean report-screenshot compare-oscap dist dist-package sshd-diff
 
 build:
 	RUSTFLAGS="$(STATIC)" $(CARGO) build --release --locked --target $(TARGET)
@@ -52,6 +52,13 @@ rules:
 
 snapshots:
 	INSTA_UPDATE=always $(CARGO) test --locked
+
+# The generative sshd differential (tests/integration/sshd_gen.rs) with N trees of five views each
+# against the real sshd -T (as root, openssh-server 9.2p1 installed); `make test` runs 400. SEED
+# picks another seed; every disagreement is printed.
+N ?= 2000
+sshd-diff:
+	IMAGEGATE_SSHD_DIFF_N=$(N) $(if $(SEED),IMAGEGATE_SSHD_DIFF_SEED=$(SEED)) $(CARGO) test --locked --test integration sshd_t_agrees_with_real_sshd_on_generated_trees -- --nocapture
 
 # A real Debian 12 root, built once with debootstrap (as root) from the machine's mirror.
 e2e-root: $(E2E_ROOT)/etc/os-release

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use super::matching::addr_match_list;
 use super::parse::Directive;
 use super::render::{ALL_CIPHERS, ALL_KEX, ALL_KEYS, ALL_MACS, GSS_KEX_NAMES};
+use super::system::System;
 use crate::facts::Source;
 
 /// One value set by a line, with its source.
@@ -320,9 +321,13 @@ pub(super) fn lookup(word: &str) -> Option<&'static Keyword> {
     KEYWORDS.iter().find(|k| k.name.eq_ignore_ascii_case(word))
 }
 
-/// `a2port`: 0..=65535 as a number (service names are not looked up offline: None).
-pub(super) fn a2port(s: &str) -> Option<i32> {
-    strtonum(s, 0, 65535).map(|v| v as i32)
+/// `a2port`: 0..=65535 as a number, else a TCP service name from the root's /etc/services
+/// (`getservbyname`). Ok(None) when neither; Err when /etc/services cannot be read.
+pub(super) fn a2port(s: &str, sys: &System) -> Result<Option<i32>, String> {
+    if let Some(v) = strtonum(s, 0, 65535) {
+        return Ok(Some(v as i32));
+    }
+    sys.service(s)
 }
 
 /// `strtonum`: a decimal integer within bounds, nothing else.
@@ -396,26 +401,29 @@ pub(super) fn convtime(s: &str) -> Option<i64> {
     Some(total)
 }
 
-/// `derelativise_path`: "none" kept, `~/` is root's home (sshd runs as root), a relative path
-/// is taken from sshd's working directory, `/` under systemd.
-fn derelativise(p: &str) -> Result<String, String> {
+/// `derelativise_path`: "none" (any case) is "none", `~` is expanded with the root's passwd
+/// (sshd runs as root), and a relative path is joined to sshd's working directory `/` with a
+/// slash: `banner.txt` becomes `//banner.txt`, as sshd -T prints it.
+fn derelativise(p: &str, sys: &System) -> Result<String, String> {
     if p.eq_ignore_ascii_case("none") {
         return Ok("none".into());
     }
-    let e = tilde(p)?;
-    Ok(if e.starts_with('/') { e } else { format!("/{e}") })
+    let e = sys.tilde_expand(p)?;
+    Ok(if e.starts_with('/') { e } else { format!("//{e}") })
 }
 
-/// `tilde_expand_filename` for uid 0; `~user` would need the host's passwd: refused.
-fn tilde(p: &str) -> Result<String, String> {
-    match p.strip_prefix('~') {
-        None => Ok(p.to_owned()),
-        Some("") => Ok("/root".into()),
-        Some(r) if r.starts_with('/') => Ok(format!("/root{r}")),
-        Some(_) => Err(format!(
-            "path \"{p}\" names another user's home directory (not resolved offline)"
-        )),
-    }
+/// First value wins for a value sshd computes only when it stores it (a path it expands):
+/// `compute` runs only for the line that wins; a shadowed line keeps its text as written.
+fn first_computed(
+    o: &mut Opts,
+    opt: &'static str,
+    raw: &str,
+    src: &Source,
+    compute: impl FnOnce() -> Result<String, String>,
+) -> Result<(), String> {
+    let v = if is_set(o, opt) { raw.to_owned() } else { compute()? };
+    first(o, opt, v, src);
+    Ok(())
 }
 
 /// First value wins: record `v` unless the option is already set (then it is shadowed).
@@ -486,32 +494,115 @@ fn valid_algos(arg: &str, all: &str, wildcards: bool) -> bool {
     true
 }
 
-/// Parses an IPQoS word (name or hex byte); `none` is i32::MAX as in misc.c.
+/// `parse_ipqos` (misc.c): a name of the `ipqos[]` table (any case), else `strtol(cp, &ep, 0)`:
+/// decimal, `0x` hexadecimal or `0` octal (`IPQoS 16` is 16, `010` is 8), the whole word, 0 to
+/// 255. `none` is i32::MAX as in misc.c.
 pub(super) fn parse_ipqos(s: &str) -> Option<i32> {
     if let Some((_, v)) = super::render::IPQOS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
         return Some(*v);
     }
-    let t = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    let v = i64::from_str_radix(t, 16).ok()?;
+    let v = strtol0(s)?;
     (0..=255).contains(&v).then_some(v as i32)
 }
 
-/// `scan_scaled` for RekeyLimit: a number with an optional K/M/G/T/P/E suffix (powers of 1024).
-fn scan_scaled(s: &str) -> Option<u64> {
-    let (num, mult) = match s.chars().last()?.to_ascii_uppercase() {
-        'K' => (&s[..s.len() - 1], 1u64 << 10),
-        'M' => (&s[..s.len() - 1], 1 << 20),
-        'G' => (&s[..s.len() - 1], 1 << 30),
-        'T' => (&s[..s.len() - 1], 1 << 40),
-        'P' => (&s[..s.len() - 1], 1 << 50),
-        'E' => (&s[..s.len() - 1], 1 << 60),
-        'B' => (&s[..s.len() - 1], 1),
-        _ => (s, 1),
+/// C `strtol(s, &end, 0)` requiring `*end == '\0'` and a non-empty `s`: leading whitespace, a
+/// sign, then `0x`/`0X` hexadecimal, `0` octal or decimal digits. None on anything else or on
+/// overflow.
+fn strtol0(s: &str) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, t.get(1..)?),
+        Some(b'+') => (false, t.get(1..)?),
+        _ => (false, t),
     };
-    num.parse::<u64>()
-        .ok()?
-        .checked_mul(mult)
-        .filter(|v| *v <= i64::MAX as u64)
+    let (radix, digits) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        // strtol takes "0x" not followed by a hex digit as the number 0 ending before the x.
+        if !h.starts_with(|c: char| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        (16, h)
+    } else if t.len() > 1 && t.starts_with('0') {
+        (8, t.get(1..)?)
+    } else {
+        (10, t)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = i64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { -v } else { v })
+}
+
+/// `scan_scaled` (openbsd-compat/fmt_scaled.c) for RekeyLimit: optional leading whitespace and
+/// one sign, digits with at most one `.`, then nothing or one of `BKMGTPE` (any case, powers of
+/// 1024) not followed by a letter or digit. A fraction is scaled by the unit and truncated
+/// (`1.5G` is 1610612736); without a unit it is dropped.
+fn scan_scaled(s: &str) -> Option<i64> {
+    const MAX_DIGITS: u32 = 21;
+    let b = s.as_bytes();
+    let mut i = 0;
+    while b.get(i).is_some_and(|c| c.is_ascii_whitespace() || *c == 0x0b) {
+        i += 1;
+    }
+    let mut sign = 0i64;
+    while let Some(&c) = b.get(i) {
+        if c != b'-' && c != b'+' {
+            break;
+        }
+        if sign != 0 {
+            return None;
+        }
+        sign = if c == b'-' { -1 } else { 1 };
+        i += 1;
+    }
+    let (mut whole, mut fpart) = (0i64, 0i64);
+    let (mut ndigits, mut fract_digits) = (0u32, 0u32);
+    while let Some(&c) = b.get(i) {
+        if c == b'.' {
+            if fract_digits > 0 {
+                return None;
+            }
+            fract_digits = 1;
+        } else if c.is_ascii_digit() {
+            let d = i64::from(c - b'0');
+            if fract_digits > 0 {
+                if fract_digits < MAX_DIGITS - 1 {
+                    fract_digits += 1;
+                    fpart = fpart.checked_mul(10)?.checked_add(d)?;
+                }
+            } else {
+                ndigits += 1;
+                if ndigits >= MAX_DIGITS {
+                    return None;
+                }
+                whole = whole.checked_mul(10)?.checked_add(d)?;
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if sign != 0 {
+        whole *= sign;
+    }
+    let Some(&unit) = b.get(i) else {
+        return Some(whole);
+    };
+    let idx = b"BKMGTPE".iter().position(|u| *u == unit.to_ascii_uppercase())?;
+    if b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let fact = 1i64 << (10 * idx);
+    whole = whole.checked_mul(fact)?;
+    while fpart >= i64::MAX / fact || fpart <= i64::MIN / fact {
+        fpart /= 10;
+        fract_digits = fract_digits.saturating_sub(1);
+    }
+    fpart *= fact;
+    for _ in 1..fract_digits {
+        fpart /= 10;
+    }
+    Some(if sign == -1 { whole - fpart } else { whole + fpart })
 }
 
 /// C `sscanf("%d")` on a prefix: (value, rest).
@@ -530,7 +621,13 @@ fn scan_int(s: &str) -> Option<(i64, &str)> {
 
 /// Applies one directive to `o`. `active` is whether the line's context is in force (sshd
 /// validates inactive lines too). Errors are sshd's, lowercase.
-pub(super) fn apply(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> Result<(), String> {
+pub(super) fn apply(
+    o: &mut Opts,
+    kw: &'static Keyword,
+    d: &Directive,
+    active: bool,
+    sys: &System,
+) -> Result<(), String> {
     let src = &d.source;
     let k = d.keyword.as_str();
     let args = &d.args;
@@ -569,13 +666,12 @@ pub(super) fn apply(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: b
         }
         Kind::Path => {
             let a = need("missing file name")?;
-            let p = derelativise(a)?;
             if active {
-                first(o, kw.opt, p, src);
+                first_computed(o, kw.opt, a, src, || derelativise(a, sys))?;
             }
         }
         Kind::Ignored => used = args.len(),
-        Kind::Special => used = special(o, kw, d, active)?,
+        Kind::Special => used = special(o, kw, d, active, sys)?,
     }
     if args.len() > used {
         return Err(format!("keyword {k} extra arguments at end of line"));
@@ -584,7 +680,7 @@ pub(super) fn apply(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: b
 }
 
 /// The keywords with their own `case`. Returns how many arguments were consumed.
-fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> Result<usize, String> {
+fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys: &System) -> Result<usize, String> {
     let src = &d.source;
     let k = d.keyword.as_str();
     let args = &d.args;
@@ -593,7 +689,7 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
     let opt = kw.opt;
     match opt {
         "port" => {
-            let p = a2port(arg0)
+            let p = a2port(arg0, sys)?
                 .filter(|p| *p > 0)
                 .ok_or_else(|| format!("badly formatted port number \"{arg0}\""))?;
             if o.get("port").map_or(0, |s| s.items.len()) >= 256 {
@@ -618,7 +714,7 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
                     },
                 );
             }
-            let (host, port) = split_hostport(arg0)?;
+            let (host, port) = split_hostport(arg0, sys)?;
             if active {
                 append(o, "listenaddress", format!("{host}\t{port}"), src);
             }
@@ -628,9 +724,8 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             if arg0.is_empty() {
                 return Err(format!("{k} missing file name"));
             }
-            let p = derelativise(arg0)?;
             if active {
-                append(o, opt, p, src);
+                append(o, opt, derelativise(arg0, sys)?, src);
             }
             Ok(1)
         }
@@ -638,13 +733,14 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             if arg0.is_empty() {
                 return Err("missing socket name".into());
             }
-            let v = if arg0 == "SSH_AUTH_SOCK" {
-                arg0.to_owned()
-            } else {
-                derelativise(arg0)?
-            };
             if active {
-                first(o, opt, v, src);
+                first_computed(o, opt, arg0, src, || {
+                    if arg0 == "SSH_AUTH_SOCK" {
+                        Ok(arg0.to_owned())
+                    } else {
+                        derelativise(arg0, sys)
+                    }
+                })?;
             }
             Ok(1)
         }
@@ -945,10 +1041,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             }
             let bad = || format!("invalid {k} spec");
             let (v4, r) = scan_int(arg0).ok_or_else(bad)?;
+            // sscanf("%d:%d"): with one field servconf.c stores `value2`, a local it never set;
+            // Debian 12's sshd -T shows 0 there (`24` prints `24:0`), and so does this.
             let v6 = match r.strip_prefix(':').and_then(scan_int) {
                 Some((v6, _)) => v6,
-                // With one field servconf.c 9.2p1 reads an uninitialised IPv6 length: refuse to guess.
-                None => return Err(format!("{k} without an IPv6 length is undefined in OpenSSH 9.2p1")),
+                None => 0,
             };
             if !(0..=32).contains(&v4) || !(0..=128).contains(&v6) {
                 return Err(bad());
@@ -962,7 +1059,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             if args.iter().any(String::is_empty) {
                 return Err(format!("keyword {k} empty argument"));
             }
-            let vals = args.iter().map(|a| tilde(a)).collect::<Result<Vec<_>, _>>()?;
+            // tilde_expand_filename runs on every word, in force or not.
+            let vals = args
+                .iter()
+                .map(|a| sys.tilde_expand(a))
+                .collect::<Result<Vec<_>, _>>()?;
             if active {
                 first_line(o, opt, vals, src);
             }
@@ -972,9 +1073,8 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             if arg0.is_empty() {
                 return Err(missing());
             }
-            let v = tilde(arg0)?;
             if active {
-                first(o, opt, v, src);
+                first_computed(o, opt, arg0, src, || sys.tilde_expand(arg0))?;
             }
             Ok(1)
         }
@@ -1012,7 +1112,7 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
                     let _ = h;
                     (a.clone(), p.unwrap_or(""))
                 };
-                if port != "*" && a2port(port).is_none_or(|p| p <= 0) {
+                if port != "*" && a2port(port, sys)?.is_none_or(|p| p <= 0) {
                     return Err(format!("{k} bad port number"));
                 }
                 vals.push(v);
@@ -1067,13 +1167,14 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool) -> R
             if arg0.is_empty() {
                 return Err(missing());
             }
-            let v = if arg0.eq_ignore_ascii_case("internal") {
-                arg0.to_owned()
-            } else {
-                derelativise(arg0)?
-            };
             if active {
-                first(o, opt, v, src);
+                first_computed(o, opt, arg0, src, || {
+                    if arg0.eq_ignore_ascii_case("internal") {
+                        Ok(arg0.to_owned())
+                    } else {
+                        derelativise(arg0, sys)
+                    }
+                })?;
             }
             Ok(1)
         }
@@ -1155,14 +1256,14 @@ fn hpdelim(s: &str) -> Option<(String, Option<&str>)> {
 }
 
 /// ListenAddress argument → (host, port or 0).
-fn split_hostport(a: &str) -> Result<(String, i32), String> {
+fn split_hostport(a: &str, sys: &System) -> Result<(String, i32), String> {
     if !a.contains('[') && a.matches(':').count() >= 2 {
         return Ok((a.to_owned(), 0));
     }
     let (h, p) = hpdelim(a).ok_or_else(|| "bad address:port usage".to_owned())?;
     let port = match p {
         None => 0,
-        Some(p) => a2port(p)
+        Some(p) => a2port(p, sys)?
             .filter(|v| *v > 0)
             .ok_or_else(|| "bad port number".to_owned())?,
     };

@@ -76,6 +76,59 @@ pub(super) fn filter_deny(proposal: &str, filter: &str) -> Vec<String> {
         .collect()
 }
 
+/// `addr_pton` (addrmatch.c): getaddrinfo(3) with AI_NUMERICHOST, which takes every IPv6 form
+/// and, for IPv4, what inet_aton(3) takes: one to four parts, each decimal, `0x` hexadecimal or
+/// `0` octal, the last filling the remaining bytes (`10.1` is 10.0.0.1, `127.1` is 127.0.0.1).
+pub(super) fn parse_addr(s: &str) -> Option<IpAddr> {
+    if let Ok(a) = s.parse::<IpAddr>() {
+        return Some(a);
+    }
+    if s.contains(':') {
+        return None;
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut vals = Vec::with_capacity(4);
+    for p in &parts {
+        if !p.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        let (radix, digits) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            (16, h)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (8, &p[1..])
+        } else {
+            (10, *p)
+        };
+        // strtoul of "0x" alone is 0 (the x is left over: an error for inet_aton).
+        if digits.is_empty() && radix == 16 {
+            return None;
+        }
+        let v = if digits.is_empty() {
+            0
+        } else {
+            u64::from_str_radix(digits, radix).ok()?
+        };
+        vals.push(v);
+    }
+    let (last, head) = vals.split_last()?;
+    if head.iter().any(|v| *v > 255) {
+        return None;
+    }
+    let bits = 8 * (4 - head.len() as u32);
+    if bits < 64 && *last >= 1u64 << bits {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for (i, v) in head.iter().enumerate() {
+        n |= (*v as u32) << (24 - 8 * i as u32);
+    }
+    n |= *last as u32;
+    Some(IpAddr::V4(std::net::Ipv4Addr::from(n)))
+}
+
 /// `addr_pton_cidr`: Ok((addr, masklen)), Err(-1) not an address, Err(-2) host bits set or
 /// bad mask.
 fn pton_cidr(s: &str) -> Result<(IpAddr, u32), i32> {
@@ -83,7 +136,7 @@ fn pton_cidr(s: &str) -> Result<(IpAddr, u32), i32> {
         Some((a, m)) => (a, Some(m)),
         None => (s, None),
     };
-    let addr: IpAddr = a.parse().map_err(|_| -1)?;
+    let addr: IpAddr = parse_addr(a).ok_or(-1)?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     let len = match m {
         None => max,
@@ -134,9 +187,9 @@ fn net_match(addr: &IpAddr, net: &IpAddr, len: u32) -> bool {
 /// only the list's validity is checked.
 pub(super) fn addr_match_list(addr: Option<&str>, list: &str) -> i32 {
     let try_addr = match addr {
-        Some(a) => match a.parse::<IpAddr>() {
-            Ok(x) => Some(x),
-            Err(_) => return 0,
+        Some(a) => match parse_addr(a) {
+            Some(x) => Some(x),
+            None => return 0,
         },
         None => None,
     };
@@ -187,5 +240,22 @@ mod tests {
         assert_eq!(addr_match_list(Some("192.168.1.5"), "192.168.1.*"), 1);
         assert_eq!(addr_match_list(Some("2001:db8::1"), "2001:db8::/32"), 1);
         assert_eq!(addr_match_list(None, "!"), -2);
+    }
+
+    #[test]
+    fn short_form_ipv4_as_getaddrinfo_reads_it() {
+        let v4 = |s: &str| parse_addr(s).map(|a| a.to_string());
+        assert_eq!(v4("10.1").as_deref(), Some("10.0.0.1"));
+        assert_eq!(v4("10.1.2").as_deref(), Some("10.1.0.2"));
+        assert_eq!(v4("127.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(v4("0x7f.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(v4("012.1.2.3").as_deref(), Some("10.1.2.3"));
+        assert_eq!(v4("167772161").as_deref(), Some("10.0.0.1"));
+        assert_eq!(v4("10.256"), Some("10.0.1.0".into()));
+        assert_eq!(v4("256.1"), None);
+        assert_eq!(v4("10.1."), None);
+        assert_eq!(v4("08.1"), None);
+        assert_eq!(addr_match_list(Some("10.0.0.1"), "10.1"), 1);
+        assert_eq!(addr_match_list(Some("10.0.0.1"), "10.1/8"), -2);
     }
 }

@@ -6,15 +6,19 @@
 //! `Match` blocks (kept apart, each setting with its file:line), compiled-in defaults and the
 //! `+`/`-`/`^` algorithm list modifiers. [`render_sshd_t`] prints what `sshd -T [-C spec]` prints.
 //!
+//! `Match Group`, `~`/`~user` paths and port names are resolved with the root's own /etc/passwd,
+//! /etc/group and /etc/services (`system.rs`), as the sshd in the image would resolve them.
+//!
 //! Deliberately not done: nothing is executed (no `sshd -T`); host names in ListenAddress are not
-//! resolved; `Match Group` never matches offline (no group database of the connecting user);
-//! `~user` paths are refused. A configuration sshd would reject is an error, never a guess.
+//! resolved. A configuration sshd would reject is an error, never a guess.
 
 mod keywords;
 mod matching;
 mod parse;
 mod render;
 mod startup;
+mod system;
+mod versions;
 
 use std::collections::BTreeMap;
 
@@ -199,7 +203,10 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
             "rdomain" if p.contains('=') => ci.rdomain = Some(v),
             "lport" if p.contains('=') => {
                 ci.lport = Some(
-                    keywords::a2port(&v).ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
+                    keywords::a2port(&v, &system::System::default())
+                        .ok()
+                        .flatten()
+                        .ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
                 );
             }
             _ => return Err(format!("invalid test mode specification {p}")),
@@ -208,31 +215,27 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
     Ok(ci)
 }
 
-fn check_version(version: Option<&str>) -> Option<String> {
-    match version {
-        Some(v) if v != MODELLED_VERSION => Some(format!(
-            "defaults of OpenSSH {MODELLED_VERSION} used; {v} was asked for and is not modelled"
-        )),
-        _ => None,
-    }
+/// Set when the defaults are not the package's own release: the nearest older one, say so.
+fn check_version(d: &versions::Defaults) -> Option<String> {
+    d.note.contains(" is used").then(|| d.note.clone())
 }
 
 /// Prints the effective configuration exactly as `sshd -T` (with `conn`: `sshd -T -C spec`)
 /// would on OpenSSH 9.2p1: same keywords, order and canonical values, one per line.
 pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>) -> Result<String, FactError> {
-    let _ = version;
+    let defaults = versions::select(version);
     let cfg =
         parse::load(fs, CONFIG_PATH)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
     let (mut global, matched) = render::evaluate(&cfg, conn)?;
     // sshd makes its start-up checks on the first pass, before -T's Match pass and the dump.
-    if let Some(e) = startup::first_failure(&cfg, &global, MODELLED_VERSION) {
+    if let Some(e) = startup::first_failure(&cfg, &global, &defaults.note) {
         return Err(FactError::Invalid(match (&e.source.path, e.source.line) {
             (Some(p), Some(l)) => format!("{p}:{l}: {}", e.value),
             _ => e.value,
         }));
     }
     render::overlay(&mut global, &matched);
-    let lines = render::dump(&global).map_err(FactError::Invalid)?;
+    let lines = render::dump(&global, &defaults).map_err(FactError::Invalid)?;
     Ok(render::to_text(&lines))
 }
 
@@ -256,7 +259,7 @@ fn facts_value(kw: &str, v: &str) -> String {
     }
 }
 
-fn to_fact(kw: &str, values: Vec<String>, slot: Option<&keywords::Slot>, version: &str) -> Fact<Value> {
+fn to_fact(kw: &str, values: Vec<String>, slot: Option<&keywords::Slot>, note: &str) -> Fact<Value> {
     let values: Vec<String> = values.iter().map(|v| facts_value(kw, v)).collect();
     let value = if MULTI_LINE.contains(&kw) {
         Value::Many(values)
@@ -269,10 +272,10 @@ fn to_fact(kw: &str, values: Vec<String>, slot: Option<&keywords::Slot>, version
             source: s
                 .items
                 .first()
-                .map_or_else(|| render::default_source(version), |i| i.src.clone()),
+                .map_or_else(|| render::default_source(note), |i| i.src.clone()),
             shadowed: shadowed(&s.shadowed),
         },
-        None => Fact::new(value, render::default_source(version)),
+        None => Fact::new(value, render::default_source(note)),
     }
 }
 
@@ -310,7 +313,8 @@ fn banner_file(fs: &RootFs, setting: &Fact<Value>) -> Collected<Fact<String>> {
 
 /// Builds the fact from `fs` (pure apart from reading through RootFs).
 pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactError> {
-    let defaults_note = check_version(version);
+    let defaults = versions::select(version);
+    let defaults_note = check_version(&defaults);
     let Some(cfg) = parse::load(fs, CONFIG_PATH)? else {
         return Ok(Sshd {
             installed: false,
@@ -318,7 +322,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
             package_installed: None,
             config_path: CONFIG_PATH.into(),
             files: Vec::new(),
-            openssh_version_defaults: MODELLED_VERSION.into(),
+            openssh_version_defaults: defaults.version.clone(),
             defaults_note,
             effective: BTreeMap::new(),
             match_blocks: Vec::new(),
@@ -329,12 +333,12 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
     };
     // The global view: what `sshd -T` prints with no connection (only `Match all` applies).
     let (mut global, matched) = render::evaluate(&cfg, None)?;
-    let startup_error = startup::first_failure(&cfg, &global, MODELLED_VERSION);
+    let startup_error = startup::first_failure(&cfg, &global, &defaults.note);
     render::overlay(&mut global, &matched);
-    let lines = render::dump(&global).map_err(FactError::Invalid)?;
+    let lines = render::dump(&global, &defaults).map_err(FactError::Invalid)?;
     let mut effective = BTreeMap::new();
     for (kw, (values, slot)) in render::by_keyword(&lines) {
-        effective.insert(kw.to_owned(), to_fact(kw, values, slot.as_ref(), MODELLED_VERSION));
+        effective.insert(kw.to_owned(), to_fact(kw, values, slot.as_ref(), &defaults.note));
     }
     // Each block on its own: its lines applied to empty options, first value wins inside it.
     let mut match_blocks = Vec::new();
@@ -346,17 +350,17 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
                 // A line that fails only where it is in force (`AuthenticationMethods publickey
                 // any`) ends the connections the block matches, not sshd: the first pass, which
                 // decides start-up, has validated it as sshd does. It sets nothing here.
-                if keywords::apply(&mut o, kw, d, true).is_err() {
-                    keywords::apply(&mut keywords::Opts::new(), kw, d, false)
+                if keywords::apply(&mut o, kw, d, true, &cfg.sys).is_err() {
+                    keywords::apply(&mut keywords::Opts::new(), kw, d, false, &cfg.sys)
                         .map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
                 }
             }
         }
         let mut settings = BTreeMap::new();
-        let block_lines = render::dump(&o).map_err(FactError::Invalid)?;
+        let block_lines = render::dump(&o, &defaults).map_err(FactError::Invalid)?;
         for (kw, (values, slot)) in render::by_keyword(&block_lines) {
             let Some(slot) = slot else { continue };
-            let fact = to_fact(kw, values, Some(&slot), MODELLED_VERSION);
+            let fact = to_fact(kw, values, Some(&slot), &defaults.note);
             if let (
                 Value::One(v),
                 Some(Fact {
@@ -393,7 +397,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         package_installed: None,
         config_path: CONFIG_PATH.into(),
         files: cfg.files,
-        openssh_version_defaults: MODELLED_VERSION.into(),
+        openssh_version_defaults: defaults.version.clone(),
         defaults_note,
         effective,
         match_blocks,
@@ -404,8 +408,8 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
 }
 
 /// Collects the effective sshd configuration. sshd counts as installed when its configuration
-/// file exists; the defaults are those of the installed OpenSSH server where imagegate knows them
-/// (9.2p1), and the fact says which defaults were used otherwise.
+/// file exists; the compiled-in algorithm defaults are those of the installed OpenSSH server's
+/// release (the nearest older modelled one, said so, for another), see `versions.rs`.
 ///
 /// The server package installed without /etc/ssh/sshd_config is a start-up error: sshd exits with
 /// "/etc/ssh/sshd_config: No such file or directory" (`load_server_config`).
@@ -433,21 +437,22 @@ pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Resu
 /// The packages that install sshd (Debian, RPM family, Alpine).
 const SERVER_PACKAGES: &[&str] = &["openssh-server", "openssh-server-pam"];
 
-/// The upstream version of the installed OpenSSH server (`1:9.2p1-2+deb12u5` → `9.2p1`), from
-/// the package database: openssh-server (Debian, RPM family) or openssh-server-pam/openssh (Alpine).
+/// The package version of the installed OpenSSH server (`1:9.2p1-2+deb12u5`), from the package
+/// database: openssh-server (Debian, RPM family) or openssh-server-pam/openssh (Alpine). Its
+/// upstream part picks the release whose compiled-in defaults apply, the rest the distribution
+/// (`versions.rs`).
 pub fn openssh_version(packages: Option<&Packages>) -> Option<String> {
     let p = ["openssh-server", "openssh-server-pam", "openssh"]
         .iter()
         .find_map(|n| packages?.get(n))?;
-    let v = p.version.split_once(':').map_or(p.version.as_str(), |(_, v)| v);
-    Some(v.split('-').next().unwrap_or(v).to_owned())
+    Some(p.version.to_string())
 }
 
 /// The schema of a keyword table (`effective`, a Match block's `settings`): only keywords `sshd -T`
 /// prints are keys, so a rule naming another one is rejected when it loads.
 fn keyword_table(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
     let mut keys: Vec<String> = keywords::KEYWORDS.iter().map(|k| k.opt.to_owned()).collect();
-    if let Ok(lines) = render::dump(&keywords::Opts::new()) {
+    if let Ok(lines) = render::dump(&keywords::Opts::new(), &versions::select(None)) {
         keys.extend(lines.iter().map(|l| l.keyword.to_owned()));
     }
     crate::rules::schema::closed_map::<Fact<Value>>(g, keys)

@@ -12,6 +12,7 @@ use super::keywords::Item;
 use super::keywords::{self, Opts, Slot};
 use super::matching::{addr_match_list, filter_allow, filter_deny, match_pattern_list};
 use super::parse::{Config, Criterion};
+use super::versions::Defaults;
 use crate::facts::{FactError, Source};
 
 /// `ssh -Q cipher` of the Debian 12 build (cipher_alg_list).
@@ -24,16 +25,14 @@ pub(super) const ALL_KEX: &str = "diffie-hellman-group1-sha1,diffie-hellman-grou
 pub(super) const ALL_KEYS: &str = "ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-dss-cert-v01@openssh.com,ssh-rsa,ssh-rsa-cert-v01@openssh.com,rsa-sha2-256,rsa-sha2-256-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com";
 /// `ssh -Q sig` (sshkey_alg_list(0, 1, 1)).
 const ALL_SIGS: &str = "ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-rsa,rsa-sha2-256,rsa-sha2-512";
-/// KEX_SERVER_ENCRYPT (myproposal.h).
+/// KEX_SERVER_ENCRYPT (myproposal.h), for the tests of list assembly.
+#[cfg(test)]
 const DEF_CIPHERS: &str =
     "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com";
-/// KEX_SERVER_MAC.
+/// KEX_SERVER_MAC, for the tests of list assembly.
+#[cfg(test)]
 const DEF_MACS: &str = "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1";
-/// KEX_SERVER_KEX.
-const DEF_KEX: &str = "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256";
-/// KEX_DEFAULT_PK_ALG filtered by what this build supports.
-const DEF_KEYS: &str = "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
-/// SSH_ALLOWED_CA_SIGALGS.
+/// SSH_ALLOWED_CA_SIGALGS of 9.2p1, for a release without CASignatureAlgorithms.
 const DEF_CA_SIGS: &str = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
 /// GSS_KEX_DEFAULT_KEX (Debian's GSSAPI key-exchange patch).
 const DEF_GSS_KEX: &str = "gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-,gss-group14-sha1-,gss-gex-sha1-";
@@ -64,7 +63,9 @@ pub(super) const IPQOS: &[(&str, i32)] = &[
     ("cs6", 0xc0),
     ("cs7", 0xe0),
     ("ef", 0xb8),
-    ("le", 0x01),
+    // defines.h of 9.2p1 gives IPTOS_DSCP_LE 0x04 (IPTOS_RELIABILITY's value), and glibc does
+    // not define it: `IPQoS reliability` prints as `le`.
+    ("le", 0x04),
     ("lowdelay", 0x10),
     ("throughput", 0x08),
     ("reliability", 0x04),
@@ -246,6 +247,37 @@ const CLEARED_ON_NONE: &[&str] = &[
     "hostkeyagent",
 ];
 
+/// A HostKey or HostCertificate entry as `dump_cfg_strarray` prints it: fill_default_server_options
+/// clears a `none` entry to NULL (CLEAR_ON_NONE), which glibc's printf shows as `(null)`.
+fn null_if_none(v: &str) -> String {
+    if v.eq_ignore_ascii_case("none") {
+        "(null)".into()
+    } else {
+        v.to_owned()
+    }
+}
+
+/// The algorithm list sshd -T prints: `kex_assemble_names` at start-up, then again after the
+/// Match pass (copy_set_server_options calls assemble_algorithms): a list that the first pass
+/// emptied (`-*`) is empty the second time, and an empty list becomes the default.
+fn assembled(list: Option<&str>, def: &str, all: &str) -> Result<String, String> {
+    let first = assemble(list, def, all)?;
+    assemble(Some(&first), def, all)
+}
+
+/// A list option as printed: assembled twice, or once when a Match block set it ([`MATCH_ALGOS`]).
+fn algos(o: &Opts, k: &str, def: &str, all: &str) -> Result<String, String> {
+    let list = one(o, k);
+    if MATCH_ALGOS
+        .iter()
+        .any(|(opt, marker)| *opt == k && o.contains_key(marker))
+    {
+        assemble(list.as_deref(), def, all)
+    } else {
+        assembled(list.as_deref(), def, all)
+    }
+}
+
 /// `kex_assemble_names(list, def, all)`.
 pub(super) fn assemble(list: Option<&str>, def: &str, all: &str) -> Result<String, String> {
     let Some(list) = list.filter(|l| !l.is_empty()) else {
@@ -285,17 +317,34 @@ pub(super) fn assemble(list: Option<&str>, def: &str, all: &str) -> Result<Strin
     Ok(ret)
 }
 
-/// Whether Match block `b` applies. `ci` None: the first pass, where only `Match all` is active.
+/// Whether each Match block applies, in block order. `ci` None: the first pass, where only
+/// `Match all` is active. Each block's criteria are evaluated once per pass (a Match line of many
+/// criteria over a block of many lines stays linear).
+fn blocks_active(cfg: &Config, ci: Option<&ConnSpec>) -> Vec<Result<bool, String>> {
+    let mut out: Vec<Result<bool, String>> = Vec::with_capacity(cfg.blocks.len());
+    for b in 0..cfg.blocks.len() {
+        // A parent comes before the blocks of the files it includes.
+        let parent = cfg
+            .blocks
+            .get(b)
+            .and_then(|blk| blk.parent)
+            .map(|p| out.get(p).cloned().unwrap_or(Ok(false)));
+        let r = match parent {
+            Some(Err(e)) => Err(e),
+            // sshd parses includes inside an inactive block with SSHCFG_NEVERMATCH.
+            Some(Ok(false)) => Ok(false),
+            _ => block_active(cfg, b, ci),
+        };
+        out.push(r);
+    }
+    out
+}
+
+/// Whether Match block `b`'s own criteria hold (its parent is active).
 fn block_active(cfg: &Config, b: usize, ci: Option<&ConnSpec>) -> Result<bool, String> {
     let Some(block) = cfg.blocks.get(b) else {
         return Ok(false);
     };
-    if let Some(p) = block.parent
-        && !block_active(cfg, p, ci)?
-    {
-        // sshd parses includes inside an inactive block with SSHCFG_NEVERMATCH.
-        return Ok(false);
-    }
     let mut result = true;
     for c in &block.criteria {
         let ok = match (c, ci) {
@@ -314,9 +363,31 @@ fn block_active(cfg: &Config, b: usize, ci: Option<&ConnSpec>) -> Result<bool, S
                 .user
                 .as_deref()
                 .is_some_and(|u| match_pattern_list(u, pat, false) == 1),
-            // Offline there is no group database to ask: like sshd for a user it cannot look up,
-            // a Group criterion never matches.
-            (Criterion::Group(_), Some(_)) => false,
+            // match_cfg_line_group: the user's groups from the root's passwd and group files
+            // (ga_init), matched by ga_match_pattern_list: a negated match of any group wins.
+            // A user the passwd file does not have matches no Group criterion.
+            (Criterion::Group(pat), Some(ci)) => match ci.user.as_deref() {
+                None => false,
+                Some(u) => match cfg
+                    .sys
+                    .groups_of(u)
+                    .map_err(|e| format!("{}: Match Group: {e}", block.source))?
+                {
+                    None => false,
+                    Some(groups) => {
+                        let mut found = false;
+                        let mut negated = false;
+                        for g in &groups {
+                            match match_pattern_list(g, pat, false) {
+                                -1 => negated = true,
+                                1 => found = true,
+                                _ => {}
+                            }
+                        }
+                        found && !negated
+                    }
+                },
+            },
             (Criterion::Host(pat), Some(ci)) => ci
                 .host
                 .as_deref()
@@ -350,12 +421,21 @@ fn invalid(d: &super::parse::Directive, msg: String) -> FactError {
 /// set (second pass). sshd -T always makes the second pass (with an empty spec if none given).
 pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opts), FactError> {
     let mut global = Opts::new();
+    let first_pass = blocks_active(cfg, None);
     for d in &cfg.directives {
-        let kw = keywords::lookup(&d.keyword)
-            .ok_or_else(|| invalid(d, format!("bad configuration option: {}", d.keyword)))?;
+        let kw = keywords::lookup(&d.keyword).ok_or_else(|| {
+            invalid(
+                d,
+                format!("bad configuration option: {}", super::parse::shown_keyword(&d.keyword)),
+            )
+        })?;
         let active = match d.block {
             None => true,
-            Some(b) => block_active(cfg, b, None).map_err(|m| invalid(d, m))?,
+            Some(b) => first_pass
+                .get(b)
+                .cloned()
+                .unwrap_or(Ok(false))
+                .map_err(|m| invalid(d, m))?,
         };
         if !active && !kw.in_match {
             return Err(invalid(
@@ -363,7 +443,7 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
                 format!("directive '{}' is not allowed within a Match block", d.keyword),
             ));
         }
-        keywords::apply(&mut global, kw, d, active).map_err(|m| invalid(d, m))?;
+        keywords::apply(&mut global, kw, d, active, &cfg.sys).map_err(|m| invalid(d, m))?;
     }
     // fill_default_server_options: a lone "none" ChannelTimeout / "any" AuthenticationMethods
     // is the same as unset.
@@ -379,22 +459,42 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
     let blank = ConnSpec::default();
     let ci = ci.unwrap_or(&blank);
     let mut matched = Opts::new();
+    let second_pass = blocks_active(cfg, Some(ci));
     for d in &cfg.directives {
         let Some(b) = d.block else { continue };
         let Some(kw) = keywords::lookup(&d.keyword) else {
             continue;
         };
-        let active = block_active(cfg, b, Some(ci)).map_err(FactError::Invalid)?;
+        let active = second_pass
+            .get(b)
+            .cloned()
+            .unwrap_or(Ok(false))
+            .map_err(FactError::Invalid)?;
         if !active && !kw.in_match {
             continue;
         }
-        keywords::apply(&mut matched, kw, d, active).map_err(|m| invalid(d, m))?;
+        keywords::apply(&mut matched, kw, d, active, &cfg.sys).map_err(|m| invalid(d, m))?;
     }
     Ok((global, matched))
 }
 
+/// The key-type lists a Match block can set, each with the marker [`overlay`] leaves when a block
+/// set it: sshd assembles a global list at start-up and again after the Match pass, but a list a
+/// block set only once (copy_set_server_options copies it as written, then assembles): `-*` in a
+/// block prints an empty list, where at the top level it prints the default.
+const MATCH_ALGOS: &[(&str, &str)] = &[
+    ("hostbasedacceptedalgorithms", "hostbasedacceptedalgorithms.from-match"),
+    ("pubkeyacceptedalgorithms", "pubkeyacceptedalgorithms.from-match"),
+    ("casignaturealgorithms", "casignaturealgorithms.from-match"),
+];
+
 /// copy_set_server_options: options a matching block set replace the global ones.
 pub(super) fn overlay(global: &mut Opts, matched: &Opts) {
+    for (opt, marker) in MATCH_ALGOS {
+        if matched.get(opt).is_some_and(|m| !m.items.is_empty()) {
+            global.insert(marker, Slot::default());
+        }
+    }
     for opt in MATCH_COPIED {
         if let Some(m) = matched.get(opt).filter(|m| !m.items.is_empty()) {
             let g = global.entry(opt).or_default();
@@ -429,7 +529,7 @@ fn default_of(k: &str) -> &'static str {
 }
 
 /// The `dump_config` output for fully evaluated options.
-pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
+pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
     let mut out: Vec<Line> = Vec::new();
     let mut push = |keyword: &'static str, value: String, slot: Option<&Slot>| {
         out.push(Line {
@@ -567,12 +667,20 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     );
     push(
         "ciphers",
-        assemble(one(o, "ciphers").as_deref(), DEF_CIPHERS, ALL_CIPHERS)?,
+        assembled(
+            one(o, "ciphers").as_deref(),
+            d.release.ciphers,
+            &all_of(ALL_CIPHERS, d.release.ciphers),
+        )?,
         get(o, "ciphers"),
     );
     push(
         "macs",
-        assemble(one(o, "macs").as_deref(), DEF_MACS, ALL_MACS)?,
+        assembled(
+            one(o, "macs").as_deref(),
+            d.release.macs,
+            &all_of(ALL_MACS, d.release.macs),
+        )?,
         get(o, "macs"),
     );
     simple!(
@@ -599,12 +707,17 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     );
     push(
         "kexalgorithms",
-        assemble(one(o, "kexalgorithms").as_deref(), DEF_KEX, ALL_KEX)?,
+        assembled(one(o, "kexalgorithms").as_deref(), d.kex, &all_of(ALL_KEX, d.kex))?,
         get(o, "kexalgorithms"),
     );
     push(
         "casignaturealgorithms",
-        assemble(one(o, "casignaturealgorithms").as_deref(), DEF_CA_SIGS, ALL_SIGS)?,
+        algos(
+            o,
+            "casignaturealgorithms",
+            d.release.ca_signature_algorithms.unwrap_or(DEF_CA_SIGS),
+            ALL_SIGS,
+        )?,
         get(o, "casignaturealgorithms"),
     );
     for k in [
@@ -612,7 +725,16 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
         "hostkeyalgorithms",
         "pubkeyacceptedalgorithms",
     ] {
-        push(k, assemble(one(o, k).as_deref(), DEF_KEYS, ALL_KEYS)?, get(o, k));
+        push(
+            k,
+            algos(
+                o,
+                k,
+                d.release.host_key_algorithms,
+                &all_of(ALL_KEYS, d.release.host_key_algorithms),
+            )?,
+            get(o, k),
+        );
     }
     simple!("loglevel", "syslogfacility");
     let joined = |k: &str| get(o, k).map(|s| s.items.iter().map(|i| i.v.as_str()).collect::<Vec<_>>().join(" "));
@@ -626,7 +748,7 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     match get(o, "hostkey") {
         Some(s) => {
             for i in &s.items {
-                push("hostkey", i.v.clone(), Some(s));
+                push("hostkey", null_if_none(&i.v), Some(s));
             }
         }
         None => {
@@ -650,7 +772,12 @@ pub(super) fn dump(o: &Opts) -> Result<Vec<Line>, String> {
     ] {
         if let Some(s) = get(o, k) {
             for i in &s.items {
-                push(k, i.v.clone(), Some(s));
+                let v = if k == "hostcertificate" {
+                    null_if_none(&i.v)
+                } else {
+                    i.v.clone()
+                };
+                push(k, v, Some(s));
             }
         }
     }
@@ -730,9 +857,22 @@ pub(super) fn by_keyword(lines: &[Line]) -> BTreeMap<&'static str, (Vec<String>,
     m
 }
 
-/// The source a default value carries.
-pub(super) fn default_source(version: &str) -> Source {
-    Source::note(format!("compiled-in default (OpenSSH {version})"))
+/// The source a default value carries: whose defaults decided ([`Defaults::note`]).
+pub(super) fn default_source(note: &str) -> Source {
+    Source::note(note)
+}
+
+/// The algorithms a build supports: 9.2p1's (`all`), and the names of a release's defaults that
+/// 9.2p1 does not have (mlkem768x25519-sha256 of 9.9p1).
+fn all_of(all: &str, defaults: &str) -> String {
+    let mut out = all.to_owned();
+    for n in defaults.split(',') {
+        if !n.is_empty() && !all.split(',').any(|a| a == n) {
+            out.push(',');
+            out.push_str(n);
+        }
+    }
+    out
 }
 
 /// Unused helper kept for symmetry with [`Item`] construction in tests.

@@ -58,19 +58,19 @@ const COMMANDS: [CommandPair; 2] = [
 ];
 
 /// The value in force for `opt` and where it comes from (a line, or the compiled-in default).
-fn value(o: &Opts, opt: &str, version: &str) -> Option<(String, Source)> {
+fn value(o: &Opts, opt: &str, note: &str) -> Option<(String, Source)> {
     match o.get(opt).and_then(|s| s.items.first()) {
         Some(i) => Some((i.v.clone(), i.src.clone())),
         None => DEFAULTS
             .iter()
             .find(|(k, _)| *k == opt)
-            .map(|(_, v)| ((*v).to_owned(), default_source(version))),
+            .map(|(_, v)| ((*v).to_owned(), default_source(note))),
     }
 }
 
 /// A command that is set and not "none" (case-insensitive) needs its user option set, to
 /// anything (`none` included: fill_default_server_options does not clear it).
-fn command_without_user(o: &Opts, _version: &str, pair: CommandPair) -> Option<(String, Source)> {
+fn command_without_user(o: &Opts, _note: &str, pair: CommandPair) -> Option<(String, Source)> {
     let (cmd, user, cmd_kw, user_kw) = pair;
     let c = o.get(cmd).and_then(|s| s.items.first())?;
     if c.v.eq_ignore_ascii_case("none") || o.get(user).is_some_and(|s| !s.items.is_empty()) {
@@ -84,7 +84,7 @@ fn command_without_user(o: &Opts, _version: &str, pair: CommandPair) -> Option<(
 
 /// `AuthenticationMethods`: at least one list must name only enabled methods (a lone "any" was
 /// already reset to unset, as fill_default_server_options does).
-fn methods_satisfiable(o: &Opts, version: &str) -> Option<(String, Source)> {
+fn methods_satisfiable(o: &Opts, note: &str) -> Option<(String, Source)> {
     let lists = o.get("authenticationmethods").map(|s| &s.items)?;
     let first = lists.first()?;
     let mut why = Vec::new();
@@ -95,7 +95,7 @@ fn methods_satisfiable(o: &Opts, version: &str) -> Option<(String, Source)> {
             let Some((_, Some(opt))) = AUTH_METHODS.iter().find(|(n, _)| *n == name) else {
                 continue;
             };
-            let (v, src) = value(o, opt, version).unwrap_or_else(|| ("no".into(), default_source(version)));
+            let (v, src) = value(o, opt, note).unwrap_or_else(|| ("no".into(), default_source(note)));
             if v != "yes" {
                 disabled.push(format!("{name} is disabled ({} {v}, {src})", keyword_name(opt)));
             }
@@ -130,7 +130,7 @@ fn keyword_name(opt: &str) -> &str {
 /// refuse to start: " and sshd's message (with the settings that lead to it), and the line that
 /// caused it. An included file sshd cannot open comes first: `load_server_config` exits while
 /// reading the configuration, before any option is checked.
-pub(super) fn first_failure(cfg: &Config, global: &Opts, version: &str) -> Option<Fact<String>> {
+pub(super) fn first_failure(cfg: &Config, global: &Opts, note: &str) -> Option<Fact<String>> {
     if let Some((file, include)) = &cfg.unopenable_include {
         let mut source = include.clone();
         source.note = Some("as servconf.c load_server_config() opens included files".into());
@@ -142,7 +142,7 @@ pub(super) fn first_failure(cfg: &Config, global: &Opts, version: &str) -> Optio
         ));
     }
     CHECKS.iter().find_map(|c| {
-        let (reason, mut source) = (c.run)(global, version)?;
+        let (reason, mut source) = (c.run)(global, note)?;
         source.note = Some(format!("as checked by {}", c.sshd));
         Some(Fact::new(format!("sshd would refuse to start: {reason}"), source))
     })

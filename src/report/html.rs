@@ -368,6 +368,9 @@ pub fn page(report: &Report) -> String {
     let mode = if report.target.live { "live" } else { "offline" };
     fact_row(&mut o, "Root", &format!("{} ({mode})", report.target.root));
     fact_row(&mut o, "As of", &report.target.as_of);
+    if let Some(mounts) = crate::report::mounts_inside(&report.target) {
+        fact_row(&mut o, "Mounted inside the root, read as the image's", &mounts);
+    }
     o.push_str("</dl></div></header>\n<main class=\"wrap\">\n");
 
     // Summary: verdict, cards, charts.

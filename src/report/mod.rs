@@ -290,3 +290,22 @@ pub fn evidence_summary(f: &Finding) -> String {
 pub fn shadowed_source(sh: &Value) -> Option<Source> {
     source_of(sh)
 }
+
+/// The filesystems mounted inside an offline root, for a report header: each mount point, its
+/// type and whether the whole-tree walk entered it (a host directory bind-mounted into the root is
+/// read as part of the image, so the report says where). `None` when there are none.
+pub fn mounts_inside(t: &crate::facts::Target) -> Option<String> {
+    if t.mounts.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = t
+        .mounts
+        .iter()
+        .map(|m| match (m.walked, &m.reason) {
+            (true, _) => format!("{} {} (walked)", m.mount_point, m.fstype),
+            (false, Some(r)) => format!("{} {} (not walked: {r})", m.mount_point, m.fstype),
+            (false, None) => format!("{} {} (not walked)", m.mount_point, m.fstype),
+        })
+        .collect();
+    Some(list.join(", "))
+}

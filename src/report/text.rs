@@ -177,12 +177,25 @@ pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write
     }
     // Provenance, when the image records it: which image, whose, on which platform.
     let h = &report.host;
-    let prov: Vec<String> = [("image", &h.image_id), ("platform", &h.platform), ("owner", &h.owner)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
-        .collect();
+    let prov: Vec<String> = [
+        ("kernel", &h.kernel),
+        ("image", &h.image_id),
+        ("platform", &h.platform),
+        ("owner", &h.owner),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+    .collect();
     if !prov.is_empty() {
         for l in wrap(&names::visible(&prov.join(" · ")), 0, 2) {
+            writeln!(out, "{l}")?;
+        }
+    }
+    // Filesystems mounted inside an offline root are read as part of the image: say which, so a
+    // host directory bind-mounted there is not taken for the image's own files.
+    if let Some(mounts) = crate::report::mounts_inside(t) {
+        let line = format!("mounted inside the root, read as the image's: {mounts}");
+        for l in wrap(&names::visible(&line), 0, 2) {
             writeln!(out, "{l}")?;
         }
     }

@@ -570,6 +570,7 @@ mkdir "$R/srv/scratch/drop"; chmod 0777 "$R/srv/scratch/drop"
 mount --bind "$DATA" "$R/srv/data"
 "$BIN" facts --root "$R" > "$OUT/facts.json"
 "$BIN" scan --root "$R" --profile cis-l1-server --format json > "$OUT/scan.json" || true
+NO_COLOR=1 "$BIN" scan --root "$R" --profile cis-l1-server --format text > "$OUT/scan.txt" || true
 for m in "$R" "$R/srv/scratch" "$R/srv/data"; do find "$m" -xdev -printf '%p\t%y\t%m\t%U\n'; done > "$OUT/find.txt"
 "#;
     let run = Command::new("unshare")
@@ -659,5 +660,21 @@ for m in "$R" "$R/srv/scratch" "$R/srv/data"; do find "$m" -xdev -printf '%p\t%y
             ]),
             "{mounts}"
         );
+    }
+    // The text report's header says it too, for a reader who never opens the JSON.
+    let text = std::fs::read_to_string(out.join("scan.txt")).unwrap();
+    let header: String = text
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
+    for want in [
+        "mounted inside the root",
+        "/srv/data",
+        "(walked)",
+        "/proc proc (not walked",
+    ] {
+        assert!(header.contains(want), "text header lacks {want:?}:\n{header}");
     }
 }

@@ -9,7 +9,7 @@ E2E_ROOT ?= target/e2e/deb12
 # The mirror the machine's apt sources name (deb822 or one-line format), else Debian's CDN.
 MIRROR  ?= $(shell (grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]+/debian/?( |$$)' | grep -v security; echo http://deb.debian.org/debian) | head -n1)
 
-.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-pipeline fuzz clean report-screenshot compare-oscap dist dist-package sshd-diff
+.PHONY: build run test lint rules snapshots bench e2e e2e-root e2e-roots e2e-pipeline fuzz clean report-screenshot compare-oscap dist dist-package sshd-diff
 
 build:
 	RUSTFLAGS="$(STATIC)" $(CARGO) build --release --locked --target $(TARGET)
@@ -72,7 +72,15 @@ e2e: build e2e-root
 	for p in cloud-image cis-l1-server capture supply-chain; do ./$(BIN) rules list --profile $$p >/dev/null 2>&1 || continue; \
 	  ./$(BIN) scan --root $(E2E_ROOT) --profile $$p; test $$? -le 1 || exit 1; done
 	IMAGEGATE_E2E_ROOT=$(abspath $(E2E_ROOT)) $(CARGO) test --locked --test integration differential
+	$(MAKE) --no-print-directory e2e-roots
 	$(MAKE) --no-print-directory e2e-pipeline
+
+# Real Debian 11, 12 and 13 roots (debootstrap, minbase + openssh-server, each with its security
+# suite's indexes fetched by apt-get inside the root): packages against dpkg-query, pending security
+# updates against apt's own upgradable list, and `imagegate sshd-config` against the root's own
+# `sshd -T` in a chroot. Roots are kept in target/e2e/roots; RELEASES picks a subset.
+e2e-roots: build
+	ROOTS_DIR=target/e2e/roots IMAGEGATE=$(BIN) MIRROR=$(MIRROR) $(if $(RELEASES),RELEASES="$(RELEASES)") bash scripts/e2e-roots.sh
 
 # The pipelines it runs in, with the real programs (as root; installs Debian's packer,
 # openssh-server and ansible): a throw-away sshd on 127.0.0.1, `packer build` with the null builder

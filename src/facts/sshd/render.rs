@@ -814,7 +814,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
                 iptos2str(b.parse().unwrap_or(0))
             )
         }
-        None => default_of("ipqos").into(),
+        None => d.release.ipqos.unwrap_or(default_of("ipqos")).into(),
     };
     push("ipqos", ipqos, get(o, "ipqos"));
     let rk = format!(

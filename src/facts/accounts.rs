@@ -9,7 +9,12 @@
 //!   `!!`, `*`, `!*` and `usermod -L`'s `!$6$…`: no password can match), `empty` (no password), `hash`
 //!   (a usable password), or `missing` (no shadow entry for root);
 //! - the hash algorithm of every shadow entry, from the crypt(5) prefix;
-//! - duplicate user names, UIDs, group names and GIDs.
+//! - duplicate user names, UIDs, group names and GIDs;
+//! - `weak_hashes`: usable hashes in a weak scheme (md5crypt, DES, BSDi DES, NT hash, or a form
+//!   crypt(5) does not know), value `name:algorithm`;
+//! - `weak_passwords`: accounts whose password is a vendor default or a variant of the name, found
+//!   by trying candidates against the hash (see [`super::passwords`]); collected only when a selected
+//!   rule reads it, since it costs up to a second per account.
 //!
 //! /etc/shadow is readable only by root. When it cannot be read, the shadow-derived facts are errors
 //! with that reason while the passwd-derived ones stay available: a rule that needs the password
@@ -51,6 +56,10 @@ pub struct Accounts {
     pub duplicate_group_names: Vec<Fact<String>>,
     /// GIDs shared by more than one group (value `name:gid`).
     pub duplicate_gids: Vec<Fact<String>>,
+    /// Usable hashes in a weak scheme (value `name:algorithm`).
+    pub weak_hashes: Collected<Vec<Fact<String>>>,
+    /// Accounts whose password is a default or a name variant (the password is never kept).
+    pub weak_passwords: Collected<Vec<Fact<String>>>,
 }
 
 /// One /etc/passwd entry.
@@ -253,6 +262,10 @@ fn duplicates<T>(
         .collect()
 }
 
+/// Hash schemes too weak for a password today: md5crypt, traditional and BSDi DES (8 significant
+/// characters), the unsalted NT hash, and anything crypt(5) does not name.
+pub const WEAK_SCHEMES: &[&str] = &["md5", "descrypt", "bsdicrypt", "nthash", "unknown"];
+
 /// Derives the account facts from parsed databases.
 pub fn derive(users: Vec<User>, groups: Vec<Group>, shadow: Collected<Vec<ShadowEntry>>) -> Accounts {
     let uid0_non_root = users
@@ -287,7 +300,25 @@ pub fn derive(users: Vec<User>, groups: Vec<Group>, shadow: Collected<Vec<Shadow
             unavailable: unavailable.clone(),
         },
     };
+    let weak_hashes = match &shadow {
+        Collected::Ok(sh) => Collected::Ok(
+            sh.iter()
+                .filter(|s| s.state == "hash")
+                .filter_map(|s| {
+                    let a = s.algorithm.as_deref()?;
+                    WEAK_SCHEMES
+                        .contains(&a)
+                        .then(|| Fact::new(format!("{}:{a}", s.name), s.source.clone()))
+                })
+                .collect(),
+        ),
+        Collected::Unavailable { unavailable } => Collected::Unavailable {
+            unavailable: unavailable.clone(),
+        },
+    };
     Accounts {
+        weak_hashes,
+        weak_passwords: Collected::not_applicable("not needed by the selected rules"),
         duplicate_names: duplicates(&users, |u| u.name.clone(), |u| u.name.clone(), |u| u.source.clone()),
         duplicate_uids: duplicates(
             &users,
@@ -312,7 +343,7 @@ pub fn derive(users: Vec<User>, groups: Vec<Group>, shadow: Collected<Vec<Shadow
 }
 
 /// Reads passwd, group and shadow.
-pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Accounts, FactError> {
+pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Accounts, FactError> {
     let passwd = fs
         .read_text_limited("/etc/passwd", LIMIT)?
         .ok_or_else(|| FactError::Invalid("/etc/passwd does not exist".into()))?;
@@ -321,12 +352,27 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Accounts, FactError> {
         Some(t) => parse_group("/etc/group", &t)?,
         None => Vec::new(),
     };
-    let shadow = match fs.read_text_limited("/etc/shadow", LIMIT) {
-        Ok(Some(t)) => parse_shadow("/etc/shadow", &t).into(),
-        Ok(None) => Collected::error("/etc/shadow does not exist: password state is unknown"),
-        Err(e) => Collected::error(e.to_string()),
+    let (shadow, text) = match fs.read_text_limited("/etc/shadow", LIMIT) {
+        Ok(Some(t)) => (parse_shadow("/etc/shadow", &t).into(), Some(t)),
+        Ok(None) => (
+            Collected::error("/etc/shadow does not exist: password state is unknown"),
+            None,
+        ),
+        Err(e) => (Collected::error(e.to_string()), None),
     };
-    Ok(derive(users, groups, shadow))
+    let mut a = derive(users, groups, shadow);
+    if ctx.wants("accounts.weak_passwords") {
+        a.weak_passwords = match (&a.shadow, text) {
+            (Collected::Ok(_), Some(t)) => {
+                super::passwords::weak_passwords("/etc/shadow", &t, super::passwords::BUDGET_US).into()
+            }
+            (Collected::Unavailable { unavailable }, _) => Collected::Unavailable {
+                unavailable: unavailable.clone(),
+            },
+            (Collected::Ok(_), None) => Collected::error("/etc/shadow could not be read"),
+        };
+    }
+    Ok(a)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod logging;
 pub mod mac;
 pub mod os_release;
 pub mod packages;
+pub mod passwords;
 pub mod pending;
 pub mod services;
 pub mod sources;
@@ -248,7 +249,7 @@ pub struct Context {
     pub as_of: jiff::civil::Date,
     /// The fact groups the selected rules read (first components of their fact paths, and
     /// `group.part` for the first two); `None` = all (`imagegate facts`). Expensive groups
-    /// (`integrity`, `sources`) and parts (`sources.offered`) are only collected when wanted.
+    /// (`integrity`, `sources`) and parts (`sources.offered`, `accounts.weak_passwords`) are only collected when wanted.
     pub wanted: Option<std::collections::BTreeSet<String>>,
 }
 

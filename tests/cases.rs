@@ -87,15 +87,23 @@ fn run_case(rules: &RuleSet, file: &str, c: &Case, shared: Option<&OnceLock<Coll
         )
         .into());
     }
-    if f.status.as_str() == c.expect {
+    let reason_ok = c
+        .reason
+        .as_deref()
+        .is_none_or(|want| f.reason.as_deref().is_some_and(|r| r.contains(want)));
+    if f.status.as_str() == c.expect && reason_ok {
         return Ok(());
     }
     Err(format!(
-        "{file}: {} on {}{}: expected {}, got {} (reason: {:?}; evidence: {})",
+        "{file}: {} on {}{}: expected {}{}, got {} (reason: {:?}; evidence: {})",
         c.rule,
         c.base,
         c.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
         c.expect,
+        c.reason
+            .as_deref()
+            .map(|r| format!(" with a reason containing {r:?}"))
+            .unwrap_or_default(),
         f.status.as_str(),
         f.reason,
         serde_json::to_string(&f.evidence).expect("evidence serializes")

@@ -14,7 +14,9 @@
 //! the same name and architecture (or noarch) is pending, as `dnf updateinfo list --security`
 //! reports it. Module streams and `reboot_suggested` are ignored.
 //!
-//! **apk**: not applicable: Alpine keeps no security advisory metadata locally.
+//! **apk**: an error: Alpine keeps no security advisory metadata in the image (APKINDEX says which
+//! versions exist, not which of them fix a vulnerability), so no pending security update can be
+//! vouched for either way.
 //!
 //! Index age is counted from when the index was fetched, not from when the archive published it:
 //! a suite frozen at end of life (Debian 11's security suite) keeps an old `Date:` however often
@@ -26,8 +28,12 @@
 //! modification time). `index_date` is the newer of the two, with the file it came from, and
 //! `index_age_days` its distance to `--as-of`.
 //!
-//! Missing indexes are errors ("run apt-get update"): an empty cache cannot show an update as
-//! pending, so it must not pass. Compression other than lz4 and gzip (xz, bz2, zstd, zchunk) is an
+//! **Missing data, one policy for every family**: what the reader needs and does not find is an
+//! error whose reason names what is missing and the command that provides it, never a pass (an
+//! empty cache cannot show an update as pending) nor not-applicable (the question applies to every
+//! package-managed image). So: no apt lists, no `-security` suite among them, or a security suite
+//! without its Packages index ("run apt-get update"); no dnf/yum updateinfo cached, or none that is
+//! a regular file ("run dnf makecache"); any apk root (no local advisory data). Compression other than lz4 and gzip (xz, bz2, zstd, zchunk) is an
 //! error naming the file. InRelease signatures are not verified (the file is read as apt left it).
 
 use std::collections::BTreeMap;
@@ -118,8 +124,11 @@ pub fn collect_pending(
     match pkgs.manager {
         Manager::Dpkg => apt(fs, ctx, pkgs),
         Manager::Rpm => dnf(fs, ctx, pkgs),
-        Manager::Apk => Err(FactError::NotApplicable(
-            "apk has no security advisory metadata locally".into(),
+        Manager::Apk => Err(FactError::Invalid(
+            "apk keeps no security advisory data in the image (APKINDEX lists versions, not which fix a vulnerability): \
+             pending security updates cannot be judged offline on Alpine; run apk update && apk upgrade during the image build \
+             and leave this rule out of the profile for Alpine images"
+                .into(),
         )),
     }
 }
@@ -497,6 +506,11 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             }
             indexes.push(ipath);
         }
+        if indexes.is_empty() {
+            return Err(FactError::Invalid(format!(
+                "{path}: the security suite {suite} has no Packages index in {APT_LISTS}: run apt-get update"
+            )));
+        }
         pockets.push(Pocket {
             name: suite,
             release: path,
@@ -507,7 +521,8 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
     }
     if pockets.is_empty() {
         return Err(FactError::Invalid(format!(
-            "no security pocket among the apt lists in {APT_LISTS} (is a -security suite configured in the apt sources?)"
+            "no security suite among the apt lists in {APT_LISTS}: add the -security suite to the apt sources \
+             (/etc/apt/sources.list or sources.list.d) and run apt-get update"
         )));
     }
     Ok(finish("apt", ctx, newest, published, pockets, best))
@@ -724,6 +739,11 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             fetched: got.map(|(d, _)| d.to_string()),
             indexes: vec![path],
         });
+    }
+    if pockets.is_empty() {
+        return Err(FactError::Invalid(
+            "no dnf/yum updateinfo under /var/cache/dnf or /var/cache/yum is a regular file: run dnf makecache".into(),
+        ));
     }
     Ok(finish("dnf", ctx, newest, published, pockets, best))
 }

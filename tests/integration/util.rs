@@ -131,6 +131,9 @@ pub struct Case {
     pub vars: std::collections::BTreeMap<String, toml::Value>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Text the finding's reason must contain (what is missing, the command that provides it).
+    #[serde(default)]
+    pub reason: Option<String>,
     /// Permission bits to set after `files` (octal strings: `{ "/etc/shadow" = "0640" }`): git
     /// keeps no modes, and permission rules need both sides.
     #[serde(default)]

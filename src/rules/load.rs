@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::{ErrorWhen, Expr, Rule, Severity};
+use super::{ErrorWhen, Expr, Rule, Severity, Translation};
 
 /// The shipped rule files: (path relative to the repository, contents).
 pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -79,6 +79,22 @@ struct RawRule {
     #[serde(default)]
     vars: BTreeMap<String, toml::Value>,
     fix_file: Option<String>,
+    /// `[rule.zh-CN]`: the rule's text in Simplified Chinese.
+    #[serde(rename = "zh-CN")]
+    zh_cn: Option<RawTranslation>,
+}
+
+/// A rule's text in another language, beside its English text (`[rule.zh-CN]`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTranslation {
+    title: String,
+    rationale: String,
+    remediation: String,
+    not_applicable: Option<String>,
+    /// The `error_when` reasons, in the rule's order.
+    #[serde(default)]
+    error_when: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -286,6 +302,41 @@ fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>,
                 "fix_file: {f:?} must be an absolute in-image file path (e.g. \"/etc/sysctl.d/60-cis.conf\")"
             )));
         }
+        let mut translations = BTreeMap::new();
+        if let Some(t) = r.zh_cn {
+            if t.not_applicable.is_some() != r.not_applicable.is_some() {
+                return Err(err(
+                    "zh-CN: not_applicable must be translated exactly when the rule has one".to_owned(),
+                ));
+            }
+            if t.error_when.len() != error_when.len() {
+                return Err(err(format!(
+                    "zh-CN: error_when has {} reasons, the rule has {}",
+                    t.error_when.len(),
+                    error_when.len()
+                )));
+            }
+            let texts = std::iter::once(t.title.as_str())
+                .chain(t.not_applicable.iter().map(String::as_str))
+                .chain(t.error_when.iter().map(String::as_str));
+            for text in texts {
+                if let Some(v) = super::placeholders(text).into_iter().find(|v| !vars.contains_key(*v)) {
+                    return Err(err(format!(
+                        "zh-CN: `{{{v}}}` names no variable of the rule (declare it in `vars`, or drop the braces)"
+                    )));
+                }
+            }
+            translations.insert(
+                "zh-CN".to_owned(),
+                Translation {
+                    title: t.title,
+                    rationale: t.rationale,
+                    remediation: t.remediation,
+                    not_applicable: t.not_applicable,
+                    error_when: t.error_when,
+                },
+            );
+        }
         out.push(Rule {
             area: rule_area.to_owned(),
             id: r.id.clone(),
@@ -303,6 +354,7 @@ fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>,
             vars,
             origin: format!("{file}:{line}"),
             fix_file: r.fix_file,
+            translations,
         });
     }
     Ok(out)
@@ -500,6 +552,27 @@ rationale = "r"
 remediation = "m"
 check = { fact = "sshd.effective.permitrootlogin", in = ["no"] }
 "#;
+
+    #[test]
+    fn a_translation_loads_beside_the_english_text_and_is_checked() {
+        let with = |t: &str| format!("{GOOD}\n[rule.zh-CN]\n{t}\n");
+        let rules = parse_file(
+            "rules/ssh.toml",
+            &with("title = \"禁止 root 通过 SSH 登录\"\nrationale = \"理由\"\nremediation = \"整改\""),
+        )
+        .unwrap();
+        assert_eq!(rules[0].translations["zh-CN"].title, "禁止 root 通过 SSH 登录");
+        // A misspelled key, a missing text, a stray not_applicable and an unknown placeholder
+        // are load errors, never a silently English report.
+        for bad in [
+            "title = \"t\"\nrationale = \"r\"\nremedation = \"m\"",
+            "title = \"t\"\nrationale = \"r\"",
+            "title = \"t\"\nrationale = \"r\"\nremediation = \"m\"\nnot_applicable = \"n\"",
+            "title = \"{limit}\"\nrationale = \"r\"\nremediation = \"m\"",
+        ] {
+            assert!(parse_file("rules/ssh.toml", &with(bad)).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn loads_a_rule_and_records_its_origin() {

@@ -113,6 +113,23 @@ pub struct Rule {
     /// The in-image file the remediation changes (`/etc/sysctl.d/60-cis.conf`): where SARIF
     /// locates a failure that no file decided (a setting absent everywhere).
     pub fix_file: Option<String>,
+    /// The rule's text in other languages, by language tag (`zh-CN`).
+    pub translations: BTreeMap<String, Translation>,
+}
+
+/// A rule's text in another language (`[rule.zh-CN]` after the rule's English text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translation {
+    /// The title; `{name}` placeholders as in the English title.
+    pub title: String,
+    /// Why it matters.
+    pub rationale: String,
+    /// What to do.
+    pub remediation: String,
+    /// The not-applicable reason, where the rule has one.
+    pub not_applicable: Option<String>,
+    /// The `error_when` reasons, in the rule's order.
+    pub error_when: Vec<String>,
 }
 
 impl Rule {

@@ -691,6 +691,27 @@ impl RootFs {
         Ok(Some(buf))
     }
 
+    /// The first `n` bytes of a regular file (fewer when it is shorter), whatever its size: for
+    /// formats whose header says what the file is (a ClamAV database's 512-byte header, an AIDE
+    /// database's first line). `Ok(None)` when absent.
+    pub fn read_head(&self, path: &str, n: u64) -> Result<Option<Vec<u8>>> {
+        let Some((file, _meta)) = self.open_regular(path)? else {
+            return Ok(None);
+        };
+        if let Ok(mut log) = self.read_log.lock() {
+            log.insert(path.to_owned());
+        }
+        let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(64 << 10));
+        file.take(n).read_to_end(&mut buf).map_err(|e| match e.raw_os_error() {
+            Some(code) => RootFsError::from_errno(path, Errno::from_raw(code)),
+            None => RootFsError::Io {
+                path: path.to_owned(),
+                source: e,
+            },
+        })?;
+        Ok(Some(buf))
+    }
+
     /// Hands `consume` a reader over a regular file of at most `limit` bytes, with its size, for a
     /// consumer that allocates the buffer itself (the sqlite rpmdb is read straight into sqlite's
     /// own memory: one copy of the database, not two). The reader ends at the size `fstat` gave,

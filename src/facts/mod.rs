@@ -22,6 +22,7 @@ pub mod declared_files;
 pub mod files;
 pub mod filesystem;
 pub mod firewall;
+pub mod hids;
 pub mod homes;
 pub mod hygiene;
 pub mod integrity;
@@ -376,6 +377,8 @@ fact_groups! {
     boot: boot::Boot => |cx| boot::collect(cx.fs, cx.ctx).into();
     /// auditd, journald, rsyslog.
     logging: logging::Logging => |cx| logging::collect(cx.fs, cx.ctx).into();
+    /// Host intrusion detection and anti-malware: AIDE's database, ClamAV's signatures, a Wazuh/OSSEC agent.
+    hids: hids::Hids => |cx| hids::collect(cx.fs, cx.ctx).into();
     /// Host firewall.
     firewall: firewall::Firewall => |cx| firewall::collect(cx.fs, cx.ctx).into();
     /// PAM, login.defs, sudo, su, shell settings, cron/at, banners.

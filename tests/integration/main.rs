@@ -14,6 +14,8 @@ mod corpus;
 mod differential;
 /// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.
 mod formats;
+/// The framework benchmarks (rules/benchmarks): every clause cited or marked, every citation known.
+mod frameworks;
 /// Hostile roots built at test time: escapes, loops, special files, bombs, damage, no privileges.
 mod hostile;
 /// The lifecycle table's Debian and Ubuntu rows against Debian's distro-info-data.

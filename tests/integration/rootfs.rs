@@ -173,3 +173,27 @@ fn scans_do_not_fail_while_files_are_renamed_elsewhere() {
         errors.join("\n")
     );
 }
+
+#[test]
+fn read_head_reads_a_prefix_of_any_size_and_stays_confined() {
+    let (_outer, root) = hostile();
+    let f = std::fs::File::create(root.join("huge")).unwrap();
+    f.set_len(8 << 30).unwrap();
+    std::fs::write(root.join("short"), b"ClamAV-VDB:x").unwrap();
+    for resolver in [Resolver::Kernel, Resolver::Userspace] {
+        let fs = RootFs::open_with(&root, resolver).unwrap();
+        // A file far over every read bound: only the head is read.
+        assert_eq!(fs.read_head("/huge", 512).unwrap().unwrap(), vec![0u8; 512]);
+        assert_eq!(fs.read_head("/short", 512).unwrap().unwrap(), b"ClamAV-VDB:x");
+        assert!(fs.read_head("/absent", 512).unwrap().is_none());
+        for p in ["/etc/rel-escape", "/etc/deep-escape", "/etc/abs-escape"] {
+            assert_ne!(
+                fs.read_head(p, 64).unwrap().as_deref(),
+                Some(MARKER.as_bytes()),
+                "{resolver:?} {p}"
+            );
+        }
+        let e = fs.read_head("/etc/fifo", 64).unwrap_err();
+        assert!(matches!(e, RootFsError::WrongKind { .. }), "{resolver:?}: {e}");
+    }
+}

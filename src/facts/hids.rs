@@ -346,7 +346,7 @@ pub fn parse_cvd_header(head: &[u8]) -> Result<(u64, jiff::civil::Date), String>
     // stime: seconds since the epoch, padded with spaces (and NULs in some builders).
     let stime = fields
         .get(7)
-        .map(|s| s.trim_end_matches(|c: char| c == ' ' || c == '\0').trim())
+        .map(|s| s.trim_end_matches([' ', '\0']).trim())
         .filter(|s| !s.is_empty());
     let date = match stime {
         Some(s) => {

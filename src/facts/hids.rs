@@ -523,6 +523,17 @@ mod tests {
         assert_eq!(parse_aide_database("database_out=file:/x\n"), Ok(None));
     }
 
+    /// The head of aide-common 0.18.3's /etc/aide/aide.conf (Debian 12): directives this reader
+    /// does not model (`@@x_include_setenv`, `@@x_include`) are passed over, and
+    /// `database_attrs` is not the database.
+    #[test]
+    fn debian_12_aide_conf_names_var_lib_aide_aide_db() {
+        let conf = "# AIDE conf\n\n# set environment for executable config files included by x_include\n@@x_include_setenv UPAC_settingsd /etc/aide/aide.settings.d\n@@x_include_setenv PATH /bin:/usr/bin\n\n# The daily cron job depends on these paths\ndatabase_in=file:/var/lib/aide/aide.db\ndatabase_out=file:/var/lib/aide/aide.db.new\ndatabase_new=file:/var/lib/aide/aide.db.new\n\ndatabase_attrs = Checksums\n@@x_include /etc/aide/aide.conf.d ^[a-zA-Z0-9_-]+$\n";
+        let (url, line) = parse_aide_database(conf).unwrap().unwrap();
+        assert_eq!((url.as_str(), line), ("file:/var/lib/aide/aide.db", 8));
+        assert_eq!(database_file(&url).as_deref(), Some("/var/lib/aide/aide.db"));
+    }
+
     #[test]
     fn conditionals_are_followed_and_host_conditions_are_errors() {
         let conf = "@@ifndef TOPDIR\n@@define TOPDIR /srv\n@@endif\n@@ifdef TOPDIR\ndatabase_in=file:@@{TOPDIR}/a.db\n@@else\ndatabase_in=file:/b.db\n@@endif\n";

@@ -635,6 +635,7 @@ fn op_text(op: &crate::rules::expr::Op) -> String {
         Op::Empty(b) => format!("empty {b}"),
         Op::Present(b) => format!("present {b}"),
         Op::ModeMax(m) => format!("mode_max \"{m:04o}\""),
+        Op::SetInFile(b) => format!("set_in_file {b}"),
     }
 }
 

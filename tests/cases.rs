@@ -53,7 +53,12 @@ type Shared = HashMap<(String, bool), Arc<OnceLock<Collection>>>;
 
 /// Whether a case runs on its base root as it is.
 fn unchanged(c: &Case) -> bool {
-    c.files.is_empty() && c.remove.is_empty() && c.append.is_empty() && c.packages.is_empty() && c.modes.is_empty()
+    c.files.is_empty()
+        && c.remove.is_empty()
+        && c.append.is_empty()
+        && c.packages.is_empty()
+        && c.modes.is_empty()
+        && c.owners.is_empty()
 }
 
 /// Runs one case; `Err` describes the mismatch.

@@ -103,6 +103,21 @@ pub struct ShadowEntry {
     pub state: String,
     /// Hash algorithm from the crypt(5) prefix (`sha512`, `yescrypt`, …), also for a locked hash.
     pub algorithm: Option<String>,
+    /// Field 3: the day of the last password change, in days since 1970-01-01 (0: the password
+    /// must be changed at the next login); null when empty or not a number.
+    pub last_change: Option<i64>,
+    /// Days from `last_change` to the as-of date (negative: a change dated in the future); null
+    /// when `last_change` is.
+    pub last_change_days_ago: Option<i64>,
+    /// Field 4: minimum days between password changes; null when empty (no minimum).
+    pub min_days: Option<i64>,
+    /// Field 5: maximum days a password is valid; null when empty (it never expires).
+    pub max_days: Option<i64>,
+    /// Field 6: days of warning before the password expires; null when empty.
+    pub warn_days: Option<i64>,
+    /// Field 7: days after expiry during which the password is still accepted (then the account
+    /// is locked); null when empty (no inactivity lock).
+    pub inactive_days: Option<i64>,
     /// Where it is defined.
     pub source: Source,
 }
@@ -234,10 +249,18 @@ pub fn parse_shadow(path: &str, text: &str) -> Result<Vec<ShadowEntry>, FactErro
                 ),
             });
         }
+        // shadow(5): an empty aging field means the feature is off; the old two-field form has none.
+        let num = |i: usize| f.get(i).and_then(|v| v.trim().parse::<i64>().ok());
         out.push(ShadowEntry {
             name: f[0].to_owned(),
             state: password_state(f[1]).to_owned(),
             algorithm: hash_algorithm(f[1]).map(str::to_owned),
+            last_change: num(2),
+            last_change_days_ago: None,
+            min_days: num(3),
+            max_days: num(4),
+            warn_days: num(5),
+            inactive_days: num(6),
             source: Source::at(path, line),
         });
     }
@@ -360,6 +383,17 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Accounts, FactError> {
         ),
         Err(e) => (Collected::error(e.to_string()), None),
     };
+    let mut shadow = shadow;
+    if let Collected::Ok(entries) = &mut shadow {
+        let today = ctx
+            .as_of
+            .since(jiff::civil::date(1970, 1, 1))
+            .map(|s| i64::from(s.get_days()))
+            .ok();
+        for e in entries.iter_mut() {
+            e.last_change_days_ago = e.last_change.zip(today).map(|(day, today)| today - day);
+        }
+    }
     let mut a = derive(users, groups, shadow);
     if ctx.wants("accounts.weak_passwords") {
         a.weak_passwords = match (&a.shadow, text) {
@@ -385,6 +419,25 @@ mod tests {
     fn shadow_record_cut_between_the_second_and_ninth_field_is_an_error() {
         assert!(parse_shadow("/etc/shadow", "root:!:19000:0:99999:7:::\n").is_ok());
         assert!(parse_shadow("/etc/shadow", "root:!\n").is_ok());
+        // Aging fields: numbers where set, null where empty (the feature is off) or garbled.
+        let e = parse_shadow(
+            "/etc/shadow",
+            "alice:$6$s$h:19000:1:365:7:30::\nbob:$6$s$h:19000::::::\nold:x\neve:$6$s$h:x1:-1: 99999 :7:::\n",
+        )
+        .unwrap();
+        let aging = |i: usize| {
+            (
+                e[i].last_change,
+                e[i].min_days,
+                e[i].max_days,
+                e[i].warn_days,
+                e[i].inactive_days,
+            )
+        };
+        assert_eq!(aging(0), (Some(19000), Some(1), Some(365), Some(7), Some(30)));
+        assert_eq!(aging(1), (Some(19000), None, None, None, None));
+        assert_eq!(aging(2), (None, None, None, None, None));
+        assert_eq!(aging(3), (None, Some(-1), Some(99999), Some(7), None));
         let e = parse_shadow("/etc/shadow", "root:!:19000:0:99999:7:::\nbin:*:190").unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -134,6 +134,9 @@ pub enum Op {
     Present(bool),
     /// Mode has no bit outside the mask.
     ModeMax(u32),
+    /// The value was decided by a line of a file in the image (its source names a path), not by a
+    /// default (true), or the opposite (false).
+    SetInFile(bool),
 }
 
 /// Quantifier over a list or map.
@@ -199,6 +202,7 @@ const OPS: &[&str] = &[
     "empty",
     "present",
     "mode_max",
+    "set_in_file",
     "none",
     "every",
     "some",
@@ -296,6 +300,10 @@ impl Expr {
             "empty" => Op::Empty(arg.as_bool().ok_or("`empty` takes true or false")?),
             "present" => Op::Present(arg.as_bool().ok_or("`present` takes true or false")?),
             "mode_max" => Op::ModeMax(parse_mode(arg).ok_or("`mode_max` takes an octal string like \"0644\"")?),
+            "set_in_file" if var_name.is_some() => {
+                return Err("`set_in_file` tests where a fact's value comes from; a variable has no file".into());
+            }
+            "set_in_file" => Op::SetInFile(arg.as_bool().ok_or("`set_in_file` takes true or false")?),
             "none" | "every" | "some" => {
                 let quant = match op_key.as_str() {
                     "none" => Quant::None,
@@ -498,7 +506,11 @@ impl<'a> Eval<'a> {
                         Truth::Unknown(m, r)
                     }
                     Node::Absent => {
-                        let Some(result) = self.apply(op, None) else {
+                        let applied = match op {
+                            Op::SetInFile(want) => Some(!*want),
+                            _ => self.apply(op, None),
+                        };
+                        let Some(result) = applied else {
                             return Truth::Unknown(Missing::Error, self.problems.join("; "));
                         };
                         if item.is_none() {
@@ -514,7 +526,16 @@ impl<'a> Eval<'a> {
                     }
                     Node::Found(node) => {
                         let (value, source, shadowed) = view::parts(&node);
-                        let Some(result) = self.apply(op, Some(value)) else {
+                        let applied = match op {
+                            // Only a `Fact` carries a source; a file's line names its path there.
+                            Op::SetInFile(want) => {
+                                let in_file = view::is_fact(&node)
+                                    && source.and_then(|s| s.get("path")).is_some_and(|p| !p.is_null());
+                                Some(in_file == *want)
+                            }
+                            _ => self.apply(op, Some(value)),
+                        };
+                        let Some(result) = applied else {
                             return Truth::Unknown(Missing::Error, self.problems.join("; "));
                         };
                         if item.is_none() {
@@ -692,6 +713,10 @@ impl<'a> Eval<'a> {
                 empty == *want
             }
             Op::Present(want) => v.is_null() != *want,
+            Op::SetInFile(_) => {
+                self.problems.push("`set_in_file` tests a fact, not a value".into());
+                return None;
+            }
             // A string is an octal mode ("0640"), never a decimal number.
             Op::ModeMax(mask) => match v {
                 Value::String(s) => u32::from_str_radix(s.trim(), 8).is_ok_and(|m| m & !mask == 0),
@@ -854,6 +879,44 @@ mod tests {
         assert_eq!(ev.len(), 1);
         assert_eq!(ev[0].fact, "users[1]");
         assert_eq!(ev[0].source.as_ref().unwrap().line, Some(9));
+    }
+
+    #[test]
+    fn set_in_file_tells_a_line_of_a_file_from_a_default() {
+        let facts = json!({"sshd": {"effective": {
+            "strictmodes": {"value": "yes", "source": {"note": "compiled-in default, OpenSSH 9.2p1"}},
+            "printlastlog": {"value": "yes", "source": {"path": "/etc/ssh/sshd_config.d/00-cis.conf", "line": 2}}}},
+            "plain": "yes", "record": {"value": "yes", "source": {"path": "/etc/x"}, "other": 1}});
+        let t = |e: &str| run(e, facts.clone()).0;
+        assert_eq!(
+            t(r#"{ fact = "sshd.effective.printlastlog", set_in_file = true }"#),
+            Truth::True
+        );
+        assert_eq!(
+            t(r#"{ fact = "sshd.effective.strictmodes", set_in_file = true }"#),
+            Truth::False
+        );
+        assert_eq!(
+            t(r#"{ fact = "sshd.effective.strictmodes", set_in_file = false }"#),
+            Truth::True
+        );
+        // Absent, a plain value, and a record that merely has a `source` field carry no line.
+        for path in ["sshd.effective.compression", "plain", "record"] {
+            assert_eq!(
+                t(&format!(r#"{{ fact = "{path}", set_in_file = true }}"#)),
+                Truth::False,
+                "{path}"
+            );
+        }
+        // The evidence still shows the value and where it came from.
+        let (_, ev) = run(
+            r#"{ fact = "sshd.effective.printlastlog", set_in_file = true }"#,
+            facts.clone(),
+        );
+        assert_eq!(ev[0].value, json!("yes"));
+        assert_eq!(ev[0].source.as_ref().unwrap().line, Some(2));
+        let v: toml::Value = toml::from_str(r#"check = { var = "n", set_in_file = true }"#).unwrap();
+        assert!(Expr::from_toml(&v["check"], false).is_err());
     }
 
     #[test]

@@ -138,6 +138,10 @@ pub struct Case {
     /// keeps no modes, and permission rules need both sides.
     #[serde(default)]
     pub modes: std::collections::BTreeMap<String, String>,
+    /// Owner and group to set after `modes`, as numbers (`{ "/etc/shells" = "1000:1000" }`): git
+    /// keeps no owners, and ownership rules need both sides (the tests run as root).
+    #[serde(default)]
+    pub owners: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -194,7 +198,7 @@ fn append_to(path: &Path, text: &str) {
 }
 
 /// Builds a case's root: the base copied, `remove` applied, `files` written, `append` and
-/// `packages` added, then `modes` set.
+/// `packages` added, then `modes` and `owners` set.
 pub fn case_root(c: &Case) -> tempfile::TempDir {
     let dir = fixture_copy(&c.base);
     for r in &c.remove {
@@ -232,6 +236,18 @@ pub fn case_root(c: &Case) -> tempfile::TempDir {
         let mode = u32::from_str_radix(mode, 8).unwrap_or_else(|e| panic!("case for {}: mode {mode}: {e}", c.rule));
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))
             .unwrap_or_else(|e| panic!("case for {}: chmod {path}: {e}", c.rule));
+    }
+    for (path, owner) in &c.owners {
+        let p = dir.path().join(path.trim_start_matches('/'));
+        let parse = |s: &str| {
+            s.parse::<u32>()
+                .unwrap_or_else(|e| panic!("case for {}: owner {owner}: {e}", c.rule))
+        };
+        let (uid, gid) = owner
+            .split_once(':')
+            .unwrap_or_else(|| panic!("case for {}: owner {owner}: expected uid:gid", c.rule));
+        std::os::unix::fs::lchown(&p, Some(parse(uid)), Some(parse(gid)))
+            .unwrap_or_else(|e| panic!("case for {}: chown {path}: {e}", c.rule));
     }
     dir
 }

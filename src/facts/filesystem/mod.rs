@@ -40,8 +40,9 @@ pub const MODPROBE_DIRS: [&str; 5] = [
     "/lib/modprobe.d",
 ];
 
-/// Modules always reported, configured or not: CIS's unused filesystems and USB storage, and
-/// the uncommon network protocols.
+/// Modules always reported, configured or not: CIS's unused filesystems and USB storage, the
+/// uncommon network protocols, and the peripheral buses and radios a server never uses
+/// (Bluetooth, FireWire, wireless, webcams, ATM, CAN).
 pub const TRACKED_MODULES: &[&str] = &[
     "cramfs",
     "freevxfs",
@@ -56,6 +57,15 @@ pub const TRACKED_MODULES: &[&str] = &[
     "sctp",
     "rds",
     "tipc",
+    "atm",
+    "bluetooth",
+    "can",
+    "cfg80211",
+    "firewire_core",
+    "iwlmvm",
+    "iwlwifi",
+    "mac80211",
+    "uvcvideo",
 ];
 
 /// Mount points reported (the CIS separate-partition list).

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::view::{self, FactView, Key, Listing, Node};
 use crate::facts::Missing;
+use crate::i18n::{Problem, Reason};
 
 /// One segment-list path into the facts JSON (`sysctl.keys["net.ipv4.ip_forward"].persisted`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -392,7 +393,7 @@ pub enum Truth {
     /// Does not hold.
     False,
     /// Unknown: a fact is unavailable (error) or does not exist here (not-applicable).
-    Unknown(Missing, String),
+    Unknown(Missing, Reason),
 }
 
 /// One piece of evidence: a fact that was read, its value and where it came from.
@@ -411,6 +412,10 @@ pub struct Evidence {
     /// Why the value is missing, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
+    /// For a quantifier that found no item deciding it, how many items it checked (`value` then
+    /// says so in English; a report in another language says it in its own). Not in the JSON.
+    #[serde(skip)]
+    pub checked: Option<usize>,
 }
 
 /// Variable values in force for one rule.
@@ -425,7 +430,7 @@ pub struct Eval<'a> {
     /// Evidence gathered.
     pub evidence: Vec<Evidence>,
     /// Errors in the rule itself (an undefined variable, a bad operand).
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
 }
 
 /// The item a quantifier is looking at: a view of it, and its name for evidence
@@ -454,7 +459,7 @@ impl<'a> Eval<'a> {
                 match vars.get(n) {
                     Some(v) => Some(v),
                     None => {
-                        self.problems.push(format!("variable `{n}` has no value"));
+                        self.problems.push(Problem::NoValue(n.clone()));
                         None
                     }
                 }
@@ -475,12 +480,12 @@ impl<'a> Eval<'a> {
             Expr::VarTest { name, op } => {
                 let vars: &'a Vars = self.vars;
                 let Some(value) = vars.get(name) else {
-                    self.problems.push(format!("variable `{name}` has no value"));
-                    return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                    self.problems.push(Problem::NoValue(name.clone()));
+                    return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                 };
                 match self.apply(op, Some(value)) {
                     Some(b) => Truth::from(b),
-                    None => Truth::Unknown(Missing::Error, self.problems.join("; ")),
+                    None => Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone())),
                 }
             }
             Expr::Test { path, op } => {
@@ -494,12 +499,13 @@ impl<'a> Eval<'a> {
                             source: None,
                             shadowed: Vec::new(),
                             unavailable: Some(r.clone()),
+                            checked: None,
                         });
-                        Truth::Unknown(m, r)
+                        Truth::Unknown(m, Reason::Fact(r))
                     }
                     Node::Absent => {
                         let Some(result) = self.apply(op, None) else {
-                            return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                            return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                         };
                         if item.is_none() {
                             self.evidence.push(Evidence {
@@ -508,6 +514,7 @@ impl<'a> Eval<'a> {
                                 source: None,
                                 shadowed: Vec::new(),
                                 unavailable: None,
+                                checked: None,
                             });
                         }
                         Truth::from(result)
@@ -515,7 +522,7 @@ impl<'a> Eval<'a> {
                     Node::Found(node) => {
                         let (value, source, shadowed) = view::parts(&node);
                         let Some(result) = self.apply(op, Some(value)) else {
-                            return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                            return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                         };
                         if item.is_none() {
                             self.evidence.push(Evidence {
@@ -524,6 +531,7 @@ impl<'a> Eval<'a> {
                                 source: source.and_then(|s| serde_json::from_value(s.clone()).ok()),
                                 shadowed: shadowed.and_then(Value::as_array).cloned().unwrap_or_default(),
                                 unavailable: None,
+                                checked: None,
                             });
                         }
                         Truth::from(result)
@@ -570,12 +578,16 @@ impl<'a> Eval<'a> {
                             source: None,
                             shadowed: Vec::new(),
                             unavailable: Some(r.clone()),
+                            checked: None,
                         });
-                        return Truth::Unknown(m, r);
+                        return Truth::Unknown(m, Reason::Fact(r));
                     }
                     Listing::NotAList(kind) => {
-                        self.problems.push(format!("{name} is {kind}, not a list"));
-                        return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                        self.problems.push(Problem::NotAList {
+                            name: name.clone(),
+                            kind: kind.to_string(),
+                        });
+                        return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                     }
                 };
                 let truth = match quant {
@@ -585,10 +597,11 @@ impl<'a> Eval<'a> {
                 if decisive.is_empty() {
                     self.evidence.push(Evidence {
                         fact: name,
-                        value: Value::from(format!("{count} item(s) checked, none matched")),
+                        value: Value::from(crate::i18n::none_matched(crate::i18n::Lang::En, count)),
                         source: None,
                         shadowed: Vec::new(),
                         unavailable: None,
+                        checked: Some(count),
                     });
                 }
                 for (iname, v) in decisive {
@@ -598,6 +611,7 @@ impl<'a> Eval<'a> {
                         value: v,
                         shadowed: Vec::new(),
                         unavailable: None,
+                        checked: None,
                     });
                 }
                 match (quant, truth, unknown) {
@@ -644,7 +658,7 @@ impl<'a> Eval<'a> {
             Op::In(o) | Op::NotIn(o) => {
                 let list = self.resolve(o)?;
                 let Some(list) = list.as_array() else {
-                    self.problems.push("`in` needs a list".into());
+                    self.problems.push(Problem::InNeedsList);
                     return None;
                 };
                 list.iter().any(|x| loose_eq(v, x)) == matches!(op, Op::In(_))
@@ -794,7 +808,10 @@ mod tests {
     fn unavailable_is_unknown_never_pass() {
         let facts = json!({"accounts": {"unavailable": {"status": "error", "reason": "cannot read /etc/shadow"}}});
         let (t, _) = run(r#"{ fact = "accounts.empty_password", empty = true }"#, facts.clone());
-        assert_eq!(t, Truth::Unknown(Missing::Error, "cannot read /etc/shadow".into()));
+        assert_eq!(
+            t,
+            Truth::Unknown(Missing::Error, Reason::Fact("cannot read /etc/shadow".into()))
+        );
         let (t, _) = run(r#"{ not = { fact = "accounts.empty_password", empty = true } }"#, facts);
         assert!(matches!(t, Truth::Unknown(..)));
     }

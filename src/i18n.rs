@@ -196,7 +196,7 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
 pub fn none_matched(lang: Lang, n: usize) -> String {
     match lang {
         Lang::En => format!("{n} item(s) checked, none matched"),
-        Lang::ZhCn => format!("已检查 {n} 项，均不符合"),
+        Lang::ZhCn => format!("已检查 {n} 项，无一匹配"),
     }
 }
 
@@ -353,6 +353,20 @@ pub struct Words {
     pub not_evaluated: &'static str,
     /// JUnit: a not-applicable with no reason.
     pub not_applicable: &'static str,
+    /// JUnit: `{expires} {owner} {reason}`.
+    pub waived_short: &'static str,
+    /// JUnit: a waived finding with no waiver.
+    pub waived: &'static str,
+    /// JUnit: the evidence label.
+    pub evidence_label: &'static str,
+    /// JUnit: the remediation label.
+    pub remediation_label: &'static str,
+    /// SARIF: the word before a reason.
+    pub reason_word: &'static str,
+    /// SARIF: the references heading.
+    pub references: &'static str,
+    /// HTML: a shadowed value (`overrides`).
+    pub overrides: &'static str,
 }
 
 /// English.
@@ -407,6 +421,13 @@ pub const EN: Words = Words {
     no_match: "No finding matches these filters.",
     not_evaluated: "could not be evaluated",
     not_applicable: "not applicable",
+    waived_short: "waived until {expires} by {owner}: {reason}",
+    waived: "waived",
+    evidence_label: "evidence:",
+    remediation_label: "remediation:",
+    reason_word: "reason",
+    references: "References",
+    overrides: "overrides",
 };
 
 /// Simplified Chinese, in the terms of 等保测评 reports.
@@ -462,6 +483,13 @@ pub const ZH_CN: Words = Words {
     no_match: "没有符合筛选条件的检查结果。",
     not_evaluated: "无法判定",
     not_applicable: "不适用",
+    waived_short: "已豁免至 {expires}，负责人 {owner}：{reason}",
+    waived: "已豁免",
+    evidence_label: "证据：",
+    remediation_label: "整改建议：",
+    reason_word: "原因",
+    references: "参考依据",
+    overrides: "覆盖了",
 };
 
 /// The catalog of `lang`.
@@ -595,6 +623,7 @@ mod tests {
             (EN.verdict_error, ZH_CN.verdict_error),
             (EN.verdict_fail, ZH_CN.verdict_fail),
             (EN.evaluated, ZH_CN.evaluated),
+            (EN.waived_short, ZH_CN.waived_short),
         ];
         for (en, zh) in pairs {
             assert_eq!(

@@ -210,7 +210,7 @@ fn evidence_row(out: &mut String, l: &super::Line) {
         Kind::Unavailable => write!(
             out,
             r#"<tr class="unavail"><td><code>{fact}</code></td><td colspan="2">{}</td></tr>"#,
-            escape(&l.what().split_at(l.fact.len()).1.trim_start())
+            escape(l.what().strip_prefix(l.fact.as_str()).unwrap_or_default().trim_start())
         ),
         Kind::List => write!(
             out,

@@ -46,6 +46,32 @@ fn status_label(s: Status, w: &i18n::Words) -> (&'static str, &'static str) {
     (w.label(s), code)
 }
 
+/// Punctuation no line starts with.
+const CLOSING: &str = "，。、；：！？）」』》〉”’…";
+/// Punctuation no line ends with.
+const OPENING: &str = "（「『《〈“‘";
+
+/// Where the last atom of `line` starts, with the closing punctuation after it: its last
+/// character when that is wide, else the run of other characters back to a space or a wide one.
+fn last_atom(line: &str) -> usize {
+    let body = line.trim_end_matches(|c| CLOSING.contains(c));
+    let mut start = body.len();
+    for (i, c) in body.char_indices().rev() {
+        if c == ' ' || (i18n::is_wide(c) && start != body.len()) {
+            break;
+        }
+        start = i;
+        if i18n::is_wide(c) {
+            break;
+        }
+    }
+    start
+}
+
+fn closes(atom: &str) -> bool {
+    atom.chars().next().is_some_and(|c| CLOSING.contains(c))
+}
+
 /// The pieces of one word that a line may break between: each wide (CJK) character on its own,
 /// and each run of other characters whole (English words never break).
 fn atoms(word: &str) -> Vec<&str> {
@@ -83,9 +109,23 @@ fn wrap(text: &str, first: usize, indent: usize) -> Vec<String> {
             let space = usize::from(k == 0);
             if !cur.trim_start().is_empty() {
                 if used + space + n > WIDTH {
+                    // A line neither starts with closing punctuation nor ends with opening
+                    // punctuation (the Chinese rule): the character they belong to moves down.
+                    let carry = if space == 0 && closes(atom) {
+                        last_atom(&cur)
+                    } else if cur.ends_with(|c| OPENING.contains(c)) {
+                        cur.len() - cur.chars().last().map_or(0, char::len_utf8)
+                    } else {
+                        cur.len()
+                    };
+                    let carry = match cur.get(..carry) {
+                        Some(kept) if !kept.trim().is_empty() => cur.split_off(carry),
+                        _ => String::new(),
+                    };
                     lines.push(std::mem::take(&mut cur));
                     cur.push_str(&" ".repeat(indent));
-                    used = indent;
+                    cur.push_str(&carry);
+                    used = indent + i18n::width(&carry);
                 } else if space == 1 {
                     cur.push(' ');
                     used += 1;
@@ -376,6 +416,27 @@ mod tests {
         }
         let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
         assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn chinese_text_wraps_between_characters_but_not_before_closing_punctuation() {
+        let text = "在镜像构建过程中执行 apt-get update && apt-get upgrade（或 dnf upgrade --security），然后重新构建；\
+                    保留刷新后的索引（已在 apt 源中配置 -security 套件的 /var/lib/apt/lists，或 dnf makecache 生成的 \
+                    /var/cache/dnf），或在清理索引之前进行检查。";
+        for first in 0..40 {
+            let lines = wrap(text, first, 8);
+            assert!(lines.len() > 1);
+            for (i, l) in lines.iter().enumerate() {
+                let w = i18n::width(l) + if i == 0 { first } else { 0 };
+                assert!(w <= WIDTH, "{first}: {l:?} is {w} columns");
+                let body = l.trim_start();
+                assert!(!body.starts_with(|c| CLOSING.contains(c)), "{first}: {l:?}");
+                assert!(!body.ends_with(|c| OPENING.contains(c)), "{first}: {l:?}");
+            }
+            let joined: String = lines.iter().map(|l| l.trim_start()).collect::<Vec<_>>().join("");
+            let squeezed = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            assert_eq!(squeezed(&joined), squeezed(text));
+        }
     }
 
     #[test]

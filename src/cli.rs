@@ -200,6 +200,11 @@ struct ScanArgs {
     /// the files.
     #[arg(long, value_name = "DIR", value_parser = report::sarif::uri_prefix)]
     sarif_uri_prefix: Option<String>,
+    /// The language of the report's text: en or zh-CN (Simplified Chinese). Without it, a zh_CN
+    /// locale (LC_ALL, LC_MESSAGES, LANG) chooses zh-CN when stdout is a terminal; English
+    /// otherwise. Ids, fact paths and JSON field names stay English.
+    #[arg(long, value_name = "LANG", value_parser = crate::i18n::parse_arg)]
+    lang: Option<crate::i18n::Lang>,
 }
 
 fn parse_status(s: &str) -> Result<eval::Status, String> {
@@ -813,6 +818,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         color,
         show,
         sarif_uri_prefix: args.sarif_uri_prefix.clone(),
+        lang: crate::i18n::Lang::choose(args.lang, std::io::stdout().is_terminal(), |k| std::env::var(k).ok()),
     };
     let mut code = exit_code(&report, args.fail_on);
     permission_hint(&report);

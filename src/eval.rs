@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::facts::{Facts, Missing, Target};
+use crate::i18n::{Lang, Localized, Reason};
 use crate::rules::expr::{Eval, Evidence, Truth, Vars};
 use crate::rules::view::{FactView, Node, Typed};
 use crate::rules::{Rule, RuleSet, Severity};
@@ -87,6 +88,14 @@ pub struct Finding {
     /// How long the rule took to evaluate (JUnit's `time`). Not part of the JSON report.
     #[serde(skip)]
     pub elapsed: std::time::Duration,
+    /// The language of the text fields (see [`crate::i18n::localize`]). Not part of the JSON
+    /// report (the report's `lang` is).
+    #[serde(skip)]
+    pub lang: Lang,
+    /// The finding's text in the other languages (see [`crate::i18n::localize_rule`]). Not part of
+    /// the JSON report.
+    #[serde(skip)]
+    pub localized: BTreeMap<Lang, Localized>,
 }
 
 /// Counts by status, and failures by severity.
@@ -193,6 +202,9 @@ pub struct Report {
     /// JSON report.
     #[serde(skip)]
     pub elapsed: Option<std::time::Duration>,
+    /// The language of the findings' text fields; absent from the JSON report when English.
+    #[serde(skip_serializing_if = "Lang::is_default")]
+    pub lang: Lang,
 }
 
 /// Schema identifier of the JSON report.
@@ -258,6 +270,7 @@ pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
         summary,
         findings,
         elapsed: None,
+        lang: Lang::En,
     }
 }
 
@@ -292,9 +305,12 @@ pub fn evaluate_rule(rule: &Rule, facts: &dyn FactView, overrides: &BTreeMap<Str
         }
     }
     let mut ev = Eval::new(facts, &vars);
-    let (status, reason) = decide(rule, &mut ev);
+    let (status, why) = decide(rule, &mut ev);
     // Titles and reasons name the values in force, not the variables (`{deny_max}` → `5`).
-    let reason = reason.map(|r| crate::rules::fill(&r, &vars));
+    let reason = why
+        .as_ref()
+        .map(|r| crate::rules::fill(&crate::i18n::reason(Lang::En, r, rule), &vars));
+    let localized = crate::i18n::localize_rule(rule, why.as_ref(), &vars);
     Finding {
         id: rule.id.clone(),
         title: crate::rules::fill(&rule.title, &vars),
@@ -309,22 +325,24 @@ pub fn evaluate_rule(rule: &Rule, facts: &dyn FactView, overrides: &BTreeMap<Str
         waiver: None,
         fix_file: rule.fix_file.clone(),
         elapsed: started.elapsed(),
+        lang: Lang::En,
+        localized,
     }
 }
 
-fn unknown(m: Missing, r: String) -> (Status, Option<String>) {
+fn unknown(m: Missing, r: Reason) -> (Status, Option<Reason>) {
     match m {
         Missing::Error => (Status::Error, Some(r)),
         Missing::NotApplicable => (Status::NotApplicable, Some(r)),
     }
 }
 
-fn decide(rule: &Rule, ev: &mut Eval<'_>) -> (Status, Option<String>) {
+fn decide(rule: &Rule, ev: &mut Eval<'_>) -> (Status, Option<Reason>) {
     if !rule.families.is_empty() {
         let os = ev.facts.node(&["os".to_owned()]);
         let family = match &os {
             Node::Unavailable(_, reason) => {
-                return (Status::Error, Some(format!("cannot tell the distribution: {reason}")));
+                return (Status::Error, Some(Reason::NoDistribution(reason.clone())));
             }
             Node::Found(o) => o.get("family").and_then(Value::as_str).unwrap_or("unknown"),
             Node::Absent => "unknown",
@@ -332,10 +350,10 @@ fn decide(rule: &Rule, ev: &mut Eval<'_>) -> (Status, Option<String>) {
         if !rule.families.iter().any(|f| f == family) {
             return (
                 Status::NotApplicable,
-                Some(format!(
-                    "applies to the {} family, this is {family}",
-                    rule.families.join("/")
-                )),
+                Some(Reason::OtherFamily {
+                    families: rule.families.join("/"),
+                    family: family.to_owned(),
+                }),
             );
         }
     }
@@ -343,19 +361,13 @@ fn decide(rule: &Rule, ev: &mut Eval<'_>) -> (Status, Option<String>) {
         let before = ev.evidence.len();
         match ev.eval(cond, None) {
             Truth::True => ev.evidence.truncate(before),
-            Truth::False => {
-                let why = rule
-                    .not_applicable
-                    .clone()
-                    .unwrap_or_else(|| "the rule's applies_when condition is false".into());
-                return (Status::NotApplicable, Some(why));
-            }
+            Truth::False => return (Status::NotApplicable, Some(Reason::NotApplicable)),
             Truth::Unknown(m, r) => return unknown(m, r),
         }
     }
-    for ew in &rule.error_when {
+    for (i, ew) in rule.error_when.iter().enumerate() {
         match ev.eval(&ew.check, None) {
-            Truth::True => return (Status::Error, Some(ew.reason.clone())),
+            Truth::True => return (Status::Error, Some(Reason::ErrorWhen(i))),
             Truth::Unknown(Missing::Error, r) => return (Status::Error, Some(r)),
             Truth::False | Truth::Unknown(Missing::NotApplicable, _) => {}
         }

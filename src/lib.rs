@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diag;
 pub mod eval;
 pub mod facts;
+pub mod i18n;
 pub mod names;
 pub mod report;
 pub mod rootfs;

@@ -215,6 +215,17 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
                 waiver: None,
                 fix_file: None,
                 elapsed: std::time::Duration::ZERO,
+                lang: crate::i18n::Lang::En,
+                localized: [(
+                    crate::i18n::Lang::ZhCn,
+                    crate::i18n::Localized {
+                        title: format!("{} 的豁免已于 {until} 到期", w.rule),
+                        rationale: "豁免超过期限仍未整改，即成为无人决定接受的不符合项。".into(),
+                        remediation: format!("整改 {}，或在 {} 处以新的到期日期续签豁免。", w.rule, w.origin),
+                        reason: Some(format!("{}（负责人 {}）：{}", w.origin, w.owner, w.reason)),
+                    },
+                )]
+                .into(),
             });
             continue;
         }

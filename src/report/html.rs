@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::eval::{Finding, Report, Status};
+use crate::i18n;
 use crate::rules::Severity;
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -77,8 +78,19 @@ const GROUPS: &[(&str, &str, &str)] = &[
 ];
 
 /// The short label of a status key.
-fn short_label(key: &str) -> &'static str {
-    GROUPS.iter().find(|g| g.0 == key).map_or("", |g| g.2)
+fn short_label(key: &str, lang: i18n::Lang) -> &'static str {
+    match lang {
+        i18n::Lang::En => GROUPS.iter().find(|g| g.0 == key).map_or("", |g| g.2),
+        _ => i18n::words(lang).status(status_of(key)),
+    }
+}
+
+/// The status of a status key.
+fn status_of(key: &str) -> Status {
+    Status::ALL
+        .into_iter()
+        .find(|s| s.as_str() == key)
+        .unwrap_or(Status::NotApplicable)
 }
 
 /// The findings a waiver accepted: listed in the `waived` group (and filter) with their waiver,
@@ -177,6 +189,7 @@ fn stacked_bar(counts: &[(&str, &str, usize)], total: usize) -> String {
 /// it; what no file decided says what is in force instead.
 fn evidence_row(out: &mut String, l: &super::Line) {
     use super::Kind;
+    let w = i18n::words(l.lang);
     let place = |p: &Option<String>| match p {
         Some(p) => format!(r#"<code class="src">{}</code>"#, escape(p)),
         None => String::new(),
@@ -191,11 +204,13 @@ fn evidence_row(out: &mut String, l: &super::Line) {
         ),
         Kind::Unset => write!(
             out,
-            r#"<tr><td><code>{fact}</code></td><td><span class="muted">not set</span></td><td><span class="muted">no file sets it</span></td></tr>"#
+            r#"<tr><td><code>{fact}</code></td><td><span class="muted">{}</span></td><td><span class="muted">{}</span></td></tr>"#,
+            w.not_set, w.no_file_sets_it
         ),
         Kind::Unavailable => write!(
             out,
-            r#"<tr class="unavail"><td><code>{fact}</code></td><td colspan="2">unavailable: {value}</td></tr>"#
+            r#"<tr class="unavail"><td><code>{fact}</code></td><td colspan="2">{}</td></tr>"#,
+            escape(l.what().strip_prefix(l.fact.as_str()).unwrap_or_default().trim_start())
         ),
         Kind::List => write!(
             out,
@@ -209,7 +224,8 @@ fn evidence_row(out: &mut String, l: &super::Line) {
         ),
         Kind::Shadow => write!(
             out,
-            r#"<tr class="shadow"><td></td><td>overrides <code class="val">{value}</code></td><td>{}</td></tr>"#,
+            r#"<tr class="shadow"><td></td><td>{} <code class="val">{value}</code></td><td>{}</td></tr>"#,
+            w.overrides,
             place(&l.place)
         ),
         Kind::More => write!(out, r#"<tr class="shadow"><td></td><td colspan="2">{value}</td></tr>"#),
@@ -217,6 +233,7 @@ fn evidence_row(out: &mut String, l: &super::Line) {
 }
 
 fn finding_html(out: &mut String, f: &Finding, key: &str) {
+    let w = i18n::words(f.lang);
     let (st_label, open) = match key {
         "fail" => ("FAIL", true),
         "error" => ("ERROR", true),
@@ -224,38 +241,61 @@ fn finding_html(out: &mut String, f: &Finding, key: &str) {
         "pass" => ("PASS", false),
         _ => ("N/A", false),
     };
+    let st_label = match f.lang {
+        i18n::Lang::En => st_label,
+        _ => w.label(status_of(key)),
+    };
     let _ = write!(
         out,
-        r#"<article class="finding" id="rule-{id}" data-status="{key}" data-severity="{sev}" data-area="{area}"><details{open}><summary><span class="badge st-{key}">{st_label}</span><span class="badge sev sev-{sev}">{sev}</span><span class="title">{title}</span><code class="rid">{id}</code></summary><div class="body">"#,
+        r#"<article class="finding" id="rule-{id}" data-status="{key}" data-severity="{sev}" data-area="{area}"><details{open}><summary><span class="badge st-{key}">{st_label}</span><span class="badge sev sev-{sev}">{sev_name}</span><span class="title">{title}</span><code class="rid">{id}</code></summary><div class="body">"#,
         id = escape(&f.id),
         sev = f.severity.as_str(),
+        sev_name = w.sev(f.severity),
         area = escape(&f.area),
         open = if open { " open" } else { "" },
         title = escape(&f.title),
     );
     if let Some(r) = &f.reason {
+        let [error, na, other] = w.reason_heading;
         let what = match f.status {
-            Status::Error => "Why it could not be evaluated",
-            Status::NotApplicable => "Why it does not apply",
-            _ => "Reason",
+            Status::Error => error,
+            Status::NotApplicable => na,
+            _ => other,
         };
         let _ = write!(out, r#"<p class="reason"><b>{what}:</b> {}</p>"#, escape(r));
     }
-    if let Some(w) = &f.waiver {
-        let _ = write!(
-            out,
-            r#"<p class="reason"><b>Waived until {}</b> by {} ({}): {}</p>"#,
-            escape(&w.expires),
-            escape(&w.owner),
-            escape(&w.origin),
-            escape(&w.reason)
-        );
+    if let Some(wv) = &f.waiver {
+        match f.lang {
+            i18n::Lang::En => {
+                let _ = write!(
+                    out,
+                    r#"<p class="reason"><b>Waived until {}</b> by {} ({}): {}</p>"#,
+                    escape(&wv.expires),
+                    escape(&wv.owner),
+                    escape(&wv.origin),
+                    escape(&wv.reason)
+                );
+            }
+            _ => {
+                let text = i18n::fill(
+                    w.waived_until,
+                    &[
+                        ("expires", &wv.expires),
+                        ("owner", &wv.owner),
+                        ("origin", &wv.origin),
+                        ("reason", &wv.reason),
+                    ],
+                );
+                let _ = write!(out, r#"<p class="reason">{}</p>"#, escape(&text));
+            }
+        }
     }
     let lines = super::evidence(f);
     if !lines.is_empty() {
-        out.push_str(
-            r#"<table class="evidence"><thead><tr><th>Fact</th><th>Value</th><th>Decided by</th></tr></thead><tbody>"#,
-        );
+        out.push_str(&format!(
+            r#"<table class="evidence"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
+            w.evidence_head[0], w.evidence_head[1], w.evidence_head[2]
+        ));
         for l in &lines {
             evidence_row(out, l);
         }
@@ -264,19 +304,22 @@ fn finding_html(out: &mut String, f: &Finding, key: &str) {
     if f.status == Status::Fail {
         let _ = write!(
             out,
-            r#"<div class="fix"><h4>Remediation</h4>{}</div>"#,
+            r#"<div class="fix"><h4>{}</h4>{}</div>"#,
+            w.remediation,
             prose(&f.remediation)
         );
     }
     let _ = write!(
         out,
-        r#"<div class="why"><h4>Why it matters</h4>{}</div>"#,
+        r#"<div class="why"><h4>{}</h4>{}</div>"#,
+        w.why_it_matters,
         prose(&f.rationale)
     );
     if f.status != Status::Fail && !f.remediation.trim().is_empty() {
         let _ = write!(
             out,
-            r#"<div class="why"><h4>Remediation</h4>{}</div>"#,
+            r#"<div class="why"><h4>{}</h4>{}</div>"#,
+            w.remediation,
             prose(&f.remediation)
         );
     }
@@ -294,10 +337,10 @@ fn fact_row(out: &mut String, label: &str, value: &str) {
     let _ = write!(out, "<div><dt>{}</dt><dd>{}</dd></div>", escape(label), escape(value));
 }
 
-fn filter_row(out: &mut String, key: &str, label: &str, values: &[(String, String)]) {
+fn filter_row(out: &mut String, key: &str, label: &str, all: &str, values: &[(String, String)]) {
     let _ = write!(
         out,
-        r#"<div class="frow"><span class="flabel">{label}</span><button type="button" data-k="{key}" data-v="" aria-pressed="true">all</button>"#
+        r#"<div class="frow"><span class="flabel">{label}</span><button type="button" data-k="{key}" data-v="" aria-pressed="true">{all}</button>"#
     );
     for (v, text) in values {
         let _ = write!(
@@ -328,13 +371,14 @@ pub fn page(report: &Report) -> String {
         g.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
     }
     let count = |k: &str| groups.get(k).map_or(0, Vec::len);
-    let os = report.host.os.as_deref().unwrap_or("unknown OS");
+    let w = i18n::words(report.lang);
+    let os = report.host.os.as_deref().unwrap_or(w.unknown_os);
 
     let mut o = String::with_capacity(64 * 1024);
     let _ = write!(
         o,
         r#"<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -346,35 +390,46 @@ pub fn page(report: &Report) -> String {
 <body>
 <header class="top"><div class="wrap"><div class="brand">imagegate <span>{ver} · profile {profile}</span></div><h1>{os}</h1><dl class="facts">"#,
         ver = escape(report.tool.version),
+        lang = report.lang.tag(),
         os = escape(os),
         profile = escape(&report.profile),
     );
+    let [release, kernel, image, platform, owner, profile, root, as_of] = w.host_labels;
     if let Some(r) = &report.host.release {
-        fact_row(&mut o, "Release", r);
+        fact_row(&mut o, release, r);
     }
     if let Some(k) = &report.host.kernel {
-        fact_row(&mut o, "Kernel", k);
+        fact_row(&mut o, kernel, k);
     }
     if let Some(i) = &report.host.image_id {
-        fact_row(&mut o, "Image id", i);
+        fact_row(&mut o, image, i);
     }
     if let Some(p) = &report.host.platform {
-        fact_row(&mut o, "Platform", p);
+        fact_row(&mut o, platform, p);
     }
-    if let Some(w) = &report.host.owner {
-        fact_row(&mut o, "Owner", w);
+    if let Some(ow) = &report.host.owner {
+        fact_row(&mut o, owner, ow);
     }
-    fact_row(&mut o, "Profile", &report.profile);
-    let mode = if report.target.live { "live" } else { "offline" };
-    fact_row(&mut o, "Root", &format!("{} ({mode})", report.target.root));
-    fact_row(&mut o, "As of", &report.target.as_of);
+    fact_row(&mut o, profile, &report.profile);
+    let mode = if report.target.live { w.live } else { w.offline };
+    fact_row(&mut o, root, &format!("{} ({mode})", report.target.root));
+    fact_row(&mut o, as_of, &report.target.as_of);
     if let Some(mounts) = crate::report::mounts_inside(&report.target) {
-        fact_row(&mut o, "Mounted inside the root, read as the image's", &mounts);
+        match report.lang {
+            i18n::Lang::En => fact_row(&mut o, "Mounted inside the root, read as the image's", &mounts),
+            _ => fact_row(&mut o, w.mounted.trim_end_matches("：{mounts}"), &mounts),
+        }
     }
     o.push_str("</dl></div></header>\n<main class=\"wrap\">\n");
 
     // Summary: verdict, cards, charts.
-    let (verdict_class, verdict) = if s.error > 0 {
+    let (verdict_class, verdict) = if report.lang != i18n::Lang::En {
+        match (s.error, s.fail) {
+            (0, 0) => ("v-ok", w.verdict_ok.to_owned()),
+            (0, n) => ("v-fail", i18n::fill(w.verdict_fail, &[("n", &n)])),
+            (n, _) => ("v-error", i18n::fill(w.verdict_error, &[("n", &n)])),
+        }
+    } else if s.error > 0 {
         (
             "v-error",
             format!(
@@ -393,7 +448,7 @@ pub fn page(report: &Report) -> String {
     };
     let _ = write!(
         o,
-        r#"<section class="summary" id="summary" data-total="{}" data-pass="{}" data-fail="{}" data-error="{}" data-not-applicable="{}" data-waived="{}"><p class="verdict {verdict_class}">{}</p><p class="sub">{} rules evaluated · <span id="shown-count">{}</span> shown</p><div class="cards">"#,
+        r#"<section class="summary" id="summary" data-total="{}" data-pass="{}" data-fail="{}" data-error="{}" data-not-applicable="{}" data-waived="{}"><p class="verdict {verdict_class}">{}</p><p class="sub">{} · <span id="shown-count">{}</span> {}</p><div class="cards">"#,
         s.total,
         s.pass,
         s.fail,
@@ -401,13 +456,14 @@ pub fn page(report: &Report) -> String {
         s.not_applicable,
         count("waived"),
         escape(&verdict),
-        s.total,
+        i18n::fill(w.evaluated, &[("n", &s.total)]),
         report.findings.len(),
+        w.shown,
     );
     let cards: Vec<(&str, &str, usize)> = GROUPS
         .iter()
         .filter(|(k, _, _)| *k != "waived" || count("waived") > 0)
-        .map(|(k, label, _)| (*k, *label, count(k)))
+        .map(|(k, _, _)| (*k, w.heading(status_of(k)), count(k)))
         .collect();
     for (k, label, n) in &cards {
         let _ = write!(
@@ -419,14 +475,14 @@ pub fn page(report: &Report) -> String {
     o.push_str(&stacked_bar(&cards, s.total));
     let status_rows: Vec<(String, usize, &str)> = cards
         .iter()
-        .map(|(k, _, n)| (short_label(k).to_owned(), *n, status_color(k)))
+        .map(|(k, _, n)| (short_label(k, report.lang).to_owned(), *n, status_color(k)))
         .collect();
     let sev_rows: Vec<(String, usize, &str)> = Severity::ALL
         .iter()
         .rev()
         .map(|sev| {
             (
-                sev.as_str().to_owned(),
+                w.sev(*sev).to_owned(),
                 s.fail_by_severity.get(sev).copied().unwrap_or(0),
                 severity_color(*sev),
             )
@@ -434,8 +490,10 @@ pub fn page(report: &Report) -> String {
         .collect();
     let _ = write!(
         o,
-        r#"<div class="charts"><figure><figcaption>Findings by status</figcaption>{}</figure><figure><figcaption>Failures by severity</figcaption>{}</figure></div></section>"#,
+        r#"<div class="charts"><figure><figcaption>{}</figcaption>{}</figure><figure><figcaption>{}</figcaption>{}</figure></div></section>"#,
+        w.charts[0],
         bar_chart("findings by status", &status_rows),
+        w.charts[1],
         bar_chart("failures by severity", &sev_rows)
     );
 
@@ -444,23 +502,25 @@ pub fn page(report: &Report) -> String {
     let statuses: Vec<(String, String)> = cards
         .iter()
         .filter(|c| c.2 > 0)
-        .map(|(k, _, _)| ((*k).to_owned(), short_label(k).to_owned()))
+        .map(|(k, _, _)| ((*k).to_owned(), short_label(k, report.lang).to_owned()))
         .collect();
-    filter_row(&mut o, "status", "Status", &statuses);
+    let [status_l, severity_l, area_l, all] = w.filters;
+    filter_row(&mut o, "status", status_l, all, &statuses);
     let sevs: BTreeSet<Severity> = report.findings.iter().map(|f| f.severity).collect();
     let sevs: Vec<(String, String)> = sevs
         .iter()
         .rev()
-        .map(|s| (s.as_str().to_owned(), s.as_str().to_owned()))
+        .map(|s| (s.as_str().to_owned(), w.sev(*s).to_owned()))
         .collect();
-    filter_row(&mut o, "severity", "Severity", &sevs);
+    filter_row(&mut o, "severity", severity_l, all, &sevs);
     let areas: BTreeSet<&str> = report.findings.iter().map(|f| f.area.as_str()).collect();
     let areas: Vec<(String, String)> = areas.iter().map(|a| ((*a).to_owned(), (*a).to_owned())).collect();
-    filter_row(&mut o, "area", "Area", &areas);
+    filter_row(&mut o, "area", area_l, all, &areas);
     o.push_str("</nav>\n");
 
     // Findings.
-    for (key, heading, _) in GROUPS {
+    for (key, _, _) in GROUPS {
+        let heading = w.heading(status_of(key));
         let Some(list) = groups.get(key) else { continue };
         let _ = write!(
             o,
@@ -474,9 +534,9 @@ pub fn page(report: &Report) -> String {
         o.push_str("</section>\n");
     }
     if report.findings.is_empty() {
-        o.push_str(r#"<p class="empty">No rules were evaluated.</p>"#);
+        let _ = write!(o, r#"<p class="empty">{}</p>"#, w.no_rules);
     }
-    o.push_str(r#"<p class="empty" id="no-match" hidden>No finding matches these filters.</p>"#);
+    let _ = write!(o, r#"<p class="empty" id="no-match" hidden>{}</p>"#, w.no_match);
     let _ = write!(
         o,
         "</main>\n<footer class=\"wrap\">imagegate {} · schema {} · {}</footer>\n<script>{JS}</script>\n</body>\n</html>\n",

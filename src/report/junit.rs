@@ -24,6 +24,7 @@ use std::io::{self, Write};
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
 use crate::eval::{Finding, Report, Status};
+use crate::i18n;
 use crate::names;
 
 /// `s` made safe for XML text (newlines kept) and readable ([`names::display`]).
@@ -65,20 +66,23 @@ fn class_component(label: &str) -> String {
 
 /// The text body of a `<failure>`/`<error>`: title, reason, evidence, remediation.
 fn description(f: &Finding) -> String {
-    let mut s = format!("{} [{}]: {}\n", f.id, f.severity, f.title);
+    let w = i18n::words(f.lang);
+    let mut s = format!("{} [{}]: {}\n", f.id, w.sev(f.severity), f.title);
     if let Some(r) = &f.reason {
-        s.push_str(&format!("reason: {r}\n"));
+        s.push_str(&format!("{}{r}\n", w.reason));
     }
     let ev = super::evidence_lines(f);
     if !ev.is_empty() {
-        s.push_str("evidence:\n");
+        s.push_str(w.evidence_label);
+        s.push('\n');
         for l in ev {
             s.push_str(&format!("  {l}\n"));
         }
     }
     if f.status == Status::Fail {
         s.push_str(&format!(
-            "remediation:\n  {}\n",
+            "{}\n  {}\n",
+            w.remediation_label,
             f.remediation.trim().replace('\n', "\n  ")
         ));
     }
@@ -86,6 +90,7 @@ fn description(f: &Finding) -> String {
 }
 
 fn testcase(f: &Finding, class: &str) -> TestCase {
+    let w = i18n::words(f.lang);
     let status = match f.status {
         Status::Pass => TestCaseStatus::success(),
         Status::Fail => {
@@ -103,23 +108,31 @@ fn testcase(f: &Finding, class: &str) -> TestCase {
         }
         Status::Error => {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
-            st.set_message(attr(f.reason.as_deref().unwrap_or("the rule could not be evaluated")))
-                .set_type("error")
-                .set_description(xml(&description(f)));
+            st.set_message(attr(f.reason.as_deref().unwrap_or(match f.lang {
+                i18n::Lang::En => "the rule could not be evaluated",
+                _ => w.not_evaluated,
+            })))
+            .set_type("error")
+            .set_description(xml(&description(f)));
             st
         }
         Status::Waived => {
             let mut st = TestCaseStatus::skipped();
             let msg = f.waiver.as_ref().map_or_else(
-                || "waived".to_owned(),
-                |w| format!("waived until {} by {}: {}", w.expires, w.owner, w.reason),
+                || w.waived.to_owned(),
+                |wv| {
+                    i18n::fill(
+                        w.waived_short,
+                        &[("expires", &wv.expires), ("owner", &wv.owner), ("reason", &wv.reason)],
+                    )
+                },
             );
             st.set_message(attr(&msg)).set_type("waived");
             st
         }
         Status::NotApplicable => {
             let mut st = TestCaseStatus::skipped();
-            st.set_message(attr(f.reason.as_deref().unwrap_or("not applicable")))
+            st.set_message(attr(f.reason.as_deref().unwrap_or(w.not_applicable)))
                 .set_type("not-applicable");
             st
         }

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::eval::{Finding, Report};
 use crate::facts::Source;
+use crate::i18n::{self, Lang};
 use crate::names::{self, EscapeWriter};
 
 /// Output formats.
@@ -60,6 +61,8 @@ pub struct Style {
     pub show: text::Show,
     /// Prefixed to every in-image path in SARIF (`--sarif-uri-prefix`).
     pub sarif_uri_prefix: Option<String>,
+    /// The language of the report's text (`--lang`; see [`crate::i18n`]).
+    pub lang: Lang,
 }
 
 /// Writes `report` to `out` in `format`.
@@ -69,6 +72,7 @@ pub fn render(format: Format, report: &Report, style: &Style, out: &mut dyn Writ
         Format::Text | Format::Junit | Format::Html => names::Target::Text,
     };
     let mut w = EscapeWriter::new(out, target);
+    let report = &*crate::i18n::localize(report, style.lang);
     match format {
         Format::Text => text::render(report, style, &mut w),
         Format::Json => json::render(report, &mut w),
@@ -111,18 +115,21 @@ pub struct Line {
     /// The file and line that decided the value (`/etc/pam.d/common-auth:17`), or what decided it
     /// when no file did (`compiled-in default (OpenSSH 9.2p1)`).
     pub place: Option<String>,
+    /// The language of the line's own words (`not set`, `shadows`).
+    pub lang: Lang,
 }
 
 impl Line {
     /// The line without its place, as plain text: `fact = value`, `- key=value`, ….
     pub fn what(&self) -> String {
+        let w = i18n::words(self.lang);
         match self.kind {
             Kind::Value => format!("{} = {}", self.fact, self.value),
-            Kind::Unset => format!("{}: not set", self.fact),
-            Kind::Unavailable => format!("{} unavailable: {}", self.fact, self.value),
+            Kind::Unset => format!("{}: {}", self.fact, w.not_set),
+            Kind::Unavailable => i18n::fill(w.unavailable, &[("fact", &self.fact), ("why", &self.value)]),
             Kind::List => format!("{}: {}", self.fact, self.value),
             Kind::Item => format!("- {}", self.value),
-            Kind::Shadow => format!("shadows {}", self.value),
+            Kind::Shadow => format!("{} {}", w.shadows, self.value),
             Kind::More => self.value.clone(),
         }
     }
@@ -188,9 +195,10 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
     let mut lines: Vec<Line> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let more = |n: usize| Line {
+        lang: f.lang,
         kind: Kind::More,
         fact: String::new(),
-        value: format!("… and {n} more (see --format json)"),
+        value: i18n::fill(i18n::words(f.lang).more, &[("n", &n)]),
         place: None,
     };
     for e in &f.evidence {
@@ -200,6 +208,7 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
         let place = e.source.as_ref().map(ToString::to_string);
         if let Some(why) = &e.unavailable {
             lines.push(Line {
+                lang: f.lang,
                 kind: Kind::Unavailable,
                 fact: e.fact.clone(),
                 value: why.clone(),
@@ -209,6 +218,7 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
         }
         match &e.value {
             Value::Null if place.is_none() => lines.push(Line {
+                lang: f.lang,
                 kind: Kind::Unset,
                 fact: e.fact.clone(),
                 value: String::new(),
@@ -218,13 +228,15 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
             // per line, each with its own file and line.
             Value::Array(items) if items.first().is_some_and(Value::is_object) => {
                 lines.push(Line {
+                    lang: f.lang,
                     kind: Kind::List,
                     fact: e.fact.clone(),
-                    value: format!("{} item(s)", items.len()),
+                    value: i18n::fill(i18n::words(f.lang).items, &[("n", &items.len())]),
                     place,
                 });
                 for item in items.iter().take(LIST_LIMIT) {
                     lines.push(Line {
+                        lang: f.lang,
                         kind: Kind::Item,
                         fact: String::new(),
                         value: record(item),
@@ -244,6 +256,7 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
                     (short_value(v), place)
                 };
                 lines.push(Line {
+                    lang: f.lang,
                     kind: Kind::Value,
                     fact: e.fact.clone(),
                     value,
@@ -253,6 +266,7 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
         }
         for sh in e.shadowed.iter().take(LIST_LIMIT) {
             lines.push(Line {
+                lang: f.lang,
                 kind: Kind::Shadow,
                 fact: String::new(),
                 value: sh.get("value").map(short_value).unwrap_or_default(),

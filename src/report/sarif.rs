@@ -38,6 +38,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::eval::{Finding, Report, Status};
+use crate::i18n;
 use crate::rules::Severity;
 
 /// `$schema` of the log.
@@ -359,12 +360,13 @@ pub fn root_uri(root: &str) -> String {
 
 /// The message of a result: title, then the evidence (or the reason), on separate lines.
 fn message(f: &Finding) -> String {
+    let w = i18n::words(f.lang);
     let mut s = f.title.clone();
     if let Some(r) = &f.reason {
         let what = if f.status == Status::Error {
-            "could not be evaluated"
+            w.not_evaluated
         } else {
-            "reason"
+            w.reason_word
         };
         s.push_str(&format!("\n{what}: {r}"));
     }
@@ -542,13 +544,15 @@ fn note_file(note: &str) -> Option<&str> {
 }
 
 fn descriptor(f: &Finding) -> ReportingDescriptor {
+    let w = i18n::words(f.lang);
     let mut md = format!(
-        "{}\n\n**Why it matters**\n\n{}",
+        "{}\n\n**{}**\n\n{}",
         f.remediation.trim(),
+        w.why_it_matters,
         f.rationale.trim()
     );
     if !f.references.is_empty() {
-        md.push_str("\n\n**References**\n");
+        md.push_str(&format!("\n\n**{}**\n", w.references));
         for (k, v) in &f.references {
             md.push_str(&format!("\n- {k}: {v}"));
         }
@@ -594,7 +598,7 @@ pub fn build(report: &Report, prefix: Option<&str>) -> Log {
                 message: Text::plain(format!(
                     "{}: {}",
                     f.id,
-                    f.reason.as_deref().unwrap_or("could not be evaluated")
+                    f.reason.as_deref().unwrap_or(i18n::words(f.lang).not_evaluated)
                 )),
                 associated_rule: RuleReference {
                     id: f.id.clone(),

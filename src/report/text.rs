@@ -17,6 +17,7 @@
 use std::io::{self, Write};
 
 use crate::eval::{Finding, Report, Status};
+use crate::i18n;
 use crate::names;
 use crate::rules::Severity;
 
@@ -34,14 +35,62 @@ fn paint(color: bool, code: &str, s: &str) -> String {
     }
 }
 
-fn status_label(s: Status) -> (&'static str, &'static str) {
-    match s {
-        Status::Fail => ("FAIL", "1;31"),
-        Status::Error => ("ERROR", "1;35"),
-        Status::Waived => ("WAIVE", "33"),
-        Status::Pass => ("PASS", "32"),
-        Status::NotApplicable => ("N/A", "2"),
+fn status_label(s: Status, w: &i18n::Words) -> (&'static str, &'static str) {
+    let code = match s {
+        Status::Fail => "1;31",
+        Status::Error => "1;35",
+        Status::Waived => "33",
+        Status::Pass => "32",
+        Status::NotApplicable => "2",
+    };
+    (w.label(s), code)
+}
+
+/// Punctuation no line starts with.
+const CLOSING: &str = "，。、；：！？）」』》〉”’…";
+/// Punctuation no line ends with.
+const OPENING: &str = "（「『《〈“‘";
+
+/// Where the last atom of `line` starts, with the closing punctuation after it: its last
+/// character when that is wide, else the run of other characters back to a space or a wide one.
+fn last_atom(line: &str) -> usize {
+    let body = line.trim_end_matches(|c| CLOSING.contains(c));
+    let mut start = body.len();
+    for (i, c) in body.char_indices().rev() {
+        if c == ' ' || (i18n::is_wide(c) && start != body.len()) {
+            break;
+        }
+        start = i;
+        if i18n::is_wide(c) {
+            break;
+        }
     }
+    start
+}
+
+fn closes(atom: &str) -> bool {
+    atom.chars().next().is_some_and(|c| CLOSING.contains(c))
+}
+
+/// The pieces of one word that a line may break between: each wide (CJK) character on its own,
+/// and each run of other characters whole (English words never break).
+fn atoms(word: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices() {
+        if i18n::is_wide(c) {
+            if start < i {
+                out.push(word.get(start..i).unwrap_or_default());
+            }
+            let end = i + c.len_utf8();
+            out.push(word.get(i..end).unwrap_or_default());
+            start = end;
+        }
+    }
+    if start < word.len() {
+        out.push(word.get(start..).unwrap_or_default());
+    }
+    out
 }
 
 pub use super::short_value;
@@ -54,19 +103,37 @@ fn wrap(text: &str, first: usize, indent: usize) -> Vec<String> {
     let mut cur = String::new();
     let mut used = first;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let n = word.chars().count();
-        if !cur.trim_start().is_empty() {
-            if used + 1 + n > WIDTH {
-                lines.push(std::mem::take(&mut cur));
-                cur.push_str(&" ".repeat(indent));
-                used = indent;
-            } else {
-                cur.push(' ');
-                used += 1;
+        // Chinese text has no spaces: a line may break between any two of its characters.
+        for (k, atom) in atoms(word).into_iter().enumerate() {
+            let n = i18n::width(atom);
+            let space = usize::from(k == 0);
+            if !cur.trim_start().is_empty() {
+                if used + space + n > WIDTH {
+                    // A line neither starts with closing punctuation nor ends with opening
+                    // punctuation (the Chinese rule): the character they belong to moves down.
+                    let carry = if space == 0 && closes(atom) {
+                        last_atom(&cur)
+                    } else if cur.ends_with(|c| OPENING.contains(c)) {
+                        cur.len() - cur.chars().last().map_or(0, char::len_utf8)
+                    } else {
+                        cur.len()
+                    };
+                    let carry = match cur.get(..carry) {
+                        Some(kept) if !kept.trim().is_empty() => cur.split_off(carry),
+                        _ => String::new(),
+                    };
+                    lines.push(std::mem::take(&mut cur));
+                    cur.push_str(&" ".repeat(indent));
+                    cur.push_str(&carry);
+                    used = indent + i18n::width(&carry);
+                } else if space == 1 {
+                    cur.push(' ');
+                    used += 1;
+                }
             }
+            cur.push_str(atom);
+            used += n;
         }
-        cur.push_str(word);
-        used += n;
     }
     lines.push(cur);
     lines
@@ -76,7 +143,7 @@ fn wrap(text: &str, first: usize, indent: usize) -> Vec<String> {
 fn para(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
     let label = format!("{}{label}", " ".repeat(INDENT));
     let shown = names::visible(text);
-    for (i, l) in wrap(&shown, label.chars().count(), INDENT + 2).iter().enumerate() {
+    for (i, l) in wrap(&shown, i18n::width(&label), INDENT + 2).iter().enumerate() {
         if i == 0 {
             writeln!(out, "{label}{l}")?;
         } else {
@@ -110,7 +177,7 @@ fn evidence_lines(lines: &[super::Line], color: bool, out: &mut dyn Write) -> io
             let place = format!("({})", names::visible(p));
             // The place on the value's line when both fit in the width, on its own line below
             // otherwise.
-            if indent + what.chars().count() + 2 + place.chars().count() > WIDTH {
+            if indent + i18n::width(&what) + 2 + i18n::width(&place) > WIDTH {
                 writeln!(out, "{s}")?;
                 let mut lines = wrap(&place, indent + 2, indent + 2);
                 let last = lines.pop().unwrap_or_default();
@@ -165,23 +232,32 @@ impl Show {
 /// Writes the text report.
 pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write) -> io::Result<()> {
     let color = style.color;
+    let w = i18n::words(report.lang);
     let t = &report.target;
-    let what = report.host.os.as_deref().unwrap_or("unknown OS");
-    let mode = if t.live { "live" } else { "offline" };
-    let header = format!(
-        "imagegate {} · profile {} · {what} · root {} ({mode}, as of {})",
-        report.tool.version, report.profile, t.root, t.as_of
+    let what = report.host.os.as_deref().unwrap_or(w.unknown_os);
+    let mode = if t.live { w.live } else { w.offline };
+    let header = i18n::fill(
+        w.header,
+        &[
+            ("version", &report.tool.version),
+            ("profile", &report.profile),
+            ("os", &what),
+            ("root", &t.root),
+            ("mode", &mode),
+            ("as_of", &t.as_of),
+        ],
     );
     for l in wrap(&names::visible(&header), 0, 2) {
         writeln!(out, "{l}")?;
     }
     // Provenance, when the image records it: which image, whose, on which platform.
     let h = &report.host;
+    let [kernel, image, platform, owner] = w.provenance;
     let prov: Vec<String> = [
-        ("kernel", &h.kernel),
-        ("image", &h.image_id),
-        ("platform", &h.platform),
-        ("owner", &h.owner),
+        (kernel, &h.kernel),
+        (image, &h.image_id),
+        (platform, &h.platform),
+        (owner, &h.owner),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
@@ -194,7 +270,7 @@ pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write
     // Filesystems mounted inside an offline root are read as part of the image: say which, so a
     // host directory bind-mounted there is not taken for the image's own files.
     if let Some(mounts) = crate::report::mounts_inside(t) {
-        let line = format!("mounted inside the root, read as the image's: {mounts}");
+        let line = i18n::fill(w.mounted, &[("mounts", &mounts)]);
         for l in wrap(&names::visible(&line), 0, 2) {
             writeln!(out, "{l}")?;
         }
@@ -207,26 +283,27 @@ pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write
             continue;
         }
         if !style.show.shows(status) {
-            hidden.push(format!("{} {}", group.len(), status.as_str()));
+            hidden.push(format!("{} {}", group.len(), w.status(status)));
             continue;
         }
         group.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
         shown_any = true;
         writeln!(out)?;
-        let (label, code) = status_label(status);
+        let (label, code) = status_label(status, w);
+        let lw = w.status_label.iter().map(|l| i18n::width(l)).max().unwrap_or(5);
         // The evidence of each finding shown so far in this group, to name a repeated cause once.
         let mut causes: Vec<(Vec<super::Line>, &str)> = Vec::new();
         for f in group {
-            let prefix = format!("{label:<5} {:<8} {}  ", f.severity.as_str(), f.id);
+            let sev = i18n::pad(w.sev(f.severity), 8);
+            let prefix = format!("{} {sev} {}  ", i18n::pad(label, lw), f.id);
             let title = names::visible(&f.title);
-            let wrapped = wrap(&title, prefix.chars().count(), INDENT);
+            let wrapped = wrap(&title, i18n::width(&prefix), INDENT);
             for (i, l) in wrapped.iter().enumerate() {
                 if i == 0 {
                     writeln!(
                         out,
-                        "{} {:<8} {}  {l}",
-                        paint(color, code, &format!("{label:<5}")),
-                        f.severity.as_str(),
+                        "{} {sev} {}  {l}",
+                        paint(color, code, &i18n::pad(label, lw)),
                         paint(color, "1", &names::visible(&f.id)),
                     )?;
                 } else {
@@ -234,13 +311,21 @@ pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write
                 }
             }
             if let Some(r) = &f.reason {
-                para(out, "reason: ", r)?;
+                para(out, w.reason, r)?;
             }
-            if let Some(w) = &f.waiver {
+            if let Some(wv) = &f.waiver {
                 para(
                     out,
                     "",
-                    &format!("waived until {} by {} ({}): {}", w.expires, w.owner, w.origin, w.reason),
+                    &i18n::fill(
+                        w.waived_until,
+                        &[
+                            ("expires", &wv.expires),
+                            ("owner", &wv.owner),
+                            ("origin", &wv.origin),
+                            ("reason", &wv.reason),
+                        ],
+                    ),
                 )?;
             }
             let ev = super::evidence(f);
@@ -250,7 +335,7 @@ pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write
             match same {
                 Some(id) => {
                     let cause = ev.first().map(super::Line::what).unwrap_or_default();
-                    para(out, "", &format!("same cause as {id}: {cause}"))?;
+                    para(out, "", &i18n::fill(w.same_cause, &[("id", &id), ("cause", &cause)]))?;
                 }
                 None => {
                     evidence_lines(&ev, color, out)?;
@@ -259,22 +344,28 @@ pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write
             }
             if status == Status::Fail {
                 let first = f.remediation.trim().lines().next().unwrap_or("");
-                para(out, "fix: ", first)?;
+                para(out, w.fix, first)?;
             }
         }
     }
     if style.show != Show::all() {
-        let listed: Vec<&str> = Status::ALL
-            .iter()
-            .filter(|s| style.show.shows(**s))
-            .map(|s| s.as_str())
-            .collect();
+        let shown = Status::ALL.iter().filter(|s| style.show.shows(**s));
+        let listed: Vec<&str> = shown.clone().map(|s| s.as_str()).collect();
+        let named: Vec<&str> = shown.map(|s| w.status(*s)).collect();
         writeln!(out)?;
         if !shown_any {
-            writeln!(out, "no finding is {}", listed.join(" or "))?;
+            writeln!(
+                out,
+                "{}",
+                i18n::fill(w.no_finding_is, &[("statuses", &named.join(w.or))])
+            )?;
         }
         if !hidden.is_empty() {
-            writeln!(out, "not shown (--show {}): {}", listed.join(","), hidden.join(", "))?;
+            let line = i18n::fill(
+                w.not_shown,
+                &[("show", &listed.join(",")), ("hidden", &hidden.join(", "))],
+            );
+            writeln!(out, "{line}")?;
         }
     }
     writeln!(out)?;
@@ -284,20 +375,28 @@ pub fn render(report: &Report, style: &crate::report::Style, out: &mut dyn Write
 /// "12 rules: 3 fail (1 critical, 2 high), 1 error, 0 waived, 7 pass, 1 not-applicable".
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
+    let w = i18n::words(report.lang);
     let mut by_sev: Vec<String> = Vec::new();
     for sev in Severity::ALL.iter().rev() {
         if let Some(n) = s.fail_by_severity.get(sev) {
-            by_sev.push(format!("{n} {sev}"));
+            by_sev.push(format!("{n} {}", w.sev(*sev)));
         }
     }
     let fail = if by_sev.is_empty() {
-        format!("{} fail", s.fail)
+        i18n::fill(w.fail_count, &[("n", &s.fail)])
     } else {
-        format!("{} fail ({})", s.fail, by_sev.join(", "))
+        i18n::fill(w.fail_count_by, &[("n", &s.fail), ("by", &by_sev.join(", "))])
     };
-    format!(
-        "{} rules: {fail}, {} error, {} waived, {} pass, {} not-applicable",
-        s.total, s.error, s.waived, s.pass, s.not_applicable
+    i18n::fill(
+        w.summary,
+        &[
+            ("total", &s.total),
+            ("fail", &fail),
+            ("error", &s.error),
+            ("waived", &s.waived),
+            ("pass", &s.pass),
+            ("na", &s.not_applicable),
+        ],
     )
 }
 
@@ -317,6 +416,27 @@ mod tests {
         }
         let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
         assert_eq!(words, text.split_whitespace().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn chinese_text_wraps_between_characters_but_not_before_closing_punctuation() {
+        let text = "在镜像构建过程中执行 apt-get update && apt-get upgrade（或 dnf upgrade --security），然后重新构建；\
+                    保留刷新后的索引（已在 apt 源中配置 -security 套件的 /var/lib/apt/lists，或 dnf makecache 生成的 \
+                    /var/cache/dnf），或在清理索引之前进行检查。";
+        for first in 0..40 {
+            let lines = wrap(text, first, 8);
+            assert!(lines.len() > 1);
+            for (i, l) in lines.iter().enumerate() {
+                let w = i18n::width(l) + if i == 0 { first } else { 0 };
+                assert!(w <= WIDTH, "{first}: {l:?} is {w} columns");
+                let body = l.trim_start();
+                assert!(!body.starts_with(|c| CLOSING.contains(c)), "{first}: {l:?}");
+                assert!(!body.ends_with(|c| OPENING.contains(c)), "{first}: {l:?}");
+            }
+            let joined: String = lines.iter().map(|l| l.trim_start()).collect::<Vec<_>>().join("");
+            let squeezed = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+            assert_eq!(squeezed(&joined), squeezed(text));
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::view::{self, FactView, Key, Listing, Node};
 use crate::facts::Missing;
+use crate::i18n::{Problem, Reason};
 
 /// One segment-list path into the facts JSON (`sysctl.keys["net.ipv4.ip_forward"].persisted`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -400,7 +401,7 @@ pub enum Truth {
     /// Does not hold.
     False,
     /// Unknown: a fact is unavailable (error) or does not exist here (not-applicable).
-    Unknown(Missing, String),
+    Unknown(Missing, Reason),
 }
 
 /// One piece of evidence: a fact that was read, its value and where it came from.
@@ -419,6 +420,10 @@ pub struct Evidence {
     /// Why the value is missing, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
+    /// For a quantifier that found no item deciding it, how many items it checked (`value` then
+    /// says so in English; a report in another language says it in its own). Not in the JSON.
+    #[serde(skip)]
+    pub checked: Option<usize>,
 }
 
 /// Variable values in force for one rule.
@@ -433,7 +438,7 @@ pub struct Eval<'a> {
     /// Evidence gathered.
     pub evidence: Vec<Evidence>,
     /// Errors in the rule itself (an undefined variable, a bad operand).
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
 }
 
 /// The item a quantifier is looking at: a view of it, and its name for evidence
@@ -462,7 +467,7 @@ impl<'a> Eval<'a> {
                 match vars.get(n) {
                     Some(v) => Some(v),
                     None => {
-                        self.problems.push(format!("variable `{n}` has no value"));
+                        self.problems.push(Problem::NoValue(n.clone()));
                         None
                     }
                 }
@@ -483,12 +488,12 @@ impl<'a> Eval<'a> {
             Expr::VarTest { name, op } => {
                 let vars: &'a Vars = self.vars;
                 let Some(value) = vars.get(name) else {
-                    self.problems.push(format!("variable `{name}` has no value"));
-                    return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                    self.problems.push(Problem::NoValue(name.clone()));
+                    return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                 };
                 match self.apply(op, Some(value)) {
                     Some(b) => Truth::from(b),
-                    None => Truth::Unknown(Missing::Error, self.problems.join("; ")),
+                    None => Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone())),
                 }
             }
             Expr::Test { path, op } => {
@@ -502,8 +507,9 @@ impl<'a> Eval<'a> {
                             source: None,
                             shadowed: Vec::new(),
                             unavailable: Some(r.clone()),
+                            checked: None,
                         });
-                        Truth::Unknown(m, r)
+                        Truth::Unknown(m, Reason::Fact(r))
                     }
                     Node::Absent => {
                         let applied = match op {
@@ -511,7 +517,7 @@ impl<'a> Eval<'a> {
                             _ => self.apply(op, None),
                         };
                         let Some(result) = applied else {
-                            return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                            return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                         };
                         if item.is_none() {
                             self.evidence.push(Evidence {
@@ -520,6 +526,7 @@ impl<'a> Eval<'a> {
                                 source: None,
                                 shadowed: Vec::new(),
                                 unavailable: None,
+                                checked: None,
                             });
                         }
                         Truth::from(result)
@@ -536,7 +543,7 @@ impl<'a> Eval<'a> {
                             _ => self.apply(op, Some(value)),
                         };
                         let Some(result) = applied else {
-                            return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                            return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                         };
                         if item.is_none() {
                             self.evidence.push(Evidence {
@@ -545,6 +552,7 @@ impl<'a> Eval<'a> {
                                 source: source.and_then(|s| serde_json::from_value(s.clone()).ok()),
                                 shadowed: shadowed.and_then(Value::as_array).cloned().unwrap_or_default(),
                                 unavailable: None,
+                                checked: None,
                             });
                         }
                         Truth::from(result)
@@ -591,12 +599,16 @@ impl<'a> Eval<'a> {
                             source: None,
                             shadowed: Vec::new(),
                             unavailable: Some(r.clone()),
+                            checked: None,
                         });
-                        return Truth::Unknown(m, r);
+                        return Truth::Unknown(m, Reason::Fact(r));
                     }
                     Listing::NotAList(kind) => {
-                        self.problems.push(format!("{name} is {kind}, not a list"));
-                        return Truth::Unknown(Missing::Error, self.problems.join("; "));
+                        self.problems.push(Problem::NotAList {
+                            name: name.clone(),
+                            kind: kind.to_string(),
+                        });
+                        return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                     }
                 };
                 let truth = match quant {
@@ -606,10 +618,11 @@ impl<'a> Eval<'a> {
                 if decisive.is_empty() {
                     self.evidence.push(Evidence {
                         fact: name,
-                        value: Value::from(format!("{count} item(s) checked, none matched")),
+                        value: Value::from(crate::i18n::none_matched(crate::i18n::Lang::En, count)),
                         source: None,
                         shadowed: Vec::new(),
                         unavailable: None,
+                        checked: Some(count),
                     });
                 }
                 for (iname, v) in decisive {
@@ -619,6 +632,7 @@ impl<'a> Eval<'a> {
                         value: v,
                         shadowed: Vec::new(),
                         unavailable: None,
+                        checked: None,
                     });
                 }
                 match (quant, truth, unknown) {
@@ -665,7 +679,7 @@ impl<'a> Eval<'a> {
             Op::In(o) | Op::NotIn(o) => {
                 let list = self.resolve(o)?;
                 let Some(list) = list.as_array() else {
-                    self.problems.push("`in` needs a list".into());
+                    self.problems.push(Problem::InNeedsList);
                     return None;
                 };
                 list.iter().any(|x| loose_eq(v, x)) == matches!(op, Op::In(_))
@@ -819,7 +833,10 @@ mod tests {
     fn unavailable_is_unknown_never_pass() {
         let facts = json!({"accounts": {"unavailable": {"status": "error", "reason": "cannot read /etc/shadow"}}});
         let (t, _) = run(r#"{ fact = "accounts.empty_password", empty = true }"#, facts.clone());
-        assert_eq!(t, Truth::Unknown(Missing::Error, "cannot read /etc/shadow".into()));
+        assert_eq!(
+            t,
+            Truth::Unknown(Missing::Error, Reason::Fact("cannot read /etc/shadow".into()))
+        );
         let (t, _) = run(r#"{ not = { fact = "accounts.empty_password", empty = true } }"#, facts);
         assert!(matches!(t, Truth::Unknown(..)));
     }

@@ -231,3 +231,53 @@ fn readme_profile_counts_match_the_rules() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Every rule, shipped or in examples/site-rules, carries its Simplified Chinese text, naming the
+/// same `{variables}` as its English text: a report in zh-CN never falls back to English for a
+/// rule, nor shows a value the English text does not.
+#[test]
+fn every_rule_has_a_zh_cn_translation_with_the_same_placeholders() {
+    let mut set = RuleSet::embedded().unwrap();
+    set.add_dir(&repo().join("examples/site-rules")).unwrap();
+    fn sorted(t: &str) -> BTreeSet<&str> {
+        imagegate::rules::placeholders(t).into_iter().collect()
+    }
+    let mut problems = Vec::new();
+    for r in set.rules.values() {
+        let Some(t) = r.translations.get("zh-CN") else {
+            problems.push(format!("{} ({}): no [rule.zh-CN]", r.id, r.origin));
+            continue;
+        };
+        let mut pairs = vec![
+            ("title", r.title.as_str(), t.title.as_str()),
+            ("rationale", r.rationale.as_str(), t.rationale.as_str()),
+            ("remediation", r.remediation.as_str(), t.remediation.as_str()),
+        ];
+        if let (Some(en), Some(zh)) = (&r.not_applicable, &t.not_applicable) {
+            pairs.push(("not_applicable", en, zh));
+        }
+        for (en, zh) in r.error_when.iter().zip(&t.error_when) {
+            pairs.push(("error_when", &en.reason, zh));
+        }
+        for (what, en, zh) in pairs {
+            if sorted(en) != sorted(zh) {
+                problems.push(format!(
+                    "{} ({}): {what}: placeholders {:?} in English, {:?} in zh-CN",
+                    r.id,
+                    r.origin,
+                    sorted(en),
+                    sorted(zh)
+                ));
+            }
+            if zh.trim().is_empty() {
+                problems.push(format!("{} ({}): {what}: empty zh-CN text", r.id, r.origin));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

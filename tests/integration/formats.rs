@@ -913,3 +913,106 @@ fn html_evidence_reads_like_the_text_report() {
     // Group counts follow the filters, and a filter matching nothing says so.
     assert!(h.contains(r#"n + " of " + all"#) && h.contains("No finding matches these filters"));
 }
+
+/// Rules of every status on a Debian root, for the zh-CN snapshots: failures (one decided by a
+/// quantifier that found nothing), a pass, not-applicable by family, by `applies_when` and by an
+/// offline-only fact.
+const ZH_RULES: &[&str] = &[
+    "ssh.password-authentication-disabled",
+    "packages.cloud-monitoring-agent-present",
+    "updates-pending.no-security-updates",
+    "accounts.no-empty-passwords",
+    "mac.selinux-enforcing-targeted",
+    "cloud-init.image-in-allow-list",
+    "kernel.sysctl-runtime-matches-persisted",
+];
+
+/// A report in Simplified Chinese in every format: the rules' own text and the report's words
+/// translated, ids, fact paths, values and JSON field names as in English, HTML's `lang`
+/// attribute set.
+#[test]
+fn zh_cn_reports_in_every_format() {
+    let dir = fixture_copy("debian12");
+    let mut args = vec!["--lang", "zh-CN"];
+    for id in ZH_RULES {
+        args.extend(["--only", id]);
+    }
+    let r = render_all(dir.path(), &args);
+    let root = dir.path().display().to_string();
+    insta::assert_snapshot!("zh-cn-text", r.text.replace(&root, "[root]"));
+    let mut json = r.json.clone();
+    json["target"]["root"] = "[root]".into();
+    insta::assert_json_snapshot!("zh-cn-json", json);
+    insta::assert_snapshot!("zh-cn-junit", scrub_junit(&r.junit, dir.path()));
+    insta::assert_json_snapshot!("zh-cn-sarif", scrub_sarif(r.sarif.clone()));
+    // The page without its stylesheet and script, which no language changes.
+    let html = regex::Regex::new(r"(?s)<style>.*?</style>|<script>.*?</script>")
+        .unwrap()
+        .replace_all(&r.html.replace(&root, "[root]"), "")
+        .into_owned();
+    insta::assert_snapshot!("zh-cn-html", html);
+    assert!(html.contains(r#"<html lang="zh-CN">"#));
+    assert_eq!(json["lang"], "zh-CN");
+    assert_valid_sarif(&sarif_validator(), &r.sarif, "zh-CN");
+    // The same findings as in English: only the words differ.
+    let en = render_all(dir.path(), &args[2..]);
+    assert_eq!(json_counts(&r.json), json_counts(&en.json));
+    assert_eq!(junit_counts(&r.junit), junit_counts(&en.junit));
+    for (zh, en) in r.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(en.json["findings"].as_array().unwrap())
+    {
+        for k in ["id", "status", "severity", "evidence", "references"] {
+            if k == "evidence" && zh["id"] == "packages.cloud-monitoring-agent-present" {
+                continue;
+            }
+            assert_eq!(zh[k], en[k], "{}: {k}", zh["id"]);
+        }
+        assert_ne!(zh["title"], en["title"], "{}: the title is not translated", zh["id"]);
+    }
+}
+
+/// English stays the default: no `--lang` and `--lang en` write the same report, and a zh_CN
+/// locale changes nothing when stdout is not a terminal (a CI log, a pipe, a file).
+#[test]
+fn english_stays_the_default_and_a_locale_counts_only_on_a_terminal() {
+    let dir = fixture_copy("debian12");
+    let root = dir.path().to_str().unwrap();
+    let run = |extra: &[&str], env: &[(&str, &str)]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_imagegate"))
+            .args(["scan", "--root", root, "--as-of", AS_OF])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = run(&[], &[]);
+    assert!(plain.contains(" rules: ") && plain.contains("FAIL "), "{plain}");
+    assert_eq!(run(&["--lang", "en"], &[]), plain);
+    for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        assert_eq!(run(&[], &[(var, "zh_CN.UTF-8")]), plain, "{var}=zh_CN.UTF-8 on a pipe");
+    }
+    let zh = run(&["--lang", "zh-CN"], &[("LANG", "C")]);
+    assert!(zh.contains("共 ") && zh.contains("不符合"), "{zh}");
+    assert_eq!(run(&["--lang", "zh_CN"], &[]), zh);
+}
+
+/// An unknown `--lang` is a usage error that names the supported languages.
+#[test]
+fn an_unknown_lang_exits_2_naming_the_supported_ones() {
+    let out = imagegate(&["scan", "--root", "/nonexistent", "--lang", "fr"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("fr") && err.contains("en") && err.contains("zh-CN"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}

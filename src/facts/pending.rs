@@ -263,7 +263,7 @@ fn apk(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
                         pocket: url.clone(),
                         advisory: None,
                         severity: None,
-                        source: Source::at(&format!("{path}:APKINDEX"), r.line),
+                        source: Source::at(format!("{path}:APKINDEX"), r.line),
                     };
                     keep_newest(&mut best, p, crate::version::apk_cmp);
                 }

@@ -212,8 +212,10 @@ pub fn read_index(path: &str, compressed: &[u8], limit: u64) -> Result<Index, Fa
     };
     let text = std::str::from_utf8(body).map_err(|_| invalid("APKINDEX is not UTF-8 text".into()))?;
     let mut records = Vec::new();
-    let mut cur: Option<(u32, Option<&str>, Option<&str>, Option<&str>)> = None;
-    let mut end = |cur: Option<(u32, Option<&str>, Option<&str>, Option<&str>)>| -> Result<(), FactError> {
+    /// The record being read: its first line, `P:`, `V:` and `A:`.
+    type Cur<'t> = Option<(u32, Option<&'t str>, Option<&'t str>, Option<&'t str>)>;
+    let mut cur: Cur<'_> = None;
+    let mut end = |cur: Cur<'_>| -> Result<(), FactError> {
         let Some((line, p, v, a)) = cur else { return Ok(()) };
         let (Some(name), Some(version)) = (p, v) else {
             return Err(FactError::Parse {

@@ -20,6 +20,7 @@ seed dpkg_status '' $R/*/var/lib/dpkg/status
 seed apt_index '' $R/*/var/lib/apt/lists/*Release $R/*/var/lib/apt/lists/*Packages
 # The Berkeley DB rpmdb made by the rpmdb_diff integration test (after a `make test`).
 seed rpm_bdb '' $(find target/tmp -path '*rpmdb-*/bdb-seed/Packages' 2>/dev/null | head -1)
+seed rpm_ndb '' $(find target/tmp -path '*rpmdb-*/ndb-seed/Packages.db' 2>/dev/null | head -1)
 seed rpm_dnf '\001' $(find $R -name '*updateinfo.xml' 2>/dev/null)
 seed accounts '' $R/*/etc/passwd
 seed apk_installed '' $R/*/lib/apk/db/installed

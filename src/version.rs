@@ -11,9 +11,16 @@
 //!   everything, `^` after the base version but before any other continuation; numeric runs beat
 //!   alphabetic ones; a missing epoch is 0.
 //!
-//! apk ordering (apk-tools' token grammar with `_alpha`…`_p` suffixes) is deliberately not
-//! implemented: no rule compares apk versions and Alpine has no local advisory metadata to compare
-//! against (see facts::pending). Only ASCII classifies as letters or digits, as in both C sources.
+//! - [`apk_cmp`] follows apk-tools 3's `apk_version_compare` (src/version.c): a version is
+//!   `digit{.digit}…{letter}{_suf{#}}…{~hash}{-r#}`, compared token by token; numbers compare
+//!   numerically unless either has a leading zero (then as strings), `_alpha` < `_beta` < `_pre` <
+//!   `_rc` < no suffix < `_cvs` < `_svn` < `_git` < `_hg` < `_p`; when one version runs out
+//!   first, the longer one is newer unless its next token is a pre-release suffix; an invalid
+//!   version sorts below a valid one that agrees up to the invalid token. apk-tools 2 (Alpine ≤
+//!   3.22) orders every well-formed Alpine version the same way; it differs on leading-zero
+//!   components and has no `~hash` token.
+//!
+//! Only ASCII classifies as letters or digits, as in the C sources.
 
 use std::cmp::Ordering;
 
@@ -277,6 +284,175 @@ pub fn upstream_numeric(v: &str) -> Option<String> {
     let run: String = v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
     let run = run.trim_end_matches('.');
     if run.is_empty() { None } else { Some(run.to_owned()) }
+}
+
+/// apk-tools' token kinds, in the order that decides which version runs out first.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum ApkToken {
+    InitialDigit,
+    Digit,
+    Letter,
+    Suffix,
+    SuffixNo,
+    CommitHash,
+    RevisionNo,
+    End,
+    Invalid,
+}
+
+/// apk-tools' suffixes in their order; `None` (no suffix) splits pre-releases from the rest.
+const APK_PRE_SUFFIXES: &[&str] = &["alpha", "beta", "pre", "rc"];
+const APK_POST_SUFFIXES: &[&str] = &["cvs", "svn", "git", "hg", "p"];
+
+/// One token of an apk version: its kind, its number or suffix rank, and its text.
+struct ApkTok<'a> {
+    token: ApkToken,
+    number: u64,
+    suffix: usize,
+    value: &'a [u8],
+}
+
+impl<'a> ApkTok<'a> {
+    /// `token_first`: the version starts with a number.
+    fn first(rest: &mut &'a [u8]) -> Self {
+        let mut t = ApkTok {
+            token: ApkToken::InitialDigit,
+            number: 0,
+            suffix: 0,
+            value: &[],
+        };
+        t.digits(rest);
+        t
+    }
+
+    /// `token_parse_digits`: a run of decimal digits (wrapping as apk's u64 does).
+    fn digits(&mut self, rest: &mut &'a [u8]) {
+        let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        let (d, r) = rest.split_at(n);
+        self.number = d
+            .iter()
+            .fold(0u64, |v, c| v.wrapping_mul(10).wrapping_add(u64::from(c - b'0')));
+        self.value = d;
+        *rest = r;
+        if n == 0 {
+            self.token = ApkToken::Invalid;
+        }
+    }
+
+    /// `token_next`: the next token, checked against the one before it.
+    fn next(&mut self, rest: &mut &'a [u8]) {
+        use ApkToken::*;
+        let Some(&c) = rest.first() else {
+            self.token = End;
+            return;
+        };
+        let t = self.token;
+        match c {
+            b'a'..=b'z' if t <= Digit => {
+                self.value = &rest[..1];
+                self.token = Letter;
+                *rest = &rest[1..];
+            }
+            b'.' | b'0'..=b'9' if c != b'.' || t <= Digit => {
+                if c == b'.' {
+                    *rest = &rest[1..];
+                }
+                self.token = match t {
+                    InitialDigit | Digit => Digit,
+                    Suffix => SuffixNo,
+                    _ => {
+                        self.token = Invalid;
+                        return;
+                    }
+                };
+                self.digits(rest);
+            }
+            b'_' if t <= SuffixNo => {
+                let n = rest[1..].iter().take_while(|c| c.is_ascii_lowercase()).count();
+                self.value = &rest[1..1 + n];
+                *rest = &rest[1 + n..];
+                let name = std::str::from_utf8(self.value).unwrap_or("");
+                self.suffix = if let Some(i) = APK_PRE_SUFFIXES.iter().position(|s| *s == name) {
+                    i + 1
+                } else if let Some(i) = APK_POST_SUFFIXES.iter().position(|s| *s == name) {
+                    APK_PRE_SUFFIXES.len() + 2 + i
+                } else {
+                    self.token = Invalid;
+                    return;
+                };
+                self.token = Suffix;
+            }
+            b'~' if t < CommitHash => {
+                let n = rest[1..]
+                    .iter()
+                    .take_while(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+                    .count();
+                self.value = &rest[1..1 + n];
+                *rest = &rest[1 + n..];
+                self.token = if n == 0 { Invalid } else { CommitHash };
+            }
+            b'-' if t < RevisionNo && rest.get(1) == Some(&b'r') => {
+                *rest = &rest[2..];
+                self.token = RevisionNo;
+                self.digits(rest);
+            }
+            _ => self.token = Invalid,
+        }
+    }
+
+    /// `token_cmp` of two tokens of the same kind.
+    fn cmp(&self, other: &Self) -> Ordering {
+        use ApkToken::*;
+        match self.token {
+            Digit if self.value.first() == Some(&b'0') || other.value.first() == Some(&b'0') => {
+                self.value.cmp(other.value)
+            }
+            InitialDigit | Digit | SuffixNo | RevisionNo => self.number.cmp(&other.number),
+            Letter => self.value.cmp(other.value),
+            Suffix => self.suffix.cmp(&other.suffix),
+            _ => self.value.cmp(other.value),
+        }
+    }
+
+    /// A pre-release suffix (`_alpha` … `_rc`), which sorts below the end of the version.
+    fn pre_release(&self) -> bool {
+        self.token == ApkToken::Suffix && self.suffix <= APK_PRE_SUFFIXES.len()
+    }
+}
+
+/// Orders two apk versions as `apk version -t` does (apk-tools 3, src/version.c).
+pub fn apk_cmp(a: &str, b: &str) -> Ordering {
+    let (mut ra, mut rb) = (a.as_bytes(), b.as_bytes());
+    let (mut ta, mut tb) = (ApkTok::first(&mut ra), ApkTok::first(&mut rb));
+    while ta.token == tb.token && ta.token < ApkToken::End {
+        let r = ta.cmp(&tb);
+        if r.is_ne() {
+            return r;
+        }
+        ta.next(&mut ra);
+        tb.next(&mut rb);
+    }
+    if ta.token == tb.token {
+        return Ordering::Equal;
+    }
+    if ta.pre_release() {
+        return Ordering::Less;
+    }
+    if tb.pre_release() {
+        return Ordering::Greater;
+    }
+    // The version that ran out (End) or broke (Invalid) first is the greater token: it is older.
+    tb.token.cmp(&ta.token)
+}
+
+/// Whether `v` is a valid apk version (`apk_version_validate`).
+pub fn apk_valid(v: &str) -> bool {
+    let mut rest = v.as_bytes();
+    let mut t = ApkTok::first(&mut rest);
+    while t.token < ApkToken::End {
+        t.next(&mut rest);
+    }
+    t.token == ApkToken::End
 }
 
 #[cfg(test)]

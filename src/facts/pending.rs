@@ -14,9 +14,18 @@
 //! the same name and architecture (or noarch) is pending, as `dnf updateinfo list --security`
 //! reports it. Module streams and `reboot_suggested` are ignored.
 //!
-//! **apk**: an error: Alpine keeps no security advisory metadata in the image (APKINDEX says which
-//! versions exist, not which of them fix a vulnerability), so no pending security update can be
-//! vouched for either way.
+//! **apk** (Alpine): every pending update, security or not. Alpine's index (APKINDEX) says which
+//! versions exist, not which of them fix a vulnerability, and its security database (secdb) is
+//! not kept in the image, so a gate cannot tell a security update from another: on Alpine any
+//! pending update fails. The repositories are those of /etc/apk/repositories and
+//! /etc/apk/repositories.d/*.list (tagged `@tag` repositories serve only packages pinned to them
+//! and are not read); each one's index is where `apk update` caches it, `APKINDEX.<h>.tar.gz` in
+//! /etc/apk/cache when that exists, else /var/cache/apk, `<h>` the first four bytes of the SHA-1
+//! of `<url>/<arch>/APKINDEX.tar.gz` in hex (apk-tools' `apk_repo_format_cache_index`; `<arch>`
+//! from /etc/apk/arch). A local repository (a path, not a URL) is read in place. An installed
+//! package is pending when an index offers its name, for its architecture, in a version that
+//! sorts above the installed one with apk's ordering ([`crate::version::apk_cmp`]). The index's
+//! publication date is its `APKINDEX` member's time; the fetch time is the cached file's.
 //!
 //! Index age is counted from when the index was fetched, not from when the archive published it:
 //! a suite frozen at end of life (Debian 11's security suite) keeps an old `Date:` however often
@@ -33,8 +42,9 @@
 //! empty cache cannot show an update as pending) nor not-applicable (the question applies to every
 //! package-managed image). So: no apt lists, no `-security` suite among them, or a security suite
 //! without its Packages index ("run apt-get update"); no dnf/yum updateinfo cached, or none that is
-//! a regular file ("run dnf makecache"); any apk root (no local advisory data). Compression other than lz4 and gzip (xz, bz2, zstd, zchunk) is an
-//! error naming the file. InRelease signatures are not verified (the file is read as apt left it).
+//! a regular file ("run dnf makecache"); no apk repository configured, or one whose index is not
+//! cached ("run apk update", and do not build with `apk add --no-cache` or delete /var/cache/apk).
+//! Compression other than lz4 and gzip (xz, bz2, zstd, zchunk) is an error naming the file. InRelease signatures are not verified (the file is read as apt left it).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -97,7 +107,7 @@ pub struct Pocket {
 /// Pending security updates.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PendingUpdates {
-    /// `apt` or `dnf`.
+    /// `apt`, `dnf` or `apk` (which judges every pending update: Alpine has no local advisory data).
     pub manager: String,
     /// Days between the newest security index and `--as-of`; `None` when no date was found.
     pub index_age_days: Option<i64>,
@@ -124,13 +134,150 @@ pub fn collect_pending(
     match pkgs.manager {
         Manager::Dpkg => apt(fs, ctx, pkgs),
         Manager::Rpm => dnf(fs, ctx, pkgs),
-        Manager::Apk => Err(FactError::Invalid(
-            "apk keeps no security advisory data in the image (APKINDEX lists versions, not which fix a vulnerability): \
-             pending security updates cannot be judged offline on Alpine; run apk update && apk upgrade during the image build \
-             and leave this rule out of the profile for Alpine images"
-                .into(),
-        )),
+        Manager::Apk => apk(fs, ctx, pkgs),
     }
+}
+
+/// Bound on one apk index after decompression (Alpine's largest, edge/community, is about 30 MiB).
+const APK_INDEX_INFLATED: u64 = 128 << 20;
+
+/// apk's repository list files, read in this order as apk-tools does.
+const APK_REPOSITORIES: &str = "/etc/apk/repositories";
+const APK_REPOSITORIES_D: &str = "/etc/apk/repositories.d";
+
+/// The untagged repositories of the root's apk configuration, with the file and line naming each.
+fn apk_repositories(fs: &RootFs) -> Result<Vec<(String, Source)>, FactError> {
+    let mut files = vec![APK_REPOSITORIES.to_owned()];
+    if let Some(entries) = fs.read_dir(APK_REPOSITORIES_D)? {
+        let mut lists: Vec<String> = entries
+            .into_iter()
+            .filter(|e| e.name.ends_with(".list"))
+            .map(|e| e.path)
+            .collect();
+        lists.sort();
+        files.extend(lists);
+    }
+    let mut out: Vec<(String, Source)> = Vec::new();
+    for path in files {
+        let Some(text) = fs.read_text_limited(&path, limits::APT_RELEASE)? else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            // `@tag url` repositories only serve packages pinned to the tag.
+            if line.is_empty() || line.starts_with('#') || line.starts_with('@') {
+                continue;
+            }
+            if !out.iter().any(|(u, _)| u == line) {
+                out.push((
+                    line.to_owned(),
+                    Source::at(&path, u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// apk-tools' cache file name of a repository's index.
+pub fn apk_cache_name(url: &str, arch: &str) -> String {
+    use sha1::Digest;
+    let sep = if url.ends_with('/') { "" } else { "/" };
+    let sum = sha1::Sha1::digest(format!("{url}{sep}{arch}/APKINDEX.tar.gz").as_bytes());
+    let hex: String = sum.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("APKINDEX.{hex}.tar.gz")
+}
+
+fn apk(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, FactError> {
+    let repos = apk_repositories(fs)?;
+    if repos.is_empty() {
+        return Err(FactError::Invalid(format!(
+            "no apk repository in {APK_REPOSITORIES} or {APK_REPOSITORIES_D}/*.list: configure the Alpine repositories \
+             and run apk update so that pending updates can be judged"
+        )));
+    }
+    let arch = match fs.read_text_limited("/etc/apk/arch", 4096)? {
+        Some(a) if !a.trim().is_empty() => a.trim().to_owned(),
+        _ => pkgs
+            .get("apk-tools")
+            .and_then(|p| p.arch.as_deref())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                FactError::Invalid(
+                    "no /etc/apk/arch and no apk-tools package: the root's apk architecture is unknown".into(),
+                )
+            })?,
+    };
+    let cache = if fs
+        .metadata("/etc/apk/cache")?
+        .is_some_and(|m| m.kind == Kind::Directory)
+    {
+        "/etc/apk/cache"
+    } else {
+        "/var/cache/apk"
+    };
+    let mut pockets = Vec::new();
+    let mut newest: Option<(jiff::civil::Date, Source)> = None;
+    let mut published: Option<(jiff::civil::Date, Source)> = None;
+    let mut best = BTreeMap::new();
+    for (url, from) in repos {
+        let path = if url.contains("://") {
+            format!("{cache}/{}", apk_cache_name(&url, &arch))
+        } else {
+            format!("{}/{arch}/APKINDEX.tar.gz", url.trim_end_matches('/'))
+        };
+        let where_from = from.path.as_deref().unwrap_or(APK_REPOSITORIES);
+        let line = from.line.unwrap_or(0);
+        let bytes = fs.read_bytes_limited(&path, FILE_LIMIT)?.ok_or_else(|| {
+            FactError::Invalid(format!(
+                "{url} ({where_from}:{line}) has no cached index {path}: run apk update in the image build and keep \
+                 its cache (no apk add --no-cache, no rm -rf /var/cache/apk) so that pending updates can be judged"
+            ))
+        })?;
+        let index = crate::facts::packages::apk::read_index(&path, &bytes, APK_INDEX_INFLATED)?;
+        let got = fetched(fs, ctx, &path)?;
+        let built = index.built.and_then(date_of_mtime).map(|d| {
+            (
+                d,
+                Source {
+                    path: Some(path.clone()),
+                    line: None,
+                    note: Some(format!("APKINDEX built {d}")),
+                },
+            )
+        });
+        newer(&mut published, built.as_ref());
+        newer(&mut newest, built.as_ref());
+        newer(&mut newest, got.as_ref());
+        for r in &index.records {
+            let Some(inst) = pkgs.get(&r.name) else { continue };
+            for i in inst.instances() {
+                let arch_ok =
+                    r.arch.is_none() || r.arch.as_deref() == i.arch.as_deref() || r.arch.as_deref() == Some("noarch");
+                if arch_ok && crate::version::apk_cmp(&r.version, &i.version).is_gt() {
+                    let p = Pending {
+                        package: r.name.clone(),
+                        arch: i.arch.as_deref().map(str::to_owned),
+                        installed: i.version.to_string(),
+                        candidate: r.version.clone(),
+                        pocket: url.clone(),
+                        advisory: None,
+                        severity: None,
+                        source: Source::at(format!("{path}:APKINDEX"), r.line),
+                    };
+                    keep_newest(&mut best, p, crate::version::apk_cmp);
+                }
+            }
+        }
+        pockets.push(Pocket {
+            name: url,
+            release: path.clone(),
+            date: built.map(|(d, _)| d.to_string()),
+            fetched: got.map(|(d, _)| d.to_string()),
+            indexes: vec![path],
+        });
+    }
+    Ok(finish("apk", ctx, newest, published, pockets, best))
 }
 
 /// Reads an index file, decompressing `.lz4` and `.gz`; other compressions are errors.

@@ -1,5 +1,6 @@
 //! The Berkeley DB rpmdb reader against Debian's rpm reading the same file read-only
-//! (`--define '_db_backend bdb_ro'`).
+//! (`--define '_db_backend bdb_ro'`), and the ndb reader against Debian's rpm reading the same
+//! headers from the sqlite rpmdb they were copied from.
 //!
 //! The databases are made from real headers (tests/data/rpmdb/make-bdb.py: packages built with
 //! rpmbuild, installed with `rpm --justdb`, a gpg-pubkey imported, the blobs written into
@@ -7,15 +8,22 @@
 //! 8192): thousands of packages, overflow chains of many pages, on-page values, one name in
 //! several versions and two architectures. They are made once and kept under the test target
 //! directory, keyed by the generator's contents. Every installed instance (instance number,
-//! name, epoch:version-release, arch) and every file digest must agree with rpm's. Skipped, with
-//! a message, without rpm, rpmbuild, gpg or Debian's python3-bsddb3.
+//! name, epoch:version-release, arch) and every file digest must agree with rpm's.
+//!
+//! Debian's rpm has no ndb backend, so its ndb databases (SUSE's `Packages.db`) are written by
+//! tests/data/rpmdb/ndb.py, a port of rpm's own writer that gives the bytes rpm's rpmpkg.c gives
+//! for the same puts and deletes (tests/data/rpmdb/ndb-oracle.sh; fixtures/README.md): a fresh
+//! install of every header and an upgraded one (every fifth package deleted and put again under a
+//! new instance number, moving blobs and freeing slots). The oracle is rpm reading the same
+//! headers from the sqlite rpmdb they came from, instance numbers mapped as the writer moved
+//! them. Skipped, with a message, without rpm, rpmbuild, gpg or Debian's python3-bsddb3.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use imagegate::facts::packages::rpm::read_bdb;
+use imagegate::facts::packages::rpm::{read_bdb, read_ndb};
 use imagegate::rootfs::RootFs;
 
 /// Packages built besides the multi-version and 400-file ones.
@@ -54,7 +62,8 @@ fn databases() -> Option<&'static Path> {
             return None;
         }
         let script = crate::util::repo().join("tests/data/rpmdb/make-bdb.py");
-        let text = std::fs::read(&script).unwrap();
+        let mut text = std::fs::read(&script).unwrap();
+        text.extend(std::fs::read(crate::util::repo().join("tests/data/rpmdb/ndb.py")).unwrap());
         let key = text
             .iter()
             .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
@@ -81,12 +90,18 @@ fn databases() -> Option<&'static Path> {
     .as_deref()
 }
 
-/// `(hnum, name, epoch:version-release, arch)` of every installed instance, as rpm reads them.
+/// `(hnum, name, epoch:version-release, arch)` of every installed instance, as rpm reads them
+/// (a Berkeley DB read-only, or the sqlite rpmdb the headers came from).
 fn rpm_says(db: &Path) -> BTreeSet<(i64, String, String, String)> {
+    let backend = if db.join("rpmdb.sqlite").exists() {
+        "sqlite"
+    } else {
+        "bdb_ro"
+    };
     let out = Command::new("rpm")
         .arg("--dbpath")
         .arg(db)
-        .args(["--define", "_db_backend bdb_ro", "-qa", "--qf"])
+        .args(["--define", &format!("_db_backend {backend}"), "-qa", "--qf"])
         .arg("%{DBINSTANCE} %{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE} %{ARCH}\\n")
         .stderr(Stdio::null())
         .output()
@@ -105,8 +120,13 @@ fn rpm_says(db: &Path) -> BTreeSet<(i64, String, String, String)> {
 
 /// The same, from imagegate's reader: every instance, with epoch 0 written out as rpm does.
 fn imagegate_says(db: &Path) -> BTreeSet<(i64, String, String, String)> {
-    let bytes = std::fs::read(db.join("Packages")).unwrap();
-    let p = read_bdb("/var/lib/rpm/Packages", &bytes).unwrap_or_else(|e| panic!("{}: {e}", db.display()));
+    instances(
+        &read_bdb("/var/lib/rpm/Packages", &std::fs::read(db.join("Packages")).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", db.display())),
+    )
+}
+
+fn instances(p: &imagegate::facts::packages::Packages) -> BTreeSet<(i64, String, String, String)> {
     p.installed
         .values()
         .flat_map(|pkg| pkg.instances().map(move |i| (pkg.name.clone(), i)))
@@ -153,6 +173,144 @@ fn every_package_agrees_with_rpm_bdb_ro() {
             got.len()
         );
     }
+}
+
+/// Every instance of the ndb databases, fresh and upgraded, is rpm's (from the sqlite rpmdb the
+/// headers came from), under the instance number the writer gave it.
+#[test]
+fn every_package_agrees_with_rpm_ndb() {
+    let Some(dir) = databases() else { return };
+    let want = rpm_says(&dir.join("sqlite"));
+    assert_eq!(want.len(), PACKAGES + 6);
+    for name in ["ndb", "ndb-churn"] {
+        let renumbered: std::collections::BTreeMap<i64, i64> = if name == "ndb" {
+            want.iter().map(|r| (r.0, r.0)).collect()
+        } else {
+            std::fs::read_to_string(dir.join(name).join("instances"))
+                .unwrap()
+                .lines()
+                .map(|l| {
+                    let (new, old) = l.split_once(' ').unwrap();
+                    (new.parse().unwrap(), old.parse().unwrap())
+                })
+                .collect()
+        };
+        if name == "ndb-churn" {
+            // The upgrade renumbered a fifth of the packages.
+            assert!(
+                renumbered.iter().filter(|(n, o)| n != o).count() >= PACKAGES / 5,
+                "{name}"
+            );
+        }
+        let bytes = std::fs::read(dir.join(name).join("Packages.db")).unwrap();
+        let p = read_ndb("/usr/lib/sysimage/rpm/Packages.db", &bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got: BTreeSet<_> = instances(&p)
+            .into_iter()
+            .map(|(hnum, n, evr, arch)| (renumbered[&hnum], n, evr, arch))
+            .collect();
+        let missing: Vec<_> = want.difference(&got).take(5).collect();
+        let extra: Vec<_> = got.difference(&want).take(5).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{name}: rpm reads {} instances, imagegate {}; only rpm: {missing:?}; only imagegate: {extra:?}",
+            want.len(),
+            got.len()
+        );
+    }
+}
+
+/// A root whose rpmdb is ndb (SUSE's /usr/lib/sysimage/rpm/Packages.db) is scanned: its packages,
+/// and its file digests, rpm's file for file.
+#[test]
+fn a_suse_root_is_read_from_its_ndb() {
+    let Some(dir) = databases() else { return };
+    let out = Command::new("rpm")
+        .arg("--dbpath")
+        .arg(dir.join("sqlite"))
+        .args(["-qa", "many", "--qf"])
+        .arg("[%{FILEDIGESTS} %{FILENAMES}\\n]")
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let want: BTreeSet<(String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(d, _)| !d.is_empty())
+        .map(|(d, p)| (p.to_owned(), d.to_owned()))
+        .collect();
+    assert_eq!(want.len(), 400);
+
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("usr/lib/sysimage/rpm")).unwrap();
+    std::fs::copy(
+        dir.join("ndb-churn/Packages.db"),
+        root.path().join("usr/lib/sysimage/rpm/Packages.db"),
+    )
+    .unwrap();
+    let fs = RootFs::open(root.path()).unwrap();
+    let (items, no_digests, checked) = imagegate::facts::integrity::rpm::items(&fs).unwrap();
+    let got: BTreeSet<(String, String)> = items.into_iter().map(|i| (i.path, i.expected)).collect();
+    assert_eq!(got, want);
+    assert_eq!((no_digests.len(), checked), (0, 1));
+
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::write(
+        root.path().join("etc/os-release"),
+        "ID=\"sles\"\nVERSION_ID=\"15.6\"\nID_LIKE=\"suse\"\n",
+    )
+    .unwrap();
+    let out = crate::util::imagegate(&["facts", "--root", root.path().to_str().unwrap()]);
+    let facts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &facts["packages"];
+    assert_eq!(p["manager"], "rpm", "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(p["database"], "/usr/lib/sysimage/rpm/Packages.db");
+    assert_eq!(p["count"], PACKAGES + 3);
+}
+
+/// Seeded byte flips and truncations of a real ndb database (14 headers): an error or headers,
+/// never a panic, and never more header bytes than the file.
+#[test]
+fn damaged_real_ndb_databases_never_panic() {
+    let Some(dir) = databases() else { return };
+    let good = std::fs::read(dir.join("ndb-seed/Packages.db")).unwrap();
+    assert_eq!(read_ndb("/x", &good).unwrap().installed.len(), 14 - 3);
+    let mut rng = crate::util::Rng::new(0x9db);
+    let (mut errors, mut read) = (0, 0);
+    for round in 0..3000 {
+        let mut b = good.clone();
+        if round % 5 == 0 {
+            b.truncate(rng.below(good.len()));
+        }
+        for _ in 0..1 + rng.below(8) {
+            if b.is_empty() {
+                break;
+            }
+            // Half the flips in the slot area, where a byte decides where blobs are.
+            let at = if round % 2 == 0 {
+                rng.below(b.len().min(4096))
+            } else {
+                rng.below(b.len())
+            };
+            b[at] = rng.next() as u8;
+        }
+        let mut total = 0;
+        match imagegate::facts::packages::ndb::each_blob(&b, |_, v| {
+            total += v.len();
+            let _ = imagegate::facts::packages::rpm::parse_header(v);
+            Ok(())
+        }) {
+            Ok(()) => read += 1,
+            Err(_) => errors += 1,
+        }
+        assert!(
+            total <= b.len(),
+            "round {round}: {total} bytes of headers from {} bytes",
+            b.len()
+        );
+        let _ = read_ndb("/x", &b);
+    }
+    assert!(errors > 0 && read > 0, "{errors} errors, {read} reads");
 }
 
 /// The representative of a name in several versions and architectures is rpm's newest.

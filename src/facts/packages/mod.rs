@@ -1,5 +1,5 @@
 //! Installed packages, read from the package manager's own database inside the root: dpkg
-//! (/var/lib/dpkg/status), rpm (rpmdb.sqlite or the Berkeley DB `Packages`, [`rpm`]) or apk (/lib/apk/db/installed).
+//! (/var/lib/dpkg/status), rpm (rpmdb.sqlite, the Berkeley DB `Packages` or ndb `Packages.db`, [`rpm`]) or apk (/lib/apk/db/installed).
 //!
 //! The backend is the first database that exists, checked in that order; nothing is executed and
 //! no database is opened in place (the rpmdb is copied into memory). A root without any known
@@ -20,6 +20,7 @@
 pub mod apk;
 pub mod bdb;
 pub mod dpkg;
+pub mod ndb;
 pub mod rpm;
 
 use compact_str::CompactString;

@@ -1,6 +1,7 @@
-//! The rpm database, read offline without rpm, in either of its common formats: the sqlite
-//! backend of rpm ≥ 4.16 (rpmdb.sqlite: EL9, Amazon Linux 2023, Fedora ≥ 33) and the Berkeley DB
-//! of rpm ≤ 4.15 (`Packages`: CentOS 7, EL8, Amazon Linux 2; read by [`super::bdb`]), under
+//! The rpm database, read offline without rpm, in any of its formats: the sqlite backend of
+//! rpm ≥ 4.16 (rpmdb.sqlite: EL9, Amazon Linux 2023, Fedora ≥ 33), the Berkeley DB of rpm ≤ 4.15
+//! (`Packages`: CentOS 7, EL8, Amazon Linux 2; read by [`super::bdb`]) and ndb (`Packages.db`:
+//! SUSE; read by [`super::ndb`]), under
 //! /var/lib/rpm or /usr/lib/sysimage/rpm. [`each_header`] is the one reader both the package list
 //! and the file-digest check use.
 //!
@@ -17,8 +18,7 @@
 //! since an in-memory database cannot use a WAL; a non-empty `rpmdb.sqlite-wal` next to it holds
 //! committed changes an offline read would miss, so that is an error.
 //!
-//! Not read yet, reported as an error with the reason rather than guessed: the ndb backend
-//! (`Packages.db`, SUSE ≥ 15 SP3).
+//! SUSE's ndb backend (`Packages.db`, openSUSE and SLES ≥ 15 SP3) is read by [`super::ndb`].
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -235,7 +235,7 @@ enum Format {
 
 /// Hands `f` every `(hnum, header blob)` of the root's rpmdb, whichever its format, without
 /// collecting the blobs; returns the database's path, or `None` when the root has none. The
-/// order is the database's (hnum for sqlite, page order for Berkeley DB): callers that show
+/// order is the database's (hnum for sqlite, page order for Berkeley DB, blob order for ndb): callers that show
 /// records sort by hnum. The first error of `f` is returned. Shared by the package list and the
 /// file-digest check, so both read the same database the same way.
 ///
@@ -261,33 +261,12 @@ pub fn each_header(
                 each_row(path, &conn, |hnum, blob| f(path, hnum, blob))?;
                 return Ok(Some(path.to_owned()));
             }
-            Format::Bdb => {
+            Format::Bdb | Format::Ndb => {
                 let Some(bytes) = fs.read_bytes_limited(path, DB_LIMIT)? else {
                     continue;
                 };
-                let mut failed = None;
-                super::bdb::each_blob(&bytes, |hnum, blob| {
-                    f(path, i64::from(hnum), blob).map_err(|e| {
-                        let msg = e.to_string();
-                        failed = Some(e);
-                        msg
-                    })
-                })
-                .map_err(|e| {
-                    failed
-                        .take()
-                        .unwrap_or_else(|| FactError::Invalid(format!("{path}: {e}")))
-                })?;
+                each_stored_blob(format, path, &bytes, |hnum, blob| f(path, hnum, blob))?;
                 return Ok(Some(path.to_owned()));
-            }
-            Format::Ndb => {
-                if fs.symlink_metadata(path)?.is_some() {
-                    return Err(FactError::Invalid(format!(
-                        "{path}: rpm's ndb database (SUSE) is not read by this version of imagegate; \
-                         scan a root whose rpmdb is sqlite (rpmdb.sqlite) or Berkeley DB (Packages), \
-                         e.g. after `rpmdb --rebuilddb --define '_db_backend sqlite'` on a copy"
-                    )));
-                }
             }
         }
     }
@@ -422,22 +401,44 @@ pub fn read_sqlite(path: &str, bytes: Vec<u8>) -> Result<Packages, FactError> {
     Ok(records.finish(path))
 }
 
-/// Reads the packages of a Berkeley DB rpmdb (`Packages`) held in memory (tests, fuzzing).
-pub fn read_bdb(path: &str, bytes: &[u8]) -> Result<Packages, FactError> {
-    let mut records = Records::default();
+/// Hands `f` every `(hnum, blob)` of a Berkeley DB or ndb database held in memory; the first
+/// error of `f` is returned as it is, a damaged database as an error naming `path`.
+fn each_stored_blob(
+    format: Format,
+    path: &str,
+    bytes: &[u8],
+    mut f: impl FnMut(i64, &[u8]) -> Result<(), FactError>,
+) -> Result<(), FactError> {
     let mut failed = None;
-    super::bdb::each_blob(bytes, |hnum, blob| {
-        records.add(path, i64::from(hnum), blob).map_err(|e| {
+    let mut each = |hnum: u32, blob: &[u8]| {
+        f(i64::from(hnum), blob).map_err(|e| {
             let msg = e.to_string();
             failed = Some(e);
             msg
         })
-    })
-    .map_err(|e| {
+    };
+    let read = match format {
+        Format::Ndb => super::ndb::each_blob(bytes, &mut each),
+        _ => super::bdb::each_blob(bytes, &mut each),
+    };
+    read.map_err(|e| {
         failed
             .take()
             .unwrap_or_else(|| FactError::Invalid(format!("{path}: {e}")))
-    })?;
+    })
+}
+
+/// Reads the packages of a Berkeley DB rpmdb (`Packages`) held in memory (tests, fuzzing).
+pub fn read_bdb(path: &str, bytes: &[u8]) -> Result<Packages, FactError> {
+    let mut records = Records::default();
+    each_stored_blob(Format::Bdb, path, bytes, |hnum, blob| records.add(path, hnum, blob))?;
+    Ok(records.finish(path))
+}
+
+/// Reads the packages of an ndb rpmdb (`Packages.db`) held in memory (tests, fuzzing).
+pub fn read_ndb(path: &str, bytes: &[u8]) -> Result<Packages, FactError> {
+    let mut records = Records::default();
+    each_stored_blob(Format::Ndb, path, bytes, |hnum, blob| records.add(path, hnum, blob))?;
     Ok(records.finish(path))
 }
 

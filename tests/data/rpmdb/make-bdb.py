@@ -18,6 +18,17 @@ with python3-bsddb3, as rpm <= 4.15 kept /var/lib/rpm/Packages:
 
 Each also holds rpm's record 0 (the next instance number), which is not a header. Debian's rpm
 reads every one of them back with `--define '_db_backend bdb_ro'`.
+
+The same blobs are written into ndb databases (SUSE's `Packages.db`) by ndb.py, a port of rpm's
+own ndb writer (Debian's rpm has no ndb backend):
+
+  OUT/ndb/Packages.db        every header put in instance order, as a fresh install writes them
+                             (slot pages added as they fill, moving the blobs in their way)
+  OUT/ndb-churn/Packages.db  then every fifth instance deleted and put again under a new
+                             instance number, as an upgrade does; OUT/ndb-churn/instances maps
+                             each new number to the old one (`NEW OLD` per line), and
+                             OUT/ndb-churn/ops is the operation log ndb-oracle.sh replays
+  OUT/ndb-seed/Packages.db   14 headers: a small seed for the fuzz target
 """
 import os
 import sqlite3
@@ -26,6 +37,9 @@ import subprocess
 import sys
 
 import bsddb3.db as bdb
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ndb  # noqa: E402
 
 out, count = sys.argv[1], int(sys.argv[2])
 top = os.path.join(out, "top")
@@ -108,4 +122,34 @@ for name, pagesize, lorder, count in [("bdb-4096", 4096, 1234, None), ("bdb-512"
     for hnum, blob in rows[:count] + (rows[-2:] if count else []):
         db.put(struct.pack(fmt, hnum), bytes(blob))
     db.close()
+
+
+def write_ndb(name, db):
+    d = os.path.join(out, name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "Packages.db"), "wb") as f:
+        f.write(db.f)
+
+
+fresh = ndb.PkgDb()
+for hnum, blob in rows:
+    fresh.put(hnum, bytes(blob))
+write_ndb("ndb", fresh)
+# An upgrade: the old instance deleted, the package put again under the next instance number.
+instances = {hnum: hnum for hnum, _ in rows}
+blobs = dict(rows)
+for hnum, _ in rows:
+    if hnum % 5 == 0:
+        new = fresh.nextpkgidx
+        fresh.delete(hnum)
+        fresh.put(new, bytes(blobs[hnum]))
+        instances[new] = instances.pop(hnum)
+write_ndb("ndb-churn", fresh)
+with open(os.path.join(out, "ndb-churn", "instances"), "w") as f:
+    f.writelines(f"{new} {old}\n" for new, old in sorted(instances.items()))
+fresh.write_ops(os.path.join(out, "ndb-churn", "ops"), os.path.join(out, "ndb-churn", "blobs"))
+seed = ndb.PkgDb()
+for hnum, blob in rows[:12] + rows[-2:]:
+    seed.put(hnum, bytes(blob))
+write_ndb("ndb-seed", seed)
 print(len(rows))

@@ -119,6 +119,8 @@ pub enum Problem {
     NoValue(String),
     /// `in`/`not_in` was given something other than a list.
     InNeedsList,
+    /// `set_in_file` was applied to a value rather than a fact.
+    SetInFileNeedsFact,
     /// A quantifier's fact is not a list (`name`, and what it is instead).
     NotAList {
         /// The fact.
@@ -187,6 +189,8 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
         (Lang::ZhCn, Problem::NoValue(n)) => format!("变量 `{n}` 没有取值"),
         (Lang::En, Problem::InNeedsList) => "`in` needs a list".to_owned(),
         (Lang::ZhCn, Problem::InNeedsList) => "`in` 需要一个列表".to_owned(),
+        (Lang::En, Problem::SetInFileNeedsFact) => "`set_in_file` tests a fact, not a value".to_owned(),
+        (Lang::ZhCn, Problem::SetInFileNeedsFact) => "`set_in_file` 用于检查事实项，而不是取值".to_owned(),
         (Lang::En, Problem::NotAList { name, kind }) => format!("{name} is {kind}, not a list"),
         (Lang::ZhCn, Problem::NotAList { name, kind }) => format!("{name} 是 {kind}，不是列表"),
     }

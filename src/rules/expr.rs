@@ -728,7 +728,7 @@ impl<'a> Eval<'a> {
             }
             Op::Present(want) => v.is_null() != *want,
             Op::SetInFile(_) => {
-                self.problems.push("`set_in_file` tests a fact, not a value".into());
+                self.problems.push(Problem::SetInFileNeedsFact);
                 return None;
             }
             // A string is an octal mode ("0640"), never a decimal number.

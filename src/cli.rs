@@ -226,6 +226,15 @@ enum WaiversCmd {
     },
 }
 
+/// Output formats of `rules coverage`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CoverageFormat {
+    /// One block per item, then the counts.
+    Text,
+    /// The `imagegate.coverage/v1` document.
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 enum RulesCmd {
     /// id, severity, title and profiles of every rule, and the count per profile.
@@ -242,6 +251,17 @@ enum RulesCmd {
         id: String,
         #[command(flatten)]
         rules: RuleArgs,
+    },
+    /// A profile's benchmark, item by item: the rules that cover each, the items a scan cannot
+    /// decide (manual or runtime-only) and why, and the gaps.
+    Coverage {
+        /// The profile (one with a benchmark file, e.g. cis-l1-server).
+        profile: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CoverageFormat,
     },
     /// Load rule files and report every problem (exit 2 on any).
     Validate {
@@ -931,6 +951,11 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
                 }
             }
             writeln!(out, "\ndefined at: {}", r.origin)?;
+            Ok(EXIT_OK)
+        }
+        RulesCmd::Coverage { profile, rules, format } => {
+            let set = load_rules(&rules)?;
+            crate::rules::benchmark::write_coverage(&set, &profile, matches!(format, CoverageFormat::Json), out)?;
             Ok(EXIT_OK)
         }
         RulesCmd::Validate { paths, rules } => {

@@ -138,6 +138,8 @@ pub struct RuleSet {
     /// Declared profiles by name: a rule naming any other profile does not load (a misspelled
     /// profile would otherwise quietly become a profile of its own, which nobody runs).
     pub declared: BTreeMap<String, Profile>,
+    /// Benchmarks by the profile they describe (`rules/benchmarks/`).
+    pub benchmarks: BTreeMap<String, super::benchmark::Benchmark>,
 }
 
 /// Parses a `profiles.toml`.
@@ -371,23 +373,45 @@ impl RuleSet {
                 .collect(),
             false,
         )?;
+        set.add_benchmarks(
+            super::benchmark::EMBEDDED
+                .iter()
+                .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
+                .collect(),
+            false,
+        )?;
+        set.check_benchmarks()?;
         Ok(set)
     }
 
-    /// Adds the `*.toml` files of a user directory; their rules override shipped ones by id.
+    /// Adds the `*.toml` files of a user directory; their rules override shipped ones by id, and
+    /// the benchmarks of its `benchmarks/` directory those of the same profile.
     pub fn add_dir(&mut self, dir: &std::path::Path) -> Result<(), RuleError> {
-        let files = crate::rootfs::host::read_toml_dir(dir).map_err(|source| RuleError::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        self.add_source(files, true)
+        let io = |path: &std::path::Path| {
+            let path = path.display().to_string();
+            move |source| RuleError::Io { path, source }
+        };
+        let files = crate::rootfs::host::read_toml_dir(dir).map_err(io(dir))?;
+        self.add_source(files, true)?;
+        let benchmarks = dir.join(super::benchmark::DIR);
+        match crate::rootfs::host::read_toml_dir(&benchmarks) {
+            Ok(files) => self.add_benchmarks(files, true)?,
+            // No benchmarks beside these rules (or `dir` is one rule file).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
+            Err(e) => return Err(io(&benchmarks)(e)),
+        }
+        self.check_benchmarks()
     }
 
     /// Adds rule files; ids must be unique within the source, and `replace` (a user source, whose
     /// fact paths are checked) lets them override.
     /// The source's `profiles.toml` (if any) is read first: its profiles, and those declared
     /// before, are the ones its rules may name.
-    fn add_source(&mut self, files: Vec<(String, String)>, replace: bool) -> Result<(), RuleError> {
+    pub(crate) fn add_source(&mut self, files: Vec<(String, String)>, replace: bool) -> Result<(), RuleError> {
         let is_profiles = |f: &str| std::path::Path::new(f).file_name().is_some_and(|n| n == PROFILES_FILE);
         for (file, text) in files.iter().filter(|(f, _)| is_profiles(f)) {
             self.declared.extend(parse_profiles(file, text)?);

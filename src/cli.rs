@@ -725,13 +725,13 @@ fn prepare(args: &ScanArgs) -> anyhow::Result<(RuleSet, Selection, Vec<waivers::
         names.extend(tailoring.profiles.keys().cloned());
         bail!("unknown profile {:?} (available: {})", args.profile, names.join(", "));
     };
-    let mut vars = tailoring.vars.clone();
+    let mut vars = tailoring.vars_for(&rules, &args.profile);
     for v in &args.vars {
         let (k, val, text) = parse_var(v)?;
         let val = rules
             .var_value(&k, val, Some(&text))
             .map_err(|e| anyhow::anyhow!("--var {k}: {e} (`imagegate rules explain ID` lists a rule's variables)"))?;
-        vars.insert(k, val);
+        vars.insert(rules.var_name(&k).to_owned(), val);
     }
     for id in args.only.iter().chain(&args.skip) {
         if !rules.rules.contains_key(id) {

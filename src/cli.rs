@@ -45,6 +45,12 @@ struct Cli {
 enum Cmd {
     /// Scan this machine (or an image root) and report findings.
     Scan(Box<ScanArgs>),
+    /// Work with tailoring files: import an XCCDF 1.2 tailoring file (OpenSCAP, SCAP Workbench,
+    /// usg) as imagegate's tailoring TOML.
+    Tailoring {
+        #[command(subcommand)]
+        cmd: TailoringCmd,
+    },
     /// Print every collected fact as JSON, each with its source file and line.
     Facts {
         #[command(flatten)]
@@ -92,6 +98,19 @@ enum Cmd {
     Man {
         /// A subcommand's page instead of the main one (e.g. `scan`).
         subcommand: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TailoringCmd {
+    /// Write the tailoring TOML of an XCCDF 1.2 tailoring file on stdout; each id or value that
+    /// cannot be mapped is reported on stderr with its line, and the exit status is then 1.
+    Import {
+        /// The XCCDF tailoring file (e.g. ssg-tailoring.xml).
+        #[arg(value_name = "FILE.xml")]
+        file: PathBuf,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
 }
 
@@ -302,6 +321,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
             EXIT_OK
         }
         Cmd::Rules { cmd } => rules_cmd(cmd, &mut out)?,
+        Cmd::Tailoring {
+            cmd: TailoringCmd::Import { file, rules },
+        } => match crate::xccdf::import_command(&file, &load_rules(&rules)?, &mut out)? {
+            true => EXIT_OK,
+            false => EXIT_FAIL,
+        },
         Cmd::Waivers {
             cmd: WaiversCmd::Check { file, rules, as_of },
         } => {

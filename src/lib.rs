@@ -22,3 +22,4 @@ pub mod tailoring;
 mod testing;
 pub mod version;
 pub mod waivers;
+pub mod xccdf;

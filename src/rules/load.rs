@@ -122,6 +122,8 @@ struct RawProfile {
     title: String,
     #[serde(default)]
     vars: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    xccdf: Vec<String>,
 }
 
 /// A declared profile.
@@ -134,6 +136,9 @@ pub struct Profile {
     /// The values it gives rule variables (the benchmark's thresholds); a tailoring file and
     /// `--var` override them.
     pub vars: BTreeMap<String, serde_json::Value>,
+    /// The ComplianceAsCode profiles it stands for (`cis_level1_server`): what `tailoring
+    /// import` maps an XCCDF profile's `extends` to.
+    pub xccdf: Vec<String>,
 }
 
 /// What a `profiles.toml` declares.
@@ -184,7 +189,7 @@ pub fn parse_profiles(file: &str, text: &str) -> Result<Declarations, RuleError>
         {
             return Err(err(format!("profile {name:?}: a profile name is kebab-case")));
         }
-        let RawProfile { title, vars } = p.into_inner();
+        let RawProfile { title, vars, xccdf } = p.into_inner();
         if title.trim().is_empty() {
             return Err(err(format!("profile {name}: `title` is empty")));
         }
@@ -199,6 +204,7 @@ pub fn parse_profiles(file: &str, text: &str) -> Result<Declarations, RuleError>
                 title,
                 origin: format!("{file}:{line}"),
                 vars,
+                xccdf,
             },
         );
     }

@@ -218,3 +218,61 @@ fn shipped_renamed_variables_still_work_with_a_warning() {
         "passwords expire after at most 90 days"
     );
 }
+
+/// A tailoring file written by OpenSCAP's own `autotailor`: imported whole (exit 0), and the
+/// TOML it becomes drives a scan: the removed rule is not run, the set value is in force.
+#[test]
+fn an_openscap_tailoring_file_imports_and_scans() {
+    let xml = crate::util::repo().join("tests/data/autotailor-cis-level2.xml");
+    let out = imagegate(&["tailoring", "import", xml.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let toml_text = String::from_utf8(out.stdout).unwrap();
+    let t: toml::Table = toml::from_str(&toml_text).unwrap();
+    assert_eq!(t["vars"]["var_password_pam_minlen"].as_integer(), Some(16));
+    assert_eq!(
+        t["profile"]["cis-level2-server-mine"]["extends"][0].as_str(),
+        Some("cis-l2-server")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.toml");
+    std::fs::write(&file, &toml_text).unwrap();
+    let root = fixture_copy("debian12");
+    let out = imagegate(&[
+        "scan",
+        "--root",
+        root.path().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--tailoring",
+        file.to_str().unwrap(),
+        "--profile",
+        "cis-level2-server-mine",
+    ]);
+    let v = json(&out);
+    let findings = v["findings"].as_array().unwrap();
+    let by = |id: &str| findings.iter().find(|f| f["id"] == id);
+    assert!(by("ssh.permit-root-login-disabled").is_none());
+    assert!(by("filesystem.cramfs-disabled").is_some());
+    assert_eq!(
+        by("access.pwquality-minlen").unwrap()["title"],
+        "new passwords are at least 16 characters long"
+    );
+    // An id no rule carries is reported with its line, and the exit status says so.
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&xml)
+            .unwrap()
+            .replace("package_telnet_removed", "no_such_rule"),
+    )
+    .unwrap();
+    let out = imagegate(&["tailoring", "import", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bad.xml:1: not imported: rule no_such_rule: no imagegate rule carries this ssg reference"),
+        "{err}"
+    );
+}

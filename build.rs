@@ -1,10 +1,17 @@
-//! Embeds every rule file under rules/ (not rules/data/) into the binary, sorted by path.
+//! Embeds every rule file under rules/ (not rules/data/) into the binary, sorted by path, and
+//! every benchmark file under rules/benchmarks/ beside them.
 #![allow(clippy::disallowed_methods)]
 use std::fmt::Write;
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
-    let mut files: Vec<String> = std::fs::read_dir("rules")
+    embed("rules", "embedded_rules.rs");
+    embed("rules/benchmarks", "embedded_benchmarks.rs");
+}
+
+/// Writes `OUT_DIR/name`: the `*.toml` files of `dir` as (path, contents), sorted by path.
+fn embed(dir: &str, name: &str) {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(|e| e.ok())
                 .map(|e| e.path())
@@ -20,6 +27,6 @@ fn main() {
         let _ = writeln!(out, "    ({f:?}, include_str!({:?})),", abs.display().to_string());
     }
     out.push(']');
-    let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded_rules.rs");
+    let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join(name);
     std::fs::write(dest, out).unwrap_or_else(|e| panic!("cannot write embedded rule list: {e}"));
 }

@@ -45,6 +45,12 @@ struct Cli {
 enum Cmd {
     /// Scan this machine (or an image root) and report findings.
     Scan(Box<ScanArgs>),
+    /// Work with tailoring files: import an XCCDF 1.2 tailoring file (OpenSCAP, SCAP Workbench,
+    /// usg) as imagegate's tailoring TOML.
+    Tailoring {
+        #[command(subcommand)]
+        cmd: TailoringCmd,
+    },
     /// Print every collected fact as JSON, each with its source file and line.
     Facts {
         #[command(flatten)]
@@ -92,6 +98,19 @@ enum Cmd {
     Man {
         /// A subcommand's page instead of the main one (e.g. `scan`).
         subcommand: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TailoringCmd {
+    /// Write the tailoring TOML of an XCCDF 1.2 tailoring file on stdout; each id or value that
+    /// cannot be mapped is reported on stderr with its line, and the exit status is then 1.
+    Import {
+        /// The XCCDF tailoring file (e.g. ssg-tailoring.xml).
+        #[arg(value_name = "FILE.xml")]
+        file: PathBuf,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
 }
 
@@ -231,6 +250,15 @@ enum WaiversCmd {
     },
 }
 
+/// Output formats of `rules coverage`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CoverageFormat {
+    /// One block per item, then the counts.
+    Text,
+    /// The `imagegate.coverage/v1` document.
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 enum RulesCmd {
     /// id, severity, title and profiles of every rule, and the count per profile.
@@ -247,6 +275,17 @@ enum RulesCmd {
         id: String,
         #[command(flatten)]
         rules: RuleArgs,
+    },
+    /// A profile's benchmark, item by item: the rules that cover each, the items a scan cannot
+    /// decide (manual or runtime-only) and why, and the gaps.
+    Coverage {
+        /// The profile (one with a benchmark file, e.g. cis-l1-server).
+        profile: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CoverageFormat,
     },
     /// Load rule files and report every problem (exit 2 on any).
     Validate {
@@ -287,6 +326,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
             EXIT_OK
         }
         Cmd::Rules { cmd } => rules_cmd(cmd, &mut out)?,
+        Cmd::Tailoring {
+            cmd: TailoringCmd::Import { file, rules },
+        } => match crate::xccdf::import_command(&file, &load_rules(&rules)?, &mut out)? {
+            true => EXIT_OK,
+            false => EXIT_FAIL,
+        },
         Cmd::Waivers {
             cmd: WaiversCmd::Check { file, rules, as_of },
         } => {
@@ -711,13 +756,13 @@ fn prepare(args: &ScanArgs) -> anyhow::Result<(RuleSet, Selection, Vec<waivers::
         names.extend(tailoring.profiles.keys().cloned());
         bail!("unknown profile {:?} (available: {})", args.profile, names.join(", "));
     };
-    let mut vars = tailoring.vars.clone();
+    let mut vars = tailoring.vars_for(&rules, &args.profile);
     for v in &args.vars {
         let (k, val, text) = parse_var(v)?;
         let val = rules
             .var_value(&k, val, Some(&text))
             .map_err(|e| anyhow::anyhow!("--var {k}: {e} (`imagegate rules explain ID` lists a rule's variables)"))?;
-        vars.insert(k, val);
+        vars.insert(rules.var_name(&k).to_owned(), val);
     }
     for id in args.only.iter().chain(&args.skip) {
         if !rules.rules.contains_key(id) {
@@ -938,6 +983,11 @@ fn rules_cmd(cmd: RulesCmd, out: &mut dyn Write) -> anyhow::Result<u8> {
                 }
             }
             writeln!(out, "\ndefined at: {}", r.origin)?;
+            Ok(EXIT_OK)
+        }
+        RulesCmd::Coverage { profile, rules, format } => {
+            let set = load_rules(&rules)?;
+            crate::rules::benchmark::write_coverage(&set, &profile, matches!(format, CoverageFormat::Json), out)?;
             Ok(EXIT_OK)
         }
         RulesCmd::Validate { paths, rules } => {

@@ -306,7 +306,7 @@ pub fn evaluate_rule(rule: &Rule, facts: &dyn FactView, overrides: &BTreeMap<Str
     }
     let mut ev = Eval::new(facts, &vars);
     let (status, why) = decide(rule, &mut ev);
-    // Titles and reasons name the values in force, not the variables (`{deny_max}` → `5`).
+    // Titles and reasons name the values in force, not the variables (`{var_accounts_passwords_pam_faillock_deny}` → `5`).
     let reason = why
         .as_ref()
         .map(|r| crate::rules::fill(&crate::i18n::reason(Lang::En, r, rule), &vars));

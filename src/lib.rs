@@ -23,3 +23,4 @@ pub mod tailoring;
 mod testing;
 pub mod version;
 pub mod waivers;
+pub mod xccdf;

@@ -112,7 +112,7 @@ impl Tailoring {
         for (k, v) in &raw.vars {
             let value = serde_json::to_value(v).map_err(|e| err(k, e.to_string()))?;
             let value = rules.var_value(k, value, None).map_err(|m| err(k, m))?;
-            vars.insert(k.clone(), value);
+            vars.insert(rules.var_name(k).to_owned(), value);
         }
         let known_rule = |id: &str| rules.rules.contains_key(id);
         let mut disabled = BTreeMap::new();
@@ -231,6 +231,30 @@ impl Tailoring {
         }
         depth.insert(name, Some(d));
         Ok(d)
+    }
+
+    /// The variable values a scan of `profile` starts from: those the profile sets (a composed
+    /// profile: those of its `extends`, in order, the later winning), then this file's `[vars]`
+    /// over them. `--var` goes over both.
+    pub fn vars_for(&self, rules: &RuleSet, profile: &str) -> BTreeMap<String, serde_json::Value> {
+        let mut out = self.profile_vars(rules, profile, 0);
+        out.extend(self.vars.clone());
+        out
+    }
+
+    fn profile_vars(&self, rules: &RuleSet, profile: &str, depth: usize) -> BTreeMap<String, serde_json::Value> {
+        match self.profiles.get(profile) {
+            // The depth bound holds for a parsed file; it also stops a hand-built cycle.
+            Some(def) if depth <= MAX_DEPTH => {
+                let mut out = BTreeMap::new();
+                for base in &def.extends {
+                    out.extend(self.profile_vars(rules, base, depth + 1));
+                }
+                out
+            }
+            Some(_) => BTreeMap::new(),
+            None => rules.profile_vars(profile),
+        }
     }
 
     /// The rule ids of a profile: a composed one from this tailoring, else a shipped one.

@@ -104,18 +104,26 @@ struct RawErrorWhen {
     reason: String,
 }
 
-/// The declarations of a `profiles.toml`: `[profile.NAME]` with a `title`.
+/// The declarations of a `profiles.toml`: `[profile.NAME]` with a `title` and the values it
+/// gives rule variables (`[profile.NAME.vars]`), and `[renamed-vars]`, old variable names that
+/// still work (with a warning) in `--var` and tailoring files.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawProfiles {
     #[serde(default)]
     profile: BTreeMap<String, toml::Spanned<RawProfile>>,
+    #[serde(default, rename = "renamed-vars")]
+    renamed_vars: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawProfile {
     title: String,
+    #[serde(default)]
+    vars: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    xccdf: Vec<String>,
 }
 
 /// A declared profile.
@@ -125,6 +133,21 @@ pub struct Profile {
     pub title: String,
     /// Where it was declared (`rules/profiles.toml:4`).
     pub origin: String,
+    /// The values it gives rule variables (the benchmark's thresholds); a tailoring file and
+    /// `--var` override them.
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// The ComplianceAsCode profiles it stands for (`cis_level1_server`): what `tailoring
+    /// import` maps an XCCDF profile's `extends` to.
+    pub xccdf: Vec<String>,
+}
+
+/// What a `profiles.toml` declares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Declarations {
+    /// Profiles by name.
+    pub profiles: BTreeMap<String, Profile>,
+    /// Old variable name → its new name.
+    pub renamed_vars: BTreeMap<String, String>,
 }
 
 /// The file of a rule directory that declares profiles instead of holding rules.
@@ -138,10 +161,14 @@ pub struct RuleSet {
     /// Declared profiles by name: a rule naming any other profile does not load (a misspelled
     /// profile would otherwise quietly become a profile of its own, which nobody runs).
     pub declared: BTreeMap<String, Profile>,
+    /// Benchmarks by the profile they describe (`rules/benchmarks/`).
+    pub benchmarks: BTreeMap<String, super::benchmark::Benchmark>,
+    /// Old variable names that still work, with a warning: old name → new name.
+    pub renamed_vars: BTreeMap<String, String>,
 }
 
 /// Parses a `profiles.toml`.
-pub fn parse_profiles(file: &str, text: &str) -> Result<BTreeMap<String, Profile>, RuleError> {
+pub fn parse_profiles(file: &str, text: &str) -> Result<Declarations, RuleError> {
     let raw: RawProfiles = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_owned(),
         line: e.span().map_or(1, |s| line_of(text, s.start)),
@@ -162,19 +189,29 @@ pub fn parse_profiles(file: &str, text: &str) -> Result<BTreeMap<String, Profile
         {
             return Err(err(format!("profile {name:?}: a profile name is kebab-case")));
         }
-        let title = p.into_inner().title;
+        let RawProfile { title, vars, xccdf } = p.into_inner();
         if title.trim().is_empty() {
             return Err(err(format!("profile {name}: `title` is empty")));
         }
+        let vars = vars
+            .into_iter()
+            .map(|(k, v)| serde_json::to_value(v).map(|j| (k, j)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| err(format!("profile {name}: {e}")))?;
         out.insert(
             name,
             Profile {
                 title,
                 origin: format!("{file}:{line}"),
+                vars,
+                xccdf,
             },
         );
     }
-    Ok(out)
+    Ok(Declarations {
+        profiles: out,
+        renamed_vars: raw.renamed_vars,
+    })
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -371,26 +408,52 @@ impl RuleSet {
                 .collect(),
             false,
         )?;
+        set.add_benchmarks(
+            super::benchmark::EMBEDDED
+                .iter()
+                .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
+                .collect(),
+            false,
+        )?;
+        set.check_benchmarks()?;
         Ok(set)
     }
 
-    /// Adds the `*.toml` files of a user directory; their rules override shipped ones by id.
+    /// Adds the `*.toml` files of a user directory; their rules override shipped ones by id, and
+    /// the benchmarks of its `benchmarks/` directory those of the same profile.
     pub fn add_dir(&mut self, dir: &std::path::Path) -> Result<(), RuleError> {
-        let files = crate::rootfs::host::read_toml_dir(dir).map_err(|source| RuleError::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        self.add_source(files, true)
+        let io = |path: &std::path::Path| {
+            let path = path.display().to_string();
+            move |source| RuleError::Io { path, source }
+        };
+        let files = crate::rootfs::host::read_toml_dir(dir).map_err(io(dir))?;
+        self.add_source(files, true)?;
+        let benchmarks = dir.join(super::benchmark::DIR);
+        match crate::rootfs::host::read_toml_dir(&benchmarks) {
+            Ok(files) => self.add_benchmarks(files, true)?,
+            // No benchmarks beside these rules (or `dir` is one rule file).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
+            Err(e) => return Err(io(&benchmarks)(e)),
+        }
+        self.check_benchmarks()
     }
 
     /// Adds rule files; ids must be unique within the source, and `replace` (a user source, whose
     /// fact paths are checked) lets them override.
     /// The source's `profiles.toml` (if any) is read first: its profiles, and those declared
     /// before, are the ones its rules may name.
-    fn add_source(&mut self, files: Vec<(String, String)>, replace: bool) -> Result<(), RuleError> {
+    pub(crate) fn add_source(&mut self, files: Vec<(String, String)>, replace: bool) -> Result<(), RuleError> {
         let is_profiles = |f: &str| std::path::Path::new(f).file_name().is_some_and(|n| n == PROFILES_FILE);
+        let mut new_profiles = Vec::new();
         for (file, text) in files.iter().filter(|(f, _)| is_profiles(f)) {
-            self.declared.extend(parse_profiles(file, text)?);
+            let d = parse_profiles(file, text)?;
+            new_profiles.extend(d.profiles.keys().cloned());
+            self.declared.extend(d.profiles);
+            self.renamed_vars.extend(d.renamed_vars);
         }
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for (file, text) in files.into_iter().filter(|(f, _)| !is_profiles(f)) {
@@ -434,7 +497,47 @@ impl RuleSet {
                 self.rules.insert(rule.id.clone(), rule);
             }
         }
+        self.check_profile_vars(&new_profiles)
+    }
+
+    /// The variables each of `profiles` sets exist, under their current names, with the type
+    /// of their defaults.
+    fn check_profile_vars(&self, profiles: &[String]) -> Result<(), RuleError> {
+        for name in profiles {
+            let Some(p) = self.declared.get(name) else { continue };
+            for (k, v) in &p.vars {
+                let (file, line) = p.origin.rsplit_once(':').unwrap_or((&p.origin, "1"));
+                let err = |msg: String| RuleError::Parse {
+                    file: file.to_owned(),
+                    line: line.parse().unwrap_or(1),
+                    msg: format!("profile {name}: vars: {msg}"),
+                };
+                if let Some(new) = self.renamed_vars.get(k).filter(|_| !self.declares_var(k)) {
+                    return Err(err(format!("{k} was renamed {new}")));
+                }
+                self.check_var(k, v.clone(), None).map_err(err)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Whether a rule declares variable `name`.
+    fn declares_var(&self, name: &str) -> bool {
+        self.rules.values().any(|r| r.vars.contains_key(name))
+    }
+
+    /// The name variable `name` has now: its new name when it was renamed (and no rule still
+    /// declares the old one), else itself.
+    pub fn var_name<'a>(&'a self, name: &'a str) -> &'a str {
+        match self.renamed_vars.get(name) {
+            Some(new) if !self.declares_var(name) => new,
+            _ => name,
+        }
+    }
+
+    /// The values profile `name` gives rule variables (none for an undeclared profile).
+    pub fn profile_vars(&self, name: &str) -> BTreeMap<String, serde_json::Value> {
+        self.declared.get(name).map(|p| p.vars.clone()).unwrap_or_default()
     }
 
     /// Every profile: the declared ones, and any a rule names.
@@ -451,12 +554,25 @@ impl RuleSet {
     /// is the value as typed on the command line: for a string variable it is taken as written
     /// (`--var min_version=22.1` is the string "22.1", not a number). A value of another type
     /// would make every comparison with it false, silently: an error instead.
+    ///
+    /// A renamed variable's old name is taken for the new one, with a warning; [`Self::var_name`]
+    /// gives the name to store the value under.
     pub fn var_value(
         &self,
         name: &str,
         value: serde_json::Value,
         text: Option<&str>,
     ) -> Result<serde_json::Value, String> {
+        let new = self.var_name(name);
+        if new != name {
+            crate::diag::warning(&format!(
+                "variable {name} is now named {new}, after its XCCDF value; the old name is deprecated"
+            ));
+        }
+        self.check_var(new, value, text)
+    }
+
+    fn check_var(&self, name: &str, value: serde_json::Value, text: Option<&str>) -> Result<serde_json::Value, String> {
         let declared: Vec<(&str, &serde_json::Value)> = self
             .rules
             .values()

@@ -1,6 +1,7 @@
 //! Rules are data: TOML files under `rules/`, embedded in the binary at build time, plus any
 //! directory the user adds. The engine knows no rule by name; see docs/rules.md for the format.
 
+pub mod benchmark;
 pub mod expr;
 pub mod load;
 pub mod schema;

@@ -10,6 +10,8 @@ mod util;
 mod cli;
 /// The rule corpus: every rule loads, has pass and fail cases, follows the message style.
 mod corpus;
+/// Benchmarks and `rules coverage`, profile variables, XCCDF tailoring import.
+mod coverage;
 /// Facts against the distribution's own tools (dpkg-query, the shell) on real systems.
 mod differential;
 /// Every report format for every fixture root: count agreement, SARIF schema, escaping, --report.

@@ -1,0 +1,639 @@
+//! Benchmarks: what a profile claims to implement, item by item, as data in
+//! `rules/benchmarks/<name>.toml`.
+//!
+//! ```toml
+//! [benchmark]
+//! profile = "cis-l1-server"          # the profile it describes
+//! title = "CIS Debian Linux 12 Benchmark v1.1.0, Level 1 - Server"
+//! reference = "cis"                  # the `references` key rules cite items with
+//!
+//! [[item]]
+//! id = "1.1.1.1"
+//! title = "Ensure cramfs kernel module is not available"
+//! # when no rule can decide it:
+//! cannot_decide = { kind = "manual", why = "…" }   # kind: "manual" | "runtime"
+//! ```
+//!
+//! A rule of the profile covers an item when its `references.<reference>` (ids separated by
+//! spaces) names the item. An item no rule covers and that is not marked `cannot_decide` is a gap
+//! `imagegate rules coverage` shows; an item marked `cannot_decide` that a rule covers, a
+//! duplicate item id, and a rule of the profile citing an id the benchmark does not list are
+//! load errors, because each would make the coverage an auditor reads wrong.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::RuleSet;
+use super::load::RuleError;
+
+/// The shipped benchmark files: (path relative to the repository, contents).
+pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_benchmarks.rs"));
+
+/// The directory of a rule directory that holds benchmark files instead of rules.
+pub const DIR: &str = "benchmarks";
+
+/// Why a scan cannot decide an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Undecidable {
+    /// The benchmark asks for a person's judgement (an approved list, a site policy).
+    Manual,
+    /// Only the running machine has the answer (loaded kernel state, open sockets).
+    Runtime,
+}
+
+impl Undecidable {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Undecidable::Manual => "manual",
+            Undecidable::Runtime => "runtime",
+        }
+    }
+}
+
+/// An item a scan cannot decide, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CannotDecide {
+    /// Manual or runtime-only.
+    pub kind: Undecidable,
+    /// Why, for the auditor.
+    pub why: String,
+}
+
+/// One item of a benchmark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// The benchmark's id (`1.1.1.1`).
+    pub id: String,
+    /// The benchmark's title.
+    pub title: String,
+    /// Set when no scan can decide it.
+    pub cannot_decide: Option<CannotDecide>,
+    /// 1-based line of its `[[item]]`.
+    pub line: usize,
+}
+
+/// A loaded benchmark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Benchmark {
+    /// The profile it describes.
+    pub profile: String,
+    /// The benchmark's name and version.
+    pub title: String,
+    /// The `references` key rules cite its items with.
+    pub reference: String,
+    /// Items in the benchmark's order.
+    pub items: Vec<Item>,
+    /// The file it came from.
+    pub file: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    benchmark: RawHeader,
+    #[serde(default)]
+    item: Vec<toml::Spanned<RawItem>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    profile: String,
+    title: String,
+    reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    id: String,
+    title: String,
+    cannot_decide: Option<CannotDecide>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(1, |t| t.bytes().filter(|&b| b == b'\n').count() + 1)
+}
+
+/// Parses one benchmark file (its own consistency; [`RuleSet::check_benchmarks`] checks it
+/// against the rules).
+pub fn parse(file: &str, text: &str) -> Result<Benchmark, RuleError> {
+    let err = |line: usize, msg: String| RuleError::Parse {
+        file: file.to_owned(),
+        line,
+        msg,
+    };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        err(
+            e.span().map_or(1, |s| line_of(text, s.start)),
+            e.message().trim_end_matches('\n').to_owned(),
+        )
+    })?;
+    let h = raw.benchmark;
+    for (what, v) in [
+        ("profile", &h.profile),
+        ("title", &h.title),
+        ("reference", &h.reference),
+    ] {
+        if v.trim().is_empty() {
+            return Err(err(line_of_key(text, what), format!("[benchmark] `{what}` is empty")));
+        }
+    }
+    let mut items = Vec::with_capacity(raw.item.len());
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for spanned in raw.item {
+        let line = line_of(text, spanned.span().start);
+        let it = spanned.into_inner();
+        if it.id.is_empty() || it.id.contains(char::is_whitespace) {
+            return Err(err(line, format!("item {:?}: an item id is one word", it.id)));
+        }
+        if let Some(first) = seen.insert(it.id.clone(), line) {
+            return Err(err(
+                line,
+                format!("duplicate item id {} (first at line {first})", it.id),
+            ));
+        }
+        if it.cannot_decide.as_ref().is_some_and(|c| c.why.trim().is_empty()) {
+            return Err(err(line, format!("item {}: `cannot_decide` needs a `why`", it.id)));
+        }
+        items.push(Item {
+            id: it.id,
+            title: it.title,
+            cannot_decide: it.cannot_decide,
+            line,
+        });
+    }
+    Ok(Benchmark {
+        profile: h.profile,
+        title: h.title,
+        reference: h.reference,
+        items,
+        file: file.to_owned(),
+    })
+}
+
+/// The line of the first line starting with `key` (a header key), for messages.
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map_or(1, |i| i + 1)
+}
+
+/// The item ids a rule cites under `reference`.
+fn cited<'r>(rule: &'r super::Rule, reference: &str) -> impl Iterator<Item = &'r str> {
+    rule.references
+        .get(reference)
+        .map(|v| v.split_whitespace())
+        .into_iter()
+        .flatten()
+}
+
+impl RuleSet {
+    /// Adds benchmark files; a profile has at most one per source, and `replace` (a user
+    /// directory) lets one replace the shipped benchmark of its profile.
+    pub(super) fn add_benchmarks(&mut self, files: Vec<(String, String)>, replace: bool) -> Result<(), RuleError> {
+        let mut added = BTreeSet::new();
+        for (file, text) in files {
+            let b = parse(&file, &text)?;
+            let clash = !added.insert(b.profile.clone()) || !replace;
+            if let Some(first) = self.benchmarks.get(&b.profile).filter(|_| clash) {
+                return Err(RuleError::Parse {
+                    file,
+                    line: line_of_key(&text, "profile"),
+                    msg: format!("profile {} already has a benchmark ({})", b.profile, first.file),
+                });
+            }
+            self.benchmarks.insert(b.profile.clone(), b);
+        }
+        Ok(())
+    }
+
+    /// Checks every benchmark against the rules: its profile is declared, no item marked
+    /// `cannot_decide` is covered, and no rule of the profile cites an id it does not list.
+    pub fn check_benchmarks(&self) -> Result<(), RuleError> {
+        for b in self.benchmarks.values() {
+            if !self.declared.contains_key(&b.profile) {
+                return Err(RuleError::Parse {
+                    file: b.file.clone(),
+                    line: 1,
+                    msg: format!(
+                        "benchmark of profile {:?}, which no `profiles.toml` declares",
+                        b.profile
+                    ),
+                });
+            }
+            let listed: BTreeSet<&str> = b.items.iter().map(|i| i.id.as_str()).collect();
+            let cov = self.coverage_map(b);
+            for rule in self.rules.values().filter(|r| r.profiles.contains(&b.profile)) {
+                if let Some(id) = cited(rule, &b.reference).find(|id| !listed.contains(id)) {
+                    let (file, line) = rule.origin.rsplit_once(':').unwrap_or((&rule.origin, "1"));
+                    return Err(RuleError::Parse {
+                        file: file.to_owned(),
+                        line: line.parse().unwrap_or(1),
+                        msg: format!(
+                            "rule {}: references.{} cites {id:?}, which the benchmark of profile {} ({}) does not list",
+                            rule.id, b.reference, b.profile, b.file
+                        ),
+                    });
+                }
+            }
+            for item in &b.items {
+                if let (Some(c), Some(by)) = (&item.cannot_decide, cov.get(item.id.as_str())) {
+                    return Err(RuleError::Parse {
+                        file: b.file.clone(),
+                        line: item.line,
+                        msg: format!(
+                            "item {}: marked cannot_decide ({}), but rule {} covers it (drop `cannot_decide`)",
+                            item.id,
+                            c.kind.as_str(),
+                            by.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The rules of the benchmark's profile that cite each item id, sorted.
+    fn coverage_map<'a>(&'a self, b: &Benchmark) -> BTreeMap<&'a str, Vec<&'a str>> {
+        let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for rule in self.rules.values().filter(|r| r.profiles.contains(&b.profile)) {
+            for id in cited(rule, &b.reference) {
+                out.entry(id).or_default().push(rule.id.as_str());
+            }
+        }
+        out
+    }
+
+    /// The coverage of a profile's benchmark; `None` when the profile has none.
+    pub fn coverage(&self, profile: &str) -> Option<Coverage> {
+        let b = self.benchmarks.get(profile)?;
+        let cov = self.coverage_map(b);
+        let mut summary = Summary::default();
+        let items: Vec<CoveredItem> = b
+            .items
+            .iter()
+            .map(|i| {
+                let rules: Vec<String> = cov
+                    .get(i.id.as_str())
+                    .map(|v| v.iter().map(|s| (*s).to_owned()).collect())
+                    .unwrap_or_default();
+                let status = match (&i.cannot_decide, rules.is_empty()) {
+                    (_, false) => ItemStatus::Covered,
+                    (Some(c), true) if c.kind == Undecidable::Manual => ItemStatus::Manual,
+                    (Some(_), true) => ItemStatus::Runtime,
+                    (None, true) => ItemStatus::NotCovered,
+                };
+                *match status {
+                    ItemStatus::Covered => &mut summary.covered,
+                    ItemStatus::Manual => &mut summary.manual,
+                    ItemStatus::Runtime => &mut summary.runtime,
+                    ItemStatus::NotCovered => &mut summary.not_covered,
+                } += 1;
+                CoveredItem {
+                    id: i.id.clone(),
+                    title: i.title.clone(),
+                    status,
+                    rules,
+                    why: i.cannot_decide.as_ref().map(|c| c.why.clone()),
+                }
+            })
+            .collect();
+        summary.items = items.len();
+        Some(Coverage {
+            schema: COVERAGE_SCHEMA,
+            profile: b.profile.clone(),
+            benchmark: b.title.clone(),
+            reference: b.reference.clone(),
+            file: b.file.clone(),
+            items,
+            summary,
+        })
+    }
+}
+
+/// The `schema` of the JSON coverage document.
+pub const COVERAGE_SCHEMA: &str = "imagegate.coverage/v1";
+
+/// How one benchmark item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemStatus {
+    /// At least one rule of the profile decides it.
+    Covered,
+    /// A person must decide it.
+    Manual,
+    /// Only the running machine can decide it.
+    Runtime,
+    /// A scan could decide it, but no rule does: a gap.
+    NotCovered,
+}
+
+impl ItemStatus {
+    /// The name shown in the text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Covered => "covered",
+            ItemStatus::Manual => "manual",
+            ItemStatus::Runtime => "runtime",
+            ItemStatus::NotCovered => "not covered",
+        }
+    }
+}
+
+/// One item with the rules that cover it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoveredItem {
+    /// The benchmark's id.
+    pub id: String,
+    /// The benchmark's title.
+    pub title: String,
+    /// How it stands.
+    pub status: ItemStatus,
+    /// The rules that cover it, by id.
+    pub rules: Vec<String>,
+    /// Why a scan cannot decide it (manual and runtime items).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// Counts of items by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// All items.
+    pub items: usize,
+    /// Covered by a rule.
+    pub covered: usize,
+    /// Manual.
+    pub manual: usize,
+    /// Runtime-only.
+    pub runtime: usize,
+    /// Gaps.
+    pub not_covered: usize,
+}
+
+/// `imagegate rules coverage PROFILE`: a benchmark's items and what decides each.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// [`COVERAGE_SCHEMA`].
+    pub schema: &'static str,
+    /// The profile.
+    pub profile: String,
+    /// The benchmark's title.
+    pub benchmark: String,
+    /// The `references` key.
+    pub reference: String,
+    /// The benchmark file.
+    pub file: String,
+    /// Items in the benchmark's order.
+    pub items: Vec<CoveredItem>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl Coverage {
+    /// The text form: one block per item, then the summary.
+    pub fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        writeln!(out, "{} (profile {}, {})", self.benchmark, self.profile, self.file)?;
+        let width = self.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
+        for i in &self.items {
+            writeln!(out)?;
+            writeln!(out, "{:<width$}  {}", i.id, i.title)?;
+            let detail = match i.status {
+                ItemStatus::Covered => format!("covered by {}", i.rules.join(", ")),
+                ItemStatus::NotCovered => "NOT COVERED: no rule of the profile decides it".to_owned(),
+                s => format!("cannot decide ({}): {}", s.as_str(), i.why.as_deref().unwrap_or("")),
+            };
+            writeln!(out, "{:<width$}  {detail}", "")?;
+        }
+        let s = &self.summary;
+        writeln!(
+            out,
+            "\n{} items: {} covered, {} manual, {} runtime-only, {} not covered",
+            s.items, s.covered, s.manual, s.runtime, s.not_covered
+        )
+    }
+}
+
+/// Writes the coverage of `profile` as text or JSON: the body of `imagegate rules coverage`.
+pub fn write_coverage(set: &RuleSet, profile: &str, json: bool, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let Some(c) = set.coverage(profile) else {
+        let with: Vec<&str> = set.benchmarks.keys().map(String::as_str).collect();
+        let what = if set.profiles().contains(profile) {
+            format!("profile {profile:?} has no benchmark file")
+        } else {
+            format!("unknown profile {profile:?}")
+        };
+        anyhow::bail!(
+            "{what} (profiles with a benchmark: {}; a benchmark is a `{DIR}/<name>.toml` beside the rule files)",
+            with.join(", ")
+        );
+    };
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &c)?;
+        writeln!(out)?;
+    } else {
+        c.write_text(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = r#"
+[[rule]]
+id = "ssh.a"
+title = "a"
+severity = "high"
+profiles = ["p"]
+rationale = "r"
+remediation = "m"
+references = { cis = "1.1 1.2", ssg = "x" }
+check = { fact = "os.id", eq = "debian" }
+
+[[rule]]
+id = "ssh.b"
+title = "b"
+severity = "low"
+profiles = ["p", "q"]
+rationale = "r"
+remediation = "m"
+references = { cis = "1.2" }
+check = { fact = "os.id", eq = "debian" }
+
+[[rule]]
+id = "ssh.c"
+title = "c"
+severity = "low"
+profiles = ["q"]
+rationale = "r"
+remediation = "m"
+references = { cis = "9.9" }
+check = { fact = "os.id", eq = "debian" }
+"#;
+
+    const BENCH: &str = r#"[benchmark]
+profile = "p"
+title = "T"
+reference = "cis"
+
+[[item]]
+id = "1.1"
+title = "one"
+
+[[item]]
+id = "1.2"
+title = "two"
+
+[[item]]
+id = "1.3"
+title = "three"
+cannot_decide = { kind = "manual", why = "site policy" }
+
+[[item]]
+id = "1.4"
+title = "four"
+cannot_decide = { kind = "runtime", why = "open sockets" }
+
+[[item]]
+id = "1.5"
+title = "five"
+"#;
+
+    fn set(bench: &str) -> Result<RuleSet, RuleError> {
+        let mut s = RuleSet::default();
+        s.add_source(
+            vec![
+                (
+                    "u/profiles.toml".into(),
+                    "[profile.p]\ntitle = \"p\"\n[profile.q]\ntitle = \"q\"\n".into(),
+                ),
+                ("u/ssh.toml".into(), RULES.into()),
+            ],
+            true,
+        )?;
+        s.add_benchmarks(vec![("u/benchmarks/p.toml".into(), bench.into())], true)?;
+        s.check_benchmarks()?;
+        Ok(s)
+    }
+
+    #[test]
+    fn coverage_lists_items_in_order_with_their_rules() {
+        let c = set(BENCH).unwrap().coverage("p").unwrap();
+        let got: Vec<(&str, ItemStatus, Vec<&str>)> = c
+            .items
+            .iter()
+            .map(|i| (i.id.as_str(), i.status, i.rules.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("1.1", ItemStatus::Covered, vec!["ssh.a"]),
+                ("1.2", ItemStatus::Covered, vec!["ssh.a", "ssh.b"]),
+                ("1.3", ItemStatus::Manual, vec![]),
+                ("1.4", ItemStatus::Runtime, vec![]),
+                ("1.5", ItemStatus::NotCovered, vec![]),
+            ]
+        );
+        assert_eq!(
+            c.summary,
+            Summary {
+                items: 5,
+                covered: 2,
+                manual: 1,
+                runtime: 1,
+                not_covered: 1
+            }
+        );
+        let mut text = Vec::new();
+        c.write_text(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("1.3  three\n     cannot decide (manual): site policy"),
+            "{text}"
+        );
+        assert!(text.contains("1.5  five\n     NOT COVERED"), "{text}");
+        assert!(
+            text.ends_with("5 items: 2 covered, 1 manual, 1 runtime-only, 1 not covered\n"),
+            "{text}"
+        );
+        // Rule ssh.c cites 9.9, but it is not of profile p: the benchmark of p does not judge it.
+        assert!(set(BENCH).unwrap().coverage("q").is_none());
+    }
+
+    #[test]
+    fn inconsistent_benchmarks_are_errors_at_their_line() {
+        for (bench, file_line, want) in [
+            // A covered item marked cannot_decide.
+            (
+                BENCH.replace(
+                    "title = \"two\"",
+                    "title = \"two\"\ncannot_decide = { kind = \"manual\", why = \"w\" }",
+                ),
+                "u/benchmarks/p.toml:10:",
+                "item 1.2: marked cannot_decide (manual), but rule ssh.a, ssh.b covers it",
+            ),
+            (
+                BENCH.replace("id = \"1.5\"", "id = \"1.1\""),
+                "u/benchmarks/p.toml:24:",
+                "duplicate item id 1.1 (first at line 6)",
+            ),
+            (
+                BENCH.replace("kind = \"runtime\"", "kind = \"later\""),
+                "u/benchmarks/p.toml:22:",
+                "unknown variant `later`",
+            ),
+            (
+                BENCH.replace("why = \"site policy\"", "why = \" \""),
+                "u/benchmarks/p.toml:14:",
+                "needs a `why`",
+            ),
+            // Rule ssh.a (profile p) cites 1.1, which the benchmark no longer lists.
+            (
+                BENCH.replace("id = \"1.1\"", "id = \"1.0\""),
+                "u/ssh.toml:2:",
+                "rule ssh.a: references.cis cites \"1.1\", which the benchmark of profile p (u/benchmarks/p.toml) does not list",
+            ),
+            (
+                BENCH.replace("profile = \"p\"", "profile = \"z\""),
+                "u/benchmarks/p.toml:1:",
+                "no `profiles.toml` declares",
+            ),
+            (
+                BENCH.replace("reference = \"cis\"", "refrence = \"cis\""),
+                "u/benchmarks/p.toml:4:",
+                "refrence",
+            ),
+        ] {
+            let e = set(&bench).unwrap_err().to_string();
+            assert!(e.starts_with(file_line) && e.contains(want), "{e}");
+        }
+    }
+
+    /// The shipped benchmarks load against the shipped rules, each names a declared profile and
+    /// accounts for every item.
+    #[test]
+    fn shipped_benchmarks_are_consistent_with_the_rules() {
+        let set = RuleSet::embedded().unwrap();
+        assert!(set.benchmarks.contains_key("cis-l1-server") && set.benchmarks.contains_key("cis-l2-server"));
+        for p in set.benchmarks.keys() {
+            let c = set.coverage(p).unwrap();
+            let s = &c.summary;
+            assert_eq!(s.items, s.covered + s.manual + s.runtime + s.not_covered);
+            assert!(s.covered > 0, "{p}");
+        }
+        // Level 2 lists every level 1 item, in the same order.
+        let ids = |p: &str| -> Vec<String> { set.benchmarks[p].items.iter().map(|i| i.id.clone()).collect() };
+        let (l1, l2) = (ids("cis-l1-server"), ids("cis-l2-server"));
+        let in_l2: Vec<&String> = l2.iter().filter(|i| l1.contains(i)).collect();
+        assert_eq!(in_l2, l1.iter().collect::<Vec<_>>());
+    }
+}

@@ -338,3 +338,198 @@ fn a_dangling_included_link_is_a_startup_error_at_the_include_line() {
     assert_eq!(e.source.line, Some(1));
     assert!(render_sshd_t(&fs, None, None).is_err());
 }
+
+#[test]
+fn a_long_match_line_over_a_long_block_is_evaluated_as_sshd_does() {
+    // 8,000 criteria on one Match line (within the word bound) over 20,000 lines: each
+    // block's criteria are evaluated once per pass, and every one of them counts (the last
+    // fails, so the block does not apply).
+    let dir = tempfile::tempdir().unwrap();
+    let ssh = dir.path().join("etc/ssh");
+    #[allow(clippy::disallowed_methods)]
+    {
+        std::fs::create_dir_all(&ssh).unwrap();
+        let mut text = String::from("Match");
+        for _ in 0..8_000 {
+            text.push_str(" User alice");
+        }
+        text.push_str(" Host nomatch\n");
+        for _ in 0..20_000 {
+            text.push_str("    PasswordAuthentication no\n");
+        }
+        std::fs::write(ssh.join("sshd_config"), text).unwrap();
+    }
+    let fs = RootFs::open(dir.path()).unwrap();
+    let cfg = parse::load(&fs, "/etc/ssh/sshd_config", true).unwrap().unwrap();
+    assert_eq!(cfg.blocks.first().map(|b| b.criteria.len()), Some(8_001));
+    let conn = parse_conn_spec("user=alice,host=h").unwrap();
+    let (_, matched) = render::evaluate(&cfg, Some(&conn), &versions::select(None)).unwrap();
+    assert!(matched.get("passwordauthentication").is_none_or(|s| s.items.is_empty()));
+    let conn = parse_conn_spec("user=alice,host=nomatch").unwrap();
+    let (_, matched) = render::evaluate(&cfg, Some(&conn), &versions::select(None)).unwrap();
+    assert!(
+        matched
+            .get("passwordauthentication")
+            .is_some_and(|s| s.items.len() == 1)
+    );
+}
+
+/// The IPQoS default is the release's: Debian 13's 10.0p1 prints `ef cs1` (its sshd -T in
+/// `make e2e-roots`), Debian 11's and 12's `lowdelay throughput`.
+#[test]
+fn ipqos_default_follows_the_release() {
+    let ipqos = |pkg: &str| {
+        let lines = render::dump(&keywords::Opts::new(), &versions::select(Some(pkg)));
+        lines
+            .ok()
+            .and_then(|l| l.into_iter().find(|l| l.keyword == "ipqos").map(|l| l.value))
+    };
+    assert_eq!(ipqos("1:10.0p1-7+deb13u4").as_deref(), Some("ef cs1"));
+    assert_eq!(ipqos("1:9.2p1-2+deb12u10").as_deref(), Some("lowdelay throughput"));
+    assert_eq!(ipqos("1:8.4p1-5+deb11u3").as_deref(), Some("lowdelay throughput"));
+}
+
+/// What `sshd -T` of an empty configuration prints on each release (upstream's build) is what
+/// servconf.c's dump_config at that release prints: the same keywords, under the names of the
+/// release's table. dump_config prints some only when they are set; those may be absent.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn every_release_prints_the_keywords_of_its_dump_config() {
+    // Printed only when set, or (rdomain) only where routing domains are compiled in.
+    const WHEN_SET: &[&str] = &[
+        "hostcertificate",
+        "allowusers",
+        "denyusers",
+        "allowgroups",
+        "denygroups",
+        "acceptenv",
+        "setenv",
+        "subsystem",
+        "logverbose",
+        "channeltimeout",
+        "rdomain",
+    ];
+    for r in versions::RELEASES {
+        let d = versions::select(Some(r.version));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/openssh-source")
+            .join(r.version)
+            .join("servconf.c");
+        let text = std::fs::read_to_string(path).unwrap();
+        let body = &text[text.find("\ndump_config(").unwrap()..];
+        let table = keywords::tests::upstream_keywords(r.version);
+        let mut theirs: Vec<String> = Vec::new();
+        let words: Vec<&str> = body.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+        for w in words.windows(2) {
+            // dump_cfg_*(sOpcode, …) prints lookup_opcode_name(sOpcode): its first keyword.
+            // sKerberosGetAFSToken is dumped only with USE_AFS, which the builds do not define.
+            if w[0].starts_with("dump_cfg_") && w[1].starts_with('s') && w[1] != "sKerberosGetAFSToken" {
+                let name = table.iter().find(|(_, op, _)| op == w[1]).map(|(n, _, _)| n.clone());
+                theirs.push(name.unwrap_or_else(|| panic!("{}: no keyword for {}", r.version, w[1])));
+            }
+        }
+        // printf("keyword …") and the listenaddress strings.
+        for (i, _) in body.match_indices('"') {
+            let lit: String = body[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                .collect();
+            if !lit.is_empty()
+                && body[i + 1 + lit.len()..].starts_with([' ', '"'])
+                && table.iter().any(|(n, _, _)| *n == lit)
+            {
+                theirs.push(lit);
+            }
+        }
+        // 8.0p1 and later print the listen addresses through format_listen_addrs.
+        if body.contains("format_listen_addrs(") {
+            theirs.push("listenaddress".into());
+        }
+        theirs.sort_unstable();
+        theirs.dedup();
+        let lines = render::dump(&keywords::Opts::new(), &d).unwrap();
+        let mut ours: Vec<String> = lines.iter().map(|l| l.printed.to_owned()).collect();
+        ours.sort_unstable();
+        ours.dedup();
+        let missing: Vec<&String> = theirs
+            .iter()
+            .filter(|t| !ours.contains(t) && !WHEN_SET.contains(&t.as_str()))
+            .collect();
+        let extra: Vec<&String> = ours.iter().filter(|o| !theirs.contains(o)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{}: sshd -T prints {missing:?} too; not {extra:?}",
+            r.version
+        );
+    }
+}
+
+/// The compiled-in defaults that changed between releases are those of each release's
+/// fill_default_server_options (fixtures/openssh-source/<release>/servconf.c), on upstream's build.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn changed_defaults_are_each_releases_fill_default_server_options() {
+    /// (option, the assignment in fill_default_server_options, C value → sshd -T value).
+    type Case = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+    let cases: &[Case] = &[
+        (
+            "kbdinteractiveauthentication",
+            "kbd_interactive_authentication = ",
+            &[("0", "no"), ("1", "yes")],
+        ),
+        (
+            "gssapistrictacceptorcheck",
+            "gss_strict_acceptor = ",
+            &[("0", "no"), ("1", "yes")],
+        ),
+        (
+            "ipqos",
+            "ip_qos_interactive = ",
+            &[
+                ("IPTOS_LOWDELAY", "lowdelay throughput"),
+                ("IPTOS_DSCP_AF21", "af21 cs1"),
+            ],
+        ),
+        (
+            "challengeresponseauthentication",
+            "challenge_response_authentication = ",
+            &[("1", "yes")],
+        ),
+    ];
+    for r in versions::RELEASES {
+        let d = versions::select(Some(r.version));
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/openssh-source")
+                .join(r.version)
+                .join("servconf.c"),
+        )
+        .unwrap();
+        let fill = &text[text.find("\nfill_default_server_options(").unwrap()..text.find("} keywords[] = {").unwrap()];
+        let printed = render::dump(&keywords::Opts::new(), &d).unwrap();
+        for (opt, assignment, values) in cases {
+            let Some(at) = fill.find(assignment) else {
+                assert!(keywords::printed_name(opt, &d).is_none(), "{} {opt}", r.version);
+                continue;
+            };
+            let c_value: String = fill[at + assignment.len()..]
+                .chars()
+                .take_while(|c| *c != ';')
+                .collect();
+            let want = values.iter().find(|(c, _)| *c == c_value).map(|(_, v)| *v);
+            assert_eq!(
+                Some(render::default_of(opt, &d)),
+                want,
+                "{} {opt} ({assignment}{c_value})",
+                r.version
+            );
+            // Where it is printed, it prints so (before 8.7p1 ChallengeResponseAuthentication yes
+            // turns KbdInteractiveAuthentication on after the defaults are filled).
+            if let Some(l) = printed.iter().find(|l| l.keyword == *opt)
+                && *opt != "kbdinteractiveauthentication"
+            {
+                assert_eq!(Some(l.value.as_str()), want, "{} {opt}", r.version);
+            }
+        }
+    }
+}

@@ -368,6 +368,9 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("rdomain", "rdomain", true, Kind::Special; "7.7p1", ""),
     kw!("casignaturealgorithms", "casignaturealgorithms", true, Kind::Special; "7.9p1", ""),
     kw!("securitykeyprovider", "securitykeyprovider", false, Kind::Special; "8.2p1", ""),
+    // Red Hat's openssh-8.7p1-minrsabits.patch backports RequiredRSASize to RHEL 9's 8.7p1 (its
+    // crypto policy back-end sets it).
+    kw!("requiredrsasize", "requiredrsasize", true, Kind::Int; "8.7p1", "9.1p1", REDHAT),
     kw!("requiredrsasize", "requiredrsasize", true, Kind::Int; "9.1p1", ""),
     kw!("channeltimeout", "channeltimeout", true, Kind::Special; "9.2p1", ""),
     kw!("unusedconnectiontimeout", "unusedconnectiontimeout", true, Kind::Special; "9.2p1", ""),
@@ -554,10 +557,14 @@ fn valid_algos(arg: &str, all: &str, wildcards: bool) -> bool {
 
 /// `parse_ipqos` (misc.c): a name of the `ipqos[]` table (any case), else `strtol(cp, &ep, 0)`:
 /// decimal, `0x` hexadecimal or `0` octal (`IPQoS 16` is 16, `010` is 8), the whole word, 0 to
-/// 255. `none` is i32::MAX as in misc.c.
-pub(super) fn parse_ipqos(s: &str) -> Option<i32> {
+/// 255. `none` is i32::MAX as in misc.c. With `decimal` (9.8p1 and later), `strtonum`: decimal
+/// digits only.
+pub(super) fn parse_ipqos(s: &str, decimal: bool) -> Option<i32> {
     if let Some((_, v)) = IPQOS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
         return Some(*v);
+    }
+    if decimal {
+        return strtonum(s, 0, 255).map(|v| v as i32);
     }
     let v = strtol0(s)?;
     (0..=255).contains(&v).then_some(v as i32)
@@ -685,6 +692,7 @@ pub(super) fn apply(
     d: &Directive,
     active: bool,
     sys: &System,
+    build: &Defaults,
 ) -> Result<(), String> {
     let src = &d.source;
     let k = d.keyword.as_str();
@@ -730,7 +738,7 @@ pub(super) fn apply(
         }
         Kind::Ignored => used = args.len(),
         Kind::Structural => return Err(format!("keyword {k} not handled")),
-        Kind::Special => used = special(o, kw, d, active, sys)?,
+        Kind::Special => used = special(o, kw, d, active, sys, build)?,
     }
     if args.len() > used {
         return Err(format!("keyword {k} extra arguments at end of line"));
@@ -739,7 +747,14 @@ pub(super) fn apply(
 }
 
 /// The keywords with their own `case`. Returns how many arguments were consumed.
-fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys: &System) -> Result<usize, String> {
+fn special(
+    o: &mut Opts,
+    kw: &'static Keyword,
+    d: &Directive,
+    active: bool,
+    sys: &System,
+    build: &Defaults,
+) -> Result<usize, String> {
     let src = &d.source;
     let k = d.keyword.as_str();
     let args = &d.args;
@@ -889,7 +904,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys:
             if arg0.is_empty() {
                 return Err(missing());
             }
-            if !valid_algos(arg0, ALL_KEYS, true) {
+            if !valid_algos(
+                arg0,
+                &build.supported(ALL_KEYS, build.release.host_key_algorithms),
+                true,
+            ) {
                 return Err(format!("bad key types '{arg0}'"));
             }
             if active {
@@ -902,11 +921,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys:
                 return Err(missing());
             }
             let all = match opt {
-                "ciphers" => ALL_CIPHERS,
-                "macs" => ALL_MACS,
-                _ => ALL_KEX,
+                "ciphers" => build.supported(ALL_CIPHERS, build.release.ciphers),
+                "macs" => build.supported(ALL_MACS, build.release.macs),
+                _ => build.supported(ALL_KEX, build.kex),
             };
-            if !valid_algos(arg0, all, false) {
+            if !valid_algos(arg0, &all, false) {
                 return Err(format!("bad SSH2 {opt} spec '{arg0}'"));
             }
             // servconf.c has no activep check here (global-only keywords).
@@ -1241,10 +1260,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys:
             if arg0.is_empty() {
                 return Err(missing());
             }
-            let a = parse_ipqos(arg0).ok_or_else(|| format!("bad {k} value: {arg0}"))?;
+            let decimal = build.release.ipqos_decimal;
+            let a = parse_ipqos(arg0, decimal).ok_or_else(|| format!("bad {k} value: {arg0}"))?;
             let b = match args.get(1) {
                 None => a,
-                Some(s) => parse_ipqos(s).ok_or_else(|| format!("bad {k} value: {s}"))?,
+                Some(s) => parse_ipqos(s, decimal).ok_or_else(|| format!("bad {k} value: {s}"))?,
             };
             if active {
                 last(o, opt, format!("{}\t{}", a, b), src);

@@ -13,6 +13,7 @@
 //! resolved. A configuration sshd would reject is an error, never a guess.
 
 mod algorithms;
+mod cryptopolicy;
 mod keywords;
 mod matching;
 mod parse;
@@ -216,6 +217,22 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
     Ok(ci)
 }
 
+/// Reads the configuration as the image's sshd service starts sshd: its command-line options
+/// (RHEL 8's crypto policy, `cryptopolicy.rs`) first, then /etc/ssh/sshd_config and its includes.
+fn load(fs: &RootFs, defaults: &versions::Defaults) -> Result<Option<parse::Config>, FactError> {
+    let Some(mut cfg) = parse::load(fs, CONFIG_PATH, keywords::has_include(defaults))? else {
+        return Ok(None);
+    };
+    let cmdline = cryptopolicy::command_line(fs)?;
+    if let Some(d) = cmdline.first()
+        && let Some(p) = &d.source.path
+    {
+        cfg.files.insert(0, p.clone());
+    }
+    cfg.directives.splice(0..0, cmdline);
+    Ok(Some(cfg))
+}
+
 /// Set when the defaults are not the package's own release: the nearest older one, say so.
 fn check_version(d: &versions::Defaults) -> Option<String> {
     d.note.contains(" is used").then(|| d.note.clone())
@@ -225,8 +242,7 @@ fn check_version(d: &versions::Defaults) -> Option<String> {
 /// would on OpenSSH 9.2p1: same keywords, order and canonical values, one per line.
 pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>) -> Result<String, FactError> {
     let defaults = versions::select(version);
-    let cfg = parse::load(fs, CONFIG_PATH, keywords::has_include(&defaults))?
-        .ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
+    let cfg = load(fs, &defaults)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
     let (mut global, matched) = render::evaluate(&cfg, conn, &defaults)?;
     // sshd makes its start-up checks on the first pass, before -T's Match pass and the dump.
     if let Some(e) = startup::first_failure(&cfg, &global, &defaults) {
@@ -316,7 +332,7 @@ fn banner_file(fs: &RootFs, setting: &Fact<Value>) -> Collected<Fact<String>> {
 pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactError> {
     let defaults = versions::select(version);
     let defaults_note = check_version(&defaults);
-    let Some(cfg) = parse::load(fs, CONFIG_PATH, keywords::has_include(&defaults))? else {
+    let Some(cfg) = load(fs, &defaults)? else {
         return Ok(Sshd {
             installed: false,
             present: false,
@@ -351,8 +367,8 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
                 // A line that fails only where it is in force (`AuthenticationMethods publickey
                 // any`) ends the connections the block matches, not sshd: the first pass, which
                 // decides start-up, has validated it as sshd does. It sets nothing here.
-                if keywords::apply(&mut o, kw, d, true, &cfg.sys).is_err() {
-                    keywords::apply(&mut keywords::Opts::new(), kw, d, false, &cfg.sys)
+                if keywords::apply(&mut o, kw, d, true, &cfg.sys, &defaults).is_err() {
+                    keywords::apply(&mut keywords::Opts::new(), kw, d, false, &cfg.sys, &defaults)
                         .map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
                 }
             }

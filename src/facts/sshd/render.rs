@@ -410,7 +410,7 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>, build: &Defaults) ->
                 format!("directive '{}' is not allowed within a Match block", d.keyword),
             ));
         }
-        keywords::apply(&mut global, kw, d, active, &cfg.sys).map_err(|m| invalid(d, m))?;
+        keywords::apply(&mut global, kw, d, active, &cfg.sys, build).map_err(|m| invalid(d, m))?;
     }
     // fill_default_server_options: a lone "none" ChannelTimeout / "any" AuthenticationMethods
     // is the same as unset.
@@ -440,7 +440,7 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>, build: &Defaults) ->
         if !active && !kw.in_match {
             continue;
         }
-        keywords::apply(&mut matched, kw, d, active, &cfg.sys).map_err(|m| invalid(d, m))?;
+        keywords::apply(&mut matched, kw, d, active, &cfg.sys, build).map_err(|m| invalid(d, m))?;
     }
     Ok((global, matched))
 }
@@ -650,7 +650,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
         assembled(
             one(o, "ciphers").as_deref(),
             d.release.ciphers,
-            &all_of(ALL_CIPHERS, d.release.ciphers),
+            &d.supported(ALL_CIPHERS, d.release.ciphers),
         )?,
         get(o, "ciphers"),
     );
@@ -659,7 +659,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
         assembled(
             one(o, "macs").as_deref(),
             d.release.macs,
-            &all_of(ALL_MACS, d.release.macs),
+            &d.supported(ALL_MACS, d.release.macs),
         )?,
         get(o, "macs"),
     );
@@ -687,7 +687,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
     );
     push(
         "kexalgorithms",
-        assembled(one(o, "kexalgorithms").as_deref(), d.kex, &all_of(ALL_KEX, d.kex))?,
+        assembled(one(o, "kexalgorithms").as_deref(), d.kex, &d.supported(ALL_KEX, d.kex))?,
         get(o, "kexalgorithms"),
     );
     push(
@@ -696,7 +696,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
             o,
             "casignaturealgorithms",
             d.release.ca_signature_algorithms.unwrap_or(DEF_CA_SIGS),
-            ALL_SIGS,
+            &d.supported(ALL_SIGS, ""),
         )?,
         get(o, "casignaturealgorithms"),
     );
@@ -711,7 +711,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
                 o,
                 k,
                 d.release.host_key_algorithms,
-                &all_of(ALL_KEYS, d.release.host_key_algorithms),
+                &d.supported(ALL_KEYS, d.release.host_key_algorithms),
             )?,
             get(o, k),
         );
@@ -904,19 +904,6 @@ pub(super) fn by_keyword(lines: &[Line]) -> BTreeMap<&'static str, (Vec<String>,
 /// The source a default value carries: whose defaults decided ([`Defaults::note`]).
 pub(super) fn default_source(note: &str) -> Source {
     Source::note(note)
-}
-
-/// The algorithms a build supports: 9.2p1's (`all`), and the names of a release's defaults that
-/// 9.2p1 does not have (mlkem768x25519-sha256 of 9.9p1).
-fn all_of(all: &str, defaults: &str) -> String {
-    let mut out = all.to_owned();
-    for n in defaults.split(',') {
-        if !n.is_empty() && !all.split(',').any(|a| a == n) {
-            out.push(',');
-            out.push_str(n);
-        }
-    }
-    out
 }
 
 /// Unused helper kept for symmetry with [`Item`] construction in tests.

@@ -533,3 +533,174 @@ fn changed_defaults_are_each_releases_fill_default_server_options() {
         }
     }
 }
+
+/// RHEL 8: the crypto policy reaches sshd on its command line (sshd.service, $CRYPTO_POLICY from
+/// the crypto-policies back-end), before sshd_config, so it wins over sshd_config's own Ciphers;
+/// the evidence is the back-end file and line. `CRYPTO_POLICY=` in /etc/sysconfig/sshd opts out.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn rhel8_crypto_policy_is_on_the_command_line_and_wins_over_sshd_config() {
+    let backend = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/crypto-policies/rhel8-DEFAULT-opensshserver.txt"),
+    )
+    .unwrap();
+    let os = "NAME=\"Rocky Linux\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"8.10\"\n";
+    let config = "Ciphers aes128-ctr\nPasswordAuthentication no\n";
+    let sysconfig = "# System-wide crypto policy:\n# To opt-out, uncomment the following line\n# CRYPTO_POLICY=\n";
+    let (_d, fs) = tree(&[
+        ("/etc/os-release", os),
+        ("/etc/ssh/sshd_config", config),
+        (cryptopolicy::BACKEND, &backend),
+        (cryptopolicy::SYSCONFIG, sysconfig),
+    ]);
+    let s = collect_sshd(&fs, Some("8.0p1-25.el8_10")).unwrap();
+    assert_eq!(
+        eff(&s, "ciphers"),
+        "aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-ctr,aes256-cbc,aes128-gcm@openssh.com,aes128-ctr,aes128-cbc"
+    );
+    let src = &s.effective["ciphers"].source;
+    assert_eq!(src.path.as_deref(), Some(cryptopolicy::BACKEND));
+    assert_eq!(src.line, Some(1));
+    assert!(
+        src.note.as_deref().is_some_and(|n| n.contains("CRYPTO_POLICY")),
+        "{src:?}"
+    );
+    assert_eq!(
+        s.effective["ciphers"].shadowed.first().map(|x| x.source.line),
+        Some(Some(1))
+    );
+    assert!(eff(&s, "kexalgorithms").ends_with("diffie-hellman-group14-sha1"));
+    assert!(eff(&s, "hostkeyalgorithms").contains("ssh-rsa"));
+    assert_eq!(eff(&s, "passwordauthentication"), "no");
+    assert_eq!(s.files.first().map(String::as_str), Some(cryptopolicy::BACKEND));
+    // 8.0p1 prints the RHEL names of the time.
+    let t = render_sshd_t(&fs, Some("8.0p1-25.el8_10"), None).unwrap();
+    assert!(t.contains("\npubkeyacceptedkeytypes rsa-sha2-256,"), "{t}");
+    assert!(t.contains("\nciphers aes256-gcm@openssh.com,"), "{t}");
+
+    // Opted out: sshd_config decides.
+    let (_d, fs) = tree(&[
+        ("/etc/os-release", os),
+        ("/etc/ssh/sshd_config", config),
+        (cryptopolicy::BACKEND, &backend),
+        (cryptopolicy::SYSCONFIG, "CRYPTO_POLICY=\n"),
+    ]);
+    let s = collect_sshd(&fs, Some("8.0p1-25.el8_10")).unwrap();
+    assert_eq!(eff(&s, "ciphers"), "aes128-ctr");
+    // Not a RHEL 8 family image (a Debian image with the same files): sshd_config decides.
+    let (_d, fs) = tree(&[
+        ("/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"),
+        ("/etc/ssh/sshd_config", config),
+        (cryptopolicy::BACKEND, &backend),
+    ]);
+    assert_eq!(
+        eff(&collect_sshd(&fs, Some("1:9.2p1-2+deb12u10")).unwrap(), "ciphers"),
+        "aes128-ctr"
+    );
+    // A word that is no -o option is an error, never skipped.
+    let (_d, fs) = tree(&[
+        ("/etc/os-release", os),
+        ("/etc/ssh/sshd_config", config),
+        (cryptopolicy::BACKEND, "CRYPTO_POLICY='-oCiphers=aes128-ctr -x'\n"),
+    ]);
+    assert!(collect_sshd(&fs, Some("8.0p1-25.el8_10")).is_err());
+}
+
+/// RHEL 9: 50-redhat.conf includes the crypto-policies back-end (the real RHEL 9 DEFAULT file in
+/// the rocky9 root, with RequiredRSASize, which Red Hat backports to 8.7p1): its lines decide,
+/// with the back-end file and line as evidence, on the image's own 8.7p1 defaults.
+#[test]
+fn rhel9_crypto_policy_is_included_from_sshd_config_d() {
+    let s = collect_sshd(&root("rocky9"), Some("8.7p1-43.el9")).unwrap();
+    assert_eq!(s.openssh_version_defaults, "8.7p1");
+    assert_eq!(
+        eff(&s, "ciphers"),
+        "aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-ctr,aes128-gcm@openssh.com,aes128-ctr"
+    );
+    let src = &s.effective["ciphers"].source;
+    assert_eq!(src.path.as_deref(), Some(cryptopolicy::BACKEND));
+    assert_eq!(src.line, Some(1));
+    assert_eq!(eff(&s, "requiredrsasize"), "2048");
+    assert_eq!(
+        s.effective["requiredrsasize"].source.path.as_deref(),
+        Some(cryptopolicy::BACKEND)
+    );
+    // A value no line sets says whose defaults decided.
+    assert_eq!(
+        s.effective["logingracetime"].source.note.as_deref(),
+        Some("compiled-in default, OpenSSH 8.7p1 (RHEL)")
+    );
+    // Without Red Hat's backport (upstream's 8.7p1), RequiredRSASize is refused.
+    assert!(collect_sshd(&root("rocky9"), Some("8.7p1")).is_err());
+}
+
+/// Debian 11's 8.4p1 prints the names and options of its release (its sshd -T in `make
+/// e2e-roots`): PubkeyAcceptedKeyTypes, ChallengeResponseAuthentication as an option of its own,
+/// no 8.5p1+ keywords; a 9.2p1 keyword is refused.
+#[test]
+fn debian11_prints_its_own_keywords_and_refuses_later_ones() {
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "ChallengeResponseAuthentication no\n")]);
+    let t = render_sshd_t(&fs, Some("1:8.4p1-5+deb11u3"), None).unwrap();
+    for want in [
+        "\npubkeyacceptedkeytypes ",
+        "\nhostbasedacceptedkeytypes ",
+        "\nchallengeresponseauthentication no\n",
+        "\nkbdinteractiveauthentication no\n",
+        "\nipqos lowdelay throughput\n",
+    ] {
+        assert!(t.contains(want), "{want:?} in\n{t}");
+    }
+    for absent in [
+        "pubkeyacceptedalgorithms",
+        "modulifile",
+        "persourcemaxstartups",
+        "requiredrsasize",
+        "unusedconnectiontimeout",
+    ] {
+        assert!(!t.contains(absent), "{absent} in\n{t}");
+    }
+    // ChallengeResponseAuthentication yes (the default) turns keyboard-interactive on, and the
+    // fact says so with the line that did it.
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "KbdInteractiveAuthentication no\n")]);
+    let s = collect_sshd(&fs, Some("1:8.4p1-5+deb11u3")).unwrap();
+    assert_eq!(eff(&s, "kbdinteractiveauthentication"), "yes");
+    let f = &s.effective["kbdinteractiveauthentication"];
+    assert!(
+        f.source
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("OpenSSH 8.4p1 (Debian)") && n.contains("challengeresponseauthentication yes")),
+        "{f:?}"
+    );
+    assert_eq!(f.shadowed.first().and_then(|x| x.source.line), Some(1));
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "UnusedConnectionTimeout 5m\n")]);
+    let e = render_sshd_t(&fs, Some("1:8.4p1-5+deb11u3"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("bad configuration option: \"UnusedConnectionTimeout\""),
+        "{e}"
+    );
+    assert!(render_sshd_t(&fs, Some("1:9.2p1-2+deb12u10"), None).is_ok());
+    // 10.0p1 keywords: refused by 9.2p1, accepted by 10.0p1.
+    let (_d, fs) = tree(&[(
+        "/etc/ssh/sshd_config",
+        "RefuseConnection yes\nPerSourcePenalties crash:2m max:1h\n",
+    )]);
+    assert!(render_sshd_t(&fs, Some("1:9.2p1-2+deb12u10"), None).is_err());
+    let t = render_sshd_t(&fs, Some("1:10.0p1-7+deb13u4"), None).unwrap();
+    assert!(t.contains("\nrefuseconnection yes\n"), "{t}");
+    assert!(
+        t.contains(
+            "\npersourcepenalties crash:120 authfail:5 noauth:1 grace-exceeded:10 refuseconnection:10 max:3600 min:15 "
+        ),
+        "{t}"
+    );
+    // 7.4p1: no Include; UsePrivilegeSeparation is an option.
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "UsePrivilegeSeparation yes\n")]);
+    let t = render_sshd_t(&fs, Some("7.4p1-22.el7_9"), None).unwrap();
+    assert!(t.contains("\nuseprivilegeseparation yes\n"), "{t}");
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "Include /etc/ssh/x.conf\n")]);
+    assert!(render_sshd_t(&fs, Some("7.4p1-22.el7_9"), None).is_err());
+}

@@ -374,7 +374,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
             }
         }
         let mut settings = BTreeMap::new();
-        let block_lines = render::dump(&o, &defaults).map_err(FactError::Invalid)?;
+        let block_lines = render::dump_block(&o, &defaults).map_err(FactError::Invalid)?;
         for (kw, (values, slot)) in render::by_keyword(&block_lines) {
             let Some(slot) = slot else { continue };
             let fact = to_fact(kw, values, Some(&slot), &defaults.note);

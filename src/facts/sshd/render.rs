@@ -502,6 +502,16 @@ pub(super) fn default_of(k: &str, d: &Defaults) -> &'static str {
 
 /// The `dump_config` output for fully evaluated options.
 pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
+    dump_with(o, d, true)
+}
+
+/// The lines of one Match block's own settings: [`IMPLIED`] is not applied (sshd.c applies it
+/// once, to the global options after the defaults are filled).
+pub(super) fn dump_block(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
+    dump_with(o, d, false)
+}
+
+fn dump_with(o: &Opts, d: &Defaults, apply_implied: bool) -> Result<Vec<Line>, String> {
     let mut out: Vec<Line> = Vec::new();
     let mut push = |keyword: &'static str, value: String, slot: Option<&Slot>| {
         out.push(Line {
@@ -815,7 +825,9 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
     }
     simple!("permituserenvironment", "pubkeyauthoptions");
     push("persourcepenalties", penalties(o), get(o, "persourcepenalties.enabled"));
-    implied(&mut out, d);
+    if apply_implied {
+        implied(&mut out, d);
+    }
     // The build's own table decides what is printed and under which name: the options it does
     // not have, and those it has but does not print, are left out.
     Ok(out

@@ -1,6 +1,8 @@
-//! The sshd_config keywords of OpenSSH 9.2p1 (Debian build: PAM, Kerberos and GSSAPI compiled in,
-//! no routing domains) and what each line does to the options: validation, canonical value and
-//! the precedence rule of its `case` in `process_server_config_line_depth` (servconf.c).
+//! The sshd_config keywords of OpenSSH 7.4p1 to 10.0p1 (PAM, Kerberos and GSSAPI compiled in, no
+//! routing domains; each entry with the releases and the distribution patches that have it) and
+//! what each line does to the options: validation, canonical value and the precedence rule of its
+//! `case` in `process_server_config_line_depth` (servconf.c; 9.2p1's, where later releases did
+//! not change it).
 //!
 //! Precedence, from servconf.c (sshd_config(5) only says "the first obtained value will be used"):
 //! - most keywords: the first value wins (`if (*activep && *intptr == -1)`);
@@ -14,10 +16,11 @@
 
 use std::collections::BTreeMap;
 
+use super::algorithms::{ALL_CIPHERS, ALL_KEX, ALL_KEYS, ALL_MACS, GSS_KEX_NAMES, IPQOS};
 use super::matching::addr_match_list;
 use super::parse::Directive;
-use super::render::{ALL_CIPHERS, ALL_KEX, ALL_KEYS, ALL_MACS, GSS_KEX_NAMES};
-use super::system::System;
+use super::system::{System, a2port, strtonum};
+use super::versions::{Defaults, parse_version};
 use crate::facts::Source;
 
 /// One value set by a line, with its source.
@@ -59,19 +62,68 @@ pub(super) enum Kind {
     Special,
     /// Accepted and ignored with a log line (sDeprecated, sIgnore, sUnsupported).
     Ignored,
+    /// `Match` and `Include`: the file structure, read by `parse.rs`, never applied here.
+    Structural,
 }
 
-/// One keyword.
+/// One keyword of one range of releases and builds.
 #[derive(Debug)]
 pub(super) struct Keyword {
     /// Lowercase name as written in sshd_config (aliases have their own entries).
     pub name: &'static str,
-    /// The option it sets: the name `sshd -T` prints.
+    /// The option it sets: the name `sshd -T` prints (a release prints the first keyword of its
+    /// table that sets the option: `pubkeyacceptedkeytypes` before 8.5p1).
     pub opt: &'static str,
     /// Allowed inside Match (SSHCFG_MATCH).
     pub in_match: bool,
     /// Argument parsing.
     pub kind: Kind,
+    /// The first release whose keywords[] has this entry ("" : every modelled release).
+    pub since: &'static str,
+    /// The first release whose keywords[] no longer has it, or has it differently ("": none).
+    pub until: &'static str,
+    /// The builds that have it: OpenSSH's own table, or a distribution's patch.
+    pub builds: Builds,
+}
+
+/// Which builds have a keyword.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Builds {
+    /// servconf.c upstream, as compiled by every distribution (PAM, Kerberos, GSSAPI in).
+    Upstream,
+    /// A distribution patch: the distributions (as `versions::distribution` names them) that
+    /// carry it.
+    Patch(&'static [&'static str]),
+}
+
+/// The distributions that carry the GSSAPI key-exchange patch (Debian's
+/// `gssapi.patch`, Red Hat's `openssh-*-gsskex.patch`).
+const GSSKEX: Builds = Builds::Patch(&[
+    "Debian",
+    "Ubuntu",
+    "RHEL",
+    "Fedora",
+    "Amazon Linux",
+    "Alibaba Cloud Linux",
+]);
+/// Debian's own patches (`debian-banner.patch`), also in Ubuntu's package.
+const DEBIAN: Builds = Builds::Patch(&["Debian", "Ubuntu"]);
+/// Red Hat's patches (`openssh-6.6p1-kuserok.patch`, `openssh-6.6p1-force_krb.patch`), also in
+/// Fedora and the RHEL rebuilds.
+const REDHAT: Builds = Builds::Patch(&["RHEL", "Fedora", "Amazon Linux", "Alibaba Cloud Linux"]);
+
+impl Keyword {
+    /// Whether the build `d` describes has this entry.
+    pub(super) fn available(&self, d: &Defaults) -> bool {
+        let v = parse_version(d.release.version);
+        let after = |bound: &str| parse_version(bound) <= v;
+        (self.since.is_empty() || after(self.since))
+            && (self.until.is_empty() || !after(self.until))
+            && match self.builds {
+                Builds::Upstream => true,
+                Builds::Patch(ds) => d.distribution.is_some_and(|x| ds.contains(&x)),
+            }
+    }
 }
 
 const FLAG: &[(&str, &str)] = &[("yes", "yes"), ("no", "no")];
@@ -87,6 +139,9 @@ const PERMIT_ROOT: &[(&str, &str)] = &[
 const IGNORE_RHOSTS: &[(&str, &str)] = &[("yes", "yes"), ("no", "no"), ("shosts-only", "shosts-only")];
 const COMPRESSION: &[(&str, &str)] = &[("yes", "yes"), ("delayed", "yes"), ("no", "no")];
 const GATEWAY: &[(&str, &str)] = &[("clientspecified", "clientspecified"), ("yes", "yes"), ("no", "no")];
+/// 7.4p1's UsePrivilegeSeparation (`multistate_privsep`: yes is "no sandbox", the default
+/// sandbox).
+const PRIVSEP: &[(&str, &str)] = &[("yes", "yes"), ("sandbox", "sandbox"), ("no", "no")];
 const TCPFWD: &[(&str, &str)] = &[
     ("yes", "yes"),
     ("all", "yes"),
@@ -97,32 +152,46 @@ const TCPFWD: &[(&str, &str)] = &[
 
 macro_rules! kw {
     ($name:literal, $opt:literal, $m:literal, $kind:expr) => {
+        kw!($name, $opt, $m, $kind; "", "", Builds::Upstream)
+    };
+    ($name:literal, $opt:literal, $m:literal, $kind:expr; $since:literal, $until:literal) => {
+        kw!($name, $opt, $m, $kind; $since, $until, Builds::Upstream)
+    };
+    ($name:literal, $opt:literal, $m:literal, $kind:expr; $since:literal, $until:literal, $b:expr) => {
         Keyword {
             name: $name,
             opt: $opt,
             in_match: $m,
             kind: $kind,
+            since: $since,
+            until: $until,
+            builds: $b,
         }
     };
 }
 
-/// The keyword table of servconf.c 9.2p1 (with Debian's patches), in its order.
+/// The keyword tables of servconf.c from 7.4p1 to 10.0p1 (and of the distribution patches), in
+/// servconf.c's order: one entry per keyword and range of releases, from `since` to before
+/// `until` (held to each release's keywords[] in fixtures/openssh-source/ by the tests below).
+/// The next release is entries here, not code.
 pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("usepam", "usepam", false, Kind::Flag),
+    kw!("pamservicename", "pamservicename", true, Kind::Special; "9.8p1", ""),
     kw!("pamauthenticationviakbdint", "-", false, Kind::Ignored),
     kw!("port", "port", false, Kind::Special),
     kw!("hostkey", "hostkey", false, Kind::Special),
     kw!("hostdsakey", "hostkey", false, Kind::Special),
     kw!("hostkeyagent", "hostkeyagent", false, Kind::Special),
     kw!("pidfile", "pidfile", false, Kind::Path),
-    kw!("modulifile", "modulifile", false, Kind::Path),
+    kw!("modulifile", "modulifile", false, Kind::Path; "8.6p1", ""),
     kw!("serverkeybits", "-", false, Kind::Ignored),
     kw!("logingracetime", "logingracetime", false, Kind::Time),
     kw!("keyregenerationinterval", "-", false, Kind::Ignored),
     kw!("permitrootlogin", "permitrootlogin", true, Kind::Multi(PERMIT_ROOT)),
     kw!("syslogfacility", "syslogfacility", false, Kind::Special),
-    kw!("loglevel", "loglevel", true, Kind::Special),
-    kw!("logverbose", "logverbose", true, Kind::Special),
+    kw!("loglevel", "loglevel", false, Kind::Special; "", "7.6p1"),
+    kw!("loglevel", "loglevel", true, Kind::Special; "7.6p1", ""),
+    kw!("logverbose", "logverbose", true, Kind::Special; "8.5p1", ""),
     kw!("rhostsauthentication", "-", false, Kind::Ignored),
     kw!("rhostsrsaauthentication", "-", true, Kind::Ignored),
     kw!("hostbasedauthentication", "hostbasedauthentication", true, Kind::Flag),
@@ -132,12 +201,7 @@ pub(super) static KEYWORDS: &[Keyword] = &[
         true,
         Kind::Flag
     ),
-    kw!(
-        "hostbasedacceptedalgorithms",
-        "hostbasedacceptedalgorithms",
-        true,
-        Kind::Special
-    ),
+    kw!("hostbasedacceptedalgorithms", "hostbasedacceptedalgorithms", true, Kind::Special; "8.5p1", ""),
     kw!(
         "hostbasedacceptedkeytypes",
         "hostbasedacceptedalgorithms",
@@ -147,23 +211,19 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("hostkeyalgorithms", "hostkeyalgorithms", false, Kind::Special),
     kw!("rsaauthentication", "-", true, Kind::Ignored),
     kw!("pubkeyauthentication", "pubkeyauthentication", true, Kind::Flag),
-    kw!(
-        "pubkeyacceptedalgorithms",
-        "pubkeyacceptedalgorithms",
-        true,
-        Kind::Special
-    ),
+    kw!("pubkeyacceptedalgorithms", "pubkeyacceptedalgorithms", true, Kind::Special; "8.5p1", ""),
     kw!(
         "pubkeyacceptedkeytypes",
         "pubkeyacceptedalgorithms",
         true,
         Kind::Special
     ),
-    kw!("pubkeyauthoptions", "pubkeyauthoptions", true, Kind::Special),
+    kw!("pubkeyauthoptions", "pubkeyauthoptions", true, Kind::Special; "8.2p1", ""),
     kw!("dsaauthentication", "pubkeyauthentication", false, Kind::Flag),
     kw!("kerberosauthentication", "kerberosauthentication", true, Kind::Flag),
     kw!("kerberosorlocalpasswd", "kerberosorlocalpasswd", false, Kind::Flag),
     kw!("kerberosticketcleanup", "kerberosticketcleanup", false, Kind::Flag),
+    kw!("kerberosusekuserok", "kerberosusekuserok", true, Kind::Flag; "", "", REDHAT),
     kw!("kerberosgetafstoken", "-", false, Kind::Ignored),
     kw!("kerberostgtpassing", "-", false, Kind::Ignored),
     kw!("afstokenpassing", "-", false, Kind::Ignored),
@@ -174,23 +234,19 @@ pub(super) static KEYWORDS: &[Keyword] = &[
         false,
         Kind::Flag
     ),
-    kw!("gssapicleanupcreds", "gssapicleanupcredentials", false, Kind::Flag),
+    kw!("gssapicleanupcreds", "gssapicleanupcredentials", false, Kind::Flag; "", "", GSSKEX),
     kw!(
         "gssapistrictacceptorcheck",
         "gssapistrictacceptorcheck",
         false,
         Kind::Flag
     ),
-    kw!("gssapikeyexchange", "gssapikeyexchange", false, Kind::Flag),
-    kw!(
-        "gssapistorecredentialsonrekey",
-        "gssapistorecredentialsonrekey",
-        false,
-        Kind::Flag
-    ),
-    kw!("gssapikexalgorithms", "gssapikexalgorithms", false, Kind::Special),
-    kw!("gssusesessionccache", "-", false, Kind::Ignored),
-    kw!("gssapiusesessioncredcache", "-", false, Kind::Ignored),
+    kw!("gssapikeyexchange", "gssapikeyexchange", false, Kind::Flag; "", "", GSSKEX),
+    kw!("gssapistorecredentialsonrekey", "gssapistorecredentialsonrekey", false, Kind::Flag; "", "", GSSKEX),
+    kw!("gssapikexalgorithms", "gssapikexalgorithms", false, Kind::Special; "", "", GSSKEX),
+    kw!("gssusesessionccache", "-", false, Kind::Ignored; "", "", GSSKEX),
+    kw!("gssapiusesessioncredcache", "-", false, Kind::Ignored; "", "", GSSKEX),
+    kw!("gssapienablek5users", "gssapienablek5users", true, Kind::Flag; "", "", REDHAT),
     kw!("passwordauthentication", "passwordauthentication", true, Kind::Flag),
     kw!(
         "kbdinteractiveauthentication",
@@ -198,26 +254,27 @@ pub(super) static KEYWORDS: &[Keyword] = &[
         true,
         Kind::Flag
     ),
-    kw!(
-        "challengeresponseauthentication",
-        "kbdinteractiveauthentication",
-        true,
-        Kind::Flag
-    ),
-    kw!("skeyauthentication", "kbdinteractiveauthentication", true, Kind::Flag),
+    // Before 8.7p1 ChallengeResponseAuthentication is an option of its own (global only), which
+    // sshd.c turns into KbdInteractiveAuthentication yes when it is yes (versions::IMPLIED).
+    kw!("challengeresponseauthentication", "challengeresponseauthentication", false, Kind::Flag; "", "8.7p1"),
+    kw!("challengeresponseauthentication", "kbdinteractiveauthentication", true, Kind::Flag; "8.7p1", ""),
+    kw!("skeyauthentication", "challengeresponseauthentication", false, Kind::Flag; "", "7.8p1"),
+    kw!("skeyauthentication", "-", false, Kind::Ignored; "7.8p1", "8.7p1"),
+    kw!("skeyauthentication", "kbdinteractiveauthentication", true, Kind::Flag; "8.7p1", ""),
     kw!("checkmail", "-", false, Kind::Ignored),
     kw!("listenaddress", "listenaddress", false, Kind::Special),
     kw!("addressfamily", "addressfamily", false, Kind::Multi(ADDRESS_FAMILY)),
     kw!("printmotd", "printmotd", false, Kind::Flag),
     kw!("printlastlog", "printlastlog", false, Kind::Flag),
-    kw!("ignorerhosts", "ignorerhosts", true, Kind::Multi(IGNORE_RHOSTS)),
+    kw!("ignorerhosts", "ignorerhosts", false, Kind::Multi(IGNORE_RHOSTS); "", "8.3p1"),
+    kw!("ignorerhosts", "ignorerhosts", true, Kind::Multi(IGNORE_RHOSTS); "8.3p1", ""),
     kw!("ignoreuserknownhosts", "ignoreuserknownhosts", false, Kind::Flag),
     kw!("x11forwarding", "x11forwarding", true, Kind::Flag),
     kw!("x11displayoffset", "x11displayoffset", true, Kind::Int),
     kw!("x11uselocalhost", "x11uselocalhost", true, Kind::Flag),
     kw!("xauthlocation", "xauthlocation", false, Kind::Path),
     kw!("strictmodes", "strictmodes", false, Kind::Flag),
-    kw!("permitblacklistedkeys", "-", false, Kind::Ignored),
+    kw!("permitblacklistedkeys", "-", false, Kind::Ignored; "", "", DEBIAN),
     kw!("permitemptypasswords", "permitemptypasswords", true, Kind::Flag),
     kw!("permituserenvironment", "permituserenvironment", false, Kind::Special),
     kw!("uselogin", "-", false, Kind::Ignored),
@@ -235,10 +292,13 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("macs", "macs", false, Kind::Special),
     kw!("protocol", "-", false, Kind::Ignored),
     kw!("gatewayports", "gatewayports", true, Kind::Multi(GATEWAY)),
-    kw!("subsystem", "subsystem", false, Kind::Special),
+    kw!("subsystem", "subsystem", false, Kind::Special; "", "9.5p1"),
+    kw!("subsystem", "subsystem", true, Kind::Special; "9.5p1", ""),
     kw!("maxstartups", "maxstartups", false, Kind::Special),
-    kw!("persourcemaxstartups", "persourcemaxstartups", false, Kind::Special),
-    kw!("persourcenetblocksize", "persourcenetblocksize", false, Kind::Special),
+    kw!("persourcemaxstartups", "persourcemaxstartups", false, Kind::Special; "8.5p1", ""),
+    kw!("persourcenetblocksize", "persourcenetblocksize", false, Kind::Special; "8.5p1", ""),
+    kw!("persourcepenalties", "persourcepenalties", false, Kind::Special; "9.8p1", ""),
+    kw!("persourcepenaltyexemptlist", "persourcepenaltyexemptlist", false, Kind::Special; "9.8p1", ""),
     kw!("maxauthtries", "maxauthtries", true, Kind::Int),
     kw!("maxsessions", "maxsessions", true, Kind::Int),
     kw!("banner", "banner", true, Kind::Path),
@@ -249,14 +309,16 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     kw!("clientalivecountmax", "clientalivecountmax", true, Kind::Int),
     kw!("authorizedkeysfile", "authorizedkeysfile", true, Kind::Special),
     kw!("authorizedkeysfile2", "-", true, Kind::Ignored),
-    kw!("useprivilegeseparation", "-", false, Kind::Ignored),
+    kw!("useprivilegeseparation", "useprivilegeseparation", false, Kind::Multi(PRIVSEP); "", "7.5p1"),
+    kw!("useprivilegeseparation", "-", false, Kind::Ignored; "7.5p1", ""),
     kw!("acceptenv", "acceptenv", true, Kind::Special),
-    kw!("setenv", "setenv", true, Kind::Special),
+    kw!("setenv", "setenv", true, Kind::Special; "7.8p1", ""),
     kw!("permittunnel", "permittunnel", true, Kind::Special),
     kw!("permittty", "permittty", true, Kind::Flag),
     kw!("permituserrc", "permituserrc", true, Kind::Flag),
     kw!("permitopen", "permitopen", true, Kind::Special),
-    kw!("permitlisten", "permitlisten", true, Kind::Special),
+    kw!("match", "-", true, Kind::Structural),
+    kw!("permitlisten", "permitlisten", true, Kind::Special; "7.8p1", ""),
     kw!("forcecommand", "forcecommand", true, Kind::Special),
     kw!("chrootdirectory", "chrootdirectory", true, Kind::Special),
     kw!("hostcertificate", "hostcertificate", false, Kind::Special),
@@ -269,6 +331,7 @@ pub(super) static KEYWORDS: &[Keyword] = &[
         Kind::Special
     ),
     kw!("kexalgorithms", "kexalgorithms", false, Kind::Special),
+    kw!("include", "-", true, Kind::Structural; "8.2p1", ""),
     kw!("ipqos", "ipqos", true, Kind::Special),
     kw!("authorizedkeyscommand", "authorizedkeyscommand", true, Kind::Special),
     kw!(
@@ -301,45 +364,43 @@ pub(super) static KEYWORDS: &[Keyword] = &[
     ),
     kw!("fingerprinthash", "fingerprinthash", false, Kind::Special),
     kw!("disableforwarding", "disableforwarding", true, Kind::Flag),
-    kw!("exposeauthinfo", "exposeauthinfo", true, Kind::Flag),
-    kw!("rdomain", "rdomain", true, Kind::Special),
-    kw!("casignaturealgorithms", "casignaturealgorithms", true, Kind::Special),
-    kw!("securitykeyprovider", "securitykeyprovider", false, Kind::Special),
-    kw!("requiredrsasize", "requiredrsasize", true, Kind::Int),
-    kw!("channeltimeout", "channeltimeout", true, Kind::Special),
-    kw!(
-        "unusedconnectiontimeout",
-        "unusedconnectiontimeout",
-        true,
-        Kind::Special
-    ),
-    kw!("debianbanner", "debianbanner", false, Kind::Flag),
+    kw!("exposeauthinfo", "exposeauthinfo", true, Kind::Flag; "7.6p1", ""),
+    kw!("rdomain", "rdomain", true, Kind::Special; "7.7p1", ""),
+    kw!("casignaturealgorithms", "casignaturealgorithms", true, Kind::Special; "7.9p1", ""),
+    kw!("securitykeyprovider", "securitykeyprovider", false, Kind::Special; "8.2p1", ""),
+    // Red Hat's openssh-8.7p1-minrsabits.patch backports RequiredRSASize to RHEL 9's 8.7p1 (its
+    // crypto policy back-end sets it).
+    kw!("requiredrsasize", "requiredrsasize", true, Kind::Int; "8.7p1", "9.1p1", REDHAT),
+    kw!("requiredrsasize", "requiredrsasize", true, Kind::Int; "9.1p1", ""),
+    kw!("channeltimeout", "channeltimeout", true, Kind::Special; "9.2p1", ""),
+    kw!("unusedconnectiontimeout", "unusedconnectiontimeout", true, Kind::Special; "9.2p1", ""),
+    kw!("sshdsessionpath", "sshdsessionpath", false, Kind::Path; "9.8p1", ""),
+    kw!("sshdauthpath", "sshdauthpath", false, Kind::Path; "10.0p1", ""),
+    kw!("refuseconnection", "refuseconnection", true, Kind::Flag; "9.9p1", ""),
+    kw!("debianbanner", "debianbanner", false, Kind::Flag; "", "", DEBIAN),
 ];
 
-/// Looks a keyword up, case-insensitively (`parse_token` uses strcasecmp).
-pub(super) fn lookup(word: &str) -> Option<&'static Keyword> {
-    KEYWORDS.iter().find(|k| k.name.eq_ignore_ascii_case(word))
+/// Looks a keyword up in the table of the build `d` describes, case-insensitively (`parse_token`
+/// uses strcasecmp). `Match` and `Include` are not keywords here (`parse.rs` reads them).
+pub(super) fn lookup(word: &str, d: &Defaults) -> Option<&'static Keyword> {
+    KEYWORDS
+        .iter()
+        .find(|k| k.name.eq_ignore_ascii_case(word) && k.available(d))
+        .filter(|k| !matches!(k.kind, Kind::Structural))
 }
 
-/// `a2port`: 0..=65535 as a number, else a TCP service name from the root's /etc/services
-/// (`getservbyname`). Ok(None) when neither; Err when /etc/services cannot be read.
-pub(super) fn a2port(s: &str, sys: &System) -> Result<Option<i32>, String> {
-    if let Some(v) = strtonum(s, 0, 65535) {
-        return Ok(Some(v as i32));
-    }
-    sys.service(s)
+/// Whether the build reads `Include` (OpenSSH 8.2p1 and later).
+pub(super) fn has_include(d: &Defaults) -> bool {
+    KEYWORDS.iter().any(|k| k.name == "include" && k.available(d))
 }
 
-/// `strtonum`: a decimal integer within bounds, nothing else.
-fn strtonum(s: &str, min: i64, max: i64) -> Option<i64> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let v: i64 = t
-        .strip_prefix('+')
-        .unwrap_or(t)
-        .parse()
-        .ok()
-        .filter(|_| !t.starts_with("+-"))?;
-    (min..=max).contains(&v).then_some(v)
+/// The keyword `sshd -T` prints for option `opt` on the build `d` (`lookup_opcode_name`: the
+/// first keyword of the table that sets it), None when the build has no such option.
+pub(super) fn printed_name(opt: &str, d: &Defaults) -> Option<&'static str> {
+    KEYWORDS
+        .iter()
+        .find(|k| k.opt == opt && !matches!(k.kind, Kind::Ignored | Kind::Structural) && k.available(d))
+        .map(|k| k.name)
 }
 
 /// `convtime`: `90`, `2m`, `1h30m`, … in seconds; None when invalid or above INT_MAX.
@@ -496,10 +557,14 @@ fn valid_algos(arg: &str, all: &str, wildcards: bool) -> bool {
 
 /// `parse_ipqos` (misc.c): a name of the `ipqos[]` table (any case), else `strtol(cp, &ep, 0)`:
 /// decimal, `0x` hexadecimal or `0` octal (`IPQoS 16` is 16, `010` is 8), the whole word, 0 to
-/// 255. `none` is i32::MAX as in misc.c.
-pub(super) fn parse_ipqos(s: &str) -> Option<i32> {
-    if let Some((_, v)) = super::render::IPQOS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
+/// 255. `none` is i32::MAX as in misc.c. With `decimal` (9.8p1 and later), `strtonum`: decimal
+/// digits only.
+pub(super) fn parse_ipqos(s: &str, decimal: bool) -> Option<i32> {
+    if let Some((_, v)) = IPQOS.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
         return Some(*v);
+    }
+    if decimal {
+        return strtonum(s, 0, 255).map(|v| v as i32);
     }
     let v = strtol0(s)?;
     (0..=255).contains(&v).then_some(v as i32)
@@ -627,6 +692,7 @@ pub(super) fn apply(
     d: &Directive,
     active: bool,
     sys: &System,
+    build: &Defaults,
 ) -> Result<(), String> {
     let src = &d.source;
     let k = d.keyword.as_str();
@@ -671,7 +737,8 @@ pub(super) fn apply(
             }
         }
         Kind::Ignored => used = args.len(),
-        Kind::Special => used = special(o, kw, d, active, sys)?,
+        Kind::Structural => return Err(format!("keyword {k} not handled")),
+        Kind::Special => used = special(o, kw, d, active, sys, build)?,
     }
     if args.len() > used {
         return Err(format!("keyword {k} extra arguments at end of line"));
@@ -680,7 +747,14 @@ pub(super) fn apply(
 }
 
 /// The keywords with their own `case`. Returns how many arguments were consumed.
-fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys: &System) -> Result<usize, String> {
+fn special(
+    o: &mut Opts,
+    kw: &'static Keyword,
+    d: &Directive,
+    active: bool,
+    sys: &System,
+    build: &Defaults,
+) -> Result<usize, String> {
     let src = &d.source;
     let k = d.keyword.as_str();
     let args = &d.args;
@@ -830,7 +904,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys:
             if arg0.is_empty() {
                 return Err(missing());
             }
-            if !valid_algos(arg0, ALL_KEYS, true) {
+            if !valid_algos(
+                arg0,
+                &build.supported(ALL_KEYS, build.release.host_key_algorithms),
+                true,
+            ) {
                 return Err(format!("bad key types '{arg0}'"));
             }
             if active {
@@ -843,11 +921,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys:
                 return Err(missing());
             }
             let all = match opt {
-                "ciphers" => ALL_CIPHERS,
-                "macs" => ALL_MACS,
-                _ => ALL_KEX,
+                "ciphers" => build.supported(ALL_CIPHERS, build.release.ciphers),
+                "macs" => build.supported(ALL_MACS, build.release.macs),
+                _ => build.supported(ALL_KEX, build.kex),
             };
-            if !valid_algos(arg0, all, false) {
+            if !valid_algos(arg0, &all, false) {
                 return Err(format!("bad SSH2 {opt} spec '{arg0}'"));
             }
             // servconf.c has no activep check here (global-only keywords).
@@ -1182,10 +1260,11 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys:
             if arg0.is_empty() {
                 return Err(missing());
             }
-            let a = parse_ipqos(arg0).ok_or_else(|| format!("bad {k} value: {arg0}"))?;
+            let decimal = build.release.ipqos_decimal;
+            let a = parse_ipqos(arg0, decimal).ok_or_else(|| format!("bad {k} value: {arg0}"))?;
             let b = match args.get(1) {
                 None => a,
-                Some(s) => parse_ipqos(s).ok_or_else(|| format!("bad {k} value: {s}"))?,
+                Some(s) => parse_ipqos(s, decimal).ok_or_else(|| format!("bad {k} value: {s}"))?,
             };
             if active {
                 last(o, opt, format!("{}\t{}", a, b), src);
@@ -1219,6 +1298,60 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys:
             Ok(1)
         }
         "rdomain" => Err("setting RDomain not supported on this platform".into()),
+        "pamservicename" => {
+            if arg0.is_empty() {
+                return Err("missing argument".into());
+            }
+            if active {
+                first(o, opt, arg0.to_owned(), src);
+            }
+            Ok(1)
+        }
+        "persourcepenaltyexemptlist" => {
+            if arg0.is_empty() {
+                return Err("missing argument".into());
+            }
+            if addr_match_list(None, arg0) != 0 {
+                return Err(format!("keyword {k} invalid address argument"));
+            }
+            if active {
+                first(o, opt, arg0.to_owned(), src);
+            }
+            Ok(1)
+        }
+        "persourcepenalties" => {
+            if args.is_empty() {
+                return Err(format!("no {k} specified"));
+            }
+            for (i, a) in args.iter().enumerate() {
+                if a.eq_ignore_ascii_case("no") || a.eq_ignore_ascii_case("yes") {
+                    if i + 1 < args.len() {
+                        return Err(format!("keyword {k} \"{a}\" argument must appear alone"));
+                    }
+                    if active {
+                        let v = if a.eq_ignore_ascii_case("yes") { "1" } else { "0" };
+                        first(o, "persourcepenalties.enabled", v.into(), src);
+                    }
+                    continue;
+                }
+                let (field, value) = penalty(a).ok_or_else(|| format!("unsupported {k} keyword {a}"))?;
+                let value = match value {
+                    Penalty::Time(t) => convtime(t)
+                        .ok_or_else(|| format!("invalid {k} time value"))?
+                        .to_string(),
+                    Penalty::Count(n) => strtonum(n, 0, i64::from(i32::MAX))
+                        .ok_or_else(|| format!("{k} value invalid"))?
+                        .to_string(),
+                    Penalty::Word(w) => w.to_owned(),
+                };
+                if active && !is_set(o, field) {
+                    first(o, field, value, src);
+                    // Any setting enables penalties, overriding an earlier `no`.
+                    last(o, "persourcepenalties.enabled", "1".into(), src);
+                }
+            }
+            Ok(args.len())
+        }
         "unusedconnectiontimeout" => {
             if arg0.eq_ignore_ascii_case("none") {
                 // Sets 0 unconditionally (not first-wins) when active.
@@ -1234,6 +1367,50 @@ fn special(o: &mut Opts, kw: &'static Keyword, d: &Directive, active: bool, sys:
             Ok(1)
         }
         _ => Err(format!("keyword {k} not handled")),
+    }
+}
+
+/// One PerSourcePenalties word's value.
+enum Penalty<'a> {
+    /// A time (`crash:90s`).
+    Time(&'a str),
+    /// A count (`max-sources4:65536`).
+    Count(&'a str),
+    /// A word printed as is (`overflow:deny-all`).
+    Word(&'a str),
+}
+
+/// The PerSourcePenalties words of servconf.c 9.8p1 and later: the field a word sets, and its
+/// value.
+fn penalty(a: &str) -> Option<(&'static str, Penalty<'_>)> {
+    const TIMES: &[(&str, &str)] = &[
+        ("crash:", "persourcepenalties.crash"),
+        ("authfail:", "persourcepenalties.authfail"),
+        ("noauth:", "persourcepenalties.noauth"),
+        ("grace-exceeded:", "persourcepenalties.grace-exceeded"),
+        ("refuseconnection:", "persourcepenalties.refuseconnection"),
+        ("max:", "persourcepenalties.max"),
+        ("min:", "persourcepenalties.min"),
+    ];
+    for (prefix, field) in TIMES {
+        if let Some(v) = a.strip_prefix(prefix) {
+            return Some((field, Penalty::Time(v)));
+        }
+    }
+    for (prefix, field) in [
+        ("max-sources4:", "persourcepenalties.max-sources4"),
+        ("max-sources6:", "persourcepenalties.max-sources6"),
+    ] {
+        if let Some(v) = a.strip_prefix(prefix) {
+            return Some((field, Penalty::Count(v)));
+        }
+    }
+    match a {
+        "overflow:deny-all" | "overflow:permissive" => Some(("persourcepenalties.overflow", Penalty::Word(&a[9..]))),
+        "overflow6:deny-all" | "overflow6:permissive" => {
+            Some(("persourcepenalties.overflow6", Penalty::Word(&a[10..])))
+        }
+        _ => None,
     }
 }
 
@@ -1296,7 +1473,8 @@ pub(super) const AUTH_METHODS: &[(&str, Option<&str>)] = &[
 ];
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
+    use super::super::versions::select;
     use super::*;
 
     #[test]
@@ -1311,15 +1489,131 @@ mod tests {
 
     #[test]
     fn aliases_share_one_option() {
+        let d = select(None);
         assert_eq!(
-            lookup("ChallengeResponseAuthentication").map(|k| k.opt),
+            lookup("ChallengeResponseAuthentication", &d).map(|k| k.opt),
             Some("kbdinteractiveauthentication")
         );
         assert_eq!(
-            lookup("PUBKEYACCEPTEDKEYTYPES").map(|k| k.opt),
+            lookup("PUBKEYACCEPTEDKEYTYPES", &d).map(|k| k.opt),
             Some("pubkeyacceptedalgorithms")
         );
-        assert!(lookup("PasswordAuth").is_none());
+        assert!(lookup("PasswordAuth", &d).is_none());
+    }
+
+    /// The keywords[] table of servconf.c at `release` (fixtures/openssh-source/<release>/servconf.c)
+    /// as a build with PAM, Kerberos and GSSAPI compiles it (no AFS, lastlog kept): (name, opcode,
+    /// flags), in order.
+    #[allow(clippy::disallowed_methods)]
+    pub(in super::super) fn upstream_keywords(release: &str) -> Vec<(String, String, String)> {
+        const DEFINED: &[&str] = &["USE_PAM", "KRB5", "GSSAPI"];
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/openssh-source")
+            .join(release)
+            .join("servconf.c");
+        let text = std::fs::read_to_string(path).unwrap();
+        let start = text.find("} keywords[] = {").unwrap();
+        let end = start + text[start..].find("sBadOption").unwrap();
+        let mut out = Vec::new();
+        let mut stack: Vec<bool> = Vec::new();
+        for line in text[start..end].lines().skip(1) {
+            let t = line.trim();
+            if let Some(m) = t.strip_prefix("#ifdef ") {
+                stack.push(DEFINED.contains(&m.trim()));
+            } else if let Some(m) = t.strip_prefix("#ifndef ") {
+                stack.push(!DEFINED.contains(&m.trim()));
+            } else if t.starts_with("#else") {
+                let top = stack.pop().unwrap();
+                stack.push(!top);
+            } else if t.starts_with("#endif") {
+                stack.pop();
+            } else if t.starts_with('#') {
+                panic!("{release}: unexpected {t}");
+            } else if stack.iter().all(|b| *b)
+                && let Some(entry) = t.strip_prefix("{ \"")
+            {
+                let (name, rest) = entry.split_once('"').unwrap();
+                let f: Vec<&str> = rest
+                    .split([',', '}'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                out.push((name.to_owned(), f[0].to_owned(), f[1].to_owned()));
+            }
+        }
+        out
+    }
+
+    /// Each release's table is its servconf.c's: the same keywords, each allowed in Match exactly
+    /// where servconf.c says SSHCFG_ALL, ignored exactly where it is sDeprecated, sIgnore or
+    /// sUnsupported, aliases (one opcode) setting one option and different opcodes different
+    /// options, and `sshd -T` printing each option under the opcode's first keyword.
+    #[test]
+    fn every_release_table_is_its_servconf_c() {
+        for r in super::super::versions::RELEASES {
+            // No distribution: upstream's table only.
+            let d = select(Some(r.version));
+            assert_eq!(d.release.version, r.version);
+            assert!(d.distribution.is_none());
+            let table = upstream_keywords(r.version);
+            assert!(table.len() > 100, "{}", r.version);
+            let ours: Vec<&Keyword> = KEYWORDS.iter().filter(|k| k.available(&d)).collect();
+            let mut names: Vec<&str> = ours.iter().map(|k| k.name).collect();
+            let mut theirs: Vec<&str> = table.iter().map(|(n, _, _)| n.as_str()).collect();
+            names.sort_unstable();
+            theirs.sort_unstable();
+            assert_eq!(names, theirs, "{}: keyword names", r.version);
+            let mut first_name: Vec<(&str, &str)> = Vec::new();
+            for (name, opcode, flags) in &table {
+                let k = ours.iter().find(|k| k.name == name).unwrap();
+                let ctx = format!("{} {name} {opcode} {flags}", r.version);
+                assert_eq!(k.in_match, flags == "SSHCFG_ALL", "{ctx}: in_match");
+                let ignored = matches!(opcode.as_str(), "sDeprecated" | "sIgnore" | "sUnsupported");
+                assert_eq!(matches!(k.kind, Kind::Ignored), ignored, "{ctx}: ignored");
+                let structural = matches!(opcode.as_str(), "sMatch" | "sInclude");
+                assert_eq!(matches!(k.kind, Kind::Structural), structural, "{ctx}: structural");
+                if ignored || structural {
+                    continue;
+                }
+                for (other, op2, _) in &table {
+                    let k2 = ours.iter().find(|k| k.name == other).unwrap();
+                    if matches!(k2.kind, Kind::Ignored | Kind::Structural) {
+                        continue;
+                    }
+                    assert_eq!(op2 == opcode, k2.opt == k.opt, "{ctx}: same option as {other} ({op2})");
+                }
+                if !first_name.iter().any(|(op, _)| op == opcode) {
+                    first_name.push((opcode, name));
+                    assert_eq!(printed_name(k.opt, &d), Some(name.as_str()), "{ctx}: printed name");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keywords_of_other_releases_are_refused_and_renamed_ones_printed_under_their_name() {
+        let d = |v: &str| select(Some(v));
+        assert!(lookup("RefuseConnection", &d("1:9.2p1-2+deb12u5")).is_none());
+        assert!(lookup("PerSourcePenalties", &d("1:9.2p1-2+deb12u5")).is_none());
+        assert!(lookup("RefuseConnection", &d("1:10.0p1-7")).is_some());
+        assert!(lookup("ChannelTimeout", &d("1:8.9p1-3ubuntu0.10")).is_none());
+        assert!(lookup("UnusedConnectionTimeout", &d("1:8.4p1-5+deb11u3")).is_none());
+        assert!(lookup("Include", &d("7.4p1-21.el7")).is_none());
+        assert_eq!(
+            printed_name("pubkeyacceptedalgorithms", &d("1:8.4p1-5+deb11u3")),
+            Some("pubkeyacceptedkeytypes")
+        );
+        assert_eq!(
+            lookup("UsePrivilegeSeparation", &d("7.4p1-21.el7")).map(|k| k.opt),
+            Some("useprivilegeseparation")
+        );
+        assert!(lookup("UsePrivilegeSeparation", &d("8.0p1-19.el8")).is_some_and(|k| matches!(k.kind, Kind::Ignored)));
+        // Distribution patches: DebianBanner on Debian and Ubuntu only, GSSAPIKeyExchange where
+        // the GSSAPI key-exchange patch is carried (not Alpine).
+        assert!(lookup("DebianBanner", &d("1:8.9p1-3ubuntu0.10")).is_some());
+        assert!(lookup("DebianBanner", &d("8.7p1-38.el9")).is_none());
+        assert!(lookup("GSSAPIKeyExchange", &d("8.7p1-38.el9")).is_some());
+        assert!(lookup("GSSAPIKeyExchange", &d("9.9_p1-r2")).is_none());
     }
 
     #[test]

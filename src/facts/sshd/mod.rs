@@ -12,6 +12,8 @@
 //! Deliberately not done: nothing is executed (no `sshd -T`); host names in ListenAddress are not
 //! resolved. A configuration sshd would reject is an error, never a guess.
 
+mod algorithms;
+mod cryptopolicy;
 mod keywords;
 mod matching;
 mod parse;
@@ -203,7 +205,7 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
             "rdomain" if p.contains('=') => ci.rdomain = Some(v),
             "lport" if p.contains('=') => {
                 ci.lport = Some(
-                    keywords::a2port(&v, &system::System::default())
+                    system::a2port(&v, &system::System::default())
                         .ok()
                         .flatten()
                         .ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
@@ -215,6 +217,22 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
     Ok(ci)
 }
 
+/// Reads the configuration as the image's sshd service starts sshd: its command-line options
+/// (RHEL 8's crypto policy, `cryptopolicy.rs`) first, then /etc/ssh/sshd_config and its includes.
+fn load(fs: &RootFs, defaults: &versions::Defaults) -> Result<Option<parse::Config>, FactError> {
+    let Some(mut cfg) = parse::load(fs, CONFIG_PATH, keywords::has_include(defaults))? else {
+        return Ok(None);
+    };
+    let cmdline = cryptopolicy::command_line(fs)?;
+    if let Some(d) = cmdline.first()
+        && let Some(p) = &d.source.path
+    {
+        cfg.files.insert(0, p.clone());
+    }
+    cfg.directives.splice(0..0, cmdline);
+    Ok(Some(cfg))
+}
+
 /// Set when the defaults are not the package's own release: the nearest older one, say so.
 fn check_version(d: &versions::Defaults) -> Option<String> {
     d.note.contains(" is used").then(|| d.note.clone())
@@ -224,11 +242,10 @@ fn check_version(d: &versions::Defaults) -> Option<String> {
 /// would on OpenSSH 9.2p1: same keywords, order and canonical values, one per line.
 pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>) -> Result<String, FactError> {
     let defaults = versions::select(version);
-    let cfg =
-        parse::load(fs, CONFIG_PATH)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
-    let (mut global, matched) = render::evaluate(&cfg, conn)?;
+    let cfg = load(fs, &defaults)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
+    let (mut global, matched) = render::evaluate(&cfg, conn, &defaults)?;
     // sshd makes its start-up checks on the first pass, before -T's Match pass and the dump.
-    if let Some(e) = startup::first_failure(&cfg, &global, &defaults.note) {
+    if let Some(e) = startup::first_failure(&cfg, &global, &defaults) {
         return Err(FactError::Invalid(match (&e.source.path, e.source.line) {
             (Some(p), Some(l)) => format!("{p}:{l}: {}", e.value),
             _ => e.value,
@@ -315,7 +332,7 @@ fn banner_file(fs: &RootFs, setting: &Fact<Value>) -> Collected<Fact<String>> {
 pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactError> {
     let defaults = versions::select(version);
     let defaults_note = check_version(&defaults);
-    let Some(cfg) = parse::load(fs, CONFIG_PATH)? else {
+    let Some(cfg) = load(fs, &defaults)? else {
         return Ok(Sshd {
             installed: false,
             present: false,
@@ -332,8 +349,8 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
         });
     };
     // The global view: what `sshd -T` prints with no connection (only `Match all` applies).
-    let (mut global, matched) = render::evaluate(&cfg, None)?;
-    let startup_error = startup::first_failure(&cfg, &global, &defaults.note);
+    let (mut global, matched) = render::evaluate(&cfg, None, &defaults)?;
+    let startup_error = startup::first_failure(&cfg, &global, &defaults);
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global, &defaults).map_err(FactError::Invalid)?;
     let mut effective = BTreeMap::new();
@@ -346,18 +363,18 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
     for (bi, b) in cfg.blocks.iter().enumerate() {
         let mut o = keywords::Opts::new();
         for d in cfg.directives.iter().filter(|d| d.block == Some(bi)) {
-            if let Some(kw) = keywords::lookup(&d.keyword) {
+            if let Some(kw) = keywords::lookup(&d.keyword, &defaults) {
                 // A line that fails only where it is in force (`AuthenticationMethods publickey
                 // any`) ends the connections the block matches, not sshd: the first pass, which
                 // decides start-up, has validated it as sshd does. It sets nothing here.
-                if keywords::apply(&mut o, kw, d, true, &cfg.sys).is_err() {
-                    keywords::apply(&mut keywords::Opts::new(), kw, d, false, &cfg.sys)
+                if keywords::apply(&mut o, kw, d, true, &cfg.sys, &defaults).is_err() {
+                    keywords::apply(&mut keywords::Opts::new(), kw, d, false, &cfg.sys, &defaults)
                         .map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
                 }
             }
         }
         let mut settings = BTreeMap::new();
-        let block_lines = render::dump(&o, &defaults).map_err(FactError::Invalid)?;
+        let block_lines = render::dump_block(&o, &defaults).map_err(FactError::Invalid)?;
         for (kw, (values, slot)) in render::by_keyword(&block_lines) {
             let Some(slot) = slot else { continue };
             let fact = to_fact(kw, values, Some(&slot), &defaults.note);

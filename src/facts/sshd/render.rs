@@ -7,24 +7,15 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use super::ConnSpec;
+use super::algorithms::{ALL_CIPHERS, ALL_KEX, ALL_KEYS, ALL_MACS, ALL_SIGS, IPQOS};
 #[cfg(test)]
 use super::keywords::Item;
 use super::keywords::{self, Opts, Slot};
 use super::matching::{addr_match_list, filter_allow, filter_deny, match_pattern_list};
 use super::parse::{Config, Criterion};
-use super::versions::Defaults;
+use super::versions::{Defaults, IMPLIED};
 use crate::facts::{FactError, Source};
 
-/// `ssh -Q cipher` of the Debian 12 build (cipher_alg_list).
-pub(super) const ALL_CIPHERS: &str = "3des-cbc,aes128-cbc,aes192-cbc,aes256-cbc,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com";
-/// `ssh -Q mac`.
-pub(super) const ALL_MACS: &str = "hmac-sha1,hmac-sha1-96,hmac-sha2-256,hmac-sha2-512,hmac-md5,hmac-md5-96,umac-64@openssh.com,umac-128@openssh.com,hmac-sha1-etm@openssh.com,hmac-sha1-96-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-md5-etm@openssh.com,hmac-md5-96-etm@openssh.com,umac-64-etm@openssh.com,umac-128-etm@openssh.com";
-/// `ssh -Q kex`.
-pub(super) const ALL_KEX: &str = "diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group14-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha1,diffie-hellman-group-exchange-sha256,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,curve25519-sha256,curve25519-sha256@libssh.org,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com";
-/// `ssh -Q key-sig` (sshkey_alg_list(0, 0, 1)).
-pub(super) const ALL_KEYS: &str = "ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-dss-cert-v01@openssh.com,ssh-rsa,ssh-rsa-cert-v01@openssh.com,rsa-sha2-256,rsa-sha2-256-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-512-cert-v01@openssh.com";
-/// `ssh -Q sig` (sshkey_alg_list(0, 1, 1)).
-const ALL_SIGS: &str = "ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-rsa,rsa-sha2-256,rsa-sha2-512";
 /// KEX_SERVER_ENCRYPT (myproposal.h), for the tests of list assembly.
 #[cfg(test)]
 const DEF_CIPHERS: &str =
@@ -36,41 +27,6 @@ const DEF_MACS: &str = "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sh
 const DEF_CA_SIGS: &str = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
 /// GSS_KEX_DEFAULT_KEX (Debian's GSSAPI key-exchange patch).
 const DEF_GSS_KEX: &str = "gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-,gss-group14-sha1-,gss-gex-sha1-";
-/// Every GSSAPI key exchange name the patch knows.
-pub(super) const GSS_KEX_NAMES: &str = "gss-gex-sha1-,gss-group1-sha1-,gss-group14-sha1-,gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-";
-
-/// IPQoS names (misc.c `ipqos[]`), in table order; `iptos2str` prints the first name of a value.
-pub(super) const IPQOS: &[(&str, i32)] = &[
-    ("none", i32::MAX),
-    ("af11", 0x28),
-    ("af12", 0x30),
-    ("af13", 0x38),
-    ("af21", 0x48),
-    ("af22", 0x50),
-    ("af23", 0x58),
-    ("af31", 0x68),
-    ("af32", 0x70),
-    ("af33", 0x78),
-    ("af41", 0x88),
-    ("af42", 0x90),
-    ("af43", 0x98),
-    ("cs0", 0x00),
-    ("cs1", 0x20),
-    ("cs2", 0x40),
-    ("cs3", 0x60),
-    ("cs4", 0x80),
-    ("cs5", 0xa0),
-    ("cs6", 0xc0),
-    ("cs7", 0xe0),
-    ("ef", 0xb8),
-    // defines.h of 9.2p1 gives IPTOS_DSCP_LE 0x04 (IPTOS_RELIABILITY's value), and glibc does
-    // not define it: `IPQoS reliability` prints as `le`.
-    ("le", 0x04),
-    ("lowdelay", 0x10),
-    ("throughput", 0x08),
-    ("reliability", 0x04),
-];
-
 fn iptos2str(v: i32) -> String {
     IPQOS
         .iter()
@@ -78,8 +34,9 @@ fn iptos2str(v: i32) -> String {
         .map_or_else(|| format!("0x{v:02x}"), |(n, _)| (*n).to_owned())
 }
 
-/// Compiled-in defaults of single-valued options (fill_default_server_options, 9.2p1 Debian),
-/// as `sshd -T` prints them.
+/// Compiled-in defaults of single-valued options (fill_default_server_options, 9.2p1 Debian, and
+/// of the options other releases and builds add), as `sshd -T` prints them; where a release or a
+/// build differs, `versions::DEFAULT_CHANGES` has it.
 pub(super) const DEFAULTS: &[(&str, &str)] = &[
     ("addressfamily", "any"),
     ("usepam", "no"),
@@ -109,6 +66,16 @@ pub(super) const DEFAULTS: &[(&str, &str)] = &[
     ("gssapikexalgorithms", DEF_GSS_KEX),
     ("passwordauthentication", "yes"),
     ("kbdinteractiveauthentication", "yes"),
+    ("challengeresponseauthentication", "yes"),
+    ("useprivilegeseparation", "sandbox"),
+    ("pamservicename", "sshd"),
+    ("refuseconnection", "no"),
+    ("persourcepenaltyexemptlist", "none"),
+    ("sshdsessionpath", "/usr/lib/openssh/sshd-session"),
+    ("sshdauthpath", "/usr/lib/openssh/sshd-auth"),
+    ("gssapienablek5users", "no"),
+    ("kerberosusekuserok", "yes"),
+    ("debianbanner", "yes"),
     ("printmotd", "yes"),
     ("printlastlog", "yes"),
     ("x11forwarding", "no"),
@@ -160,7 +127,7 @@ pub(super) const DEFAULTS: &[(&str, &str)] = &[
     ("persourcemaxstartups", "none"),
     ("persourcenetblocksize", "32:128"),
     ("permittunnel", "no"),
-    ("ipqos", "lowdelay throughput"),
+    ("ipqos", "af21 cs1"),
     ("rekeylimit", "0 0"),
     ("permitopen", "any"),
     ("permitlisten", "any"),
@@ -419,11 +386,11 @@ fn invalid(d: &super::parse::Directive, msg: String) -> FactError {
 
 /// The global options (first pass) and, separately, what the Match blocks that apply to `ci`
 /// set (second pass). sshd -T always makes the second pass (with an empty spec if none given).
-pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opts), FactError> {
+pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>, build: &Defaults) -> Result<(Opts, Opts), FactError> {
     let mut global = Opts::new();
     let first_pass = blocks_active(cfg, None);
     for d in &cfg.directives {
-        let kw = keywords::lookup(&d.keyword).ok_or_else(|| {
+        let kw = keywords::lookup(&d.keyword, build).ok_or_else(|| {
             invalid(
                 d,
                 format!("bad configuration option: {}", super::parse::shown_keyword(&d.keyword)),
@@ -443,7 +410,7 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
                 format!("directive '{}' is not allowed within a Match block", d.keyword),
             ));
         }
-        keywords::apply(&mut global, kw, d, active, &cfg.sys).map_err(|m| invalid(d, m))?;
+        keywords::apply(&mut global, kw, d, active, &cfg.sys, build).map_err(|m| invalid(d, m))?;
     }
     // fill_default_server_options: a lone "none" ChannelTimeout / "any" AuthenticationMethods
     // is the same as unset.
@@ -462,7 +429,7 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
     let second_pass = blocks_active(cfg, Some(ci));
     for d in &cfg.directives {
         let Some(b) = d.block else { continue };
-        let Some(kw) = keywords::lookup(&d.keyword) else {
+        let Some(kw) = keywords::lookup(&d.keyword, build) else {
             continue;
         };
         let active = second_pass
@@ -473,7 +440,7 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>) -> Result<(Opts, Opt
         if !active && !kw.in_match {
             continue;
         }
-        keywords::apply(&mut matched, kw, d, active, &cfg.sys).map_err(|m| invalid(d, m))?;
+        keywords::apply(&mut matched, kw, d, active, &cfg.sys, build).map_err(|m| invalid(d, m))?;
     }
     Ok((global, matched))
 }
@@ -508,8 +475,10 @@ pub(super) fn overlay(global: &mut Opts, matched: &Opts) {
 /// One line of `sshd -T` output, with the option slot that decided it (None: default).
 #[derive(Debug, Clone)]
 pub(super) struct Line {
-    /// Lowercase keyword.
+    /// The option (the keyword 9.2p1 prints; the facts' key).
     pub keyword: &'static str,
+    /// The keyword this build prints for it (`pubkeyacceptedkeytypes` before 8.5p1).
+    pub printed: &'static str,
     /// Value as printed.
     pub value: String,
     /// The items that decided it, if configured.
@@ -524,16 +493,30 @@ fn one(o: &Opts, k: &str) -> Option<String> {
     get(o, k).and_then(|s| s.items.first()).map(|i| i.v.clone())
 }
 
-fn default_of(k: &str) -> &'static str {
-    DEFAULTS.iter().find(|(n, _)| *n == k).map_or("", |(_, v)| *v)
+/// The compiled-in default of `k` on the build `d`.
+pub(super) fn default_of(k: &str, d: &Defaults) -> &'static str {
+    d.changed_default(k)
+        .or_else(|| DEFAULTS.iter().find(|(n, _)| *n == k).map(|(_, v)| *v))
+        .unwrap_or("")
 }
 
 /// The `dump_config` output for fully evaluated options.
 pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
+    dump_with(o, d, true)
+}
+
+/// The lines of one Match block's own settings: [`IMPLIED`] is not applied (sshd.c applies it
+/// once, to the global options after the defaults are filled).
+pub(super) fn dump_block(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
+    dump_with(o, d, false)
+}
+
+fn dump_with(o: &Opts, d: &Defaults, apply_implied: bool) -> Result<Vec<Line>, String> {
     let mut out: Vec<Line> = Vec::new();
     let mut push = |keyword: &'static str, value: String, slot: Option<&Slot>| {
         out.push(Line {
             keyword,
+            printed: keyword,
             value,
             slot: slot.cloned(),
         });
@@ -543,7 +526,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
             // CLEAR_ON_NONE in fill_default_server_options: these print "none" however written.
             Some(v) if v.eq_ignore_ascii_case("none") && CLEARED_ON_NONE.contains(&k) => "none".into(),
             Some(v) => v,
-            None => default_of(k).to_owned(),
+            None => default_of(k, d).to_owned(),
         }
     };
     // Ports and listen addresses.
@@ -609,6 +592,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
     }
     simple!(
         "usepam",
+        "pamservicename",
         "logingracetime",
         "x11displayoffset",
         "maxauthtries",
@@ -642,6 +626,10 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
         "gssapikexalgorithms",
         "passwordauthentication",
         "kbdinteractiveauthentication",
+        "challengeresponseauthentication",
+        "gssapienablek5users",
+        "kerberosusekuserok",
+        "useprivilegeseparation",
         "printmotd",
         "printlastlog",
         "x11forwarding",
@@ -661,6 +649,8 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
         "streamlocalbindunlink",
         "fingerprinthash",
         "exposeauthinfo",
+        "refuseconnection",
+        "debianbanner",
         "pidfile",
         "modulifile",
         "xauthlocation"
@@ -670,7 +660,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
         assembled(
             one(o, "ciphers").as_deref(),
             d.release.ciphers,
-            &all_of(ALL_CIPHERS, d.release.ciphers),
+            &d.supported(ALL_CIPHERS, d.release.ciphers),
         )?,
         get(o, "ciphers"),
     );
@@ -679,7 +669,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
         assembled(
             one(o, "macs").as_deref(),
             d.release.macs,
-            &all_of(ALL_MACS, d.release.macs),
+            &d.supported(ALL_MACS, d.release.macs),
         )?,
         get(o, "macs"),
     );
@@ -707,7 +697,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
     );
     push(
         "kexalgorithms",
-        assembled(one(o, "kexalgorithms").as_deref(), d.kex, &all_of(ALL_KEX, d.kex))?,
+        assembled(one(o, "kexalgorithms").as_deref(), d.kex, &d.supported(ALL_KEX, d.kex))?,
         get(o, "kexalgorithms"),
     );
     push(
@@ -716,7 +706,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
             o,
             "casignaturealgorithms",
             d.release.ca_signature_algorithms.unwrap_or(DEF_CA_SIGS),
-            ALL_SIGS,
+            &d.supported(ALL_SIGS, ""),
         )?,
         get(o, "casignaturealgorithms"),
     );
@@ -731,18 +721,19 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
                 o,
                 k,
                 d.release.host_key_algorithms,
-                &all_of(ALL_KEYS, d.release.host_key_algorithms),
+                &d.supported(ALL_KEYS, d.release.host_key_algorithms),
             )?,
             get(o, k),
         );
     }
+    simple!("sshdsessionpath", "sshdauthpath", "persourcepenaltyexemptlist");
     simple!("loglevel", "syslogfacility");
     let joined = |k: &str| get(o, k).map(|s| s.items.iter().map(|i| i.v.as_str()).collect::<Vec<_>>().join(" "));
     let akf = joined("authorizedkeysfile");
     // CLEAR_ON_NONE_ARRAY is not applied to AuthorizedKeysFile in 9.2p1: "none" prints as is.
     push(
         "authorizedkeysfile",
-        akf.unwrap_or_else(|| default_of("authorizedkeysfile").into()),
+        akf.unwrap_or_else(|| default_of("authorizedkeysfile", d).into()),
         get(o, "authorizedkeysfile"),
     );
     match get(o, "hostkey") {
@@ -787,7 +778,9 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
         get(o, "authenticationmethods"),
     );
     for k in ["logverbose", "channeltimeout"] {
-        if let Some(v) = joined(k) {
+        // Unset, 9.2p1 prints nothing; 9.3p1 and later print `channeltimeout none`
+        // (dump_cfg_strarray_oneline), a changed default.
+        if let Some(v) = joined(k).or_else(|| Some(default_of(k, d).to_owned()).filter(|v| !v.is_empty())) {
             push(k, v, get(o, k));
         }
     }
@@ -814,7 +807,7 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
                 iptos2str(b.parse().unwrap_or(0))
             )
         }
-        None => d.release.ipqos.unwrap_or(default_of("ipqos")).into(),
+        None => default_of("ipqos", d).into(),
     };
     push("ipqos", ipqos, get(o, "ipqos"));
     let rk = format!(
@@ -831,14 +824,77 @@ pub(super) fn dump(o: &Opts, d: &Defaults) -> Result<Vec<Line>, String> {
         push(k, joined(k).unwrap_or_else(|| "any".into()), get(o, k));
     }
     simple!("permituserenvironment", "pubkeyauthoptions");
-    Ok(out)
+    push("persourcepenalties", penalties(o), get(o, "persourcepenalties.enabled"));
+    if apply_implied {
+        implied(&mut out, d);
+    }
+    // The build's own table decides what is printed and under which name: the options it does
+    // not have, and those it has but does not print, are left out.
+    Ok(out
+        .into_iter()
+        .filter_map(|mut l| {
+            l.printed = keywords::printed_name(l.keyword, d)?;
+            (!d.unprinted(l.keyword)).then_some(l)
+        })
+        .collect())
+}
+
+/// `persourcepenalties` as 9.8p1 and later print it (defaults from fill_default_server_options).
+fn penalties(o: &Opts) -> String {
+    if one(o, "persourcepenalties.enabled").as_deref() == Some("0") {
+        return "no".into();
+    }
+    let f = |k: &str, def: &str| one(o, &format!("persourcepenalties.{k}")).unwrap_or_else(|| def.to_owned());
+    let overflow = f("overflow", "permissive");
+    let overflow6 = one(o, "persourcepenalties.overflow6").unwrap_or_else(|| overflow.clone());
+    format!(
+        "crash:{} authfail:{} noauth:{} grace-exceeded:{} refuseconnection:{} max:{} min:{} max-sources4:{} max-sources6:{} overflow:{overflow} overflow6:{overflow6}",
+        f("crash", "90"),
+        f("authfail", "5"),
+        f("noauth", "1"),
+        f("grace-exceeded", "10"),
+        f("refuseconnection", "10"),
+        f("max", "600"),
+        f("min", "15"),
+        f("max-sources4", "65536"),
+        f("max-sources6", "65536"),
+    )
+}
+
+/// [`IMPLIED`]: where the build has both options, a yes turns the other on (before 8.7p1,
+/// ChallengeResponseAuthentication yes is KbdInteractiveAuthentication yes). The line that
+/// decided it is the one of the option that turned it on; the other's lines are shadowed.
+fn implied(out: &mut [Line], d: &Defaults) {
+    for (from, to) in IMPLIED {
+        if keywords::printed_name(from, d).is_none() || keywords::printed_name(to, d).is_none() {
+            continue;
+        }
+        let Some(f) = out.iter().find(|l| l.keyword == *from).cloned() else {
+            continue;
+        };
+        if f.value != "yes" {
+            continue;
+        }
+        if let Some(t) = out.iter_mut().find(|l| l.keyword == *to && l.value != "yes") {
+            let src = match f.slot.as_ref().and_then(|s| s.items.first()) {
+                Some(i) => i.src.clone(),
+                None => default_source(&format!("{}: {from} yes", d.note)),
+            };
+            let mut slot = t.slot.clone().unwrap_or_default();
+            let old = std::mem::take(&mut slot.items);
+            slot.shadowed.extend(old);
+            slot.items.push(keywords::Item { v: "yes".into(), src });
+            t.value = "yes".into();
+            t.slot = Some(slot);
+        }
+    }
 }
 
 /// `sshd -T` text for fully evaluated options.
 pub(super) fn to_text(lines: &[Line]) -> String {
     let mut s = String::new();
     for l in lines {
-        s.push_str(l.keyword);
+        s.push_str(l.printed);
         s.push(' ');
         s.push_str(&l.value);
         s.push('\n');
@@ -860,19 +916,6 @@ pub(super) fn by_keyword(lines: &[Line]) -> BTreeMap<&'static str, (Vec<String>,
 /// The source a default value carries: whose defaults decided ([`Defaults::note`]).
 pub(super) fn default_source(note: &str) -> Source {
     Source::note(note)
-}
-
-/// The algorithms a build supports: 9.2p1's (`all`), and the names of a release's defaults that
-/// 9.2p1 does not have (mlkem768x25519-sha256 of 9.9p1).
-fn all_of(all: &str, defaults: &str) -> String {
-    let mut out = all.to_owned();
-    for n in defaults.split(',') {
-        if !n.is_empty() && !all.split(',').any(|a| a == n) {
-            out.push(',');
-            out.push_str(n);
-        }
-    }
-    out
 }
 
 /// Unused helper kept for symmetry with [`Item`] construction in tests.

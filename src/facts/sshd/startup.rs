@@ -10,9 +10,11 @@
 //! privilege separation user, /run/sshd, loadable host keys) are not made: an image's host keys
 //! are normally generated at first boot.
 
+use super::keywords::printed_name;
 use super::keywords::{AUTH_METHODS, Opts};
 use super::parse::Config;
-use super::render::{DEFAULTS, default_source};
+use super::render::{default_of, default_source};
+use super::versions::{Defaults, IMPLIED};
 use crate::facts::{Fact, Source};
 
 /// One start-up check: where sshd makes it, and the check (`Some(reason, source)` on failure).
@@ -20,7 +22,7 @@ pub(super) struct Check {
     /// The sshd source the check models.
     pub sshd: &'static str,
     /// The check itself.
-    pub run: fn(&Opts, &str) -> Option<(String, Source)>,
+    pub run: fn(&Opts, &Defaults) -> Option<(String, Source)>,
 }
 
 /// sshd's start-up checks, in the order `main()` makes them.
@@ -57,20 +59,29 @@ const COMMANDS: [CommandPair; 2] = [
     ),
 ];
 
-/// The value in force for `opt` and where it comes from (a line, or the compiled-in default).
-fn value(o: &Opts, opt: &str, note: &str) -> Option<(String, Source)> {
+/// The value in force for `opt` and where it comes from (a line, or the compiled-in default of
+/// the build), with [`IMPLIED`] applied as sshd.c applies it before its checks.
+fn value(o: &Opts, opt: &str, d: &Defaults) -> Option<(String, Source)> {
+    for (from, to) in IMPLIED {
+        if *to == opt
+            && printed_name(from, d).is_some()
+            && let Some((v, src)) = value(o, from, d)
+            && v == "yes"
+        {
+            return Some((v, src));
+        }
+    }
     match o.get(opt).and_then(|s| s.items.first()) {
         Some(i) => Some((i.v.clone(), i.src.clone())),
-        None => DEFAULTS
-            .iter()
-            .find(|(k, _)| *k == opt)
-            .map(|(_, v)| ((*v).to_owned(), default_source(note))),
+        None => Some(default_of(opt, d))
+            .filter(|v| !v.is_empty())
+            .map(|v| (v.to_owned(), default_source(&d.note))),
     }
 }
 
 /// A command that is set and not "none" (case-insensitive) needs its user option set, to
 /// anything (`none` included: fill_default_server_options does not clear it).
-fn command_without_user(o: &Opts, _note: &str, pair: CommandPair) -> Option<(String, Source)> {
+fn command_without_user(o: &Opts, _d: &Defaults, pair: CommandPair) -> Option<(String, Source)> {
     let (cmd, user, cmd_kw, user_kw) = pair;
     let c = o.get(cmd).and_then(|s| s.items.first())?;
     if c.v.eq_ignore_ascii_case("none") || o.get(user).is_some_and(|s| !s.items.is_empty()) {
@@ -84,7 +95,7 @@ fn command_without_user(o: &Opts, _note: &str, pair: CommandPair) -> Option<(Str
 
 /// `AuthenticationMethods`: at least one list must name only enabled methods (a lone "any" was
 /// already reset to unset, as fill_default_server_options does).
-fn methods_satisfiable(o: &Opts, note: &str) -> Option<(String, Source)> {
+fn methods_satisfiable(o: &Opts, d: &Defaults) -> Option<(String, Source)> {
     let lists = o.get("authenticationmethods").map(|s| &s.items)?;
     let first = lists.first()?;
     let mut why = Vec::new();
@@ -95,7 +106,7 @@ fn methods_satisfiable(o: &Opts, note: &str) -> Option<(String, Source)> {
             let Some((_, Some(opt))) = AUTH_METHODS.iter().find(|(n, _)| *n == name) else {
                 continue;
             };
-            let (v, src) = value(o, opt, note).unwrap_or_else(|| ("no".into(), default_source(note)));
+            let (v, src) = value(o, opt, d).unwrap_or_else(|| ("no".into(), default_source(&d.note)));
             if v != "yes" {
                 disabled.push(format!("{name} is disabled ({} {v}, {src})", keyword_name(opt)));
             }
@@ -130,7 +141,7 @@ fn keyword_name(opt: &str) -> &str {
 /// refuse to start: " and sshd's message (with the settings that lead to it), and the line that
 /// caused it. An included file sshd cannot open comes first: `load_server_config` exits while
 /// reading the configuration, before any option is checked.
-pub(super) fn first_failure(cfg: &Config, global: &Opts, note: &str) -> Option<Fact<String>> {
+pub(super) fn first_failure(cfg: &Config, global: &Opts, d: &Defaults) -> Option<Fact<String>> {
     if let Some((file, include)) = &cfg.unopenable_include {
         let mut source = include.clone();
         source.note = Some("as servconf.c load_server_config() opens included files".into());
@@ -142,7 +153,7 @@ pub(super) fn first_failure(cfg: &Config, global: &Opts, note: &str) -> Option<F
         ));
     }
     CHECKS.iter().find_map(|c| {
-        let (reason, mut source) = (c.run)(global, note)?;
+        let (reason, mut source) = (c.run)(global, d)?;
         source.note = Some(format!("as checked by {}", c.sshd));
         Some(Fact::new(format!("sshd would refuse to start: {reason}"), source))
     })

@@ -163,6 +163,27 @@ impl System {
     }
 }
 
+/// `a2port`: 0..=65535 as a number, else a TCP service name from the root's /etc/services
+/// (`getservbyname`). Ok(None) when neither; Err when /etc/services cannot be read.
+pub(super) fn a2port(s: &str, sys: &System) -> Result<Option<i32>, String> {
+    if let Some(v) = strtonum(s, 0, 65535) {
+        return Ok(Some(v as i32));
+    }
+    sys.service(s)
+}
+
+/// `strtonum`: a decimal integer within bounds, nothing else.
+pub(super) fn strtonum(s: &str, min: i64, max: i64) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let v: i64 = t
+        .strip_prefix('+')
+        .unwrap_or(t)
+        .parse()
+        .ok()
+        .filter(|_| !t.starts_with("+-"))?;
+    (min..=max).contains(&v).then_some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

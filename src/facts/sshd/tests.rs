@@ -338,3 +338,369 @@ fn a_dangling_included_link_is_a_startup_error_at_the_include_line() {
     assert_eq!(e.source.line, Some(1));
     assert!(render_sshd_t(&fs, None, None).is_err());
 }
+
+#[test]
+fn a_long_match_line_over_a_long_block_is_evaluated_as_sshd_does() {
+    // 8,000 criteria on one Match line (within the word bound) over 20,000 lines: each
+    // block's criteria are evaluated once per pass, and every one of them counts (the last
+    // fails, so the block does not apply).
+    let dir = tempfile::tempdir().unwrap();
+    let ssh = dir.path().join("etc/ssh");
+    #[allow(clippy::disallowed_methods)]
+    {
+        std::fs::create_dir_all(&ssh).unwrap();
+        let mut text = String::from("Match");
+        for _ in 0..8_000 {
+            text.push_str(" User alice");
+        }
+        text.push_str(" Host nomatch\n");
+        for _ in 0..20_000 {
+            text.push_str("    PasswordAuthentication no\n");
+        }
+        std::fs::write(ssh.join("sshd_config"), text).unwrap();
+    }
+    let fs = RootFs::open(dir.path()).unwrap();
+    let cfg = parse::load(&fs, "/etc/ssh/sshd_config", true).unwrap().unwrap();
+    assert_eq!(cfg.blocks.first().map(|b| b.criteria.len()), Some(8_001));
+    let conn = parse_conn_spec("user=alice,host=h").unwrap();
+    let (_, matched) = render::evaluate(&cfg, Some(&conn), &versions::select(None)).unwrap();
+    assert!(matched.get("passwordauthentication").is_none_or(|s| s.items.is_empty()));
+    let conn = parse_conn_spec("user=alice,host=nomatch").unwrap();
+    let (_, matched) = render::evaluate(&cfg, Some(&conn), &versions::select(None)).unwrap();
+    assert!(
+        matched
+            .get("passwordauthentication")
+            .is_some_and(|s| s.items.len() == 1)
+    );
+}
+
+/// The IPQoS default is the release's: Debian 13's 10.0p1 prints `ef cs1` (its sshd -T in
+/// `make e2e-roots`), Debian 11's and 12's `lowdelay throughput`.
+#[test]
+fn ipqos_default_follows_the_release() {
+    let ipqos = |pkg: &str| {
+        let lines = render::dump(&keywords::Opts::new(), &versions::select(Some(pkg)));
+        lines
+            .ok()
+            .and_then(|l| l.into_iter().find(|l| l.keyword == "ipqos").map(|l| l.value))
+    };
+    assert_eq!(ipqos("1:10.0p1-7+deb13u4").as_deref(), Some("ef cs1"));
+    assert_eq!(ipqos("1:9.2p1-2+deb12u10").as_deref(), Some("lowdelay throughput"));
+    assert_eq!(ipqos("1:8.4p1-5+deb11u3").as_deref(), Some("lowdelay throughput"));
+}
+
+/// What `sshd -T` of an empty configuration prints on each release (upstream's build) is what
+/// servconf.c's dump_config at that release prints: the same keywords, under the names of the
+/// release's table. dump_config prints some only when they are set; those may be absent.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn every_release_prints_the_keywords_of_its_dump_config() {
+    // Printed only when set, or (rdomain) only where routing domains are compiled in.
+    const WHEN_SET: &[&str] = &[
+        "hostcertificate",
+        "allowusers",
+        "denyusers",
+        "allowgroups",
+        "denygroups",
+        "acceptenv",
+        "setenv",
+        "subsystem",
+        "logverbose",
+        "channeltimeout",
+        "rdomain",
+    ];
+    for r in versions::RELEASES {
+        let d = versions::select(Some(r.version));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/openssh-source")
+            .join(r.version)
+            .join("servconf.c");
+        let text = std::fs::read_to_string(path).unwrap();
+        let body = &text[text.find("\ndump_config(").unwrap()..];
+        let table = keywords::tests::upstream_keywords(r.version);
+        let mut theirs: Vec<String> = Vec::new();
+        let words: Vec<&str> = body.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+        for w in words.windows(2) {
+            // dump_cfg_*(sOpcode, …) prints lookup_opcode_name(sOpcode): its first keyword.
+            // sKerberosGetAFSToken is dumped only with USE_AFS, which the builds do not define.
+            if w[0].starts_with("dump_cfg_") && w[1].starts_with('s') && w[1] != "sKerberosGetAFSToken" {
+                let name = table.iter().find(|(_, op, _)| op == w[1]).map(|(n, _, _)| n.clone());
+                theirs.push(name.unwrap_or_else(|| panic!("{}: no keyword for {}", r.version, w[1])));
+            }
+        }
+        // printf("keyword …") and the listenaddress strings.
+        for (i, _) in body.match_indices('"') {
+            let lit: String = body[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                .collect();
+            if !lit.is_empty()
+                && body[i + 1 + lit.len()..].starts_with([' ', '"'])
+                && table.iter().any(|(n, _, _)| *n == lit)
+            {
+                theirs.push(lit);
+            }
+        }
+        // 8.0p1 and later print the listen addresses through format_listen_addrs.
+        if body.contains("format_listen_addrs(") {
+            theirs.push("listenaddress".into());
+        }
+        theirs.sort_unstable();
+        theirs.dedup();
+        let lines = render::dump(&keywords::Opts::new(), &d).unwrap();
+        let mut ours: Vec<String> = lines.iter().map(|l| l.printed.to_owned()).collect();
+        ours.sort_unstable();
+        ours.dedup();
+        let missing: Vec<&String> = theirs
+            .iter()
+            .filter(|t| !ours.contains(t) && !WHEN_SET.contains(&t.as_str()))
+            .collect();
+        let extra: Vec<&String> = ours.iter().filter(|o| !theirs.contains(o)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{}: sshd -T prints {missing:?} too; not {extra:?}",
+            r.version
+        );
+    }
+}
+
+/// The compiled-in defaults that changed between releases are those of each release's
+/// fill_default_server_options (fixtures/openssh-source/<release>/servconf.c), on upstream's build.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn changed_defaults_are_each_releases_fill_default_server_options() {
+    /// (option, the assignment in fill_default_server_options, C value → sshd -T value).
+    type Case = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+    let cases: &[Case] = &[
+        (
+            "kbdinteractiveauthentication",
+            "kbd_interactive_authentication = ",
+            &[("0", "no"), ("1", "yes")],
+        ),
+        (
+            "gssapistrictacceptorcheck",
+            "gss_strict_acceptor = ",
+            &[("0", "no"), ("1", "yes")],
+        ),
+        (
+            "ipqos",
+            "ip_qos_interactive = ",
+            &[
+                ("IPTOS_LOWDELAY", "lowdelay throughput"),
+                ("IPTOS_DSCP_AF21", "af21 cs1"),
+            ],
+        ),
+        (
+            "challengeresponseauthentication",
+            "challenge_response_authentication = ",
+            &[("1", "yes")],
+        ),
+    ];
+    for r in versions::RELEASES {
+        let d = versions::select(Some(r.version));
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/openssh-source")
+                .join(r.version)
+                .join("servconf.c"),
+        )
+        .unwrap();
+        let fill = &text[text.find("\nfill_default_server_options(").unwrap()..text.find("} keywords[] = {").unwrap()];
+        let printed = render::dump(&keywords::Opts::new(), &d).unwrap();
+        for (opt, assignment, values) in cases {
+            let Some(at) = fill.find(assignment) else {
+                assert!(keywords::printed_name(opt, &d).is_none(), "{} {opt}", r.version);
+                continue;
+            };
+            let c_value: String = fill[at + assignment.len()..]
+                .chars()
+                .take_while(|c| *c != ';')
+                .collect();
+            let want = values.iter().find(|(c, _)| *c == c_value).map(|(_, v)| *v);
+            assert_eq!(
+                Some(render::default_of(opt, &d)),
+                want,
+                "{} {opt} ({assignment}{c_value})",
+                r.version
+            );
+            // Where it is printed, it prints so (before 8.7p1 ChallengeResponseAuthentication yes
+            // turns KbdInteractiveAuthentication on after the defaults are filled).
+            if let Some(l) = printed.iter().find(|l| l.keyword == *opt)
+                && *opt != "kbdinteractiveauthentication"
+            {
+                assert_eq!(Some(l.value.as_str()), want, "{} {opt}", r.version);
+            }
+        }
+    }
+}
+
+/// RHEL 8: the crypto policy reaches sshd on its command line (sshd.service, $CRYPTO_POLICY from
+/// the crypto-policies back-end), before sshd_config, so it wins over sshd_config's own Ciphers;
+/// the evidence is the back-end file and line. `CRYPTO_POLICY=` in /etc/sysconfig/sshd opts out.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn rhel8_crypto_policy_is_on_the_command_line_and_wins_over_sshd_config() {
+    let backend = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/crypto-policies/rhel8-DEFAULT-opensshserver.txt"),
+    )
+    .unwrap();
+    let os = "NAME=\"Rocky Linux\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"8.10\"\n";
+    let config = "Ciphers aes128-ctr\nPasswordAuthentication no\n";
+    let sysconfig = "# System-wide crypto policy:\n# To opt-out, uncomment the following line\n# CRYPTO_POLICY=\n";
+    let (_d, fs) = tree(&[
+        ("/etc/os-release", os),
+        ("/etc/ssh/sshd_config", config),
+        (cryptopolicy::BACKEND, &backend),
+        (cryptopolicy::SYSCONFIG, sysconfig),
+    ]);
+    let s = collect_sshd(&fs, Some("8.0p1-25.el8_10")).unwrap();
+    assert_eq!(
+        eff(&s, "ciphers"),
+        "aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-ctr,aes256-cbc,aes128-gcm@openssh.com,aes128-ctr,aes128-cbc"
+    );
+    let src = &s.effective["ciphers"].source;
+    assert_eq!(src.path.as_deref(), Some(cryptopolicy::BACKEND));
+    assert_eq!(src.line, Some(1));
+    assert!(
+        src.note.as_deref().is_some_and(|n| n.contains("CRYPTO_POLICY")),
+        "{src:?}"
+    );
+    assert_eq!(
+        s.effective["ciphers"].shadowed.first().map(|x| x.source.line),
+        Some(Some(1))
+    );
+    assert!(eff(&s, "kexalgorithms").ends_with("diffie-hellman-group14-sha1"));
+    assert!(eff(&s, "hostkeyalgorithms").contains("ssh-rsa"));
+    assert_eq!(eff(&s, "passwordauthentication"), "no");
+    assert_eq!(s.files.first().map(String::as_str), Some(cryptopolicy::BACKEND));
+    // 8.0p1 prints the RHEL names of the time.
+    let t = render_sshd_t(&fs, Some("8.0p1-25.el8_10"), None).unwrap();
+    assert!(t.contains("\npubkeyacceptedkeytypes rsa-sha2-256,"), "{t}");
+    assert!(t.contains("\nciphers aes256-gcm@openssh.com,"), "{t}");
+
+    // Opted out: sshd_config decides.
+    let (_d, fs) = tree(&[
+        ("/etc/os-release", os),
+        ("/etc/ssh/sshd_config", config),
+        (cryptopolicy::BACKEND, &backend),
+        (cryptopolicy::SYSCONFIG, "CRYPTO_POLICY=\n"),
+    ]);
+    let s = collect_sshd(&fs, Some("8.0p1-25.el8_10")).unwrap();
+    assert_eq!(eff(&s, "ciphers"), "aes128-ctr");
+    // Not a RHEL 8 family image (a Debian image with the same files): sshd_config decides.
+    let (_d, fs) = tree(&[
+        ("/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"),
+        ("/etc/ssh/sshd_config", config),
+        (cryptopolicy::BACKEND, &backend),
+    ]);
+    assert_eq!(
+        eff(&collect_sshd(&fs, Some("1:9.2p1-2+deb12u10")).unwrap(), "ciphers"),
+        "aes128-ctr"
+    );
+    // A word that is no -o option is an error, never skipped.
+    let (_d, fs) = tree(&[
+        ("/etc/os-release", os),
+        ("/etc/ssh/sshd_config", config),
+        (cryptopolicy::BACKEND, "CRYPTO_POLICY='-oCiphers=aes128-ctr -x'\n"),
+    ]);
+    assert!(collect_sshd(&fs, Some("8.0p1-25.el8_10")).is_err());
+}
+
+/// RHEL 9: 50-redhat.conf includes the crypto-policies back-end (the real RHEL 9 DEFAULT file in
+/// the rocky9 root, with RequiredRSASize, which Red Hat backports to 8.7p1): its lines decide,
+/// with the back-end file and line as evidence, on the image's own 8.7p1 defaults.
+#[test]
+fn rhel9_crypto_policy_is_included_from_sshd_config_d() {
+    let s = collect_sshd(&root("rocky9"), Some("8.7p1-43.el9")).unwrap();
+    assert_eq!(s.openssh_version_defaults, "8.7p1");
+    assert_eq!(
+        eff(&s, "ciphers"),
+        "aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-ctr,aes128-gcm@openssh.com,aes128-ctr"
+    );
+    let src = &s.effective["ciphers"].source;
+    assert_eq!(src.path.as_deref(), Some(cryptopolicy::BACKEND));
+    assert_eq!(src.line, Some(1));
+    assert_eq!(eff(&s, "requiredrsasize"), "2048");
+    assert_eq!(
+        s.effective["requiredrsasize"].source.path.as_deref(),
+        Some(cryptopolicy::BACKEND)
+    );
+    // A value no line sets says whose defaults decided.
+    assert_eq!(
+        s.effective["logingracetime"].source.note.as_deref(),
+        Some("compiled-in default, OpenSSH 8.7p1 (RHEL)")
+    );
+    // Without Red Hat's backport (upstream's 8.7p1), RequiredRSASize is refused.
+    assert!(collect_sshd(&root("rocky9"), Some("8.7p1")).is_err());
+}
+
+/// Debian 11's 8.4p1 prints the names and options of its release (its sshd -T in `make
+/// e2e-roots`): PubkeyAcceptedKeyTypes, ChallengeResponseAuthentication as an option of its own,
+/// no 8.5p1+ keywords; a 9.2p1 keyword is refused.
+#[test]
+fn debian11_prints_its_own_keywords_and_refuses_later_ones() {
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "ChallengeResponseAuthentication no\n")]);
+    let t = render_sshd_t(&fs, Some("1:8.4p1-5+deb11u3"), None).unwrap();
+    for want in [
+        "\npubkeyacceptedkeytypes ",
+        "\nhostbasedacceptedkeytypes ",
+        "\nchallengeresponseauthentication no\n",
+        "\nkbdinteractiveauthentication no\n",
+        "\nipqos lowdelay throughput\n",
+    ] {
+        assert!(t.contains(want), "{want:?} in\n{t}");
+    }
+    for absent in [
+        "pubkeyacceptedalgorithms",
+        "modulifile",
+        "persourcemaxstartups",
+        "requiredrsasize",
+        "unusedconnectiontimeout",
+    ] {
+        assert!(!t.contains(absent), "{absent} in\n{t}");
+    }
+    // ChallengeResponseAuthentication yes (the default) turns keyboard-interactive on, and the
+    // fact says so with the line that did it.
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "KbdInteractiveAuthentication no\n")]);
+    let s = collect_sshd(&fs, Some("1:8.4p1-5+deb11u3")).unwrap();
+    assert_eq!(eff(&s, "kbdinteractiveauthentication"), "yes");
+    let f = &s.effective["kbdinteractiveauthentication"];
+    assert!(
+        f.source
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("OpenSSH 8.4p1 (Debian)") && n.contains("challengeresponseauthentication yes")),
+        "{f:?}"
+    );
+    assert_eq!(f.shadowed.first().and_then(|x| x.source.line), Some(1));
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "UnusedConnectionTimeout 5m\n")]);
+    let e = render_sshd_t(&fs, Some("1:8.4p1-5+deb11u3"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("bad configuration option: \"UnusedConnectionTimeout\""),
+        "{e}"
+    );
+    assert!(render_sshd_t(&fs, Some("1:9.2p1-2+deb12u10"), None).is_ok());
+    // 10.0p1 keywords: refused by 9.2p1, accepted by 10.0p1.
+    let (_d, fs) = tree(&[(
+        "/etc/ssh/sshd_config",
+        "RefuseConnection yes\nPerSourcePenalties crash:2m max:1h\n",
+    )]);
+    assert!(render_sshd_t(&fs, Some("1:9.2p1-2+deb12u10"), None).is_err());
+    let t = render_sshd_t(&fs, Some("1:10.0p1-7+deb13u4"), None).unwrap();
+    assert!(t.contains("\nrefuseconnection yes\n"), "{t}");
+    assert!(
+        t.contains(
+            "\npersourcepenalties crash:120 authfail:5 noauth:1 grace-exceeded:10 refuseconnection:10 max:3600 min:15 "
+        ),
+        "{t}"
+    );
+    // 7.4p1: no Include; UsePrivilegeSeparation is an option.
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "UsePrivilegeSeparation yes\n")]);
+    let t = render_sshd_t(&fs, Some("7.4p1-22.el7_9"), None).unwrap();
+    assert!(t.contains("\nuseprivilegeseparation yes\n"), "{t}");
+    let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "Include /etc/ssh/x.conf\n")]);
+    assert!(render_sshd_t(&fs, Some("7.4p1-22.el7_9"), None).is_err());
+}

@@ -1,19 +1,19 @@
-//! Compiled-in algorithm defaults per OpenSSH release, as data: one row per release (from
-//! myproposal.h at the release's tag in openssh-portable: KEX_SERVER_KEX, KEX_DEFAULT_PK_ALG,
-//! KEX_SERVER_ENCRYPT, KEX_SERVER_MAC, SSH_ALLOWED_CA_SIGALGS, with OpenSSL, ECC and SHA-2
-//! compiled in), and one row per distribution patch that changes them. The next release is a
-//! row here, a copy of its myproposal.h under fixtures/openssh-source/ (the test below holds the
-//! row to it) and a differential run.
+//! What differs between the OpenSSH builds an image may ship, as data: one row per release of
+//! compiled-in algorithm defaults (myproposal.h at the release's tag in openssh-portable:
+//! KEX_SERVER_KEX, KEX_DEFAULT_PK_ALG, KEX_SERVER_ENCRYPT, KEX_SERVER_MAC, SSH_ALLOWED_CA_SIGALGS,
+//! with OpenSSL, ECC and SHA-2 compiled in), the scalar defaults that changed between releases or
+//! that a distribution's build changes ([`DEFAULT_CHANGES`], servconf.c
+//! `fill_default_server_options`), what a build has but does not print ([`UNPRINTED`]) and the
+//! distribution patches that change the algorithm defaults ([`PATCHES`]). The keyword table of
+//! each release is `keywords::KEYWORDS` (each entry with its range of releases). The next release
+//! is a row here, entries there, copies of its myproposal.h and servconf.c under
+//! fixtures/openssh-source/ (the tests hold the rows to them) and a differential run.
 //!
 //! The release is picked from the openssh-server package of the image: the newest row not newer
 //! than the package's upstream version (an unknown 9.3p1 uses 9.2p1's row and says so). Without a
 //! package version the model is the Debian 12 build of 9.2p1, whose sshd -T the differential tests
-//! compare with. What is not modelled per release: the keyword table and the scalar defaults
-//! (those of 9.2p1 are used; they have not changed for the keywords the rules read since 7.4p1),
-//! the algorithms a build supports (9.2p1's lists validate `+`/`-`/`^` lists, extended by the
-//! release's defaults), and RHEL 8's crypto policy, which its sshd gets on the command line from
-//! /etc/sysconfig/sshd (RHEL 9 and later include /etc/crypto-policies/back-ends/opensshserver.config
-//! from sshd_config.d, which is read like any other Include).
+//! compare with. Not modelled per release: the algorithms a build supports (9.2p1's lists
+//! validate `+`/`-`/`^` lists, extended by the release's defaults).
 
 /// One OpenSSH release's compiled-in default algorithm lists (myproposal.h).
 #[derive(Debug, PartialEq)]
@@ -30,16 +30,20 @@ pub(super) struct Release {
     pub macs: &'static str,
     /// SSH_ALLOWED_CA_SIGALGS (None: the release has no CASignatureAlgorithms; 9.2p1's is used).
     pub ca_signature_algorithms: Option<&'static str>,
-    /// The IPQoS default as sshd -T prints it, where it is not Debian 12's `lowdelay throughput`
-    /// (10.0p1: EF interactive, CS1 bulk, as Debian 13's sshd -T prints; `make e2e-roots`).
-    pub ipqos: Option<&'static str>,
+    /// Algorithms of the 9.2p1 build the release no longer supports (10.0p1 has no DSA: `+ssh-dss`
+    /// is refused, as Debian 13's sshd refuses it).
+    pub unsupported: &'static [&'static str],
+    /// misc.c `parse_ipqos` reads a number with strtonum (decimal only: `IPQoS 0x10` is refused)
+    /// from 9.8p1 on, with `strtol(…, 0)` before.
+    pub ipqos_decimal: bool,
 }
 
 /// The releases, oldest first.
 pub(super) static RELEASES: &[Release] = &[
     Release {
         version: "7.4p1",
-        ipqos: None,
+        unsupported: &[],
+        ipqos_decimal: false,
         kex: "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256,diffie-hellman-group14-sha1",
         host_key_algorithms: "ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,ssh-ed25519-cert-v01@openssh.com,ssh-rsa-cert-v01@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-ed25519,rsa-sha2-512,rsa-sha2-256,ssh-rsa",
         ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
@@ -48,7 +52,8 @@ pub(super) static RELEASES: &[Release] = &[
     },
     Release {
         version: "8.0p1",
-        ipqos: None,
+        unsupported: &[],
+        ipqos_decimal: false,
         kex: "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256,diffie-hellman-group14-sha1",
         host_key_algorithms: "ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-rsa-cert-v01@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-ed25519,rsa-sha2-512,rsa-sha2-256,ssh-rsa",
         ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
@@ -59,7 +64,8 @@ pub(super) static RELEASES: &[Release] = &[
     },
     Release {
         version: "8.4p1",
-        ipqos: None,
+        unsupported: &[],
+        ipqos_decimal: false,
         kex: "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
         host_key_algorithms: "ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-rsa-cert-v01@openssh.com,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256,ssh-rsa",
         ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
@@ -70,7 +76,8 @@ pub(super) static RELEASES: &[Release] = &[
     },
     Release {
         version: "8.7p1",
-        ipqos: None,
+        unsupported: &[],
+        ipqos_decimal: false,
         kex: "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
         host_key_algorithms: "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-rsa-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256,ssh-rsa",
         ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
@@ -81,7 +88,8 @@ pub(super) static RELEASES: &[Release] = &[
     },
     Release {
         version: "8.9p1",
-        ipqos: None,
+        unsupported: &[],
+        ipqos_decimal: false,
         kex: "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,sntrup761x25519-sha512@openssh.com,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
         host_key_algorithms: "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256",
         ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
@@ -92,7 +100,8 @@ pub(super) static RELEASES: &[Release] = &[
     },
     Release {
         version: "9.2p1",
-        ipqos: None,
+        unsupported: &[],
+        ipqos_decimal: false,
         kex: "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
         host_key_algorithms: "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256",
         ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
@@ -103,7 +112,8 @@ pub(super) static RELEASES: &[Release] = &[
     },
     Release {
         version: "9.6p1",
-        ipqos: None,
+        unsupported: &[],
+        ipqos_decimal: false,
         kex: "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
         host_key_algorithms: "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256",
         ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
@@ -114,7 +124,8 @@ pub(super) static RELEASES: &[Release] = &[
     },
     Release {
         version: "9.9p1",
-        ipqos: None,
+        unsupported: &[],
+        ipqos_decimal: true,
         kex: "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,mlkem768x25519-sha256,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
         host_key_algorithms: "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256",
         ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
@@ -125,7 +136,8 @@ pub(super) static RELEASES: &[Release] = &[
     },
     Release {
         version: "10.0p1",
-        ipqos: Some("ef cs1"),
+        unsupported: &["ssh-dss", "ssh-dss-cert-v01@openssh.com"],
+        ipqos_decimal: true,
         kex: "mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521",
         host_key_algorithms: "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256",
         ciphers: "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr",
@@ -158,6 +170,121 @@ pub(super) static PATCHES: &[Patch] = &[
     },
 ];
 
+/// A compiled-in default of one option that is not the base table's (`render.rs` DEFAULTS, which
+/// are upstream's of the newest release) for some releases or builds: servconf.c
+/// `fill_default_server_options` at the release's tag (fixtures/openssh-source/<release>/servconf.c),
+/// or a distribution's patch or build paths. The first row that applies wins.
+#[derive(Debug)]
+pub(super) struct DefaultChange {
+    /// The option, as `sshd -T` of 9.2p1 names it.
+    pub opt: &'static str,
+    /// The value as `sshd -T` prints it.
+    pub value: &'static str,
+    /// The first release it applies to ("": every older one).
+    pub since: &'static str,
+    /// The first release it no longer applies to ("": every newer one).
+    pub until: &'static str,
+    /// The distributions whose build has it (None: every build).
+    pub distributions: Option<&'static [&'static str]>,
+}
+
+const DEB: Option<&[&str]> = Some(&["Debian", "Ubuntu"]);
+const RH: Option<&[&str]> = Some(&["RHEL", "Fedora", "Amazon Linux", "Alibaba Cloud Linux"]);
+const ALPINE: Option<&[&str]> = Some(&["Alpine"]);
+
+macro_rules! change {
+    ($opt:literal, $value:literal, $since:literal .. $until:literal, $d:expr) => {
+        DefaultChange {
+            opt: $opt,
+            value: $value,
+            since: $since,
+            until: $until,
+            distributions: $d,
+        }
+    };
+}
+
+/// The compiled-in defaults that differ by release or build.
+pub(super) static DEFAULT_CHANGES: &[DefaultChange] = &[
+    // Before 8.7p1 kbd_interactive_authentication defaults to 0, and ChallengeResponseAuthentication
+    // (yes) turns it on after the defaults are filled ([`IMPLIED`]).
+    change!("kbdinteractiveauthentication", "no", "".."8.7p1", None),
+    change!("gssapistrictacceptorcheck", "no", "".."7.5p1", None),
+    // Debian's revert-ipqos-defaults.patch keeps the pre-7.8p1 IPQoS defaults; Debian 13's 10.0p1
+    // build uses EF for interactive traffic (its sshd -T, `make e2e-roots`).
+    change!("ipqos", "ef cs1", "10.0p1".."", Some(&["Debian"])),
+    change!("ipqos", "lowdelay throughput", "".."10.0p1", DEB),
+    change!("ipqos", "lowdelay throughput", "".."7.8p1", None),
+    // The helper programs of 9.8p1 and later live in the distribution's libexec directory.
+    // dump_cfg_strarray_oneline prints `channeltimeout none` when it is unset from 9.3p1 on.
+    change!("channeltimeout", "none", "9.3p1".."", None),
+    change!("sshdsessionpath", "/usr/libexec/openssh/sshd-session", "".."", RH),
+    change!("sshdsessionpath", "/usr/lib/ssh/sshd-session", "".."", ALPINE),
+    change!("sshdauthpath", "/usr/libexec/openssh/sshd-auth", "".."", RH),
+    change!("sshdauthpath", "/usr/lib/ssh/sshd-auth", "".."", ALPINE),
+];
+
+/// Options a build has but `sshd -T` does not print: (option, first release that prints it ("":
+/// none), the distributions whose builds do not print it (None: every build; "" is a build of
+/// unknown origin, upstream's). dump_config prints PermitOpen from 7.6p1 on, and
+/// GSSAPIStrictAcceptorCheck only with the GSSAPI key-exchange patch (Debian 12's sshd -T prints
+/// it); Debian's DebianBanner is printed from its 10.0p1 build on (Debian 13's sshd -T; Debian
+/// 12's 9.2p1 does not print it).
+pub(super) const UNPRINTED: &[(&str, &str, Option<&[&str]>)] = &[
+    ("permitopen", "7.6p1", None),
+    ("gssapistrictacceptorcheck", "", Some(&["Alpine", ""])),
+    ("debianbanner", "10.0p1", DEB),
+];
+
+/// Options a yes turns on after the defaults are filled (sshd.c before 8.7p1: "challenge-response
+/// is implemented via keyboard interactive"): (option, the option it turns on). Applies where the
+/// build has both options.
+pub(super) const IMPLIED: &[(&str, &str)] = &[("challengeresponseauthentication", "kbdinteractiveauthentication")];
+
+impl Defaults {
+    /// The algorithms of a list the build supports: `all` (9.2p1's) less those the release
+    /// dropped, plus the names of the release's defaults that 9.2p1 does not have
+    /// (mlkem768x25519-sha256 of 9.9p1).
+    pub(super) fn supported(&self, all: &str, defaults: &str) -> String {
+        let mut out: Vec<&str> = all
+            .split(',')
+            .filter(|a| !a.is_empty() && !self.release.unsupported.contains(a))
+            .collect();
+        for n in defaults.split(',') {
+            if !n.is_empty() && !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out.join(",")
+    }
+
+    /// Whether the build has `opt` but `sshd -T` does not print it ([`UNPRINTED`]).
+    pub(super) fn unprinted(&self, opt: &str) -> bool {
+        let v = parse_version(self.release.version);
+        UNPRINTED.iter().any(|(o, since, ds)| {
+            *o == opt
+                && (since.is_empty() || v < parse_version(since))
+                && ds.is_none_or(|ds| ds.contains(&self.distribution.unwrap_or("")))
+        })
+    }
+
+    /// The compiled-in default of `opt` for this build where [`DEFAULT_CHANGES`] has one.
+    pub(super) fn changed_default(&self, opt: &str) -> Option<&'static str> {
+        let v = parse_version(self.release.version);
+        let after = |bound: &str| parse_version(bound) <= v;
+        DEFAULT_CHANGES
+            .iter()
+            .find(|c| {
+                c.opt == opt
+                    && (c.since.is_empty() || after(c.since))
+                    && (c.until.is_empty() || !after(c.until))
+                    && c.distributions
+                        .is_none_or(|ds| self.distribution.is_some_and(|d| ds.contains(&d)))
+            })
+            .map(|c| c.value)
+    }
+}
+
 /// The defaults in force for one image: the release row, the distribution's patch if any, and
 /// the words a finding shows for them.
 #[derive(Debug)]
@@ -171,10 +298,13 @@ pub(super) struct Defaults {
     pub note: String,
     /// The version the fact reports ("9.2p1").
     pub version: String,
+    /// The distribution whose build it is (its patches and paths), None for an unknown one
+    /// (upstream's).
+    pub distribution: Option<&'static str>,
 }
 
 /// `X.YpZ` (also Alpine's `X.Y_pZ`) as numbers.
-fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
+pub(super) fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
     let v = v.replace("_p", "p");
     let (xy, p) = v.split_once('p')?;
     let (x, y) = xy.split_once('.')?;
@@ -218,6 +348,7 @@ pub(super) fn select(package: Option<&str>) -> Defaults {
             kex: patched_kex(release, Some("Debian")),
             note: format!("compiled-in default (OpenSSH {UNVERSIONED})"),
             version: UNVERSIONED.into(),
+            distribution: Some("Debian"),
         };
     };
     let upstream = upstream(pkg);
@@ -258,6 +389,7 @@ pub(super) fn select(package: Option<&str>) -> Defaults {
         kex: patched_kex(release, distro),
         note: format!("compiled-in default, OpenSSH {}{who}{how}", release.version),
         version: release.version.into(),
+        distribution: distro,
     }
 }
 
@@ -279,12 +411,13 @@ fn release_row(version: &str) -> &'static Release {
 /// Never used while [`RELEASES`] is not empty (the test below holds it so).
 static FALLBACK: Release = Release {
     version: "",
-    ipqos: None,
     kex: "",
     host_key_algorithms: "",
     ciphers: "",
     macs: "",
     ca_signature_algorithms: None,
+    unsupported: &[],
+    ipqos_decimal: false,
 };
 
 fn patched_kex(release: &'static Release, distro: Option<&str>) -> &'static str {
@@ -443,20 +576,5 @@ mod tests {
             d.note
         );
         assert_eq!(select(None).note, "compiled-in default (OpenSSH 9.2p1)");
-    }
-
-    /// The IPQoS default is the release's: Debian 13's 10.0p1 prints `ef cs1` (its sshd -T in
-    /// `make e2e-roots`), Debian 11's and 12's `lowdelay throughput`.
-    #[test]
-    fn ipqos_default_follows_the_release() {
-        let ipqos = |pkg: &str| {
-            let lines = super::super::render::dump(&super::super::keywords::Opts::new(), &select(Some(pkg)));
-            lines
-                .ok()
-                .and_then(|l| l.into_iter().find(|l| l.keyword == "ipqos").map(|l| l.value))
-        };
-        assert_eq!(ipqos("1:10.0p1-7+deb13u4").as_deref(), Some("ef cs1"));
-        assert_eq!(ipqos("1:9.2p1-2+deb12u10").as_deref(), Some("lowdelay throughput"));
-        assert_eq!(ipqos("1:8.4p1-5+deb11u3").as_deref(), Some("lowdelay throughput"));
     }
 }

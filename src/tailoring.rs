@@ -237,24 +237,39 @@ impl Tailoring {
     /// profile: those of its `extends`, in order, the later winning), then this file's `[vars]`
     /// over them. `--var` goes over both.
     pub fn vars_for(&self, rules: &RuleSet, profile: &str) -> BTreeMap<String, serde_json::Value> {
-        let mut out = self.profile_vars(rules, profile, 0);
+        let mut memo = BTreeMap::new();
+        let mut out = self.profile_vars(rules, profile, 0, &mut memo);
         out.extend(self.vars.clone());
         out
     }
 
-    fn profile_vars(&self, rules: &RuleSet, profile: &str, depth: usize) -> BTreeMap<String, serde_json::Value> {
-        match self.profiles.get(profile) {
+    /// The variables a profile sets: a shipped profile's own, or what a composed one's bases set
+    /// (later bases win). Each profile is resolved once (`memo`), so a fan-out of composed
+    /// profiles costs their number, not the number of paths through them.
+    fn profile_vars<'a>(
+        &'a self,
+        rules: &RuleSet,
+        profile: &'a str,
+        depth: usize,
+        memo: &mut BTreeMap<&'a str, BTreeMap<String, serde_json::Value>>,
+    ) -> BTreeMap<String, serde_json::Value> {
+        if let Some(done) = memo.get(profile) {
+            return done.clone();
+        }
+        let out = match self.profiles.get(profile) {
             // The depth bound holds for a parsed file; it also stops a hand-built cycle.
             Some(def) if depth <= MAX_DEPTH => {
                 let mut out = BTreeMap::new();
                 for base in &def.extends {
-                    out.extend(self.profile_vars(rules, base, depth + 1));
+                    out.extend(self.profile_vars(rules, base, depth + 1, memo));
                 }
                 out
             }
             Some(_) => BTreeMap::new(),
             None => rules.profile_vars(profile),
-        }
+        };
+        memo.insert(profile, out.clone());
+        out
     }
 
     /// The rule ids of a profile: a composed one from this tailoring, else a shipped one.

@@ -18,7 +18,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::eval::{Finding, Report, Status};
+pub use crate::model::Applied;
+use crate::model::{Finding, Report, Status};
 use crate::rules::{RuleSet, Severity};
 
 /// Days before expiry at which a waiver is reported as expiring.
@@ -149,21 +150,6 @@ pub fn expiry(w: &Waiver) -> Option<jiff::civil::Date> {
     .ok()
 }
 
-/// A waiver in effect on a finding, as reported.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Applied {
-    /// Why.
-    pub reason: String,
-    /// Who.
-    pub owner: String,
-    /// Until when.
-    pub expires: String,
-    /// Where it was written.
-    pub origin: String,
-    /// The status the finding would have had.
-    pub original_status: Status,
-}
-
 /// What applying waivers produced besides the waived findings.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -243,7 +229,7 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
     report
         .findings
         .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.title.cmp(&b.title)));
-    report.summary = crate::eval::summarize(&report.findings);
+    report.summary = crate::model::summarize(&report.findings);
     outcome
 }
 

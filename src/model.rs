@@ -1,0 +1,200 @@
+//! What a scan produces: [`Report`], its [`Finding`]s and their [`Status`], and the waiver
+//! ([`Applied`]) a finding may carry. Evaluation (`eval`) builds reports, waivers (`waivers`)
+//! amend them and the renderers (`report`) print them; all three depend on this module and none
+//! on another's types.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::facts::Target;
+use crate::rules::Severity;
+use crate::rules::expr::Evidence;
+
+/// The outcome of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The check failed.
+    Fail,
+    /// The rule could not be evaluated; `reason` says why.
+    Error,
+    /// The check failed, and a waiver accepts the failure (see `waiver`).
+    Waived,
+    /// The check held.
+    Pass,
+    /// The rule does not apply to this target; `reason` says why.
+    NotApplicable,
+}
+
+impl Status {
+    /// All statuses, in report order.
+    pub const ALL: [Status; 5] = [
+        Status::Fail,
+        Status::Error,
+        Status::Waived,
+        Status::Pass,
+        Status::NotApplicable,
+    ];
+
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Waived => "waived",
+            Status::NotApplicable => "not-applicable",
+        }
+    }
+}
+
+/// One rule's result, with everything a report needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Rule id.
+    pub id: String,
+    /// Rule title.
+    pub title: String,
+    /// Area (first component of the id).
+    pub area: String,
+    /// Severity (after overrides).
+    pub severity: Severity,
+    /// The outcome.
+    pub status: Status,
+    /// Why, for error and not-applicable (and for failures decided by `error_when`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The facts read, their values and sources.
+    pub evidence: Vec<Evidence>,
+    /// Why the rule matters.
+    pub rationale: String,
+    /// What to do about a failure.
+    pub remediation: String,
+    /// Benchmark sections and external rule ids.
+    pub references: BTreeMap<String, String>,
+    /// The waiver that accepts this failure, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Applied>,
+    /// The in-image file the remediation changes (the rule's `fix_file`), where SARIF locates a
+    /// failure no file decided. Not part of the JSON report.
+    #[serde(skip)]
+    pub fix_file: Option<String>,
+    /// How long the rule took to evaluate (JUnit's `time`). Not part of the JSON report.
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
+}
+
+/// Counts by status, and failures by severity.
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Rules evaluated.
+    pub total: usize,
+    /// Passed.
+    pub pass: usize,
+    /// Failed.
+    pub fail: usize,
+    /// Ended in error.
+    pub error: usize,
+    /// Not applicable.
+    pub not_applicable: usize,
+    /// Failed, but waived.
+    pub waived: usize,
+    /// Failed findings per severity.
+    pub fail_by_severity: BTreeMap<Severity, usize>,
+}
+
+/// Identifies the tool in reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// "imagegate".
+    pub name: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+}
+
+/// Header facts about the target shown atop every report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Host {
+    /// PRETTY_NAME, when known.
+    pub os: Option<String>,
+    /// os-release ID and VERSION_ID, when known.
+    pub release: Option<String>,
+    /// The hostname (/etc/hostname), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The kernel the image boots, when a collector provides it (see [`crate::eval::HOST_KERNEL_FACTS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
+    /// The cloud image id, when the image records one (see [`crate::eval::HOST_IMAGE_ID_FACTS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    /// The cloud platform or, failing that, the DMI vendor (see [`crate::eval::HOST_PLATFORM_FACTS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The account that owns the instance (see [`crate::eval::HOST_OWNER_FACTS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+/// The result of one scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Schema identifier of this JSON document (see docs/output.md).
+    pub schema: &'static str,
+    /// The tool.
+    pub tool: Tool,
+    /// The profile evaluated.
+    pub profile: String,
+    /// What was scanned.
+    pub target: Target,
+    /// Header facts.
+    pub host: Host,
+    /// Counts.
+    pub summary: Summary,
+    /// One per rule, sorted by id.
+    pub findings: Vec<Finding>,
+    /// How long the scan took, when the caller measured it (JUnit's `time`). Not part of the
+    /// JSON report.
+    #[serde(skip)]
+    pub elapsed: Option<std::time::Duration>,
+}
+
+/// Schema identifier of the JSON report.
+pub const SCHEMA: &str = "imagegate.report/v1";
+
+/// Counts findings by status, and failures by severity.
+pub fn summarize(findings: &[Finding]) -> Summary {
+    let mut summary = Summary {
+        total: findings.len(),
+        ..Summary::default()
+    };
+    for f in findings {
+        match f.status {
+            Status::Pass => summary.pass += 1,
+            Status::Fail => {
+                summary.fail += 1;
+                *summary.fail_by_severity.entry(f.severity).or_default() += 1;
+            }
+            Status::Error => summary.error += 1,
+            Status::NotApplicable => summary.not_applicable += 1,
+            Status::Waived => summary.waived += 1,
+        }
+    }
+    summary
+}
+
+/// A waiver in effect on a finding, as reported.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Applied {
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub owner: String,
+    /// Until when.
+    pub expires: String,
+    /// Where it was written.
+    pub origin: String,
+    /// The status the finding would have had.
+    pub original_status: Status,
+}

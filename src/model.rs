@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::facts::Target;
+use serde_json::Value;
+
+use crate::facts::{Source, Target};
 use crate::rules::Severity;
-use crate::rules::expr::Evidence;
 
 /// The outcome of one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
@@ -197,4 +198,98 @@ pub struct Applied {
     pub origin: String,
     /// The status the finding would have had.
     pub original_status: Status,
+}
+
+/// One piece of evidence: a fact that was read, its value and where it came from. The sources are
+/// typed from here to every renderer: a report never parses them back out of the value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// The fact path.
+    pub fact: String,
+    /// The value found (`null` when absent).
+    pub value: Value,
+    /// The file and line that decided it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// What the winning value overrode.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shadowed: Vec<Shadow>,
+    /// Why the value is missing, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// When the value is a list of records, each record's own source (the record's `source`
+    /// field), in order. Already in `value` for the JSON report.
+    #[serde(skip)]
+    pub item_sources: Vec<Option<Source>>,
+}
+
+/// A value the winner overrode, and where it was set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shadow {
+    /// The overridden value.
+    pub value: Value,
+    /// Where it was set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// The `source` field of a record in the facts, typed.
+fn record_source(v: &Value) -> Option<Source> {
+    v.get("source")
+        .and_then(|s| serde_json::from_value::<Source>(s.clone()).ok())
+}
+
+impl Evidence {
+    /// A fact that could not be read, and why.
+    pub fn unavailable(fact: String, reason: String) -> Self {
+        Evidence {
+            unavailable: Some(reason),
+            ..Evidence::value(fact, Value::Null, None)
+        }
+    }
+
+    /// A value and the source that decided it (none: absent, or a count).
+    pub fn value(fact: String, value: Value, source: Option<Source>) -> Self {
+        Evidence {
+            fact,
+            value,
+            source,
+            shadowed: Vec::new(),
+            unavailable: None,
+            item_sources: Vec::new(),
+        }
+    }
+
+    /// A node of the facts as the evaluator found it: its value, the source that decided it and
+    /// what it shadowed (the JSON of a `Fact`), or a record whose own `source` field is the
+    /// source. The sources are typed here, once.
+    pub fn found(fact: String, value: &Value, source: Option<&Value>, shadowed: Option<&Value>) -> Self {
+        let source = source.and_then(|s| serde_json::from_value::<Source>(s.clone()).ok());
+        let shadowed = shadowed
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .map(|sh| Shadow {
+                        value: sh.get("value").cloned().unwrap_or(Value::Null),
+                        source: record_source(sh),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let item_sources = match value {
+            Value::Array(items) => items.iter().map(record_source).collect(),
+            _ => Vec::new(),
+        };
+        Evidence {
+            shadowed,
+            item_sources,
+            ..Evidence::value(fact, value.clone(), source)
+        }
+    }
+
+    /// A record that decided a quantifier (an offender, a witness), its own `source` the source.
+    pub fn record(fact: String, record: Value) -> Self {
+        let source = record_source(&record);
+        Evidence::value(fact, record, source)
+    }
 }

@@ -10,7 +10,6 @@
 use std::cmp::Ordering;
 
 use regex::Regex;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::view::{self, FactView, Key, Listing, Node};
@@ -395,23 +394,7 @@ pub enum Truth {
     Unknown(Missing, String),
 }
 
-/// One piece of evidence: a fact that was read, its value and where it came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evidence {
-    /// The fact path.
-    pub fact: String,
-    /// The value found (`null` when absent).
-    pub value: Value,
-    /// The file and line that decided it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<crate::facts::Source>,
-    /// What the winning value overrode.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub shadowed: Vec<Value>,
-    /// Why the value is missing, when it is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unavailable: Option<String>,
-}
+pub use crate::model::Evidence;
 
 /// Variable values in force for one rule.
 pub type Vars = std::collections::BTreeMap<String, Value>;
@@ -488,13 +471,7 @@ impl<'a> Eval<'a> {
                 let name = || display_path(item, path.as_ref());
                 match view.node(segments(path.as_ref())) {
                     Node::Unavailable(m, r) => {
-                        self.evidence.push(Evidence {
-                            fact: name(),
-                            value: Value::Null,
-                            source: None,
-                            shadowed: Vec::new(),
-                            unavailable: Some(r.clone()),
-                        });
+                        self.evidence.push(Evidence::unavailable(name(), r.clone()));
                         Truth::Unknown(m, r)
                     }
                     Node::Absent => {
@@ -502,13 +479,7 @@ impl<'a> Eval<'a> {
                             return Truth::Unknown(Missing::Error, self.problems.join("; "));
                         };
                         if item.is_none() {
-                            self.evidence.push(Evidence {
-                                fact: name(),
-                                value: Value::Null,
-                                source: None,
-                                shadowed: Vec::new(),
-                                unavailable: None,
-                            });
+                            self.evidence.push(Evidence::value(name(), Value::Null, None));
                         }
                         Truth::from(result)
                     }
@@ -518,13 +489,7 @@ impl<'a> Eval<'a> {
                             return Truth::Unknown(Missing::Error, self.problems.join("; "));
                         };
                         if item.is_none() {
-                            self.evidence.push(Evidence {
-                                fact: name(),
-                                value: value.clone(),
-                                source: source.and_then(|s| serde_json::from_value(s.clone()).ok()),
-                                shadowed: shadowed.and_then(Value::as_array).cloned().unwrap_or_default(),
-                                unavailable: None,
-                            });
+                            self.evidence.push(Evidence::found(name(), value, source, shadowed));
                         }
                         Truth::from(result)
                     }
@@ -564,13 +529,7 @@ impl<'a> Eval<'a> {
                     Listing::Listed(n) => n,
                     Listing::Absent => 0,
                     Listing::Unavailable(m, r) => {
-                        self.evidence.push(Evidence {
-                            fact: name,
-                            value: Value::Null,
-                            source: None,
-                            shadowed: Vec::new(),
-                            unavailable: Some(r.clone()),
-                        });
+                        self.evidence.push(Evidence::unavailable(name, r.clone()));
                         return Truth::Unknown(m, r);
                     }
                     Listing::NotAList(kind) => {
@@ -583,22 +542,14 @@ impl<'a> Eval<'a> {
                     Quant::Some => !decisive.is_empty(),
                 };
                 if decisive.is_empty() {
-                    self.evidence.push(Evidence {
-                        fact: name,
-                        value: Value::from(format!("{count} item(s) checked, none matched")),
-                        source: None,
-                        shadowed: Vec::new(),
-                        unavailable: None,
-                    });
+                    self.evidence.push(Evidence::value(
+                        name,
+                        Value::from(format!("{count} item(s) checked, none matched")),
+                        None,
+                    ));
                 }
                 for (iname, v) in decisive {
-                    self.evidence.push(Evidence {
-                        fact: iname,
-                        source: v.get("source").and_then(|s| serde_json::from_value(s.clone()).ok()),
-                        value: v,
-                        shadowed: Vec::new(),
-                        unavailable: None,
-                    });
+                    self.evidence.push(Evidence::record(iname, v));
                 }
                 match (quant, truth, unknown) {
                     // A definite counter-example settles the matter whatever else is unknown.

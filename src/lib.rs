@@ -23,5 +23,6 @@ pub mod rules;
 pub mod tailoring;
 #[cfg(test)]
 mod testing;
+pub mod text;
 pub mod version;
 pub mod waivers;

@@ -890,49 +890,33 @@ impl<R, F: FnOnce(&str) -> R> ser::Serializer for KeySer<F> {
 /// Whether `v` is the unavailable alternative of `Collected`, told by its serde name
 /// ([`marker::UNAVAILABLE`]) without serializing anything else.
 fn is_unavailable_marker<T: Serialize + ?Sized>(v: &T) -> bool {
-    matches!(v.serialize(Probe), Err(Probed(true)))
+    let mut marked = false;
+    let _ = v.serialize(Probe(&mut marked));
+    marked
 }
 
-/// The answer of a [`Probe`]: whether the value is the unavailable marker.
-#[derive(Debug)]
-struct Probed(bool);
-
-impl std::fmt::Display for Probed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("probed")
-    }
-}
-
-impl std::error::Error for Probed {}
-
-impl ser::Error for Probed {
-    fn custom<T: std::fmt::Display>(_msg: T) -> Self {
-        Probed(false)
-    }
-}
-
-/// A serializer that stops at the first thing it is given and says whether it is a struct named
+/// A serializer that stops at the first thing it is given, noting whether it is a struct named
 /// [`marker::UNAVAILABLE`] (looking through `Option` and newtypes, as JSON does).
-struct Probe;
+struct Probe<'m>(&'m mut bool);
 
 macro_rules! probe_other {
     ($($name:ident($($t:ty),*)),*) => {
-        $(fn $name(self, $(_: $t),*) -> Result<(), Probed> {
-            Err(Probed(false))
+        $(fn $name(self, $(_: $t),*) -> Result<(), Halt> {
+            Err(Halt)
         })*
     };
 }
 
-impl ser::Serializer for Probe {
+impl ser::Serializer for Probe<'_> {
     type Ok = ();
-    type Error = Probed;
-    type SerializeSeq = Impossible<(), Probed>;
-    type SerializeTuple = Impossible<(), Probed>;
-    type SerializeTupleStruct = Impossible<(), Probed>;
-    type SerializeTupleVariant = Impossible<(), Probed>;
-    type SerializeMap = Impossible<(), Probed>;
-    type SerializeStruct = Impossible<(), Probed>;
-    type SerializeStructVariant = Impossible<(), Probed>;
+    type Error = Halt;
+    type SerializeSeq = Impossible<(), Halt>;
+    type SerializeTuple = Impossible<(), Halt>;
+    type SerializeTupleStruct = Impossible<(), Halt>;
+    type SerializeTupleVariant = Impossible<(), Halt>;
+    type SerializeMap = Impossible<(), Halt>;
+    type SerializeStruct = Impossible<(), Halt>;
+    type SerializeStructVariant = Impossible<(), Halt>;
 
     probe_other!(
         serialize_bool(bool),
@@ -955,10 +939,10 @@ impl ser::Serializer for Probe {
         serialize_unit_variant(&'static str, u32, &'static str)
     );
 
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Probed> {
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Halt> {
         v.serialize(self)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<(), Probed> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<(), Halt> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -967,17 +951,17 @@ impl ser::Serializer for Probe {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<(), Probed> {
-        Err(Probed(false))
+    ) -> Result<(), Halt> {
+        Err(Halt)
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Probed> {
-        Err(Probed(false))
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Halt> {
+        Err(Halt)
     }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Probed> {
-        Err(Probed(false))
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Halt> {
+        Err(Halt)
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Probed> {
-        Err(Probed(false))
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Halt> {
+        Err(Halt)
     }
     fn serialize_tuple_variant(
         self,
@@ -985,14 +969,15 @@ impl ser::Serializer for Probe {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Probed> {
-        Err(Probed(false))
+    ) -> Result<Self::SerializeTupleVariant, Halt> {
+        Err(Halt)
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Probed> {
-        Err(Probed(false))
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Halt> {
+        Err(Halt)
     }
-    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Self::SerializeStruct, Probed> {
-        Err(Probed(name == marker::UNAVAILABLE))
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Self::SerializeStruct, Halt> {
+        *self.0 = name == marker::UNAVAILABLE;
+        Err(Halt)
     }
     fn serialize_struct_variant(
         self,
@@ -1000,8 +985,8 @@ impl ser::Serializer for Probe {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, Probed> {
-        Err(Probed(false))
+    ) -> Result<Self::SerializeStructVariant, Halt> {
+        Err(Halt)
     }
 }
 

@@ -13,7 +13,7 @@
 //!
 //! apk ordering (apk-tools' token grammar with `_alpha`…`_p` suffixes) is deliberately not
 //! implemented: no rule compares apk versions and Alpine has no local advisory metadata to compare
-//! against (see facts::pending). Only ASCII classifies as letters or digits, as in both C sources.
+//! against (see facts::updates::pending). Only ASCII classifies as letters or digits, as in both C sources.
 
 use std::cmp::Ordering;
 

@@ -31,7 +31,6 @@ pub mod mac;
 pub mod os_release;
 pub mod packages;
 pub mod passwords;
-pub mod pending;
 pub mod services;
 pub mod sources;
 pub mod sshd;

@@ -174,7 +174,7 @@ struct ScanArgs {
     #[command(flatten)]
     rules: RuleArgs,
     /// The rule profile to evaluate.
-    #[arg(long, default_value = "cloud-image")]
+    #[arg(long, default_value = crate::config::DEFAULT_PROFILE)]
     profile: String,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "text")]
@@ -363,13 +363,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
         Cmd::Inputs(target) => {
             let (fs, mut ctx) = open_target(&target)?;
-            // What a default (cloud-image) scan reads: expensive groups it does not need stay out.
+            // What a default-profile scan reads: expensive groups it does not need stay out.
             let rules = RuleSet::embedded().context("the shipped rules do not load (a build problem)")?;
-            let default: Vec<_> = rules
-                .rules
-                .values()
-                .filter(|r| r.profiles.iter().any(|p| p == "cloud-image"))
-                .collect();
+            let ids = crate::config::default_profile_ids(&rules);
+            let default: Vec<_> = rules.rules.values().filter(|r| ids.contains(&r.id)).collect();
             ctx.wanted = Some(crate::rules::wanted_groups(&default));
             facts::collect(&fs, &ctx);
             // Host paths with their exact bytes, as find(1) prints them: a name that is not UTF-8
@@ -689,19 +686,6 @@ fn op_text(op: &crate::rules::expr::Op) -> String {
     }
 }
 
-/// `NAME=VALUE`, the value read as a TOML value when it is one (`3`, `true`, `["a","b"]`), else
-/// as a string; and the value as typed (the rules check it against the variable's type).
-fn parse_var(s: &str) -> anyhow::Result<(String, serde_json::Value, String)> {
-    let Some((k, v)) = s.split_once('=') else {
-        bail!("--var takes NAME=VALUE, got {s:?}")
-    };
-    let value = match toml::from_str::<toml::Table>(&format!("v = {v}")) {
-        Ok(t) => serde_json::to_value(&t["v"])?,
-        Err(_) => serde_json::Value::String(v.to_owned()),
-    };
-    Ok((k.trim().to_owned(), value, v.to_owned()))
-}
-
 /// `FORMAT=PATH` of `--report`.
 fn parse_report_spec(s: &str) -> Result<(Format, PathBuf), String> {
     let Some((name, path)) = s.split_once('=') else {
@@ -751,65 +735,19 @@ fn prepare(args: &ScanArgs) -> anyhow::Result<(RuleSet, Selection, Vec<waivers::
         }
         None => Tailoring::default(),
     };
-    let Some(mut ids) = tailoring.profile_ids(&rules, &args.profile) else {
-        let mut names: Vec<String> = rules.profiles().iter().map(|s| s.to_string()).collect();
-        names.extend(tailoring.profiles.keys().cloned());
-        bail!("unknown profile {:?} (available: {})", args.profile, names.join(", "));
-    };
-    let mut vars = tailoring.vars_for(&rules, &args.profile);
-    for v in &args.vars {
-        let (k, val, text) = parse_var(v)?;
-        let val = rules
-            .var_value(&k, val, Some(&text))
-            .map_err(|e| anyhow::anyhow!("--var {k}: {e} (`imagegate rules explain ID` lists a rule's variables)"))?;
-        vars.insert(rules.var_name(&k).to_owned(), val);
+    let resolved = crate::config::resolve(
+        &rules,
+        &tailoring,
+        &crate::config::Request {
+            profile: &args.profile,
+            only: &args.only,
+            skip: &args.skip,
+            vars: &args.vars,
+        },
+    )?;
+    for w in &resolved.warnings {
+        crate::diag::warning(w);
     }
-    for id in args.only.iter().chain(&args.skip) {
-        if !rules.rules.contains_key(id) {
-            let close = crate::rules::close_matches(id, rules.rules.keys().map(String::as_str));
-            let hint = close
-                .first()
-                .map_or(String::new(), |c| format!(" (did you mean {c:?}?)"));
-            bail!("no such rule {id:?}{hint} (see `imagegate rules list`)");
-        }
-    }
-    // `--only` a rule the profile does not select would run nothing and pass: name where it is.
-    for id in &args.only {
-        if let Some(reason) = tailoring.disabled.get(id) {
-            bail!("--only {id}: the tailoring file disables it ({reason})");
-        }
-        if !ids.contains(id) {
-            let mut holders: Vec<String> = rules.profiles_of(id).to_vec();
-            holders.extend(
-                tailoring
-                    .profiles
-                    .keys()
-                    .filter(|p| tailoring.profile_ids(&rules, p).is_some_and(|i| i.contains(id)))
-                    .cloned(),
-            );
-            bail!(
-                "--only {id}: profile {:?} does not select it; it is in {} (add --profile NAME)",
-                args.profile,
-                if holders.is_empty() {
-                    "no profile".to_owned()
-                } else {
-                    holders.join(", ")
-                }
-            );
-        }
-    }
-    if !args.only.is_empty() {
-        ids.retain(|id| args.only.contains(id));
-    }
-    for id in &args.skip {
-        if !ids.contains(id) {
-            crate::diag::warning(&format!(
-                "--skip {id}: profile {:?} does not select it, so skipping it changes nothing",
-                args.profile
-            ));
-        }
-    }
-    ids.retain(|id| !args.skip.contains(id) && !tailoring.disabled.contains_key(id));
     let waivers = match &args.waivers {
         Some(path) => {
             let text = host::read_text(path).with_context(|| format!("cannot read waivers file {}", path.display()))?;
@@ -817,13 +755,7 @@ fn prepare(args: &ScanArgs) -> anyhow::Result<(RuleSet, Selection, Vec<waivers::
         }
         None => Vec::new(),
     };
-    let sel = Selection {
-        profile: args.profile.clone(),
-        ids,
-        vars,
-        severity: tailoring.severity.clone(),
-    };
-    Ok((rules, sel, waivers))
+    Ok((rules, resolved.selection, waivers))
 }
 
 fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {

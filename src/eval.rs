@@ -7,148 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::facts::{Facts, Missing, Target};
-use crate::i18n::{Lang, Localized, Reason};
-use crate::rules::expr::{Eval, Evidence, Truth, Vars};
+use crate::facts::{Facts, Missing};
+use crate::i18n::{Lang, Reason};
+pub use crate::model::{Finding, Host, Report, SCHEMA, Status, Summary, Tool, summarize};
+use crate::rules::expr::{Eval, Truth, Vars};
 use crate::rules::view::{FactView, Node, Typed};
 use crate::rules::{Rule, RuleSet, Severity};
-
-/// The outcome of one rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// The check failed.
-    Fail,
-    /// The rule could not be evaluated; `reason` says why.
-    Error,
-    /// The check failed, and a waiver accepts the failure (see `waiver`).
-    Waived,
-    /// The check held.
-    Pass,
-    /// The rule does not apply to this target; `reason` says why.
-    NotApplicable,
-}
-
-impl Status {
-    /// All statuses, in report order.
-    pub const ALL: [Status; 5] = [
-        Status::Fail,
-        Status::Error,
-        Status::Waived,
-        Status::Pass,
-        Status::NotApplicable,
-    ];
-
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::Error => "error",
-            Status::Waived => "waived",
-            Status::NotApplicable => "not-applicable",
-        }
-    }
-}
-
-/// One rule's result, with everything a report needs.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// Rule id.
-    pub id: String,
-    /// Rule title.
-    pub title: String,
-    /// Area (first component of the id).
-    pub area: String,
-    /// Severity (after overrides).
-    pub severity: Severity,
-    /// The outcome.
-    pub status: Status,
-    /// Why, for error and not-applicable (and for failures decided by `error_when`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The facts read, their values and sources.
-    pub evidence: Vec<Evidence>,
-    /// Why the rule matters.
-    pub rationale: String,
-    /// What to do about a failure.
-    pub remediation: String,
-    /// Benchmark sections and external rule ids.
-    pub references: BTreeMap<String, String>,
-    /// The waiver that accepts this failure, when one does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<crate::waivers::Applied>,
-    /// The in-image file the remediation changes (the rule's `fix_file`), where SARIF locates a
-    /// failure no file decided. Not part of the JSON report.
-    #[serde(skip)]
-    pub fix_file: Option<String>,
-    /// How long the rule took to evaluate (JUnit's `time`). Not part of the JSON report.
-    #[serde(skip)]
-    pub elapsed: std::time::Duration,
-    /// The language of the text fields (see [`crate::i18n::localize`]). Not part of the JSON
-    /// report (the report's `lang` is).
-    #[serde(skip)]
-    pub lang: Lang,
-    /// The finding's text in the other languages (see [`crate::i18n::localize_rule`]). Not part of
-    /// the JSON report.
-    #[serde(skip)]
-    pub localized: BTreeMap<Lang, Localized>,
-}
-
-/// Counts by status, and failures by severity.
-#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Rules evaluated.
-    pub total: usize,
-    /// Passed.
-    pub pass: usize,
-    /// Failed.
-    pub fail: usize,
-    /// Ended in error.
-    pub error: usize,
-    /// Not applicable.
-    pub not_applicable: usize,
-    /// Failed, but waived.
-    pub waived: usize,
-    /// Failed findings per severity.
-    pub fail_by_severity: BTreeMap<Severity, usize>,
-}
-
-/// Identifies the tool in reports.
-#[derive(Debug, Clone, Serialize)]
-pub struct Tool {
-    /// "imagegate".
-    pub name: &'static str,
-    /// Crate version.
-    pub version: &'static str,
-}
-
-/// Header facts about the target shown atop every report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Host {
-    /// PRETTY_NAME, when known.
-    pub os: Option<String>,
-    /// os-release ID and VERSION_ID, when known.
-    pub release: Option<String>,
-    /// The hostname (/etc/hostname), when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hostname: Option<String>,
-    /// The kernel the image boots, when a collector provides it (see [`HOST_KERNEL_FACTS`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kernel: Option<String>,
-    /// The cloud image id, when the image records one (see [`HOST_IMAGE_ID_FACTS`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_id: Option<String>,
-    /// The cloud platform or, failing that, the DMI vendor (see [`HOST_PLATFORM_FACTS`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
-    /// The account that owns the instance (see [`HOST_OWNER_FACTS`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-}
 
 /// Fact paths (JSON pointers into the facts JSON) tried in order for [`Host::kernel`]; the first that
 /// holds a string wins. A path that no collector provides is simply skipped.
@@ -180,35 +46,6 @@ fn header_fact(facts: &dyn FactView, pointers: &[&str]) -> Option<String> {
         v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
     })
 }
-
-/// The result of one scan.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// Schema identifier of this JSON document (see docs/output.md).
-    pub schema: &'static str,
-    /// The tool.
-    pub tool: Tool,
-    /// The profile evaluated.
-    pub profile: String,
-    /// What was scanned.
-    pub target: Target,
-    /// Header facts.
-    pub host: Host,
-    /// Counts.
-    pub summary: Summary,
-    /// One per rule, sorted by id.
-    pub findings: Vec<Finding>,
-    /// How long the scan took, when the caller measured it (JUnit's `time`). Not part of the
-    /// JSON report.
-    #[serde(skip)]
-    pub elapsed: Option<std::time::Duration>,
-    /// The language of the findings' text fields; absent from the JSON report when English.
-    #[serde(skip_serializing_if = "Lang::is_default")]
-    pub lang: Lang,
-}
-
-/// Schema identifier of the JSON report.
-pub const SCHEMA: &str = "imagegate.report/v1";
 
 /// Which rules to run, with what variables and severities.
 #[derive(Debug, Clone, Default)]
@@ -272,27 +109,6 @@ pub fn evaluate(rules: &RuleSet, sel: &Selection, facts: &Facts) -> Report {
         elapsed: None,
         lang: Lang::En,
     }
-}
-
-/// Counts findings by status, and failures by severity.
-pub fn summarize(findings: &[Finding]) -> Summary {
-    let mut summary = Summary {
-        total: findings.len(),
-        ..Summary::default()
-    };
-    for f in findings {
-        match f.status {
-            Status::Pass => summary.pass += 1,
-            Status::Fail => {
-                summary.fail += 1;
-                *summary.fail_by_severity.entry(f.severity).or_default() += 1;
-            }
-            Status::Error => summary.error += 1,
-            Status::NotApplicable => summary.not_applicable += 1,
-            Status::Waived => summary.waived += 1,
-        }
-    }
-    summary
 }
 
 /// Evaluates one rule against the facts (the typed facts' [`Typed`] view, or the facts JSON).

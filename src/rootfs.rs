@@ -1586,6 +1586,7 @@ mod tests {
     /// another thread renames a file in a loop: the bare `openat2` fails with `EAGAIN` (counted, to
     /// show the race was provoked), a read through `RootFs` never does.
     #[test]
+    #[allow(clippy::disallowed_macros)] // A test says why it proves nothing here.
     fn resolution_is_retried_while_files_are_renamed_elsewhere() {
         use std::sync::atomic::{AtomicBool, Ordering};
         let root = tempfile::tempdir().unwrap();

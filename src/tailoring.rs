@@ -88,17 +88,12 @@ pub struct Tailoring {
     pub profiles: BTreeMap<String, ProfileDef>,
 }
 
-/// The line of the first occurrence of `needle` (a key or id) in `text`, for error messages.
-fn line_of_key(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).map_or(1, |i| i + 1)
-}
-
 impl Tailoring {
     /// Parses and validates a tailoring file against the rule set.
     pub fn parse(file: &str, text: &str, rules: &RuleSet) -> Result<Self, TailoringError> {
         let err = |needle: &str, msg: String| TailoringError {
             file: file.to_owned(),
-            line: line_of_key(text, needle),
+            line: crate::text::line_of(text, needle).unwrap_or(1),
             msg,
         };
         let raw: Raw = toml::from_str(text).map_err(|e| TailoringError {

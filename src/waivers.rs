@@ -18,8 +18,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::eval::{Finding, Report, Status};
+pub use crate::model::Applied;
+use crate::model::{Finding, Report, Status};
 use crate::rules::{RuleSet, Severity};
+use crate::text::line_at;
 
 /// Days before expiry at which a waiver is reported as expiring.
 pub const DEFAULT_WARN_DAYS: i64 = 14;
@@ -85,23 +87,18 @@ pub enum WaiverError {
     },
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map_or(1, |t| t.bytes().filter(|&b| b == b'\n').count() + 1)
-}
-
 /// Parses a waivers file and checks it against the rule set: unknown rule ids, empty reasons or
 /// owners, expiry values that are not plain dates, and a second waiver for the same rule and
 /// scope (which of the two decides would be an accident of order) are errors that name the line.
 pub fn parse(file: &str, text: &str, rules: &RuleSet) -> Result<Vec<Waiver>, WaiverError> {
     let parsed: File = toml::from_str(text).map_err(|e| WaiverError::Parse {
         file: file.to_owned(),
-        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        line: e.span().map_or(1, |s| line_at(text, s.start)),
         msg: e.message().trim_end().to_owned(),
     })?;
     let mut out = Vec::new();
     for sp in parsed.waiver {
-        let line = line_of(text, sp.span().start);
+        let line = line_at(text, sp.span().start);
         let mut w = sp.into_inner();
         let err = |msg: String| WaiverError::Parse {
             file: file.to_owned(),
@@ -147,21 +144,6 @@ pub fn expiry(w: &Waiver) -> Option<jiff::civil::Date> {
         i8::try_from(d.day).ok()?,
     )
     .ok()
-}
-
-/// A waiver in effect on a finding, as reported.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Applied {
-    /// Why.
-    pub reason: String,
-    /// Who.
-    pub owner: String,
-    /// Until when.
-    pub expires: String,
-    /// Where it was written.
-    pub origin: String,
-    /// The status the finding would have had.
-    pub original_status: Status,
 }
 
 /// What applying waivers produced besides the waived findings.
@@ -254,7 +236,7 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
     report
         .findings
         .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.title.cmp(&b.title)));
-    report.summary = crate::eval::summarize(&report.findings);
+    report.summary = crate::model::summarize(&report.findings);
     outcome
 }
 

@@ -176,12 +176,6 @@ pub fn parse_cfg(text: &str) -> Settings {
     out
 }
 
-fn line_of(text: &str, needle: &str) -> Option<u32> {
-    text.lines()
-        .position(|l| l.contains(needle))
-        .and_then(|i| u32::try_from(i + 1).ok())
-}
-
 /// Extracts instance data from instance-data.json text read from `path`.
 pub fn parse_instance_data(path: &str, text: &str) -> Result<InstanceData, FactError> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| FactError::Parse {
@@ -197,8 +191,9 @@ pub fn parse_instance_data(path: &str, text: &str) -> Result<InstanceData, FactE
                     .filter(|s| !s.is_empty())
             })
             .map(|s| {
-                let src =
-                    line_of(text, &format!("\"{key}\"")).map_or_else(|| Source::file(path), |l| Source::at(path, l));
+                let src = crate::text::line_of(text, &format!("\"{key}\""))
+                    .and_then(|l| u32::try_from(l).ok())
+                    .map_or_else(|| Source::file(path), |l| Source::at(path, l));
                 Fact::new(s, src)
             })
     };

@@ -554,6 +554,7 @@ mod tests {
     /// In a home shared by accounts of one UID, a dot file of that UID is owned, as it is for one
     /// account (run as root, where the files can be given that UID).
     #[test]
+    #[allow(clippy::disallowed_macros)] // A test says why it proves nothing here.
     fn a_home_shared_by_one_uid_keeps_ownership() {
         if !is_root() {
             eprintln!("skipped: needs root to chown the dot files");

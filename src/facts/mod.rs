@@ -32,7 +32,6 @@ pub mod mac;
 pub mod os_release;
 pub mod packages;
 pub mod passwords;
-pub mod pending;
 pub mod services;
 pub mod sources;
 pub mod sshd;
@@ -101,8 +100,23 @@ impl std::fmt::Display for Source {
     }
 }
 
+/// The names the fact wrappers give serde (struct names, which no output format writes): how the
+/// typed view of the facts (rules/view.rs) tells a [`Fact`], a [`Shadowed`] value and an
+/// unavailable marker from data, by type rather than by guessing from field names. Each is spelled
+/// once more, in its type's `#[serde(rename)]` (an attribute takes no constant); the view's tests
+/// fail if the two differ.
+pub mod marker {
+    /// [`super::Fact`].
+    pub const FACT: &str = "imagegate::Fact";
+    /// [`super::Shadowed`].
+    pub const SHADOWED: &str = "imagegate::Shadowed";
+    /// The unavailable alternative of [`super::Collected`].
+    pub const UNAVAILABLE: &str = "imagegate::Unavailable";
+}
+
 /// A value that another setting overrode: kept as evidence of what the winner shadowed.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename = "imagegate::Shadowed")]
 pub struct Shadowed<T> {
     /// The overridden value.
     pub value: T,
@@ -113,6 +127,7 @@ pub struct Shadowed<T> {
 /// One fact value with its provenance. Serialized as `{"value": …, "source": {…}, "shadowed": […]}`;
 /// the rule engine recognises this shape and reports `source` and `shadowed` as evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename = "imagegate::Fact")]
 pub struct Fact<T> {
     /// The value in force.
     pub value: T,
@@ -158,7 +173,9 @@ pub struct Unavailable {
 /// `{"unavailable": {"status": …, "reason": …}}`, which the rule engine turns into an error or
 /// not-applicable finding for every rule that needs it.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-#[serde(untagged)]
+// Untagged, the `Ok` value serializes as itself and only the unavailable alternative is a struct
+// under the enum's name: that name is the marker.
+#[serde(untagged, rename = "imagegate::Unavailable")]
 pub enum Collected<T> {
     /// The fact.
     Ok(T),

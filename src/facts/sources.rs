@@ -546,7 +546,7 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
     }
     // name → (arch, version) offered
     let mut offered: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    let mut budget = crate::facts::pending::index_budget();
+    let mut budget = crate::facts::updates::pending::index_budget();
     for path in &indexes {
         let mut entries = IndexEntries::default();
         let mut keep = |n: &str, a: &str, v: &str| {
@@ -557,7 +557,7 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
                     .push((a.to_owned(), v.to_owned()));
             }
         };
-        crate::facts::pending::index_lines(fs, path, &mut budget, |_, line| {
+        crate::facts::updates::pending::index_lines(fs, path, &mut budget, |_, line| {
             entries.line(line, &mut keep);
             Ok(())
         })?;

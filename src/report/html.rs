@@ -377,20 +377,16 @@ pub fn page(report: &Report) -> String {
     let mut o = String::with_capacity(64 * 1024);
     let _ = write!(
         o,
-        r#"<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<meta name="generator" content="imagegate {ver}">
-<title>imagegate · {os} · {profile}</title>
-<style>{CSS}</style>
-</head>
-<body>
+        r#"{head}<body>
 <header class="top"><div class="wrap"><div class="brand">imagegate <span>{ver} · profile {profile}</span></div><h1>{os}</h1><dl class="facts">"#,
+        head = head(
+            &format!("imagegate · {} · {}", escape(os), escape(&report.profile)),
+            report.tool.version,
+            REPORT_CSS,
+            true,
+            report.lang.tag()
+        ),
         ver = escape(report.tool.version),
-        lang = report.lang.tag(),
         os = escape(os),
         profile = escape(&report.profile),
     );
@@ -547,90 +543,38 @@ pub fn page(report: &Report) -> String {
     o
 }
 
+/// The scan report's stylesheet.
+const REPORT_CSS: &str = include_str!("../../assets/report.css");
+
+/// The `<head>` of every HTML page imagegate writes (the scan report, the fleet summary): a
+/// Content-Security-Policy that lets nothing in from outside the page (inline scripts only where
+/// the page has them), the generator, the title (already escaped) and the page's stylesheet.
+pub(crate) fn head(title: &str, version: &str, css: &str, scripts: bool, lang: &str) -> String {
+    let scripts = if scripts {
+        " script-src 'unsafe-inline'; img-src data:;"
+    } else {
+        ""
+    };
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';{scripts} base-uri 'none'; form-action 'none'">
+<meta name="generator" content="imagegate {version}">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+"#,
+        version = escape(version),
+    )
+}
+
 /// Writes the HTML report.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(page(report).as_bytes())
 }
-
-const CSS: &str = r#"
-:root{--bg:#f6f8fa;--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--card:#fff;--code:#f3f4f6}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
-.wrap{max-width:1180px;margin:0 auto;padding:0 24px}
-.top{background:#0d1117;color:#e6edf3;padding:22px 0 20px}
-.brand{font-weight:700;letter-spacing:.02em;color:#7ee787}
-.brand span{font-weight:400;color:#8b949e;margin-left:6px}
-.top h1{margin:4px 0 14px;font-size:28px;font-weight:650}
-.facts{display:flex;flex-wrap:wrap;gap:10px 34px;margin:0}
-.facts div{min-width:0}
-.facts dt{font-size:11px;text-transform:uppercase;letter-spacing:.08em;color:#8b949e}
-.facts dd{margin:0;font-size:14px;overflow-wrap:anywhere}
-.summary{background:var(--card);border:1px solid var(--line);border-radius:12px;margin:22px 0 16px;padding:20px 22px;box-shadow:0 1px 3px rgba(31,35,40,.06)}
-.verdict{margin:0;font-size:20px;font-weight:650}
-.v-fail{color:#cf222e}.v-error{color:#8250df}.v-ok{color:#1a7f37}
-.sub{margin:2px 0 14px;color:var(--muted);font-size:13px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin-bottom:14px}
-.card{display:flex;flex-direction:column;padding:12px 16px;border-radius:10px;border:1px solid var(--line);text-decoration:none;color:var(--fg);border-left-width:6px;background:#fff}
-.card:hover{background:#f6f8fa}
-.card .n{font-size:30px;font-weight:700;line-height:1.1}
-.card .l{font-size:13px;color:var(--muted)}
-.c-fail{border-left-color:#cf222e}.c-fail .n{color:#cf222e}
-.c-error{border-left-color:#8250df}.c-error .n{color:#8250df}
-.c-waived{border-left-color:#9a6700}.c-waived .n{color:#9a6700}
-.c-pass{border-left-color:#1a7f37}.c-pass .n{color:#1a7f37}
-.c-not-applicable{border-left-color:#8c959f}.c-not-applicable .n{color:#57606a}
-.stack{display:block;width:100%;height:14px;border-radius:7px;overflow:hidden;margin:4px 0 16px}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:18px}
-.charts figure{margin:0}
-.charts figcaption{font-size:12px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);margin-bottom:6px}
-svg.chart{width:100%;max-width:520px;height:auto}
-svg .lbl{font:13px system-ui,sans-serif;fill:#424a53}
-svg .num{font:600 13px system-ui,sans-serif;fill:#1f2328}
-.filters{position:sticky;top:0;z-index:2;background:rgba(246,248,250,.96);backdrop-filter:blur(4px);border-bottom:1px solid var(--line);padding:10px 0;margin-bottom:8px}
-.frow{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin:3px 0}
-.flabel{width:72px;font-size:12px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted)}
-.filters button{font:13px system-ui,sans-serif;border:1px solid var(--line);background:#fff;color:var(--fg);border-radius:999px;padding:3px 12px;cursor:pointer}
-.filters button:hover{border-color:#8c959f}
-.filters button[aria-pressed=true]{background:#0969da;border-color:#0969da;color:#fff}
-.group h2{font-size:17px;margin:22px 0 10px;display:flex;align-items:center;gap:8px}
-.group h2 .count{font-size:13px;font-weight:600;color:var(--muted);background:#eaeef2;border-radius:999px;padding:0 9px}
-.dot{width:10px;height:10px;border-radius:50%;display:inline-block}
-.finding{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:0 0 10px;overflow:hidden}
-.finding[data-status=fail]{border-left:5px solid #cf222e}
-.finding[data-status=error]{border-left:5px solid #8250df}
-.finding[data-status=waived]{border-left:5px solid #9a6700}
-.finding[data-status=pass]{border-left:5px solid #1a7f37}
-.finding[data-status=not-applicable]{border-left:5px solid #8c959f}
-summary{display:flex;flex-wrap:wrap;align-items:center;gap:8px;padding:11px 16px;cursor:pointer;list-style:none}
-summary::-webkit-details-marker{display:none}
-summary::before{content:"▸";color:var(--muted);width:10px}
-details[open]>summary::before{content:"▾"}
-summary .title{font-weight:600;flex:1 1 260px}
-.rid{color:var(--muted);background:none}
-.badge{font:700 11px/1 system-ui,sans-serif;letter-spacing:.05em;text-transform:uppercase;padding:4px 7px;border-radius:5px;color:#fff}
-.st-fail{background:#cf222e}.st-error{background:#8250df}.st-waived{background:#9a6700}.st-pass{background:#1a7f37}.st-not-applicable{background:#8c959f}
-.sev{background:#fff;border:1px solid currentColor}
-.sev-critical{color:#82071e}.sev-high{color:#cf222e}.sev-medium{color:#bc4c00}.sev-low{color:#9a6700}.sev-info{color:#57606a}
-.body{padding:2px 18px 14px 34px;border-top:1px solid #eaeef2}
-.body h4{margin:12px 0 2px;font-size:12px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted)}
-.body p{margin:4px 0}
-.body code{background:var(--code);padding:1px 5px;border-radius:4px;overflow-wrap:anywhere}
-.reason{margin-top:12px!important}
-.fix{background:#fff8f0;border:1px solid #ffd8b5;border-radius:8px;padding:2px 12px 8px;margin-top:12px}
-table.evidence{border-collapse:collapse;width:100%;margin-top:12px;font-size:13px}
-.evidence th{text-align:left;font-size:11px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);border-bottom:1px solid var(--line);padding:4px 8px}
-.evidence td{border-bottom:1px solid #eaeef2;padding:5px 8px;vertical-align:top}
-.evidence .shadow td{color:var(--muted);font-size:12px}
-.evidence .unavail td{color:#8250df}
-.src{color:#0550ae}
-.muted{color:var(--muted)}
-.refs{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px!important}
-.ref{font-size:12px;background:#eaeef2;border-radius:6px;padding:2px 8px}
-.empty{color:var(--muted);text-align:center;padding:24px}
-footer{color:var(--muted);font-size:12px;padding:28px 24px 40px}
-[hidden]{display:none!important}
-"#;
 
 const JS: &str = r#"
 (function () {

@@ -547,17 +547,7 @@ pub fn page(m: &Merged) -> String {
     let mut o = String::with_capacity(32 * 1024);
     let _ = write!(
         o,
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
-<meta name="generator" content="imagegate {ver}">
-<title>imagegate · {hosts} hosts · {profiles}</title>
-<style>{CSS}</style>
-</head>
-<body>
+        r#"{head}<body>
 <header><h1>imagegate fleet summary</h1><p>{hosts} hosts · profile {profiles} · merged by imagegate {ver}</p></header>
 <main>
 <section class="cards">
@@ -567,6 +557,13 @@ pub fn page(m: &Merged) -> String {
 <div class="card"><b>{rf}/{rules}</b>rules failing somewhere</div>
 </section>
 "#,
+        head = crate::report::html::head(
+            &format!("imagegate · {} hosts · {}", s.hosts, escape(&profiles(m).join(", "))),
+            m.tool_version,
+            FLEET_CSS,
+            false,
+            "en"
+        ),
         ver = escape(m.tool_version),
         hosts = s.hosts,
         profiles = escape(&profiles(m).join(", ")),
@@ -622,33 +619,13 @@ pub fn page(m: &Merged) -> String {
     o
 }
 
+/// The fleet summary's stylesheet.
+const FLEET_CSS: &str = include_str!("../../assets/fleet.css");
+
 /// Writes [`page`].
 pub fn render_html(m: &Merged, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(page(m).as_bytes())
 }
-
-const CSS: &str = r#"
-body{margin:0;background:#f6f8fa;color:#1f2328;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
-header{background:#0d1117;color:#e6edf3;padding:18px 24px}
-header h1{margin:0;font-size:24px}header p{margin:4px 0 0;color:#8b949e}
-main{max-width:1180px;margin:0 auto;padding:8px 24px 40px}
-code{font:13px/1.4 ui-monospace,Menlo,Consolas,monospace}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px;margin:20px 0}
-.card{background:#fff;border:1px solid #d0d7de;border-left:6px solid #8c959f;border-radius:10px;padding:10px 14px;color:#656d76}
-.card b{display:block;font-size:28px;color:#1f2328}
-.c-f{border-left-color:#cf222e}.c-e{border-left-color:#8250df}.c-p{border-left-color:#1a7f37}
-table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #d0d7de;margin-bottom:18px}
-th,td{text-align:left;vertical-align:top;padding:6px 10px;border-bottom:1px solid #eaeef2}
-th{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:#656d76}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.t{color:#656d76;font-size:13px}
-.sev{font-size:12px;padding:1px 8px;border-radius:10px;background:#eaeef2}
-.sev-critical{background:#82071e;color:#fff}.sev-high{background:#cf222e;color:#fff}.sev-medium{background:#bc4c00;color:#fff}.sev-low{background:#9a6700;color:#fff}
-.bar{display:flex;height:10px;width:220px;border-radius:5px;overflow:hidden;background:#eaeef2;margin:4px 0}
-.bar .f{background:#cf222e}.bar .e{background:#8250df}.bar .p{background:#1a7f37}.bar .o{background:#d0d7de}
-details p{margin:4px 0;font-size:13px;overflow-wrap:anywhere}
-.rest>summary{cursor:pointer;font-weight:600;margin:10px 0}
-"#;
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,6 @@ use std::io::{self, Write};
 use serde_json::Value;
 
 use crate::eval::{Finding, Report};
-use crate::facts::Source;
 use crate::i18n::{self, Lang};
 use crate::names::{self, EscapeWriter};
 
@@ -182,12 +181,6 @@ fn record(v: &Value) -> String {
     cut(&fields.join(" "), 200)
 }
 
-/// The source of a record or of a `shadowed` entry, when it names one.
-fn source_of(v: &Value) -> Option<Source> {
-    v.get("source")
-        .and_then(|s| serde_json::from_value::<Source>(s.clone()).ok())
-}
-
 /// A finding's evidence as [`Line`]s: one per fact read (a repeated identical reading once), one
 /// per record of a list (at most [`LIST_LIMIT`], then a count of the rest), one per value the
 /// winner shadowed. A value no file set says so (`fact: not set`), rather than showing `null`.
@@ -234,13 +227,13 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
                     value: i18n::fill(i18n::words(f.lang).items, &[("n", &items.len())]),
                     place,
                 });
-                for item in items.iter().take(LIST_LIMIT) {
+                for (i, item) in items.iter().enumerate().take(LIST_LIMIT) {
                     lines.push(Line {
                         lang: f.lang,
                         kind: Kind::Item,
                         fact: String::new(),
                         value: record(item),
-                        place: source_of(item).map(|s| s.to_string()),
+                        place: e.item_sources.get(i).cloned().flatten().map(|s| s.to_string()),
                     });
                 }
                 if items.len() > LIST_LIMIT {
@@ -248,10 +241,10 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
                 }
             }
             v => {
-                // An object is one record (a quantifier's decisive item) whose own source is
-                // the place when the evidence names none.
+                // An object is one record (a quantifier's decisive item, whose own source the
+                // evaluator made the evidence's).
                 let (value, place) = if v.is_object() {
-                    (record(v), place.or_else(|| source_of(v).map(|s| s.to_string())))
+                    (record(v), place)
                 } else {
                     (short_value(v), place)
                 };
@@ -269,8 +262,8 @@ pub fn evidence(f: &Finding) -> Vec<Line> {
                 lang: f.lang,
                 kind: Kind::Shadow,
                 fact: String::new(),
-                value: sh.get("value").map(short_value).unwrap_or_default(),
-                place: source_of(sh).map(|s| s.to_string()),
+                value: short_value(&sh.value),
+                place: sh.source.as_ref().map(ToString::to_string),
             });
         }
         if e.shadowed.len() > LIST_LIMIT {
@@ -298,11 +291,6 @@ pub fn evidence_summary(f: &Finding) -> String {
         })
         .collect();
     cut(&parts.join("; "), 300)
-}
-
-/// The source of one `shadowed` entry of an evidence item, when it names one.
-pub fn shadowed_source(sh: &Value) -> Option<Source> {
-    source_of(sh)
 }
 
 /// The filesystems mounted inside an offline root, for a report header: each mount point, its

@@ -460,24 +460,18 @@ fn locations(f: &Finding, anchor: Anchor<'_>) -> (Location, Vec<Location>) {
                 format!("{} = {} is decided here", e.fact, shown(&e.value)),
             );
         }
-        let records: Vec<&serde_json::Value> = match &e.value {
-            serde_json::Value::Array(items) => items.iter().filter(|i| i.is_object()).collect(),
-            v if v.is_object() => vec![v],
-            _ => Vec::new(),
-        };
-        for r in records {
-            if let Some(src) = super::shadowed_source(r) {
-                add(
-                    &mut deciding,
-                    &src,
-                    format!("{}: this line is part of the evidence", e.fact),
-                );
-            }
+        // A list's records each name their line (a decisive record's is the evidence's own).
+        for src in e.item_sources.iter().flatten() {
+            add(
+                &mut deciding,
+                src,
+                format!("{}: this line is part of the evidence", e.fact),
+            );
         }
         for sh in &e.shadowed {
-            if let Some(src) = super::shadowed_source(sh) {
-                let val = sh.get("value").map(shown).unwrap_or_default();
-                add(&mut shadows, &src, format!("{}: {val} here is overridden", e.fact));
+            if let Some(src) = &sh.source {
+                let val = shown(&sh.value);
+                add(&mut shadows, src, format!("{}: {val} here is overridden", e.fact));
             }
         }
     }

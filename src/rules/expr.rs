@@ -10,7 +10,6 @@
 use std::cmp::Ordering;
 
 use regex::Regex;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::view::{self, FactView, Key, Listing, Node};
@@ -404,27 +403,7 @@ pub enum Truth {
     Unknown(Missing, Reason),
 }
 
-/// One piece of evidence: a fact that was read, its value and where it came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evidence {
-    /// The fact path.
-    pub fact: String,
-    /// The value found (`null` when absent).
-    pub value: Value,
-    /// The file and line that decided it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<crate::facts::Source>,
-    /// What the winning value overrode.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub shadowed: Vec<Value>,
-    /// Why the value is missing, when it is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unavailable: Option<String>,
-    /// For a quantifier that found no item deciding it, how many items it checked (`value` then
-    /// says so in English; a report in another language says it in its own). Not in the JSON.
-    #[serde(skip)]
-    pub checked: Option<usize>,
-}
+pub use crate::model::Evidence;
 
 /// Variable values in force for one rule.
 pub type Vars = std::collections::BTreeMap<String, Value>;
@@ -501,14 +480,7 @@ impl<'a> Eval<'a> {
                 let name = || display_path(item, path.as_ref());
                 match view.node(segments(path.as_ref())) {
                     Node::Unavailable(m, r) => {
-                        self.evidence.push(Evidence {
-                            fact: name(),
-                            value: Value::Null,
-                            source: None,
-                            shadowed: Vec::new(),
-                            unavailable: Some(r.clone()),
-                            checked: None,
-                        });
+                        self.evidence.push(Evidence::unavailable(name(), r.clone()));
                         Truth::Unknown(m, Reason::Fact(r))
                     }
                     Node::Absent => {
@@ -520,14 +492,7 @@ impl<'a> Eval<'a> {
                             return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                         };
                         if item.is_none() {
-                            self.evidence.push(Evidence {
-                                fact: name(),
-                                value: Value::Null,
-                                source: None,
-                                shadowed: Vec::new(),
-                                unavailable: None,
-                                checked: None,
-                            });
+                            self.evidence.push(Evidence::value(name(), Value::Null, None));
                         }
                         Truth::from(result)
                     }
@@ -546,14 +511,7 @@ impl<'a> Eval<'a> {
                             return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                         };
                         if item.is_none() {
-                            self.evidence.push(Evidence {
-                                fact: name(),
-                                value: value.clone(),
-                                source: source.and_then(|s| serde_json::from_value(s.clone()).ok()),
-                                shadowed: shadowed.and_then(Value::as_array).cloned().unwrap_or_default(),
-                                unavailable: None,
-                                checked: None,
-                            });
+                            self.evidence.push(Evidence::found(name(), value, source, shadowed));
                         }
                         Truth::from(result)
                     }
@@ -593,14 +551,7 @@ impl<'a> Eval<'a> {
                     Listing::Listed(n) => n,
                     Listing::Absent => 0,
                     Listing::Unavailable(m, r) => {
-                        self.evidence.push(Evidence {
-                            fact: name,
-                            value: Value::Null,
-                            source: None,
-                            shadowed: Vec::new(),
-                            unavailable: Some(r.clone()),
-                            checked: None,
-                        });
+                        self.evidence.push(Evidence::unavailable(name, r.clone()));
                         return Truth::Unknown(m, Reason::Fact(r));
                     }
                     Listing::NotAList(kind) => {
@@ -617,23 +568,16 @@ impl<'a> Eval<'a> {
                 };
                 if decisive.is_empty() {
                     self.evidence.push(Evidence {
-                        fact: name,
-                        value: Value::from(crate::i18n::none_matched(crate::i18n::Lang::En, count)),
-                        source: None,
-                        shadowed: Vec::new(),
-                        unavailable: None,
                         checked: Some(count),
+                        ..Evidence::value(
+                            name,
+                            Value::from(crate::i18n::none_matched(crate::i18n::Lang::En, count)),
+                            None,
+                        )
                     });
                 }
                 for (iname, v) in decisive {
-                    self.evidence.push(Evidence {
-                        fact: iname,
-                        source: v.get("source").and_then(|s| serde_json::from_value(s.clone()).ok()),
-                        value: v,
-                        shadowed: Vec::new(),
-                        unavailable: None,
-                        checked: None,
-                    });
+                    self.evidence.push(Evidence::record(iname, v));
                 }
                 match (quant, truth, unknown) {
                     // A definite counter-example settles the matter whatever else is unknown.

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{ErrorWhen, Expr, Rule, Severity, Translation};
+use crate::text::line_at;
 
 /// The shipped rule files: (path relative to the repository, contents).
 pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -171,12 +172,12 @@ pub struct RuleSet {
 pub fn parse_profiles(file: &str, text: &str) -> Result<Declarations, RuleError> {
     let raw: RawProfiles = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_owned(),
-        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        line: e.span().map_or(1, |s| line_at(text, s.start)),
         msg: e.message().trim_end_matches('\n').to_owned(),
     })?;
     let mut out = BTreeMap::new();
     for (name, p) in raw.profile {
-        let line = line_of(text, p.span().start);
+        let line = line_at(text, p.span().start);
         let err = |msg: String| RuleError::Parse {
             file: file.to_owned(),
             line,
@@ -214,11 +215,6 @@ pub fn parse_profiles(file: &str, text: &str) -> Result<Declarations, RuleError>
     })
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map_or(1, |t| t.bytes().filter(|&b| b == b'\n').count() + 1)
-}
-
 /// Parses one rule file. `file` names it in errors; its stem is the area every id must start with.
 pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
     parse_checked(file, text, true)
@@ -230,7 +226,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
 fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>, RuleError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| RuleError::Parse {
         file: file.to_owned(),
-        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        line: e.span().map_or(1, |s| line_at(text, s.start)),
         msg: e.message().trim_end_matches('\n').to_owned(),
     })?;
     let area = std::path::Path::new(file)
@@ -309,7 +305,7 @@ fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>,
                 let line = ["\"", "'"]
                     .iter()
                     .find_map(|q| region.find(&format!("{q}{path}{q}")))
-                    .map_or(line, |at| line_of(region, at) + line - 1);
+                    .map_or(line, |at| line_at(region, at) + line - 1);
                 RuleError::Parse {
                     file: file.to_owned(),
                     line,

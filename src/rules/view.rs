@@ -13,6 +13,9 @@
 //! - a `Fact` (`{"value": …, "source": …[, "shadowed": …]}`) is looked through to its value;
 //! - tables are indexed by key, lists by decimal index; a missing key, or a step into anything
 //!   else, is absent;
+//! - the typed view knows a `Fact`, a `Shadowed` value and the unavailable marker by their types'
+//!   serde names ([`crate::facts::marker`]), never by their fields: a package named
+//!   `unavailable`, or a record with `value` and `source` fields, is data;
 //! - at the end of the path, `null` is absent, and a `Fact` is returned whole (its source and
 //!   shadowed values are evidence).
 
@@ -22,7 +25,7 @@ use serde::Serialize;
 use serde::ser::{self, Impossible};
 use serde_json::{Map, Value};
 
-use crate::facts::Missing;
+use crate::facts::{Missing, marker};
 
 /// What is at the end of a path.
 #[derive(Debug)]
@@ -185,13 +188,14 @@ pub struct Typed<'a, T: ?Sized>(pub &'a T);
 impl<T: Serialize + ?Sized> FactView for Typed<'_, T> {
     fn node(&self, path: &[String]) -> Node<'_> {
         if path.is_empty() {
+            let marked = is_unavailable_marker(self.0);
             return match serde_json::to_value(self.0) {
-                Ok(v) => finish(Cow::Owned(v)),
+                Ok(v) => finish_typed(v, marked),
                 Err(e) => Node::Unavailable(Missing::Error, unreadable(&e)),
             };
         }
         match walk(self.0, path, None) {
-            Out::Node(v) => finish(Cow::Owned(v)),
+            Out::Node(v) => finish_typed(v, false),
             Out::Unavailable(m, r) => Node::Unavailable(m, r),
             Out::Absent | Out::Listed(_) | Out::NotAList(_) => Node::Absent,
         }
@@ -207,6 +211,18 @@ impl<T: Serialize + ?Sized> FactView for Typed<'_, T> {
             Out::Node(v) => list_value(&v, f),
         }
     }
+}
+
+/// The end of a typed walk: the unavailable marker was recognised by its type (`marked`), so a
+/// record that merely has a field called `unavailable` is data.
+fn finish_typed(v: Value, marked: bool) -> Node<'static> {
+    if marked && let Some((m, r)) = unavailable(&v) {
+        return Node::Unavailable(m, r);
+    }
+    if v.is_null() {
+        return Node::Absent;
+    }
+    Node::Found(Cow::Owned(v))
 }
 
 fn unreadable(e: &serde_json::Error) -> String {
@@ -307,8 +323,13 @@ impl<'p, 'f> Cursor<'_, 'p, 'f> {
             self.rest
         };
         if rest.is_empty() && self.st.list.is_none() {
+            let marked = is_unavailable_marker(v);
             let node = self.json(v)?;
-            self.st.out.get_or_insert(Out::Node(node));
+            let out = match marked.then(|| unavailable(&node)).flatten() {
+                Some((m, r)) => Out::Unavailable(m, r),
+                None => Out::Node(node),
+            };
+            self.st.out.get_or_insert(out);
             return Err(Halt);
         }
         let listing = rest.is_empty();
@@ -322,16 +343,18 @@ impl<'p, 'f> Cursor<'_, 'p, 'f> {
     }
 
     /// A field or entry named `name` with value `v`, on the way down.
-    fn field<T: Serialize + ?Sized>(&mut self, name: &str, v: &T, fact: bool) -> Result<(), Halt> {
-        if name == "unavailable" {
+    fn field<T: Serialize + ?Sized>(&mut self, name: &str, v: &T, is: StructIs) -> Result<(), Halt> {
+        if is == StructIs::Unavailable {
             let u = self.json(v)?;
-            let wrapped = Value::Object(Map::from_iter([("unavailable".to_owned(), u)]));
-            if let Some((m, r)) = unavailable(&wrapped) {
-                self.st.out.get_or_insert(Out::Unavailable(m, r));
-                return Err(Halt);
-            }
+            let wrapped = Value::Object(Map::from_iter([(name.to_owned(), u)]));
+            let out = match unavailable(&wrapped) {
+                Some((m, r)) => Out::Unavailable(m, r),
+                None => Out::Unavailable(Missing::Error, "a fact marked unavailable gives no reason".into()),
+            };
+            self.st.out.get_or_insert(out);
+            return Err(Halt);
         }
-        if fact {
+        if is == StructIs::Fact {
             return if name == "value" {
                 self.descend(v, false)
             } else {
@@ -370,8 +393,9 @@ impl<'p, 'f> Cursor<'_, 'p, 'f> {
 
 /// The compound serializers of a [`Cursor`].
 enum Compound<'s, 'p, 'f> {
-    /// Looking for the next segment among a struct's fields (`fact`: a `Fact`, looked through).
-    Struct { cur: Cursor<'s, 'p, 'f>, fact: bool },
+    /// Looking for the next segment among a struct's fields (a `Fact` is looked through, the
+    /// unavailable marker ends the walk).
+    Struct { cur: Cursor<'s, 'p, 'f>, is: StructIs },
     /// Looking for the next segment among a map's keys; `hit` says what the key just seen is.
     Map {
         cur: Cursor<'s, 'p, 'f>,
@@ -432,7 +456,7 @@ impl<'s, 'p, 'f> Compound<'s, 'p, 'f> {
 
     fn named<T: Serialize + ?Sized>(&mut self, name: &str, v: &T) -> Result<(), Halt> {
         match self {
-            Compound::Struct { cur, fact } => cur.field(name, v, *fact),
+            Compound::Struct { cur, is } => cur.field(name, v, *is),
             Compound::Whole { cur, fields, .. } => {
                 let x = cur.json(v)?;
                 fields.insert(name.to_owned(), x);
@@ -461,7 +485,6 @@ impl<'s, 'p, 'f> Compound<'s, 'p, 'f> {
         match self {
             Compound::Map { cur, hit } => match hit.take().ok_or(Halt)? {
                 KeyIs::Next => cur.descend(v, true),
-                KeyIs::Unavailable => cur.field("unavailable", v, false),
                 KeyIs::Other => Ok(()),
             },
             Compound::List { cur, index, key } => {
@@ -629,9 +652,13 @@ impl<'s, 'p, 'f> ser::Serializer for Cursor<'s, 'p, 'f> {
             // A struct's items are its fields, a Fact's its value's: built whole (structs are small).
             Compound::whole(self, None, false)
         } else {
-            // `Fact<T>` and `Shadowed<T>` are the fact-shaped records (see `is_fact`).
-            let fact = matches!(name, "Fact" | "Shadowed");
-            Compound::Struct { cur: self, fact }
+            // The fact wrappers are known by their type's serde name, not by their fields.
+            let is = match name {
+                marker::FACT | marker::SHADOWED => StructIs::Fact,
+                marker::UNAVAILABLE => StructIs::Unavailable,
+                _ => StructIs::Data,
+            };
+            Compound::Struct { cur: self, is }
         })
     }
     fn serialize_struct_variant(
@@ -725,12 +752,21 @@ impl ser::SerializeStructVariant for Compound<'_, '_, '_> {
     }
 }
 
+/// What a struct is to a walk, by its serde name ([`marker`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StructIs {
+    /// A `Fact` or `Shadowed` value: looked through to its `value`.
+    Fact,
+    /// The unavailable alternative of `Collected`: ends the walk.
+    Unavailable,
+    /// Anything else: its fields are data.
+    Data,
+}
+
 /// What a map key is, on the way down.
 enum KeyIs {
     /// The next segment.
     Next,
-    /// `unavailable` (checked for the unavailable marker before anything else).
-    Unavailable,
     /// Anything else.
     Other,
 }
@@ -738,7 +774,6 @@ enum KeyIs {
 /// Compares a map key with the next segment, without allocating.
 fn key_match(next: &str) -> KeySer<impl FnOnce(&str) -> KeyIs + '_> {
     KeySer(move |k: &str| match k {
-        "unavailable" => KeyIs::Unavailable,
         k if k == next => KeyIs::Next,
         _ => KeyIs::Other,
     })
@@ -839,6 +874,109 @@ impl<R, F: FnOnce(&str) -> R> ser::Serializer for KeySer<F> {
         Err(Halt)
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Halt> {
+        Err(Halt)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Halt> {
+        Err(Halt)
+    }
+}
+
+/// Whether `v` is the unavailable alternative of `Collected`, told by its serde name
+/// ([`marker::UNAVAILABLE`]) without serializing anything else.
+fn is_unavailable_marker<T: Serialize + ?Sized>(v: &T) -> bool {
+    let mut marked = false;
+    let _ = v.serialize(Probe(&mut marked));
+    marked
+}
+
+/// A serializer that stops at the first thing it is given, noting whether it is a struct named
+/// [`marker::UNAVAILABLE`] (looking through `Option` and newtypes, as JSON does).
+struct Probe<'m>(&'m mut bool);
+
+macro_rules! probe_other {
+    ($($name:ident($($t:ty),*)),*) => {
+        $(fn $name(self, $(_: $t),*) -> Result<(), Halt> {
+            Err(Halt)
+        })*
+    };
+}
+
+impl ser::Serializer for Probe<'_> {
+    type Ok = ();
+    type Error = Halt;
+    type SerializeSeq = Impossible<(), Halt>;
+    type SerializeTuple = Impossible<(), Halt>;
+    type SerializeTupleStruct = Impossible<(), Halt>;
+    type SerializeTupleVariant = Impossible<(), Halt>;
+    type SerializeMap = Impossible<(), Halt>;
+    type SerializeStruct = Impossible<(), Halt>;
+    type SerializeStructVariant = Impossible<(), Halt>;
+
+    probe_other!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+        serialize_unit_variant(&'static str, u32, &'static str)
+    );
+
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Halt> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<(), Halt> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Halt> {
+        Err(Halt)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Halt> {
+        Err(Halt)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Halt> {
+        Err(Halt)
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Halt> {
+        Err(Halt)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Halt> {
+        Err(Halt)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Halt> {
+        Err(Halt)
+    }
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Self::SerializeStruct, Halt> {
+        *self.0 = name == marker::UNAVAILABLE;
         Err(Halt)
     }
     fn serialize_struct_variant(
@@ -1003,6 +1141,51 @@ mod tests {
         let mut names = Vec::new();
         t.each(&p("pkgs"), &mut |k, _| names.push(format!("{k:?}")));
         assert_eq!(names, [r#"Name("a")"#, r#"Name("unavailable")"#]);
+    }
+
+    /// A record that looks like the unavailable marker is data: only `Collected`'s own marker,
+    /// known by its type, makes a fact unavailable (a package named `unavailable` whose record
+    /// has a `status` and a `reason` once made the whole table unreadable).
+    #[test]
+    fn only_the_typed_marker_makes_a_fact_unavailable() {
+        #[derive(Serialize)]
+        struct Status {
+            status: String,
+            reason: String,
+        }
+        #[derive(Serialize)]
+        struct Data {
+            table: BTreeMap<String, Status>,
+            unavailable: Status,
+            real: Collected<u8>,
+        }
+        let st = || Status {
+            status: "error".into(),
+            reason: "looks like a marker".into(),
+        };
+        let data = Data {
+            table: BTreeMap::from([("unavailable".to_owned(), st())]),
+            unavailable: st(),
+            real: Collected::error("cannot read it"),
+        };
+        let t = Typed(&data);
+        let p = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
+        assert!(
+            matches!(t.node(&p("table")), Node::Found(_)),
+            "{:?}",
+            t.node(&p("table"))
+        );
+        assert_eq!(
+            shown(t.node(&p("table.unavailable.status"))),
+            r#"Found(String("error"))"#
+        );
+        assert!(matches!(t.node(&[]), Node::Found(_)));
+        assert_eq!(
+            shown(t.node(&p("unavailable.reason"))),
+            r#"Found(String("looks like a marker"))"#
+        );
+        assert_eq!(listed(&t, &p("table")).split(':').next(), Some("Listed(1)"));
+        assert!(matches!(t.node(&p("real")), Node::Unavailable(Missing::Error, r) if r == "cannot read it"));
     }
 
     fn json_of_fact() -> Value {

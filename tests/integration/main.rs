@@ -20,6 +20,8 @@ mod formats;
 mod frameworks;
 /// Hostile roots built at test time: escapes, loops, special files, bombs, damage, no privileges.
 mod hostile;
+/// The layering of src/: which module may name which.
+mod layers;
 /// The lifecycle table's Debian and Ubuntu rows against Debian's distro-info-data.
 mod lifecycle_diff;
 /// `report merge`: fleet summaries of real scan reports, wrong inputs.

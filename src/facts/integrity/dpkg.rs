@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use super::{Algo, Item, NoDigests};
-use crate::facts::packages::dpkg::{STATUS, Stanza, StanzaBuilder, lines};
+use crate::facts::packages::dpkg::{PRESENT_STATES, STATUS, Stanza, StanzaBuilder, lines};
 use crate::facts::{FactError, Source};
 use crate::rootfs::{Budget, Kind, RootFs, limits};
 
@@ -29,16 +29,6 @@ pub const DIVERSIONS: &str = "/var/lib/dpkg/diversions";
 const META_LIMIT: u64 = limits::DPKG_INFO_FILE;
 /// Bound on the status file (as the package list reads it).
 const STATUS_LIMIT: u64 = limits::TEXT_DB;
-
-/// States whose files are on disk (as in `packages::dpkg`).
-const PRESENT: &[&str] = &[
-    "installed",
-    "triggers-pending",
-    "triggers-awaited",
-    "half-configured",
-    "unpacked",
-    "half-installed",
-];
 
 /// One diversion: `from` of packages other than `by` lives at `to`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,7 +255,7 @@ fn present(st: &Stanza) -> Option<&str> {
     let (name, _) = st.get("package")?;
     let (status, _) = st.get("status")?;
     let state = status.split_whitespace().nth(2)?;
-    PRESENT.contains(&state).then_some(name)
+    PRESENT_STATES.contains(&state).then_some(name)
 }
 
 #[cfg(test)]

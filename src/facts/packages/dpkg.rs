@@ -238,8 +238,8 @@ fn truncate(s: &str) -> String {
     s.chars().take(60).collect()
 }
 
-/// States whose files are on disk (see the module doc).
-const PRESENT_STATES: &[&str] = &[
+/// States whose files are on disk (see the module doc; the integrity check reads the same ones).
+pub(crate) const PRESENT_STATES: &[&str] = &[
     "installed",
     "triggers-pending",
     "triggers-awaited",

@@ -744,11 +744,27 @@ fn a_list_variable_is_set_comma_separated_on_the_command_line() {
     }
     for (var, want) in [
         ("sshd_approved_ciphers=aes256-ctr,,aes128-ctr", "empty item"),
-        ("var_sshd_set_maxstartups=[\"10\",\"30\"]", "takes a string"),
         ("sshd_approved_ciphers=[1,2]", "takes a list of string"),
     ] {
         let (code, _, err) = scan(&["--var", var]);
         assert_eq!(code, Some(2), "{var}: {err}");
         assert!(err.contains(want), "{var}: {err}");
     }
+    // A MaxStartups threshold without its third field cannot be compared: the rule errs.
+    let out = imagegate(&[
+        "scan",
+        "--root",
+        root,
+        "--as-of",
+        AS_OF,
+        "--profile",
+        "cis-l1-server",
+        "--only",
+        "ssh.max-startups-limited",
+        "--var",
+        "var_sshd_set_maxstartups=10:30",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("ERROR") && text.contains("field 2"), "{text}");
 }

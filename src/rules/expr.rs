@@ -1101,7 +1101,10 @@ impl<'a> Eval<'a> {
                         }
                     }
                     // Already a list (sshd keywords printed once per value): nothing to split.
-                    (Some(_), Value::Array(_)) if pick.part.is_none() => Cow::Borrowed(v),
+                    (Some(_), Value::Array(a)) => match pick.part {
+                        Some(i) => Cow::Owned(a.get(i).cloned().unwrap_or(Value::Null)),
+                        None => Cow::Borrowed(v),
+                    },
                     (Some(_), _) => Cow::Owned(Value::Null),
                 };
                 match (pick.unit, inner.as_ref()) {
@@ -1553,6 +1556,21 @@ mod tests {
             let t = ev.eval(&expr(e), None);
             assert!(matches!(t, Truth::Unknown(Missing::Error, _)), "{e} on {facts}: {t:?}");
         }
+        // A value that is already a list is not split again; `part` picks its item.
+        let facts = json!({"c": ["a", "b"], "p": "x:y"});
+        let mut ev = Eval::new(&facts, &vars);
+        assert_eq!(
+            ev.eval(&expr(r#"{ fact = "c", split = ",", part = 1, eq = "b" }"#), None),
+            Truth::True
+        );
+        assert_eq!(
+            ev.eval(&expr(r#"{ fact = "c", split = ",", subset_of = ["a", "b"] }"#), None),
+            Truth::True
+        );
+        assert_eq!(
+            ev.eval(&expr(r#"{ fact = "p", split = ":", part = 5, present = false }"#), None),
+            Truth::True
+        );
         // An empty value is the empty list: a subset of anything, disjoint from anything.
         let facts = json!({"c": ""});
         let mut ev = Eval::new(&facts, &vars);

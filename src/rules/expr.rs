@@ -156,11 +156,15 @@ impl Unit {
         }
         match self {
             Unit::Bytes => {
-                let (digits, mult) = match s.as_bytes()[s.len() - 1].to_ascii_uppercase() {
-                    b'K' => (&s[..s.len() - 1], 1024f64),
-                    b'M' => (&s[..s.len() - 1], 1024f64 * 1024.0),
-                    b'G' => (&s[..s.len() - 1], 1024f64 * 1024.0 * 1024.0),
-                    _ => (s, 1.0),
+                let shift = |c: char| match c.to_ascii_uppercase() {
+                    'K' => Some(10),
+                    'M' => Some(20),
+                    'G' => Some(30),
+                    _ => None,
+                };
+                let (digits, mult) = match s.chars().last().and_then(shift) {
+                    Some(bits) => (s.get(..s.len() - 1).unwrap_or_default(), f64::from(1u32 << bits)),
+                    None => (s, 1.0),
                 };
                 (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
                     .then(|| digits.parse::<f64>().ok().map(|n| n * mult))

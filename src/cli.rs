@@ -651,6 +651,7 @@ fn op_text(op: &crate::rules::expr::Op) -> String {
     let v = |o: &Operand| match o {
         Operand::Lit(v) => v.to_string(),
         Operand::Var(n) => format!("{{ var = {n:?} }}"),
+        Operand::VarPart { name, split, part } => format!("{{ var = {name:?}, split = {split:?}, part = {part} }}"),
     };
     match op {
         Op::Eq(o) => format!("eq {}", v(o)),
@@ -683,6 +684,24 @@ fn op_text(op: &crate::rules::expr::Op) -> String {
         Op::Present(b) => format!("present {b}"),
         Op::ModeMax(m) => format!("mode_max \"{m:04o}\""),
         Op::SetInFile(b) => format!("set_in_file {b}"),
+        Op::Subset(yes, o) => format!("{} {}", if *yes { "subset_of" } else { "disjoint_from" }, v(o)),
+        Op::WithinUmask(o) => format!("within_umask {}", v(o)),
+        Op::Pick(p, inner) => {
+            let mut how = Vec::new();
+            how.extend(p.split.as_ref().map(|s| format!("split {s:?}")));
+            how.extend(p.part.map(|i| format!("part {i}")));
+            how.extend(p.unit.map(|u| {
+                format!(
+                    "unit {}",
+                    if u == crate::rules::expr::Unit::Bytes {
+                        "bytes"
+                    } else {
+                        "seconds"
+                    }
+                )
+            }));
+            format!("({}) {}", how.join(", "), op_text(inner))
+        }
     }
 }
 

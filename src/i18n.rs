@@ -128,6 +128,23 @@ pub enum Problem {
         /// What it is (`a string`, …).
         kind: String,
     },
+    /// A list operator (`subset_of`, `disjoint_from`) was applied to a value that is not a list,
+    /// or given an operand that is not one.
+    NeedsList {
+        /// The operator.
+        op: String,
+        /// What it got instead (`a string "aes128-ctr,…"`, `nothing`).
+        got: String,
+    },
+    /// An operand could not be read as the operator needs it (`"10:30"` has no third `:` field).
+    BadOperand {
+        /// The operator.
+        op: String,
+        /// The operand's value.
+        value: String,
+        /// What was needed.
+        want: String,
+    },
 }
 
 /// Why a rule ended in error or not-applicable, kept typed until a report renders it in its
@@ -193,6 +210,10 @@ pub fn problem(lang: Lang, p: &Problem) -> String {
         (Lang::ZhCn, Problem::SetInFileNeedsFact) => "`set_in_file` 用于检查事实项，而不是取值".to_owned(),
         (Lang::En, Problem::NotAList { name, kind }) => format!("{name} is {kind}, not a list"),
         (Lang::ZhCn, Problem::NotAList { name, kind }) => format!("{name} 是 {kind}，不是列表"),
+        (Lang::En, Problem::NeedsList { op, got }) => format!("`{op}` needs a list, got {got}"),
+        (Lang::ZhCn, Problem::NeedsList { op, got }) => format!("`{op}` 需要一个列表，实际是 {got}"),
+        (Lang::En, Problem::BadOperand { op, value, want }) => format!("`{op}`: {value} is not {want}"),
+        (Lang::ZhCn, Problem::BadOperand { op, value, want }) => format!("`{op}`：{value} 不是{want}"),
     }
 }
 

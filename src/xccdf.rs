@@ -508,6 +508,38 @@ mod tests {
         }
     }
 
+    /// XCCDF list values are comma-separated strings: they become TOML lists of the rules'
+    /// list variables, and MaxStartups and the RekeyLimit parts stay strings, checked by the rules.
+    #[test]
+    fn comma_separated_set_values_become_list_variables() {
+        let rules = RuleSet::embedded().unwrap();
+        let text = wrap(&format!(
+            "<xccdf:set-value idref=\"{VALUE_PREFIX}sshd_approved_ciphers\">aes256-gcm@openssh.com,aes256-ctr,aes128-gcm@openssh.com,aes128-ctr</xccdf:set-value>\n<xccdf:set-value idref=\"{VALUE_PREFIX}sshd_strong_macs\">hmac-sha2-512-etm@openssh.com, hmac-sha2-256-etm@openssh.com</xccdf:set-value>\n<xccdf:set-value idref=\"{VALUE_PREFIX}var_sshd_set_maxstartups\">10:30:60</xccdf:set-value>\n<xccdf:set-value idref=\"{VALUE_PREFIX}var_rekey_limit_size\">512M</xccdf:set-value>\n<xccdf:set-value idref=\"{VALUE_PREFIX}var_accounts_user_umask\">077</xccdf:set-value>\n<xccdf:set-value idref=\"{VALUE_PREFIX}sshd_approved_macs\">hmac-sha2-512</xccdf:set-value>\n"
+        ));
+        let got = import("t.xml", &text, &rules).unwrap();
+        let t = crate::tailoring::Tailoring::parse("t.toml", &got.toml, &rules).unwrap();
+        assert_eq!(
+            t.vars["sshd_approved_ciphers"],
+            serde_json::json!([
+                "aes256-gcm@openssh.com",
+                "aes256-ctr",
+                "aes128-gcm@openssh.com",
+                "aes128-ctr"
+            ])
+        );
+        assert_eq!(
+            t.vars["sshd_strong_macs"],
+            serde_json::json!(["hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com"])
+        );
+        assert_eq!(t.vars["var_sshd_set_maxstartups"], serde_json::json!("10:30:60"));
+        assert_eq!(t.vars["var_rekey_limit_size"], serde_json::json!("512M"));
+        assert_eq!(t.vars["var_accounts_user_umask"], serde_json::json!("077"));
+        // The STIG's sshd_approved_macs is read by no rule: reported at its line, not dropped.
+        let lines: Vec<usize> = got.unmapped.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [9], "{:?}", got.unmapped);
+        assert!(got.toml.contains("sshd_approved_ciphers = ["), "{}", got.toml);
+    }
+
     #[test]
     fn profiles_severity_and_values_map_through_the_rules() {
         let rules = RuleSet::embedded().unwrap();

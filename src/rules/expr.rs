@@ -7,6 +7,7 @@
 //! combination whose members are all not-applicable is itself not-applicable. This is what makes
 //! "never a pass on something unread" hold through any combination of predicates.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use regex::Regex;
@@ -98,6 +99,121 @@ pub enum Operand {
     Lit(Value),
     /// `{ var = "name" }`.
     Var(String),
+    /// `{ var = "name", split = ":", part = 0 }`: one field of a variable's string value
+    /// (`var_sshd_set_maxstartups = "10:30:60"`).
+    VarPart {
+        /// The variable.
+        name: String,
+        /// The separator.
+        split: String,
+        /// Which field, from 0.
+        part: usize,
+    },
+}
+
+impl Operand {
+    /// The variable it refers to, if any.
+    pub fn var(&self) -> Option<&str> {
+        match self {
+            Operand::Lit(_) => None,
+            Operand::Var(n) | Operand::VarPart { name: n, .. } => Some(n),
+        }
+    }
+}
+
+/// How a value is read before the comparison: split into a list on a separator (`split`), one
+/// field of that list (`part`), a size or a duration in sshd's units (`unit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    /// Split a string value on this separator.
+    pub split: Option<String>,
+    /// Take this field (from 0) of the split value.
+    pub part: Option<usize>,
+    /// Read both sides of a numeric comparison in this unit.
+    pub unit: Option<Unit>,
+}
+
+/// The units a numeric comparison can read, as sshd_config(5) writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A byte count with an optional K, M or G suffix (powers of 1024): `512M`.
+    Bytes,
+    /// A time in sshd's format: numbers with optional s, m, h, d, w suffixes, summed: `1h30m`.
+    Seconds,
+}
+
+impl Unit {
+    /// The value in bytes or seconds; `None` when it is not written in this unit.
+    pub fn read(self, v: &Value) -> Option<f64> {
+        let s = match v {
+            Value::Number(n) => return n.as_f64(),
+            Value::String(s) => s.trim(),
+            _ => return None,
+        };
+        if s.is_empty() {
+            return None;
+        }
+        match self {
+            Unit::Bytes => {
+                let shift = |c: char| match c.to_ascii_uppercase() {
+                    'K' => Some(10),
+                    'M' => Some(20),
+                    'G' => Some(30),
+                    _ => None,
+                };
+                let (digits, mult) = match s.chars().last().and_then(shift) {
+                    Some(bits) => (s.get(..s.len() - 1).unwrap_or_default(), f64::from(1u32 << bits)),
+                    None => (s, 1.0),
+                };
+                (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| digits.parse::<f64>().ok().map(|n| n * mult))
+                    .flatten()
+            }
+            Unit::Seconds => {
+                let mut total = 0f64;
+                let mut num = String::new();
+                for c in s.chars() {
+                    if c.is_ascii_digit() {
+                        num.push(c);
+                        continue;
+                    }
+                    let mult = match c.to_ascii_lowercase() {
+                        's' => 1.0,
+                        'm' => 60.0,
+                        'h' => 3600.0,
+                        'd' => 86400.0,
+                        'w' => 604800.0,
+                        _ => return None,
+                    };
+                    total += num.parse::<f64>().ok()? * mult;
+                    num.clear();
+                }
+                if !num.is_empty() {
+                    total += num.parse::<f64>().ok()?;
+                }
+                Some(total)
+            }
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Bytes => "bytes",
+            Unit::Seconds => "seconds",
+        }
+    }
+}
+
+/// Splits `s` on `sep` as `split` does: the empty string is the empty list, and each field is
+/// trimmed (an empty field stays, so that it is seen).
+pub fn split_list(s: &str, sep: &str) -> Vec<Value> {
+    if s.trim().is_empty() {
+        return Vec::new();
+    }
+    if sep.trim().is_empty() {
+        return s.split_whitespace().map(|x| Value::String(x.to_owned())).collect();
+    }
+    s.split(sep).map(|x| Value::String(x.trim().to_owned())).collect()
 }
 
 /// Version comparison scheme.
@@ -137,6 +253,14 @@ pub enum Op {
     /// The value was decided by a line of a file in the image (its source names a path), not by a
     /// default (true), or the opposite (false).
     SetInFile(bool),
+    /// Every item of the list is in the operand's list (`subset_of`, true), or none is
+    /// (`disjoint_from`, false). The items that break it are the evidence.
+    Subset(bool, Operand),
+    /// A file mode has none of the bits the operand, an octal umask, clears: the mode that umask
+    /// leaves, or a stricter one.
+    WithinUmask(Operand),
+    /// The value read as [`Pick`] says, then tested.
+    Pick(Pick, Box<Op>),
 }
 
 /// Quantifier over a list or map.
@@ -203,6 +327,9 @@ const OPS: &[&str] = &[
     "present",
     "mode_max",
     "set_in_file",
+    "subset_of",
+    "disjoint_from",
+    "within_umask",
     "none",
     "every",
     "some",
@@ -259,7 +386,8 @@ impl Expr {
         if var_name.is_none() && t.contains_key(other) {
             return Err(format!("`{other}` is not allowed here (use `{path_key}`)"));
         }
-        let mut ops = t.keys().filter(|k| *k != path_key && *k != "scheme");
+        const MODIFIERS: [&str; 4] = ["scheme", "split", "part", "unit"];
+        let mut ops = t.keys().filter(|k| *k != path_key && !MODIFIERS.contains(&k.as_str()));
         let op_key = ops
             .next()
             .ok_or(format!("the predicate needs an operator: one of {}", OPS.join(", ")))?;
@@ -295,6 +423,18 @@ impl Expr {
                 let re = Regex::new(s).map_err(|e| format!("bad regex in `{op_key}`: {e}"))?;
                 Op::Matches(op_key == "matches", re)
             }
+            "subset_of" | "disjoint_from" => Op::Subset(op_key == "subset_of", list_operand(arg, op_key)?),
+            "within_umask" => {
+                let o = operand()?;
+                if let Operand::Lit(v) = &o
+                    && umask_of(v).is_none()
+                {
+                    return Err(format!(
+                        "`within_umask` takes an octal umask string like \"027\", got {v}"
+                    ));
+                }
+                Op::WithinUmask(o)
+            }
             "contains" => Op::Contains(true, operand()?),
             "not_contains" => Op::Contains(false, operand()?),
             "empty" => Op::Empty(arg.as_bool().ok_or("`empty` takes true or false")?),
@@ -326,10 +466,70 @@ impl Expr {
                 ));
             }
         };
+        let op = with_pick(t, op_key, op)?;
         Ok(match var_name {
             Some(name) => Expr::VarTest { name, op },
             None => Expr::Test { path, op },
         })
+    }
+
+    /// Checks that every variable the expression uses has a default of the type its operator
+    /// needs: a list variable compared with `eq` or `le`, or a number given to `subset_of`, would
+    /// make the comparison silently false (or, negated, silently true). A load error instead.
+    pub fn check_var_types(&self, vars: &Vars) -> Result<(), String> {
+        match self {
+            Expr::All(v) | Expr::Any(v) => v.iter().try_for_each(|e| e.check_var_types(vars)),
+            Expr::Not(e) => e.check_var_types(vars),
+            Expr::Quant { inner, .. } => inner.check_var_types(vars),
+            Expr::Test { op, .. } => check_operand_type(op, vars),
+            Expr::VarTest { name, op } => {
+                check_operand_type(op, vars)?;
+                let Some(subject) = vars.get(name) else { return Ok(()) };
+                let (op, pick) = match op {
+                    Op::Pick(p, inner) => (inner.as_ref(), Some(p)),
+                    other => (other, None),
+                };
+                let subject = match pick {
+                    Some(Pick {
+                        split: Some(sep), part, ..
+                    }) => match subject.as_str() {
+                        Some(s) => {
+                            let items = split_list(s, sep);
+                            match part {
+                                Some(i) => items.get(*i).cloned().ok_or_else(|| {
+                                    format!("variable {name} = {subject} has no field {i} when split on {sep:?}")
+                                })?,
+                                None => Value::Array(items),
+                            }
+                        }
+                        None => return Err(format!("variable {name} is not a string: `split` cannot read it")),
+                    },
+                    _ => subject.clone(),
+                };
+                let is_list = subject.is_array();
+                let bad = match op {
+                    Op::Eq(_)
+                    | Op::Ne(_)
+                    | Op::In(_)
+                    | Op::NotIn(_)
+                    | Op::Matches(..)
+                    | Op::Version(..)
+                    | Op::ModeMax(_)
+                    | Op::WithinUmask(_) => is_list,
+                    Op::Cmp(..) => is_list || (pick.and_then(|p| p.unit).is_none() && number(&subject).is_none()),
+                    Op::Subset(..) => !is_list,
+                    _ => false,
+                };
+                if bad {
+                    return Err(format!(
+                        "variable {name} is {}: `{}` cannot test it",
+                        kind_of(&subject),
+                        op_name(op)
+                    ));
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Every absolute fact path the expression reads (for validation and the file list).
@@ -350,28 +550,209 @@ impl Expr {
             Expr::Not(e) => e.vars(out),
             Expr::Quant { inner, .. } => inner.vars(out),
             Expr::VarTest { name, .. } => out.push(name),
-            Expr::Test { op, .. } => {
-                if let Op::Eq(Operand::Var(n))
-                | Op::Ne(Operand::Var(n))
-                | Op::In(Operand::Var(n))
-                | Op::NotIn(Operand::Var(n))
-                | Op::Cmp(_, _, Operand::Var(n))
-                | Op::Version(_, _, Operand::Var(n))
-                | Op::Contains(_, Operand::Var(n)) = op
-                {
-                    out.push(n);
-                }
-            }
+            Expr::Test { op, .. } => out.extend(op.operand().and_then(Operand::var)),
+        }
+        if let Expr::VarTest { op, .. } = self {
+            out.extend(op.operand().and_then(Operand::var));
         }
     }
 }
 
+impl Op {
+    /// The operand it compares with, if it has one.
+    pub fn operand(&self) -> Option<&Operand> {
+        match self {
+            Op::Eq(o)
+            | Op::Ne(o)
+            | Op::In(o)
+            | Op::NotIn(o)
+            | Op::Cmp(_, _, o)
+            | Op::Version(_, _, o)
+            | Op::Contains(_, o)
+            | Op::Subset(_, o)
+            | Op::WithinUmask(o) => Some(o),
+            Op::Pick(_, inner) => inner.operand(),
+            Op::Matches(..) | Op::Empty(_) | Op::Present(_) | Op::ModeMax(_) | Op::SetInFile(_) => None,
+        }
+    }
+}
+
+/// The operator's name as a rule file writes it.
+fn op_name(op: &Op) -> &'static str {
+    match op {
+        Op::Eq(_) => "eq",
+        Op::Ne(_) => "ne",
+        Op::In(_) => "in",
+        Op::NotIn(_) => "not_in",
+        Op::Cmp(Ordering::Less, false, _) => "lt",
+        Op::Cmp(Ordering::Less, true, _) => "le",
+        Op::Cmp(_, false, _) => "gt",
+        Op::Cmp(_, true, _) => "ge",
+        Op::Version(true, ..) => "version_ge",
+        Op::Version(false, ..) => "version_lt",
+        Op::Matches(true, _) => "matches",
+        Op::Matches(false, _) => "not_matches",
+        Op::Contains(true, _) => "contains",
+        Op::Contains(false, _) => "not_contains",
+        Op::Empty(_) => "empty",
+        Op::Present(_) => "present",
+        Op::ModeMax(_) => "mode_max",
+        Op::SetInFile(_) => "set_in_file",
+        Op::Subset(true, _) => "subset_of",
+        Op::Subset(false, _) => "disjoint_from",
+        Op::WithinUmask(_) => "within_umask",
+        Op::Pick(_, inner) => op_name(inner),
+    }
+}
+
+/// What kind of value `v` is, for messages.
+fn kind_of(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => format!("true or false ({b})"),
+        Value::Number(n) => format!("a number ({n})"),
+        Value::String(s) if s.chars().count() > 40 => {
+            format!("a string ({:?}…)", s.chars().take(40).collect::<String>())
+        }
+        Value::String(s) => format!("a string ({s:?})"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a table".into(),
+    }
+}
+
+/// A umask as octal text (`"027"`, `"0077"`) or a number, at most 0777.
+fn umask_of(v: &Value) -> Option<u32> {
+    let m = match v {
+        Value::String(s) => u32::from_str_radix(s.trim(), 8).ok()?,
+        Value::Number(n) => u32::try_from(n.as_u64()?).ok()?,
+        _ => return None,
+    };
+    (m <= 0o777).then_some(m)
+}
+
+/// The operand-side check of [`Expr::check_var_types`].
+fn check_operand_type(op: &Op, vars: &Vars) -> Result<(), String> {
+    let (inner, unit) = match op {
+        Op::Pick(p, inner) => (inner.as_ref(), p.unit),
+        other => (other, None),
+    };
+    let Some(o) = inner.operand() else { return Ok(()) };
+    let name = o.var();
+    let value = match o {
+        Operand::Lit(v) => v.clone(),
+        Operand::Var(n) => match vars.get(n) {
+            Some(v) => v.clone(),
+            None => return Ok(()),
+        },
+        Operand::VarPart { name, split, part } => match vars.get(name) {
+            Some(Value::String(s)) => match split_list(s, split).get(*part) {
+                Some(v) => v.clone(),
+                None => {
+                    return Err(format!(
+                        "variable {name} = {s:?} has no field {part} when split on {split:?}"
+                    ));
+                }
+            },
+            Some(v) => {
+                return Err(format!("variable {name} is {}: `split` reads a string", kind_of(v)));
+            }
+            None => return Ok(()),
+        },
+    };
+    let is_list = value.is_array();
+    let want = match inner {
+        Op::Eq(_) | Op::Ne(_) | Op::Contains(..) | Op::Version(..) if is_list => Some("one value, not a list"),
+        Op::In(_) | Op::NotIn(_) | Op::Subset(..) if !is_list => Some("a list"),
+        Op::Cmp(..) => match unit {
+            Some(u) if u.read(&value).is_none() => Some(match u {
+                Unit::Bytes => "a size in bytes (512M, 1G)",
+                Unit::Seconds => "a time (3600, 1h, 30m)",
+            }),
+            None if number(&value).is_none() => Some("a number"),
+            _ => None,
+        },
+        Op::WithinUmask(_) if umask_of(&value).is_none() => Some("an octal umask (\"027\")"),
+        _ => None,
+    };
+    match (want, name) {
+        (Some(w), Some(n)) => Err(format!(
+            "`{}` needs {w}, but variable {n} is {}",
+            op_name(inner),
+            kind_of(&value)
+        )),
+        (Some(w), None) => Err(format!("`{}` needs {w}, got {}", op_name(inner), kind_of(&value))),
+        (None, _) => Ok(()),
+    }
+}
+
+/// Wraps `op` in the `split`/`part`/`unit` modifiers of table `t`, checking they fit it.
+fn with_pick(t: &toml::Table, op_key: &str, op: Op) -> Result<Op, String> {
+    let split = match t.get("split") {
+        Some(v) => Some(
+            v.as_str()
+                .ok_or("`split` takes a separator string, e.g. \",\"")?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let part = match t.get("part") {
+        Some(v) => Some(
+            v.as_integer()
+                .and_then(|i| usize::try_from(i).ok())
+                .ok_or("`part` takes a field number from 0")?,
+        ),
+        None => None,
+    };
+    let unit = match t.get("unit").map(|u| u.as_str()) {
+        None => None,
+        Some(Some("bytes")) => Some(Unit::Bytes),
+        Some(Some("seconds")) => Some(Unit::Seconds),
+        Some(_) => return Err("`unit` must be \"bytes\" or \"seconds\"".into()),
+    };
+    if part.is_some() && split.is_none() {
+        return Err("`part` picks a field of a `split` value: add `split`".into());
+    }
+    if unit.is_some() && !matches!(op, Op::Cmp(..)) {
+        return Err(format!("`unit` only goes with lt, le, gt or ge, not `{op_key}`"));
+    }
+    if split.is_some() && part.is_some() && matches!(op, Op::Subset(..)) {
+        return Err(format!("`{op_key}` tests a list: drop `part`, which picks one field"));
+    }
+    if split.is_some() && matches!(op, Op::SetInFile(_)) {
+        return Err("`set_in_file` tests where a value comes from: `split` does not apply".into());
+    }
+    if split.is_none() && unit.is_none() {
+        return Ok(op);
+    }
+    Ok(Op::Pick(Pick { split, part, unit }, Box::new(op)))
+}
+
 fn operand(v: &toml::Value) -> Result<Operand, String> {
     if let Some(t) = v.as_table() {
-        if let (1, Some(toml::Value::String(name))) = (t.len(), t.get("var")) {
-            return Ok(Operand::Var(name.clone()));
+        let name = match t.get("var") {
+            Some(toml::Value::String(name)) => name.clone(),
+            _ => return Err("an operand table must be `{ var = \"name\" }`".into()),
+        };
+        if let Some(k) = t.keys().find(|k| !["var", "split", "part"].contains(&k.as_str())) {
+            return Err(format!(
+                "an operand table takes `var`, and `split` with `part` to pick one field; not `{k}`"
+            ));
         }
-        return Err("an operand table must be `{ var = \"name\" }`".into());
+        return match (t.get("split"), t.get("part")) {
+            (None, None) => Ok(Operand::Var(name)),
+            (Some(toml::Value::String(split)), Some(p)) => {
+                let part = p
+                    .as_integer()
+                    .and_then(|i| usize::try_from(i).ok())
+                    .ok_or("`part` takes a field number from 0")?;
+                Ok(Operand::VarPart {
+                    name,
+                    split: split.clone(),
+                    part,
+                })
+            }
+            _ => Err("an operand picks a field with both `split = \"SEP\"` and `part = N`".into()),
+        };
     }
     serde_json::to_value(v).map(Operand::Lit).map_err(|e| e.to_string())
 }
@@ -380,6 +761,7 @@ fn list_operand(v: &toml::Value, key: &str) -> Result<Operand, String> {
     match operand(v)? {
         Operand::Lit(Value::Array(a)) => Ok(Operand::Lit(Value::Array(a))),
         Operand::Lit(_) => Err(format!("`{key}` takes a list")),
+        Operand::VarPart { .. } => Err(format!("`{key}` takes a list, not one field of a variable")),
         var => Ok(var),
     }
 }
@@ -418,6 +800,9 @@ pub struct Eval<'a> {
     pub evidence: Vec<Evidence>,
     /// Errors in the rule itself (an undefined variable, a bad operand).
     pub problems: Vec<Problem>,
+    /// The items of the last list test that broke it (`subset_of`, `disjoint_from`): index and
+    /// value, for the evidence.
+    offenders: Vec<(usize, Value)>,
 }
 
 /// The item a quantifier is looking at: a view of it, and its name for evidence
@@ -432,21 +817,41 @@ impl<'a> Eval<'a> {
             vars,
             evidence: Vec::new(),
             problems: Vec::new(),
+            offenders: Vec::new(),
         }
     }
 
-    fn resolve<'o>(&mut self, o: &'o Operand) -> Option<&'o Value>
+    fn resolve<'o>(&mut self, o: &'o Operand) -> Option<Cow<'o, Value>>
     where
         'a: 'o,
     {
+        let vars: &'a Vars = self.vars;
         match o {
-            Operand::Lit(v) => Some(v),
-            Operand::Var(n) => {
-                let vars: &'a Vars = self.vars;
-                match vars.get(n) {
-                    Some(v) => Some(v),
+            Operand::Lit(v) => Some(Cow::Borrowed(v)),
+            Operand::Var(n) => match vars.get(n) {
+                Some(v) => Some(Cow::Borrowed(v)),
+                None => {
+                    self.problems.push(Problem::NoValue(n.clone()));
+                    None
+                }
+            },
+            Operand::VarPart { name, split, part } => {
+                let Some(v) = vars.get(name) else {
+                    self.problems.push(Problem::NoValue(name.clone()));
+                    return None;
+                };
+                match v
+                    .as_str()
+                    .map(|s| split_list(s, split))
+                    .and_then(|l| l.into_iter().nth(*part))
+                {
+                    Some(x) => Some(Cow::Owned(x)),
                     None => {
-                        self.problems.push(Problem::NoValue(n.clone()));
+                        self.problems.push(Problem::BadOperand {
+                            op: format!("{{ var = {name:?} }}"),
+                            value: v.to_string(),
+                            want: format!("a string with a field {part} when split on {split:?}"),
+                        });
                         None
                     }
                 }
@@ -511,8 +916,15 @@ impl<'a> Eval<'a> {
                             return Truth::Unknown(Missing::Error, Reason::Rule(self.problems.clone()));
                         };
                         if item.is_none() {
-                            self.evidence.push(Evidence::found(name(), value, source, shadowed));
+                            let ev = Evidence::found(name(), value, source, shadowed);
+                            let source = ev.source.clone();
+                            self.evidence.push(ev);
+                            // The items that broke a list test, each at the line of the whole.
+                            for (i, v) in std::mem::take(&mut self.offenders) {
+                                self.evidence.push(Evidence::value(format!("{}[{i}]", name()), v, source.clone()));
+                            }
                         }
+                        self.offenders.clear();
                         Truth::from(result)
                     }
                 }
@@ -618,8 +1030,104 @@ impl<'a> Eval<'a> {
         let null = Value::Null;
         let v = v.unwrap_or(&null);
         Some(match op {
-            Op::Eq(o) => loose_eq(v, self.resolve(o)?),
-            Op::Ne(o) => !loose_eq(v, self.resolve(o)?),
+            Op::Pick(pick, inner) => {
+                let picked = match (&pick.split, v) {
+                    (None, _) => Cow::Borrowed(v),
+                    (Some(sep), Value::String(s)) => {
+                        let items = split_list(s, sep);
+                        match pick.part {
+                            // A missing field reads as absent: no comparison holds on it.
+                            Some(i) => Cow::Owned(items.into_iter().nth(i).unwrap_or(Value::Null)),
+                            None => Cow::Owned(Value::Array(items)),
+                        }
+                    }
+                    // Already a list (sshd keywords printed once per value): nothing to split.
+                    (Some(_), Value::Array(a)) => match pick.part {
+                        Some(i) => Cow::Owned(a.get(i).cloned().unwrap_or(Value::Null)),
+                        None => Cow::Borrowed(v),
+                    },
+                    (Some(_), _) => Cow::Owned(Value::Null),
+                };
+                match (pick.unit, inner.as_ref()) {
+                    (Some(unit), Op::Cmp(ord, or_eq, o)) => {
+                        let rhs = self.resolve(o)?;
+                        let Some(b) = unit.read(&rhs) else {
+                            self.problems.push(Problem::BadOperand {
+                                op: op_name(inner).to_owned(),
+                                value: rhs.to_string(),
+                                want: format!("a value in {}", unit.name()),
+                            });
+                            return None;
+                        };
+                        match unit.read(&picked) {
+                            Some(a) => {
+                                let c = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+                                c == *ord || (*or_eq && c == Ordering::Equal)
+                            }
+                            None => false,
+                        }
+                    }
+                    _ => return self.apply(inner, Some(&picked)),
+                }
+            }
+            Op::Subset(subset, o) => {
+                let list = self.resolve(o)?;
+                let name = if *subset { "subset_of" } else { "disjoint_from" };
+                let Some(list) = list.as_array() else {
+                    self.problems.push(Problem::NeedsList {
+                        op: name.to_owned(),
+                        got: format!("{} as its operand", kind_of(&list)),
+                    });
+                    return None;
+                };
+                // A value that is not there is not an empty list: three-valued, an error.
+                let Some(items) = v.as_array() else {
+                    let hint = if v.is_string() {
+                        " (add `split = \",\"` to read it as a list)"
+                    } else {
+                        ""
+                    };
+                    self.problems.push(Problem::NeedsList {
+                        op: name.to_owned(),
+                        got: format!("{}{hint}", kind_of(v)),
+                    });
+                    return None;
+                };
+                self.offenders = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| list.iter().any(|y| loose_eq(x, y)) != *subset)
+                    .map(|(i, x)| (i, x.clone()))
+                    .collect();
+                self.offenders.is_empty()
+            }
+            Op::WithinUmask(o) => {
+                let rhs = self.resolve(o)?;
+                let Some(umask) = umask_of(&rhs) else {
+                    self.problems.push(Problem::BadOperand {
+                        op: "within_umask".to_owned(),
+                        value: rhs.to_string(),
+                        want: "an octal umask (\"027\")".to_owned(),
+                    });
+                    return None;
+                };
+                // A string is an octal mode ("0640"), as for mode_max.
+                match v {
+                    Value::String(s) => u32::from_str_radix(s.trim(), 8).is_ok_and(|m| m & umask == 0),
+                    _ => match number(v) {
+                        Some(m) if m >= 0.0 => (m as u32) & umask == 0,
+                        _ => false,
+                    },
+                }
+            }
+            Op::Eq(o) => {
+                let r = self.resolve(o)?;
+                loose_eq(v, &r)
+            }
+            Op::Ne(o) => {
+                let r = self.resolve(o)?;
+                !loose_eq(v, &r)
+            }
             Op::In(o) | Op::NotIn(o) => {
                 let list = self.resolve(o)?;
                 let Some(list) = list.as_array() else {
@@ -630,7 +1138,7 @@ impl<'a> Eval<'a> {
             }
             Op::Cmp(ord, or_eq, o) => {
                 let rhs = self.resolve(o)?;
-                match (number(v), number(rhs)) {
+                match (number(v), number(&rhs)) {
                     (Some(a), Some(b)) => {
                         let c = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
                         c == *ord || (*or_eq && c == Ordering::Equal)
@@ -640,7 +1148,7 @@ impl<'a> Eval<'a> {
             }
             Op::Version(ge, scheme, o) => {
                 let rhs = self.resolve(o)?;
-                let (Some(a), Some(b)) = (scalar_string(v), scalar_string(rhs)) else {
+                let (Some(a), Some(b)) = (scalar_string(v), scalar_string(&rhs)) else {
                     return Some(false);
                 };
                 let c = match scheme {
@@ -653,7 +1161,7 @@ impl<'a> Eval<'a> {
             Op::Contains(want, o) => {
                 let needle = self.resolve(o)?;
                 let has = match v {
-                    Value::Array(a) => a.iter().any(|x| loose_eq(x, needle)),
+                    Value::Array(a) => a.iter().any(|x| loose_eq(x, &needle)),
                     Value::String(s) => needle.as_str().is_some_and(|n| s.contains(n)),
                     Value::Object(m) => needle.as_str().is_some_and(|n| m.contains_key(n)),
                     _ => false,
@@ -922,6 +1430,184 @@ mod tests {
         );
     }
 
+    /// Generated lists (seeded): `subset_of` holds exactly when every item is in the allowed
+    /// list and `disjoint_from` when none is, over a split string and over a list alike; the
+    /// evidence names each offending item with its index and the line of the whole value.
+    #[test]
+    fn subset_and_disjoint_over_generated_lists() {
+        let pool = [
+            "aes128-ctr",
+            "aes256-ctr",
+            "aes128-cbc",
+            "3des-cbc",
+            "chacha20-poly1305@openssh.com",
+            "aes256-gcm@openssh.com",
+        ];
+        let mut seed: u64 = 0xc1f3e5;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..300 {
+            let have: Vec<&str> = (0..1 + next(6)).map(|_| pool[next(pool.len())]).collect();
+            let allowed: Vec<&str> = pool.iter().copied().filter(|_| next(2) == 0).collect();
+            let as_list = round % 2 == 0;
+            let value = if as_list { json!(have) } else { json!(have.join(",")) };
+            let facts = json!({"c": {"value": value, "source": {"path": "/etc/ssh/sshd_config", "line": 7}}});
+            let vars = Vars::from([("ok".to_owned(), json!(allowed))]);
+            for subset in [true, false] {
+                let op = if subset { "subset_of" } else { "disjoint_from" };
+                let split = if as_list { "" } else { r#", split = ",""# };
+                let e = expr(&format!(r#"{{ fact = "c", {op} = {{ var = "ok" }}{split} }}"#));
+                let mut ev = Eval::new(&facts, &vars);
+                let t = ev.eval(&e, None);
+                let bad: Vec<usize> = (0..have.len())
+                    .filter(|&i| allowed.contains(&have[i]) != subset)
+                    .collect();
+                assert_eq!(t, Truth::from(bad.is_empty()), "{op} {have:?} {allowed:?}");
+                let named: Vec<String> = ev.evidence[1..].iter().map(|e| e.fact.clone()).collect();
+                assert_eq!(named, bad.iter().map(|i| format!("c[{i}]")).collect::<Vec<_>>());
+                for (e, i) in ev.evidence[1..].iter().zip(&bad) {
+                    assert_eq!(e.value, json!(have[*i]));
+                    assert_eq!(e.source.as_ref().unwrap().line, Some(7));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn list_tests_on_a_missing_or_unsplit_value_are_errors_never_a_pass() {
+        let vars = Vars::from([("ok".to_owned(), json!(["a"]))]);
+        for (e, facts) in [
+            (r#"{ fact = "c", subset_of = { var = "ok" } }"#, json!({})),
+            (r#"{ fact = "c", subset_of = { var = "ok" }, split = "," }"#, json!({})),
+            (
+                r#"{ not = { fact = "c", disjoint_from = { var = "ok" }, split = "," } }"#,
+                json!({}),
+            ),
+            (r#"{ fact = "c", subset_of = { var = "ok" } }"#, json!({"c": "a"})),
+            (
+                r#"{ fact = "c", subset_of = { var = "zz" }, split = "," }"#,
+                json!({"c": "a"}),
+            ),
+        ] {
+            let mut ev = Eval::new(&facts, &vars);
+            let t = ev.eval(&expr(e), None);
+            assert!(matches!(t, Truth::Unknown(Missing::Error, _)), "{e} on {facts}: {t:?}");
+        }
+        // A value that is already a list is not split again; `part` picks its item.
+        let facts = json!({"c": ["a", "b"], "p": "x:y"});
+        let mut ev = Eval::new(&facts, &vars);
+        assert_eq!(
+            ev.eval(&expr(r#"{ fact = "c", split = ",", part = 1, eq = "b" }"#), None),
+            Truth::True
+        );
+        assert_eq!(
+            ev.eval(&expr(r#"{ fact = "c", split = ",", subset_of = ["a", "b"] }"#), None),
+            Truth::True
+        );
+        assert_eq!(
+            ev.eval(&expr(r#"{ fact = "p", split = ":", part = 5, present = false }"#), None),
+            Truth::True
+        );
+        // An empty value is the empty list: a subset of anything, disjoint from anything.
+        let facts = json!({"c": ""});
+        let mut ev = Eval::new(&facts, &vars);
+        assert_eq!(
+            ev.eval(
+                &expr(r#"{ fact = "c", subset_of = { var = "ok" }, split = "," }"#),
+                None
+            ),
+            Truth::True
+        );
+    }
+
+    /// MaxStartups-like fields: each field of the value against the same field of a variable.
+    #[test]
+    fn fields_of_a_value_compare_with_fields_of_a_variable() {
+        let check = r#"{ all = [
+            { fact = "m", split = ":", part = 0, le = { var = "t", split = ":", part = 0 } },
+            { fact = "m", split = ":", part = 1, ge = { var = "t", split = ":", part = 1 } },
+            { fact = "m", split = ":", part = 2, le = { var = "t", split = ":", part = 2 } } ] }"#;
+        let vars = Vars::from([("t".to_owned(), json!("10:30:60"))]);
+        for (m, want) in [
+            ("10:30:60", true),
+            ("5:50:40", true),
+            ("10:30:100", false),
+            ("11:30:60", false),
+            ("10:29:60", false),
+            ("10:30", false),
+            ("x:30:60", false),
+        ] {
+            let facts = json!({ "m": m });
+            let mut ev = Eval::new(&facts, &vars);
+            assert_eq!(ev.eval(&expr(check), None), Truth::from(want), "{m}");
+        }
+        // A variable without the field is an error of the rule, not a silent false.
+        let vars = Vars::from([("t".to_owned(), json!("10:30"))]);
+        let facts = json!({ "m": "10:30:60" });
+        let mut ev = Eval::new(&facts, &vars);
+        assert!(matches!(ev.eval(&expr(check), None), Truth::Unknown(Missing::Error, _)));
+    }
+
+    #[test]
+    fn sizes_and_times_compare_in_sshd_units() {
+        assert_eq!(Unit::Bytes.read(&json!("1G")), Some(1073741824.0));
+        assert_eq!(Unit::Bytes.read(&json!("512M")), Some(536870912.0));
+        assert_eq!(Unit::Bytes.read(&json!("4k")), Some(4096.0));
+        assert_eq!(Unit::Bytes.read(&json!("1T")), None);
+        assert_eq!(Unit::Bytes.read(&json!("default")), None);
+        assert_eq!(Unit::Seconds.read(&json!("1h")), Some(3600.0));
+        assert_eq!(Unit::Seconds.read(&json!("1h30m")), Some(5400.0));
+        assert_eq!(Unit::Seconds.read(&json!("90")), Some(90.0));
+        assert_eq!(Unit::Seconds.read(&json!("1y")), None);
+        let vars = Vars::from([("size".to_owned(), json!("1G")), ("time".to_owned(), json!("1h"))]);
+        let check = r#"{ all = [
+            { fact = "r", split = " ", part = 0, unit = "bytes", le = { var = "size" } },
+            { fact = "r", split = " ", part = 0, gt = 0 },
+            { fact = "r", split = " ", part = 1, unit = "seconds", le = { var = "time" } },
+            { fact = "r", split = " ", part = 1, gt = 0 } ] }"#;
+        for (r, want) in [
+            ("1073741824 3600", true),
+            ("536870912 600", true),
+            ("1073741825 3600", false),
+            ("0 0", false),
+            ("1073741824 0", false),
+            ("1073741824 3601", false),
+        ] {
+            let facts = json!({ "r": r });
+            let mut ev = Eval::new(&facts, &vars);
+            assert_eq!(ev.eval(&expr(check), None), Truth::from(want), "{r}");
+        }
+    }
+
+    #[test]
+    fn within_umask_reads_the_variable_as_a_umask() {
+        for (mode, umask, want) in [
+            ("0750", "027", true),
+            ("0700", "027", true),
+            ("0755", "027", false),
+            ("0770", "027", false),
+            ("0700", "077", true),
+            ("0750", "077", false),
+        ] {
+            let vars = Vars::from([("u".to_owned(), json!(umask))]);
+            let facts = json!({ "m": mode });
+            let mut ev = Eval::new(&facts, &vars);
+            let t = ev.eval(&expr(r#"{ fact = "m", within_umask = { var = "u" } }"#), None);
+            assert_eq!(t, Truth::from(want), "{mode} under {umask}");
+        }
+        let vars = Vars::from([("u".to_owned(), json!("u=rwx"))]);
+        let facts = json!({ "m": "0700" });
+        let mut ev = Eval::new(&facts, &vars);
+        assert!(matches!(
+            ev.eval(&expr(r#"{ fact = "m", within_umask = { var = "u" } }"#), None),
+            Truth::Unknown(Missing::Error, _)
+        ));
+    }
+
     #[test]
     fn bad_predicates_are_rejected_with_a_reason() {
         for (src, want) in [
@@ -930,6 +1616,17 @@ mod tests {
             (r#"{ fact = "a", frob = 1 }"#, "unknown operator"),
             (r#"{ fact = "a", matches = "(" }"#, "bad regex"),
             (r#"{ fact = "a", in = 3 }"#, "takes a list"),
+            (r#"{ fact = "a", subset_of = "x,y" }"#, "takes a list"),
+            (r#"{ fact = "a", part = 1, eq = "x" }"#, "add `split`"),
+            (
+                r#"{ fact = "a", split = ",", part = 1, subset_of = ["x"] }"#,
+                "drop `part`",
+            ),
+            (r#"{ fact = "a", unit = "bytes", eq = 1 }"#, "`unit` only goes with"),
+            (r#"{ fact = "a", unit = "parsecs", le = 1 }"#, "`unit` must be"),
+            (r#"{ fact = "a", within_umask = "rwx" }"#, "octal umask"),
+            (r#"{ fact = "a", le = { var = "v", part = 1 } }"#, "both `split"),
+            (r#"{ fact = "a", le = { var = "v", sep = ":" } }"#, "not `sep`"),
         ] {
             let v: toml::Value = toml::from_str(&format!("check = {src}")).unwrap();
             let err = Expr::from_toml(&v["check"], false).unwrap_err();

@@ -318,6 +318,12 @@ fn parse_checked(file: &str, text: &str, check_paths: bool) -> Result<Vec<Rule>,
                 return Err(err(format!("variable `{v}` is used but has no default in `vars`")));
             }
         }
+        for (e, what) in std::iter::once((&check, "check"))
+            .chain(applies_when.iter().map(|e| (e, "applies_when")))
+            .chain(error_when.iter().map(|e| (&e.check, "error_when")))
+        {
+            e.check_var_types(&vars).map_err(|m| err(format!("{what}: {m}")))?;
+        }
         let texts = std::iter::once(("title", r.title.as_str()))
             .chain(r.not_applicable.iter().map(|t| ("not_applicable", t.as_str())))
             .chain(error_when.iter().map(|e| ("error_when reason", e.reason.as_str())));
@@ -591,9 +597,16 @@ impl RuleSet {
             if let (serde_json::Value::String(_), Some(t), false) = (default, text, value.is_string()) {
                 value = serde_json::Value::String(t.to_owned());
             }
+            // On the command line a list of strings may be written comma-separated, as XCCDF
+            // values are (`--var sshd_approved_ciphers=aes256-ctr,aes128-ctr`).
+            if let (serde_json::Value::Array(d), Some(t), false) = (default, text, value.is_array())
+                && d.iter().all(serde_json::Value::is_string)
+            {
+                value = comma_list(t).map_err(|e| format!("variable {name}: {e}"))?;
+            }
             if !same_type(default, &value) {
                 let list_hint = if default.is_array() && !value.is_array() {
-                    " (a list is written as a TOML array: '[\"a\", \"b\"]')"
+                    " (a list is written as a TOML array: '[\"a\", \"b\"]', or on the command line comma-separated: a,b)"
                 } else {
                     ""
                 };
@@ -611,6 +624,24 @@ impl RuleSet {
     pub fn profiles_of(&self, id: &str) -> &[String] {
         self.rules.get(id).map_or(&[], |r| r.profiles.as_slice())
     }
+}
+
+/// A comma-separated list of strings as `--var` takes it: items trimmed, the empty text the
+/// empty list; an empty item (`a,,b`, a trailing comma) is refused as the typo it likely is.
+fn comma_list(text: &str) -> Result<serde_json::Value, String> {
+    if text.trim().is_empty() {
+        return Ok(serde_json::Value::Array(Vec::new()));
+    }
+    let items: Vec<&str> = text.split(',').map(str::trim).collect();
+    if items.iter().any(|i| i.is_empty()) {
+        return Err(format!("{text:?} has an empty item between commas"));
+    }
+    Ok(serde_json::Value::Array(
+        items
+            .into_iter()
+            .map(|i| serde_json::Value::String(i.to_owned()))
+            .collect(),
+    ))
 }
 
 /// What kind of value `v` is, for messages.
@@ -786,11 +817,156 @@ check = { fact = "sshd.effective.permitrootlogin", in = ["no"] }
         }
         assert_eq!(set.var_value("v", json!(22.1), Some("22.1")), Ok(json!("22.1")));
         assert_eq!(set.var_value("allowed", json!(["a"]), None), Ok(json!(["a"])));
-        let e = set.var_value("allowed", json!("a"), Some("a")).unwrap_err();
+        // A string where a list is needed is refused in a TOML file (no text), and read as a
+        // comma-separated list on the command line.
+        let e = set.var_value("allowed", json!("a"), None).unwrap_err();
         assert!(e.contains("takes a list of string") && e.contains("TOML array"), "{e}");
         assert!(set.var_value("allowed", json!([1]), None).is_err());
         let e = set.var_value("dayz", json!(1), None).unwrap_err();
         assert!(e.contains("did you mean \"days\""), "{e}");
+    }
+
+    /// `--var NAME=a,b,c` for a list of strings: generated lists (seeded) come back item for
+    /// item, however they are spaced; empty items are refused; other list types keep TOML.
+    #[test]
+    fn a_list_variable_takes_comma_separated_text_on_the_command_line() {
+        use serde_json::json;
+        let mut set = RuleSet::default();
+        let text = GOOD.replace(
+            r#"in = ["no"] }"#,
+            "in = { var = \"allowed\" } }\nerror_when = [{ check = { fact = \"sshd.effective.maxauthtries\", in = { var = \"nums\" } }, reason = \"r\" }]\nvars = { allowed = [\"no\"], nums = [1, 2] }",
+        );
+        set.add_source(
+            vec![("u/profiles.toml".into(), DECLARED.into()), ("u/ssh.toml".into(), text)],
+            true,
+        )
+        .unwrap();
+        let mut seed: u64 = 0x11575;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let alphabet = [
+            "aes128-ctr",
+            "hmac-sha2-512-etm@openssh.com",
+            "curve25519-sha256",
+            "x",
+            "3des-cbc",
+        ];
+        for _ in 0..200 {
+            let items: Vec<String> = (0..1 + next(6))
+                .map(|_| alphabet[next(alphabet.len() as u64) as usize].to_owned())
+                .collect();
+            let sep = [",", ", ", " ,", ",  "][next(4) as usize];
+            let typed = items.join(sep);
+            // What parse_var hands over: the text, read as a string since it is no TOML value.
+            let got = set.var_value("allowed", json!(typed.clone()), Some(&typed)).unwrap();
+            assert_eq!(got, json!(items), "{typed}");
+        }
+        assert_eq!(set.var_value("allowed", json!(""), Some("")), Ok(json!([])));
+        for bad in ["a,,b", "a,", ",a"] {
+            let e = set.var_value("allowed", json!(bad), Some(bad)).unwrap_err();
+            assert!(e.contains("empty item"), "{bad}: {e}");
+        }
+        // A list of numbers is written as TOML on the command line too.
+        assert!(set.var_value("nums", json!("1,2"), Some("1,2")).is_err());
+        assert_eq!(set.var_value("nums", json!([3]), Some("[3]")), Ok(json!([3])));
+    }
+
+    /// A variable used where its type cannot be compared is a load error naming both.
+    #[test]
+    fn a_variable_of_the_wrong_type_for_its_operator_does_not_load() {
+        let load = |check: &str, vars: &str| {
+            let text = GOOD.replace(
+                r#"check = { fact = "sshd.effective.permitrootlogin", in = ["no"] }"#,
+                &format!("check = {check}\nvars = {vars}"),
+            );
+            parse_file("rules/ssh.toml", &text)
+        };
+        for (check, vars, want) in [
+            (
+                r#"{ fact = "sshd.effective.ciphers", eq = { var = "l" } }"#,
+                r#"{ l = ["a"] }"#,
+                "`eq` needs one value",
+            ),
+            (
+                r#"{ fact = "sshd.effective.maxauthtries", le = { var = "l" } }"#,
+                r#"{ l = ["a"] }"#,
+                "`le` needs a number",
+            ),
+            (
+                r#"{ fact = "sshd.effective.maxauthtries", le = { var = "l" } }"#,
+                r#"{ l = "four" }"#,
+                "`le` needs a number",
+            ),
+            (
+                r#"{ fact = "sshd.effective.ciphers", split = ",", subset_of = { var = "l" } }"#,
+                r#"{ l = "aes128-ctr,aes256-ctr" }"#,
+                "`subset_of` needs a list",
+            ),
+            (
+                r#"{ fact = "sshd.effective.ciphers", split = ",", disjoint_from = { var = "l" } }"#,
+                "{ l = 3 }",
+                "`disjoint_from` needs a list",
+            ),
+            (
+                r#"{ fact = "sshd.effective.ciphers", in = { var = "l" } }"#,
+                r#"{ l = "a" }"#,
+                "`in` needs a list",
+            ),
+            (
+                r#"{ fact = "access.login_defs.umask_dir_mode", within_umask = { var = "l" } }"#,
+                r#"{ l = "u=rwx" }"#,
+                "octal umask",
+            ),
+            (
+                r#"{ fact = "sshd.effective.maxstartups", split = ":", part = 0, le = { var = "l", split = ":", part = 2 } }"#,
+                r#"{ l = "10:30" }"#,
+                "no field 2",
+            ),
+            (
+                r#"{ fact = "sshd.effective.rekeylimit", split = " ", part = 0, unit = "bytes", le = { var = "l" } }"#,
+                r#"{ l = "1T" }"#,
+                "size in bytes",
+            ),
+            (r#"{ var = "l", eq = "a" }"#, r#"{ l = ["a"] }"#, "cannot test it"),
+            (
+                r#"{ var = "l", subset_of = ["a"] }"#,
+                r#"{ l = "a" }"#,
+                "cannot test it",
+            ),
+        ] {
+            let e = load(check, vars).unwrap_err().to_string();
+            assert!(e.contains(want), "{check} with {vars}: {e}");
+        }
+        // The same shapes with the right types load.
+        for (check, vars) in [
+            (
+                r#"{ fact = "sshd.effective.ciphers", split = ",", subset_of = { var = "l" } }"#,
+                r#"{ l = ["aes128-ctr"] }"#,
+            ),
+            (
+                r#"{ fact = "sshd.effective.maxstartups", split = ":", part = 1, ge = { var = "l", split = ":", part = 1 } }"#,
+                r#"{ l = "10:30:60" }"#,
+            ),
+            (
+                r#"{ fact = "sshd.effective.rekeylimit", split = " ", part = 1, unit = "seconds", le = { var = "l" } }"#,
+                r#"{ l = "1h" }"#,
+            ),
+            (
+                r#"{ fact = "access.login_defs.umask_dir_mode", within_umask = { var = "l" } }"#,
+                r#"{ l = "027" }"#,
+            ),
+            (r#"{ var = "l", subset_of = ["a", "b"] }"#, r#"{ l = ["a"] }"#),
+        ] {
+            assert!(
+                load(check, vars).is_ok(),
+                "{check} with {vars}: {:?}",
+                load(check, vars).err()
+            );
+        }
     }
 
     #[test]

@@ -684,3 +684,87 @@ fn a_site_rule_reads_its_declared_file_and_names_the_line() {
     let v = json(&out);
     assert_eq!(v["findings"][0]["status"], "error", "{}", v["findings"][0]);
 }
+
+/// `--var` takes a list variable comma-separated (as XCCDF writes it) or as a TOML array, with the
+/// same verdict; the evidence names the offending items; a list where one value is needed, and an
+/// empty item, are refused before anything is scanned.
+#[test]
+fn a_list_variable_is_set_comma_separated_on_the_command_line() {
+    let root = repo().join("fixtures/roots/debian12");
+    let root = root.to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--root",
+            root,
+            "--as-of",
+            AS_OF,
+            "--profile",
+            "cis-l1-server",
+            "--only",
+            "ssh.no-weak-ciphers",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = imagegate(&args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The profile's list approves OpenSSH 9.2's default ciphers.
+    let (code, _, err) = scan(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    // The STIG's FIPS list does not: chacha20 and the GCM ciphers are named as evidence.
+    for var in [
+        "sshd_approved_ciphers=aes256-ctr,aes192-ctr,aes128-ctr",
+        "sshd_approved_ciphers=aes256-ctr, aes192-ctr ,aes128-ctr",
+        r#"sshd_approved_ciphers=["aes256-ctr","aes192-ctr","aes128-ctr"]"#,
+    ] {
+        let (code, out, err) = scan(&["--var", var]);
+        assert_eq!(code, Some(1), "{var}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let ev = &v["findings"][0]["evidence"];
+        let named: Vec<&str> = ev.as_array().unwrap()[1..]
+            .iter()
+            .map(|e| e["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            named,
+            [
+                "chacha20-poly1305@openssh.com",
+                "aes128-gcm@openssh.com",
+                "aes256-gcm@openssh.com"
+            ],
+            "{var}: {ev}"
+        );
+        assert_eq!(ev[1]["fact"], "sshd.effective.ciphers[0]", "{ev}");
+    }
+    for (var, want) in [
+        ("sshd_approved_ciphers=aes256-ctr,,aes128-ctr", "empty item"),
+        ("sshd_approved_ciphers=[1,2]", "takes a list of string"),
+    ] {
+        let (code, _, err) = scan(&["--var", var]);
+        assert_eq!(code, Some(2), "{var}: {err}");
+        assert!(err.contains(want), "{var}: {err}");
+    }
+    // A MaxStartups threshold without its third field cannot be compared: the rule errs.
+    let out = imagegate(&[
+        "scan",
+        "--root",
+        root,
+        "--as-of",
+        AS_OF,
+        "--profile",
+        "cis-l1-server",
+        "--only",
+        "ssh.max-startups-limited",
+        "--var",
+        "var_sshd_set_maxstartups=10:30",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("ERROR") && text.contains("field 2"), "{text}");
+}

@@ -821,11 +821,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 /// One line on stderr when rules ended in error because files were unreadable: the findings
 /// each say so, but the fix (sudo) is the same for all of them and easy to miss over SSH.
 fn permission_hint(report: &eval::Report) {
-    let denied = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Error && f.reason.as_deref().is_some_and(|r| r.contains("permission denied")))
-        .count();
+    let denied = report.permission_denied();
     if denied > 0 {
         crate::diag::warning(&format!(
             "{denied} rules ended in error because files were not readable (permission denied): run imagegate as root, e.g. `sudo imagegate scan`"

@@ -187,6 +187,7 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
                 severity: Severity::High,
                 status: Status::Fail,
                 reason: Some(format!("{} (owner {}): {}", w.origin, w.owner, w.reason)),
+                permission_denied: false,
                 evidence: Vec::new(),
                 rationale: "An exception that outlives its deadline is a failure nobody decided to accept.".into(),
                 remediation: format!(

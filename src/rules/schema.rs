@@ -641,11 +641,8 @@ mod tests {
     fn shipped_paths() -> Vec<Vec<Step>> {
         let set = crate::rules::RuleSet::embedded().unwrap();
         let mut all = Vec::new();
-        for r in set.rules.values() {
-            rule_paths(&r.check, &[], &mut all);
-            for e in r.applies_when.iter().chain(r.error_when.iter().map(|e| &e.check)) {
-                rule_paths(e, &[], &mut all);
-            }
+        for e in set.rules.values().flat_map(|r| r.expressions()) {
+            rule_paths(e, &[], &mut all);
         }
         let mut seen = std::collections::BTreeSet::new();
         all.retain(|p| seen.insert(format!("{p:?}")));

@@ -138,13 +138,13 @@ impl Iterator for Damaged<'_> {
         }
         self.round += 1;
         let mut b = self.input.to_vec();
-        if round % 4 == 0 {
+        if round.is_multiple_of(4) {
             b.truncate(round.wrapping_mul(self.cut_step) % self.input.len().max(1));
         }
         for _ in 0..1 + round % 3 {
             let v = self.rng.next();
             let within = match self.header {
-                Some(n) if round % 2 == 0 => n,
+                Some(n) if round.is_multiple_of(2) => n,
                 _ => b.len().max(1),
             };
             let at = usize::try_from(v % within as u64).unwrap_or(0);

@@ -1160,15 +1160,24 @@ pub fn as_nobody(bin: &Path, args: &[&str]) -> Command {
     c
 }
 
-#[test]
-fn unprivileged_scans_never_pass_on_what_they_cannot_read() {
+/// For a scan as nobody: a directory nobody may enter, holding a copy of the binary nobody may
+/// run. `None` when not root (nobody is out of reach).
+pub fn nobody_workspace() -> Option<(tempfile::TempDir, PathBuf)> {
     if !is_root() {
-        eprintln!("skipped: needs root to drop to nobody with setpriv");
-        return;
+        return None;
     }
     let outer = tempfile::tempdir().unwrap();
     std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let bin = binary_for_nobody(outer.path());
+    Some((outer, bin))
+}
+
+#[test]
+fn unprivileged_scans_never_pass_on_what_they_cannot_read() {
+    let Some((outer, bin)) = nobody_workspace() else {
+        eprintln!("skipped: needs root to drop to nobody with setpriv");
+        return;
+    };
     let mut roots: Vec<(String, &str)> = crate::util::root_names()
         .into_iter()
         .map(|n| {
@@ -1251,13 +1260,10 @@ fn unprivileged_scans_never_pass_on_what_they_cannot_read() {
 /// read, from the typed signal: the same count whatever the report's language.
 #[test]
 fn the_scan_as_root_hint_counts_denied_reads_in_every_language() {
-    if !is_root() {
+    let Some((outer, bin)) = nobody_workspace() else {
         eprintln!("skipped: needs root to drop to nobody with setpriv");
         return;
-    }
-    let outer = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let bin = binary_for_nobody(outer.path());
+    };
     let root = outer.path().join("root");
     crate::util::copy_tree(&crate::util::repo().join("fixtures/roots/debian12"), &root);
     real_modes(&root);

@@ -339,19 +339,17 @@ pub fn run() -> anyhow::Result<ExitCode> {
             let text =
                 host::read_text(&file).with_context(|| format!("cannot read waivers file {}", file.display()))?;
             let list = waivers::parse(&file.display().to_string(), &text, &rules)?;
-            let today = as_of.unwrap_or_else(today);
             let mut code = EXIT_OK;
-            for w in &list {
-                let until = waivers::expiry(w).unwrap_or(today);
-                let days = (until - today).get_days();
-                let state = if until < today {
-                    code = EXIT_FAIL;
-                    "EXPIRED".to_owned()
-                } else if i64::from(days) <= waivers::DEFAULT_WARN_DAYS {
-                    format!("expires in {days} days")
-                } else {
-                    "ok".to_owned()
+            for c in waivers::check(&list, as_of.unwrap_or_else(today)) {
+                let state = match c.state {
+                    waivers::State::Expired => {
+                        code = EXIT_FAIL;
+                        "EXPIRED".to_owned()
+                    }
+                    waivers::State::Expiring(days) => format!("expires in {days} days"),
+                    waivers::State::Valid => "ok".to_owned(),
                 };
+                let (w, until) = (c.waiver, c.until);
                 writeln!(
                     out,
                     "{:<44} until {until}  {state:<18} {} ({})",
@@ -840,11 +838,7 @@ fn scan(args: ScanArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
 /// One line on stderr when rules ended in error because files were unreadable: the findings
 /// each say so, but the fix (sudo) is the same for all of them and easy to miss over SSH.
 fn permission_hint(report: &eval::Report) {
-    let denied = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Error && f.reason.as_deref().is_some_and(|r| r.contains("permission denied")))
-        .count();
+    let denied = report.permission_denied();
     if denied > 0 {
         crate::diag::warning(&format!(
             "{denied} rules ended in error because files were not readable (permission denied): run imagegate as root, e.g. `sudo imagegate scan`"

@@ -134,6 +134,10 @@ pub fn evaluate_rule(rule: &Rule, facts: &dyn FactView, overrides: &BTreeMap<Str
         severity: rule.severity,
         status,
         reason,
+        permission_denied: matches!(
+            &why,
+            Some(Reason::Fact(r) | Reason::NoDistribution(r)) if r.permission_denied
+        ),
         evidence: ev.evidence,
         rationale: rule.rationale.clone(),
         remediation: rule.remediation.clone(),
@@ -213,6 +217,92 @@ mod tests {
                 crate::facts::HEADER_GROUPS.contains(&group),
                 "{p}: {group} is not a header group"
             );
+        }
+    }
+
+    /// Whether a rule ended in error because the file's permissions refused a read is typed,
+    /// set where the read failed: it holds in every report language, and a message that merely
+    /// says "permission denied" (a collector quoting a file, a wrapped error) does not count.
+    #[test]
+    fn permission_denied_is_typed_not_read_from_the_words() {
+        use crate::facts::{Collected, FactError};
+        use crate::rootfs::RootFsError;
+        #[derive(serde::Serialize)]
+        struct Os {
+            os: Collected<u32>,
+        }
+        let rule = crate::rules::load::parse_file(
+            "os.toml",
+            "[[rule]]\nid = \"os.t\"\ntitle = \"t\"\nseverity = \"low\"\nprofiles = [\"cloud-image\"]\n\
+             rationale = \"r\"\nremediation = \"m\"\ncheck = { fact = \"os.id\", eq = \"debian\" }\n",
+        )
+        .unwrap()
+        .remove(0);
+        let denied = RootFsError::PermissionDenied {
+            path: "/etc/os-release".into(),
+        };
+        let cases = [
+            (Collected::from(Err::<u32, _>(FactError::Fs(denied))), true),
+            (
+                Collected::unreadable(&RootFsError::PermissionDenied { path: "/x".into() }),
+                true,
+            ),
+            (
+                Collected::error("/etc/os-release:1: unknown value \"permission denied\""),
+                false,
+            ),
+            (
+                Collected::from(Err::<u32, _>(FactError::Fs(RootFsError::TooLarge {
+                    path: "/etc/os-release".into(),
+                    limit: 1,
+                }))),
+                false,
+            ),
+        ];
+        for (os, want) in cases {
+            let facts = Os { os };
+            let f = evaluate_rule(&rule, &crate::rules::view::Typed(&facts), &BTreeMap::new());
+            assert_eq!(f.status, Status::Error);
+            let mut report = Report {
+                schema: crate::model::SCHEMA,
+                tool: Tool {
+                    name: "imagegate",
+                    version: "0",
+                },
+                profile: "cloud-image".into(),
+                target: crate::facts::Target {
+                    root: "/".into(),
+                    live: false,
+                    as_of: "2026-01-01".into(),
+                    hostname: None,
+                    mounts: Vec::new(),
+                },
+                host: Host {
+                    os: None,
+                    release: None,
+                    hostname: None,
+                    kernel: None,
+                    image_id: None,
+                    platform: None,
+                    owner: None,
+                },
+                summary: Summary::default(),
+                findings: vec![f],
+                elapsed: None,
+                lang: Lang::En,
+            };
+            assert_eq!(
+                report.permission_denied(),
+                usize::from(want),
+                "{:?}",
+                report.findings[0].reason
+            );
+            let zh = crate::i18n::localize(&report, Lang::ZhCn);
+            assert_eq!(zh.lang, Lang::ZhCn);
+            assert!(zh.findings[0].reason.as_deref().is_some_and(|r| r.contains("采集器")));
+            assert_eq!(zh.permission_denied(), usize::from(want), "zh-CN");
+            report.findings[0].status = Status::NotApplicable;
+            assert_eq!(report.permission_denied(), 0, "only errors count");
         }
     }
 

@@ -152,12 +152,12 @@ pub enum Problem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     /// A fact collector's own message (English in every language, behind a translated prefix).
-    Fact(String),
+    Fact(crate::model::FactReason),
     /// Errors in the rule itself.
     Rule(Vec<Problem>),
     /// The rule names distribution families and the os facts are unavailable (the collector's
     /// message).
-    NoDistribution(String),
+    NoDistribution(crate::model::FactReason),
     /// The rule is for other distribution families.
     OtherFamily {
         /// The rule's families, `/`-joined.
@@ -178,7 +178,7 @@ pub fn reason(lang: Lang, r: &Reason, rule: &Rule) -> String {
     let zh = lang == Lang::ZhCn;
     match r {
         Reason::Fact(m) if zh => format!("采集器未能给出所需信息（原文）：{m}"),
-        Reason::Fact(m) => m.clone(),
+        Reason::Fact(m) => m.text.clone(),
         Reason::Rule(ps) => ps.iter().map(|p| problem(lang, p)).collect::<Vec<_>>().join("; "),
         Reason::NoDistribution(m) if zh => format!("无法判断发行版（原文）：{m}"),
         Reason::NoDistribution(m) => format!("cannot tell the distribution: {m}"),

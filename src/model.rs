@@ -51,6 +51,46 @@ impl Status {
     }
 }
 
+/// A fact collector's message for a fact it could not give, and whether the read was refused by
+/// the file's permissions (set from the typed error where the read failed, never from the words).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FactReason {
+    /// The collector's message (English in every language).
+    pub text: String,
+    /// The file's permissions refused the read (`EACCES`, `EPERM`).
+    pub permission_denied: bool,
+}
+
+impl From<&str> for FactReason {
+    fn from(text: &str) -> Self {
+        FactReason {
+            text: text.to_owned(),
+            permission_denied: false,
+        }
+    }
+}
+
+impl From<String> for FactReason {
+    fn from(text: String) -> Self {
+        FactReason {
+            text,
+            permission_denied: false,
+        }
+    }
+}
+
+impl From<FactReason> for String {
+    fn from(r: FactReason) -> Self {
+        r.text
+    }
+}
+
+impl std::fmt::Display for FactReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// One rule's result, with everything a report needs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -67,6 +107,10 @@ pub struct Finding {
     /// Why, for error and not-applicable (and for failures decided by `error_when`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The error is a read the file's permissions refused: a scan as root would read it. Not
+    /// part of the JSON report.
+    #[serde(skip)]
+    pub permission_denied: bool,
     /// The facts read, their values and sources.
     pub evidence: Vec<Evidence>,
     /// Why the rule matters.
@@ -173,6 +217,17 @@ pub struct Report {
     pub lang: Lang,
 }
 
+impl Report {
+    /// How many rules ended in error because the file's permissions refused a read: the findings
+    /// each say so, but the fix (a scan as root) is the same for all of them.
+    pub fn permission_denied(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.status == Status::Error && f.permission_denied)
+            .count()
+    }
+}
+
 /// Schema identifier of the JSON report.
 pub const SCHEMA: &str = "imagegate.report/v1";
 
@@ -257,9 +312,9 @@ fn record_source(v: &Value) -> Option<Source> {
 
 impl Evidence {
     /// A fact that could not be read, and why.
-    pub fn unavailable(fact: String, reason: String) -> Self {
+    pub fn unavailable(fact: String, reason: impl Into<String>) -> Self {
         Evidence {
-            unavailable: Some(reason),
+            unavailable: Some(reason.into()),
             ..Evidence::value(fact, Value::Null, None)
         }
     }

@@ -377,6 +377,17 @@ pub enum RootFsError {
 }
 
 impl RootFsError {
+    /// A failed read of an open file: its errno mapped as for every other call, else as it is.
+    fn from_read(path: &str, e: std::io::Error) -> Self {
+        match e.raw_os_error() {
+            Some(code) => RootFsError::from_errno(path, Errno::from_raw(code)),
+            None => RootFsError::Io {
+                path: path.to_owned(),
+                source: e,
+            },
+        }
+    }
+
     fn from_errno(path: &str, e: Errno) -> Self {
         match e {
             Errno::EACCES | Errno::EPERM => RootFsError::PermissionDenied { path: path.to_owned() },
@@ -657,9 +668,11 @@ impl RootFs {
         Ok(Some((std::fs::File::from(fd), meta)))
     }
 
-    /// Reads at most `limit` bytes of a regular file; a longer file is [`RootFsError::TooLarge`].
-    /// Files under /proc and /sys report size 0, so the bound is enforced on the bytes read.
-    pub fn read_bytes_limited(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+    /// Opens a regular file for a read bounded by `limit` and records it as read: `Ok(None)` when
+    /// absent, [`RootFsError::TooLarge`] when `fstat` already says it is longer, before anything
+    /// is read. Each reader still enforces the bound on the bytes it reads (files under /proc and
+    /// /sys report size 0).
+    fn open_bounded(&self, path: &str, limit: u64) -> Result<Option<(std::fs::File, Meta)>> {
         let Some((file, meta)) = self.open_regular(path)? else {
             return Ok(None);
         };
@@ -672,16 +685,19 @@ impl RootFs {
                 limit,
             });
         }
+        Ok(Some((file, meta)))
+    }
+
+    /// Reads at most `limit` bytes of a regular file; a longer file is [`RootFsError::TooLarge`].
+    /// Files under /proc and /sys report size 0, so the bound is enforced on the bytes read.
+    pub fn read_bytes_limited(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let Some((file, meta)) = self.open_bounded(path, limit)? else {
+            return Ok(None);
+        };
         let mut buf = Vec::with_capacity(meta.size.min(limit) as usize);
         file.take(limit + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| match e.raw_os_error() {
-                Some(code) => RootFsError::from_errno(path, Errno::from_raw(code)),
-                None => RootFsError::Io {
-                    path: path.to_owned(),
-                    source: e,
-                },
-            })?;
+            .map_err(|e| RootFsError::from_read(path, e))?;
         if buf.len() as u64 > limit {
             return Err(RootFsError::TooLarge {
                 path: path.to_owned(),
@@ -695,20 +711,14 @@ impl RootFs {
     /// formats whose header says what the file is (a ClamAV database's 512-byte header, an AIDE
     /// database's first line). `Ok(None)` when absent.
     pub fn read_head(&self, path: &str, n: u64) -> Result<Option<Vec<u8>>> {
-        let Some((file, _meta)) = self.open_regular(path)? else {
+        // Whatever its size: only the first `n` bytes are read.
+        let Some((file, _meta)) = self.open_bounded(path, u64::MAX)? else {
             return Ok(None);
         };
-        if let Ok(mut log) = self.read_log.lock() {
-            log.insert(path.to_owned());
-        }
         let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(64 << 10));
-        file.take(n).read_to_end(&mut buf).map_err(|e| match e.raw_os_error() {
-            Some(code) => RootFsError::from_errno(path, Errno::from_raw(code)),
-            None => RootFsError::Io {
-                path: path.to_owned(),
-                source: e,
-            },
-        })?;
+        file.take(n)
+            .read_to_end(&mut buf)
+            .map_err(|e| RootFsError::from_read(path, e))?;
         Ok(Some(buf))
     }
 
@@ -723,18 +733,9 @@ impl RootFs {
         limit: u64,
         consume: impl FnOnce(&mut dyn Read, u64) -> T,
     ) -> Result<Option<T>> {
-        let Some((file, meta)) = self.open_regular(path)? else {
+        let Some((file, meta)) = self.open_bounded(path, limit)? else {
             return Ok(None);
         };
-        if let Ok(mut log) = self.read_log.lock() {
-            log.insert(path.to_owned());
-        }
-        if meta.size > limit {
-            return Err(RootFsError::TooLarge {
-                path: path.to_owned(),
-                limit,
-            });
-        }
         Ok(Some(consume(&mut file.take(meta.size), meta.size)))
     }
 
@@ -743,18 +744,9 @@ impl RootFs {
     /// checks as every other read. Returns the bytes streamed; `Ok(None)` when absent. At most
     /// `limit` bytes are read: a longer file is [`RootFsError::TooLarge`].
     pub fn read_streaming(&self, path: &str, limit: u64, mut sink: impl FnMut(&[u8])) -> Result<Option<u64>> {
-        let Some((mut file, meta)) = self.open_regular(path)? else {
+        let Some((mut file, _meta)) = self.open_bounded(path, limit)? else {
             return Ok(None);
         };
-        if let Ok(mut log) = self.read_log.lock() {
-            log.insert(path.to_owned());
-        }
-        if meta.size > limit {
-            return Err(RootFsError::TooLarge {
-                path: path.to_owned(),
-                limit,
-            });
-        }
         let mut buf = vec![0u8; 64 * 1024];
         let mut total = 0u64;
         loop {
@@ -762,15 +754,7 @@ impl RootFs {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(match e.raw_os_error() {
-                        Some(code) => RootFsError::from_errno(path, Errno::from_raw(code)),
-                        None => RootFsError::Io {
-                            path: path.to_owned(),
-                            source: e,
-                        },
-                    });
-                }
+                Err(e) => return Err(RootFsError::from_read(path, e)),
             };
             total += n as u64;
             if total > limit {

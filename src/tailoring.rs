@@ -98,9 +98,7 @@ impl Tailoring {
         };
         let raw: Raw = toml::from_str(text).map_err(|e| TailoringError {
             file: file.to_owned(),
-            line: e
-                .span()
-                .map_or(1, |s| text.get(..s.start).map_or(1, |t| t.matches('\n').count() + 1)),
+            line: e.span().map_or(1, |s| crate::text::line_at(text, s.start)),
             msg: e.message().trim_end().to_owned(),
         })?;
         let mut vars = BTreeMap::new();

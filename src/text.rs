@@ -1,10 +1,11 @@
 //! Positions in text, for messages and sources that name a line.
 
-/// The 1-based line of byte `offset` in `text` (a TOML span's start, a match); an offset past the
-/// end, or inside a character, is on line 1 (messages still name the file).
-pub fn line_at(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map_or(1, |t| t.bytes().filter(|&b| b == b'\n').count() + 1)
+/// The 1-based line of byte `offset` in `text` (a TOML span's start, a match), text or bytes; an
+/// offset past the end is on line 1 (messages still name the file).
+pub fn line_at(text: impl AsRef<[u8]>, offset: usize) -> usize {
+    text.as_ref()
+        .get(..offset)
+        .map_or(1, |t| t.iter().filter(|&&b| b == b'\n').count() + 1)
 }
 
 /// The 1-based line of the first occurrence of `needle` in `text`, if any.
@@ -23,6 +24,9 @@ mod tests {
         assert_eq!(line_at(t, 6), 2);
         assert_eq!(line_at(t, t.len()), 4);
         assert_eq!(line_at(t, t.len() + 5), 1);
+        // Bytes as text, and an offset inside a character: still the line it is on.
+        assert_eq!(line_at(t.as_bytes(), 8), 3);
+        assert_eq!(line_at(t, t.find('é').unwrap_or(0) + 1), 3);
         assert_eq!(line_of(t, "b ="), Some(3));
         assert_eq!(line_of(t, "c"), Some(4));
         assert_eq!(line_of(t, "zz"), None);

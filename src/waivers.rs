@@ -146,6 +146,58 @@ pub fn expiry(w: &Waiver) -> Option<jiff::civil::Date> {
     .ok()
 }
 
+/// Where a waiver stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Its expiry date has passed: the failure it accepted fails again.
+    Expired,
+    /// It expires within the warning window, in this many days (0: today is the last day).
+    Expiring(i64),
+    /// It holds beyond the warning window.
+    Valid,
+}
+
+impl State {
+    /// The state on `today` of a waiver that runs `until`, warned `warn_days` ahead.
+    pub fn on(until: jiff::civil::Date, today: jiff::civil::Date, warn_days: i64) -> State {
+        let days = i64::from((until - today).get_days());
+        if until < today {
+            State::Expired
+        } else if days <= warn_days {
+            State::Expiring(days)
+        } else {
+            State::Valid
+        }
+    }
+}
+
+/// One row of `imagegate waivers check`: a waiver, the day it runs to and its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked<'w> {
+    /// The waiver.
+    pub waiver: &'w Waiver,
+    /// Its last day.
+    pub until: jiff::civil::Date,
+    /// Its state on the day checked.
+    pub state: State,
+}
+
+/// Every waiver's state on `today` (warned [`DEFAULT_WARN_DAYS`] ahead), in file order; a
+/// waiver without a date counts as ending today.
+pub fn check(waivers: &[Waiver], today: jiff::civil::Date) -> Vec<Checked<'_>> {
+    waivers
+        .iter()
+        .map(|w| {
+            let until = expiry(w).unwrap_or(today);
+            Checked {
+                waiver: w,
+                until,
+                state: State::on(until, today, DEFAULT_WARN_DAYS),
+            }
+        })
+        .collect()
+}
+
 /// What applying waivers produced besides the waived findings.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -175,11 +227,11 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
             continue;
         }
         let Some(until) = expiry(w) else { continue };
-        let days_left = (until - as_of).get_days() as i64;
         if !report.findings.iter().any(|f| f.id == w.rule) {
             continue;
         }
-        if until < as_of {
+        let state = State::on(until, as_of, warn_days);
+        if state == State::Expired {
             extra.push(Finding {
                 id: "waivers.expired".into(),
                 title: format!("the waiver for {} expired on {until}", w.rule),
@@ -187,6 +239,7 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
                 severity: Severity::High,
                 status: Status::Fail,
                 reason: Some(format!("{} (owner {}): {}", w.origin, w.owner, w.reason)),
+                permission_denied: false,
                 evidence: Vec::new(),
                 rationale: "An exception that outlives its deadline is a failure nobody decided to accept.".into(),
                 remediation: format!(
@@ -211,7 +264,7 @@ pub fn apply(report: &mut Report, waivers: &[Waiver], as_of: jiff::civil::Date, 
             });
             continue;
         }
-        if days_left <= warn_days {
+        if let State::Expiring(days_left) = state {
             outcome.expiring.push(format!(
                 "the waiver for {} at {} expires on {until} ({days_left} days)",
                 w.rule, w.origin
@@ -261,6 +314,45 @@ check = { fact = "os.id", eq = "x" }
             s.rules.insert(r.id.clone(), r);
         }
         s
+    }
+
+    /// `waivers check` states: expired the day after the last, expiring from the warning window
+    /// to the last day (0 days), valid before; in file order, one row a waiver.
+    #[test]
+    fn check_gives_each_waiver_its_state_on_the_day() {
+        let text: String = ["2026-11-30", "2026-12-01", "2026-12-15", "2026-12-16", "2027-06-01"]
+            .iter()
+            .map(|d| {
+                format!(
+                    "[[waiver]]\nrule = \"ssh.x\"\nreason = \"r\"\nowner = \"o\"\nexpires = {d}\nscope = {{ hostname = \"h{d}\" }}\n"
+                )
+            })
+            .collect();
+        let list = parse("w.toml", &text, &set()).unwrap();
+        let today = jiff::civil::date(2026, 12, 1);
+        let rows = check(&list, today);
+        let states: Vec<State> = rows.iter().map(|c| c.state).collect();
+        assert_eq!(
+            states,
+            [
+                State::Expired,
+                State::Expiring(0),
+                State::Expiring(14),
+                State::Valid,
+                State::Valid
+            ]
+        );
+        assert_eq!(rows[0].until, jiff::civil::date(2026, 11, 30));
+        assert!(rows.iter().zip(&list).all(|(c, w)| std::ptr::eq(c.waiver, w)));
+        // The same states decide `apply`'s warnings and failures.
+        for (c, d) in rows.iter().zip([-1i64, 0, 14, 15, 182]) {
+            let want = match d {
+                d if d < 0 => State::Expired,
+                d if d <= DEFAULT_WARN_DAYS => State::Expiring(d),
+                _ => State::Valid,
+            };
+            assert_eq!(c.state, want, "{d} days");
+        }
     }
 
     #[test]

@@ -61,12 +61,7 @@ pub fn import(file: &str, text: &str, rules: &RuleSet) -> Result<Import, ImportE
     if text.len() > MAX_BYTES {
         return Err(fail(1, format!("larger than {MAX_BYTES} bytes: not a tailoring file")));
     }
-    let line_at = |pos: u64| {
-        let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(text.len());
-        text.as_bytes()
-            .get(..pos)
-            .map_or(1, |b| b.iter().filter(|&&c| c == b'\n').count() + 1)
-    };
+    let line_at = |pos: u64| crate::text::line_at(text, usize::try_from(pos).unwrap_or(usize::MAX).min(text.len()));
     // ssg rule id → imagegate rule ids.
     let mut by_ssg: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for r in rules.rules.values() {
@@ -433,13 +428,8 @@ mod tests {
             .flat_map(|r| r.vars.iter().map(|(k, v)| (k.as_str(), v)))
             .filter(|(_, v)| v.is_number())
             .collect();
-        let mut seed: u64 = 0x5eed;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            usize::try_from(seed % n as u64).unwrap_or(0)
-        };
+        let mut rng = crate::testing::Xorshift::new(0x5eed);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..40 {
             let mut body = String::new();
             let mut bad_lines = Vec::new();

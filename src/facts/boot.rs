@@ -553,7 +553,7 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Boot, FactError> {
                 Collected::Ok(a)
             }
             Ok(None) => Collected::error("cannot read /proc/cmdline: absent on a live system"),
-            Err(e) => Collected::error(e.to_string()),
+            Err(e) => Collected::unreadable(&e),
         }
     } else {
         Collected::not_applicable("the running kernel's command line is known only on a live system")

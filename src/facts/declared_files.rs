@@ -199,7 +199,7 @@ fn one_file(fs: &RootFs, ids: &IdNames, path: &str, budget: &mut u64) -> Result<
                     .collect(),
             ),
             Ok(None) => Collected::error(format!("{path} vanished while it was read")),
-            Err(e) => Collected::error(e.to_string()),
+            Err(e) => Collected::unreadable(&e),
         }
     };
     let kind = serde_json::to_value(meta.kind)

@@ -483,7 +483,7 @@ pub fn parse_manager_address(text: &str) -> Option<(String, u32)> {
     if v.is_empty() || v == "MANAGER_IP" {
         return None;
     }
-    let line = text[..start + at].bytes().filter(|&b| b == b'\n').count() + 1;
+    let line = crate::text::line_at(text, start + at);
     Some((v, u32::try_from(line).unwrap_or(u32::MAX)))
 }
 
@@ -647,20 +647,16 @@ mod tests {
             "Sep",
             "é",
         ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rng = crate::testing::Xorshift::new(0x9e37_79b9_7f4a_7c15);
         for _ in 0..3000 {
             let mut s = String::new();
-            for _ in 0..(seed % 24) {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                s.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            for _ in 0..rng.below(24) {
+                s.push_str(pieces[rng.below(pieces.len())]);
             }
             let _ = parse_aide_database(&s);
             let _ = parse_manager_address(&s);
             let _ = parse_cvd_header(s.as_bytes());
             let _ = parse_database_directory(&s);
-            seed = seed.wrapping_add(0x2545_f491_4f6c_dd1d);
         }
     }
 }

@@ -292,9 +292,9 @@ fn collect_apparmor(
                     )
                 }
                 Err(e) => (
-                    Collected::error(e.to_string()),
-                    Collected::error(e.to_string()),
-                    Collected::error(e.to_string()),
+                    Collected::unreadable(&e),
+                    Collected::unreadable(&e),
+                    Collected::unreadable(&e),
                 ),
             }
         } else {
@@ -343,7 +343,7 @@ fn collect_selinux(fs: &RootFs, ctx: &Context, cmdline: &Cmdline) -> Result<Seli
                 "disabled".to_owned(),
                 Source::note(format!("{p} is absent: selinuxfs is not mounted")),
             )),
-            Err(e) => Collected::error(e.to_string()),
+            Err(e) => Collected::unreadable(&e),
         }
     } else {
         Collected::not_applicable("runtime value exists only on a running system")

@@ -167,6 +167,10 @@ pub struct Unavailable {
     pub status: Missing,
     /// Why, for the user ("cannot read /etc/shadow: permission denied (run as root or with sudo)").
     pub reason: String,
+    /// The file's permissions refused the read (`EACCES`, `EPERM`): a scan as root would read it.
+    /// Typed, so that what follows from it does not depend on the words of `reason`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub permission_denied: bool,
 }
 
 /// The outcome of one collector. Serialized untagged: the value itself, or
@@ -210,6 +214,17 @@ impl<T> Collected<T> {
             unavailable: Unavailable {
                 status: Missing::Error,
                 reason: reason.into(),
+                permission_denied: false,
+            },
+        }
+    }
+    /// An error marker for a failed read, saying whether permissions refused it.
+    pub fn unreadable(e: &RootFsError) -> Self {
+        Collected::Unavailable {
+            unavailable: Unavailable {
+                status: Missing::Error,
+                reason: e.to_string(),
+                permission_denied: matches!(e, RootFsError::PermissionDenied { .. }),
             },
         }
     }
@@ -219,6 +234,7 @@ impl<T> Collected<T> {
             unavailable: Unavailable {
                 status: Missing::NotApplicable,
                 reason: reason.into(),
+                permission_denied: false,
             },
         }
     }
@@ -229,6 +245,7 @@ impl<T> From<Result<T, FactError>> for Collected<T> {
         match r {
             Ok(v) => Collected::Ok(v),
             Err(FactError::NotApplicable(reason)) => Collected::not_applicable(reason),
+            Err(FactError::Fs(e)) => Collected::unreadable(&e),
             Err(e) => Collected::error(e.to_string()),
         }
     }

@@ -753,7 +753,7 @@ fn read_runtime(fs: &RootFs, key: &str) -> Collected<Fact<String>> {
     match fs.read_text_limited(&path, PROC_LIMIT) {
         Ok(Some(v)) => Collected::Ok(Fact::new(normalize_value(&v), Source::file(path))),
         Ok(None) => Collected::not_applicable(format!("the running kernel has no parameter {key} ({path} is absent)")),
-        Err(e) => Collected::error(e.to_string()),
+        Err(e) => Collected::unreadable(&e),
     }
 }
 

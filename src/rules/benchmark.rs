@@ -115,11 +115,6 @@ struct RawItem {
     cannot_decide: Option<CannotDecide>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map_or(1, |t| t.bytes().filter(|&b| b == b'\n').count() + 1)
-}
-
 /// Parses one benchmark file (its own consistency; [`RuleSet::check_benchmarks`] checks it
 /// against the rules).
 pub fn parse(file: &str, text: &str) -> Result<Benchmark, RuleError> {
@@ -130,7 +125,7 @@ pub fn parse(file: &str, text: &str) -> Result<Benchmark, RuleError> {
     };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         err(
-            e.span().map_or(1, |s| line_of(text, s.start)),
+            e.span().map_or(1, |s| crate::text::line_at(text, s.start)),
             e.message().trim_end_matches('\n').to_owned(),
         )
     })?;
@@ -147,7 +142,7 @@ pub fn parse(file: &str, text: &str) -> Result<Benchmark, RuleError> {
     let mut items = Vec::with_capacity(raw.item.len());
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for spanned in raw.item {
-        let line = line_of(text, spanned.span().start);
+        let line = crate::text::line_at(text, spanned.span().start);
         let it = spanned.into_inner();
         if it.id.is_empty() || it.id.contains(char::is_whitespace) {
             return Err(err(line, format!("item {:?}: an item id is one word", it.id)));

@@ -138,6 +138,13 @@ impl Rule {
     pub fn title_with_defaults(&self) -> String {
         fill(&self.title, &self.vars)
     }
+
+    /// Every expression the rule evaluates: its check, `applies_when` and each `error_when`.
+    pub fn expressions(&self) -> impl Iterator<Item = &Expr> {
+        std::iter::once(&self.check)
+            .chain(self.applies_when.iter())
+            .chain(self.error_when.iter().map(|e| &e.check))
+    }
 }
 
 /// The `{name}` placeholders of a rule text (title, not-applicable and error reasons): names made
@@ -237,14 +244,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// `declared_files` collector reads the keys named this way).
 pub fn wanted_groups(rules: &[&Rule]) -> std::collections::BTreeSet<String> {
     let mut paths = Vec::new();
-    for r in rules {
-        r.check.fact_paths(&mut paths);
-        if let Some(a) = &r.applies_when {
-            a.fact_paths(&mut paths);
-        }
-        for e in &r.error_when {
-            e.check.fact_paths(&mut paths);
-        }
+    for e in rules.iter().flat_map(|r| r.expressions()) {
+        e.fact_paths(&mut paths);
     }
     // The group, and `group.part` so a collector can skip an expensive part no rule reads.
     let mut out = std::collections::BTreeSet::new();

@@ -641,28 +641,17 @@ mod tests {
     fn shipped_paths() -> Vec<Vec<Step>> {
         let set = crate::rules::RuleSet::embedded().unwrap();
         let mut all = Vec::new();
-        for r in set.rules.values() {
-            rule_paths(&r.check, &[], &mut all);
-            for e in r.applies_when.iter().chain(r.error_when.iter().map(|e| &e.check)) {
-                rule_paths(e, &[], &mut all);
-            }
+        for e in set.rules.values().flat_map(|r| r.expressions()) {
+            rule_paths(e, &[], &mut all);
         }
         let mut seen = std::collections::BTreeSet::new();
         all.retain(|p| seen.insert(format!("{p:?}")));
         all
     }
 
-    /// xorshift64: a seeded, reproducible sequence.
-    fn next(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
-    }
-
     /// Misspellings of `w`: every dropped character, every swap of two neighbours, and one
     /// seeded character inserted at every position.
-    fn misspellings(w: &str, seed: &mut u64) -> Vec<String> {
+    fn misspellings(w: &str, rng: &mut crate::testing::Xorshift) -> Vec<String> {
         let c: Vec<char> = w.chars().collect();
         let mut out = Vec::new();
         for i in 0..c.len() {
@@ -678,7 +667,7 @@ mod tests {
         let alphabet = b"abcdefghijklmnopqrstuvwxyz_0123456789";
         for i in 0..=c.len() {
             let mut s = c.clone();
-            let k = (next(seed) % alphabet.len() as u64) as usize;
+            let k = rng.below(alphabet.len());
             s.insert(i, char::from(alphabet.get(k).copied().unwrap_or(b'x')));
             out.push(s.iter().collect());
         }
@@ -697,7 +686,7 @@ mod tests {
 
     #[test]
     fn misspellings_of_the_shipped_paths_are_rejected() {
-        let mut seed = 0x001e_570f_5eed_u64;
+        let mut rng = crate::testing::Xorshift::new(0x001e_570f_5eed);
         let (mut tried, mut open) = (0, 0);
         let mut accepted = Vec::new();
         for p in shipped_paths() {
@@ -709,7 +698,7 @@ mod tests {
                     open += 1;
                     continue;
                 }
-                for m in misspellings(seg, &mut seed) {
+                for m in misspellings(seg, &mut rng) {
                     // A misspelling that is itself a name here (`uid` → `gid`) is not one.
                     if before.step(&m).is_ok() {
                         continue;

@@ -26,6 +26,7 @@ use serde::ser::{self, Impossible};
 use serde_json::{Map, Value};
 
 use crate::facts::{Missing, marker};
+use crate::model::FactReason;
 
 /// What is at the end of a path.
 #[derive(Debug)]
@@ -35,7 +36,7 @@ pub enum Node<'a> {
     /// Nothing is there.
     Absent,
     /// The fact could not be collected, and why.
-    Unavailable(Missing, String),
+    Unavailable(Missing, FactReason),
 }
 
 /// How an item of a list or table is named: `[3]` or `["name"]`.
@@ -55,7 +56,7 @@ pub enum Listing {
     /// Nothing is there (no items).
     Absent,
     /// The fact could not be collected, and why.
-    Unavailable(Missing, String),
+    Unavailable(Missing, FactReason),
     /// The value there is not a list or table; its kind ("a string").
     NotAList(&'static str),
 }
@@ -80,7 +81,7 @@ pub trait FactView {
 pub type Each<'f> = dyn FnMut(Key<'_>, &dyn FactView) + 'f;
 
 /// The `(status, reason)` of an `{"unavailable": {…}}` node.
-pub fn unavailable(v: &Value) -> Option<(Missing, String)> {
+pub fn unavailable(v: &Value) -> Option<(Missing, FactReason)> {
     let u = v.as_object()?.get("unavailable")?.as_object()?;
     let status = match u.get("status")?.as_str()? {
         "not-applicable" => Missing::NotApplicable,
@@ -88,10 +89,14 @@ pub fn unavailable(v: &Value) -> Option<(Missing, String)> {
     };
     Some((
         status,
-        u.get("reason")
-            .and_then(Value::as_str)
-            .unwrap_or("unavailable")
-            .to_owned(),
+        FactReason {
+            text: u
+                .get("reason")
+                .and_then(Value::as_str)
+                .unwrap_or("unavailable")
+                .to_owned(),
+            permission_denied: u.get("permission_denied").and_then(Value::as_bool).unwrap_or(false),
+        },
     ))
 }
 
@@ -225,8 +230,8 @@ fn finish_typed(v: Value, marked: bool) -> Node<'static> {
     Node::Found(Cow::Owned(v))
 }
 
-fn unreadable(e: &serde_json::Error) -> String {
-    format!("cannot represent the fact: {e}")
+fn unreadable(e: &serde_json::Error) -> FactReason {
+    format!("cannot represent the fact: {e}").into()
 }
 
 // ---- The path-directed serializer behind `Typed` ----
@@ -241,7 +246,7 @@ fn unreadable(e: &serde_json::Error) -> String {
 enum Out {
     Node(Value),
     Absent,
-    Unavailable(Missing, String),
+    Unavailable(Missing, FactReason),
     Listed(usize),
     NotAList(&'static str),
 }
@@ -1127,7 +1132,7 @@ mod tests {
         let typed = root();
         let t = Typed(&typed);
         let p = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
-        assert!(matches!(t.node(&p("gone.0")), Node::Unavailable(Missing::Error, r) if r.contains("permission")));
+        assert!(matches!(t.node(&p("gone.0")), Node::Unavailable(Missing::Error, r) if r.text.contains("permission")));
         assert!(matches!(t.node(&p("na")), Node::Unavailable(Missing::NotApplicable, _)));
         assert_eq!(shown(t.node(&p("fact.1"))), r#"Found(String("y"))"#);
         assert_eq!(
@@ -1185,7 +1190,7 @@ mod tests {
             r#"Found(String("looks like a marker"))"#
         );
         assert_eq!(listed(&t, &p("table")).split(':').next(), Some("Listed(1)"));
-        assert!(matches!(t.node(&p("real")), Node::Unavailable(Missing::Error, r) if r == "cannot read it"));
+        assert!(matches!(t.node(&p("real")), Node::Unavailable(Missing::Error, r) if r.text == "cannot read it"));
     }
 
     fn json_of_fact() -> Value {

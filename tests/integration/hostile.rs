@@ -1160,15 +1160,24 @@ pub fn as_nobody(bin: &Path, args: &[&str]) -> Command {
     c
 }
 
-#[test]
-fn unprivileged_scans_never_pass_on_what_they_cannot_read() {
+/// For a scan as nobody: a directory nobody may enter, holding a copy of the binary nobody may
+/// run. `None` when not root (nobody is out of reach).
+pub fn nobody_workspace() -> Option<(tempfile::TempDir, PathBuf)> {
     if !is_root() {
-        eprintln!("skipped: needs root to drop to nobody with setpriv");
-        return;
+        return None;
     }
     let outer = tempfile::tempdir().unwrap();
     std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let bin = binary_for_nobody(outer.path());
+    Some((outer, bin))
+}
+
+#[test]
+fn unprivileged_scans_never_pass_on_what_they_cannot_read() {
+    let Some((outer, bin)) = nobody_workspace() else {
+        eprintln!("skipped: needs root to drop to nobody with setpriv");
+        return;
+    };
     let mut roots: Vec<(String, &str)> = crate::util::root_names()
         .into_iter()
         .map(|n| {
@@ -1245,6 +1254,60 @@ fn unprivileged_scans_never_pass_on_what_they_cannot_read() {
             );
         }
     }
+}
+
+/// The hint to scan as root counts the rules that ended in error because permissions refused a
+/// read, from the typed signal: the same count whatever the report's language.
+#[test]
+fn the_scan_as_root_hint_counts_denied_reads_in_every_language() {
+    let Some((outer, bin)) = nobody_workspace() else {
+        eprintln!("skipped: needs root to drop to nobody with setpriv");
+        return;
+    };
+    let root = outer.path().join("root");
+    crate::util::copy_tree(&crate::util::repo().join("fixtures/roots/debian12"), &root);
+    real_modes(&root);
+    let r = root.to_str().unwrap();
+    let mut hints = Vec::new();
+    for lang in ["en", "zh-CN"] {
+        let args = [
+            "scan",
+            "--root",
+            r,
+            "--as-of",
+            AS_OF,
+            "--profile",
+            "cloud-image",
+            "--format",
+            "json",
+            "--lang",
+            lang,
+        ];
+        let out = as_nobody(&bin, &args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{lang}: {e}: {stderr}"));
+        assert_eq!(v["lang"].as_str().unwrap_or("en"), lang);
+        let denied = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["status"] == "error" && f["reason"].as_str().unwrap_or("").contains("cannot read /etc/shadow")
+            })
+            .count();
+        assert!(denied > 0, "{lang}: an unreadable /etc/shadow ended no rule in error");
+        let hint = stderr
+            .lines()
+            .find(|l| l.contains("rules ended in error because files were not readable"))
+            .unwrap_or_else(|| panic!("{lang}: no hint to scan as root: {stderr}"));
+        let n: usize = hint
+            .split_whitespace()
+            .find_map(|w| w.parse().ok())
+            .unwrap_or_else(|| panic!("{lang}: {hint}"));
+        assert!(n >= denied, "{lang}: {hint}: {denied} rules could not read /etc/shadow");
+        hints.push(n);
+    }
+    assert_eq!(hints[0], hints[1], "the same count in English and Chinese");
 }
 
 /// imagegate executes nothing, neither from the scanned root nor from the host: no fact needs a

@@ -132,6 +132,11 @@ pub struct Pam {
 
 /// Splits a PAM line into words, keeping `[…]` groups (which may hold spaces) as one word.
 /// pam.conf(5): inside brackets, `\]` stands for a literal `]`.
+///
+/// Not sshd's `argv_split` (facts/sshd/parse.rs), the other splitter that keeps spaces inside a
+/// word: libpam knows no quotes (`"a b"` is two words, quotes kept) and no backslash outside
+/// brackets, and only a word that starts with `[` is grouped; sshd groups `"…"` and `'…'`
+/// anywhere in a word, unescapes `\`, and stops at a `#`. Two grammars, so two functions.
 pub fn split_words(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();

@@ -241,7 +241,7 @@ fn collect_modules(fs: &RootFs, ctx: &Context) -> Result<BTreeMap<String, Module
             ),
             // No /proc/modules on a live system: a kernel without module support loads none.
             Ok(None) => Collected::Ok(BTreeMap::new()),
-            Err(e) => Collected::error(e.to_string()),
+            Err(e) => Collected::unreadable(&e),
         }
     } else {
         Collected::not_applicable("loaded modules are known only on a live system")
@@ -409,7 +409,7 @@ fn collect_mounts(fs: &RootFs, ctx: &Context) -> Result<BTreeMap<String, MountPo
                     .collect(),
             ),
             Ok(None) => Collected::error("cannot read /proc/mounts: absent on a live system"),
-            Err(e) => Collected::error(e.to_string()),
+            Err(e) => Collected::unreadable(&e),
         }
     } else {
         Collected::not_applicable("current mounts are known only on a live system")

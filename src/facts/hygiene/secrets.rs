@@ -80,10 +80,7 @@ pub fn scan_bytes(data: &[u8]) -> Vec<(u32, &'static str)> {
     let mut out = Vec::new();
     for (kind, re) in PATTERNS.iter() {
         for m in re.find_iter(data) {
-            let line = data
-                .get(..m.start())
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-                + 1;
+            let line = crate::text::line_at(data, m.start());
             let line = u32::try_from(line).unwrap_or(u32::MAX);
             if !out.contains(&(line, *kind)) {
                 out.push((line, *kind));

@@ -340,21 +340,7 @@ pub(crate) mod tests {
     #[test]
     fn damaged_indexes_never_panic() {
         let f = index_file("P:musl\nV:1.2.5-r1\nA:x86_64\n\nP:zlib\nV:1.3.1-r0\n", 1_730_000_000);
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for round in 0..3000 {
-            let mut b = f.clone();
-            if round % 4 == 0 {
-                b.truncate(round % f.len());
-            }
-            for _ in 0..1 + round % 3 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = (seed % b.len().max(1) as u64) as usize;
-                if let Some(x) = b.get_mut(at) {
-                    *x = (seed >> 32) as u8;
-                }
-            }
+        for b in crate::testing::damaged(0x2545_f491_4f6c_dd1d, &f, 3000) {
             let _ = read_index("/x", &b, 1 << 20);
         }
     }

@@ -363,21 +363,7 @@ mod tests {
                 overflow_page(3, 0, &big[chunk..], ps),
             ],
         );
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for round in 0..4000 {
-            let mut b = good.clone();
-            if round % 4 == 0 {
-                b.truncate(round % good.len());
-            }
-            for _ in 0..1 + round % 3 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = (seed % b.len().max(1) as u64) as usize;
-                if let Some(x) = b.get_mut(at) {
-                    *x = (seed >> 32) as u8;
-                }
-            }
+        for b in crate::testing::damaged(0x2545_f491_4f6c_dd1d, &good, 4000) {
             let mut total = 0;
             let _ = each_blob(&b, |_, v| {
                 total += v.len();

@@ -318,25 +318,10 @@ pub(crate) mod tests {
     fn mutations_never_panic() {
         let big: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();
         let good = db(2, &[(4, &big), (5, b"small"), (1, b"one")]);
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for round in 0..4000 {
-            let mut b = good.clone();
-            if round % 4 == 0 {
-                b.truncate((round * 16) % good.len());
-            }
-            for _ in 0..1 + round % 3 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = if round % 2 == 0 {
-                    seed as usize % 96
-                } else {
-                    seed as usize % b.len().max(1)
-                };
-                if let Some(x) = b.get_mut(at) {
-                    *x = (seed >> 32) as u8;
-                }
-            }
+        for b in crate::testing::damaged(0x9e37_79b9_7f4a_7c15, &good, 4000)
+            .cut_step(16)
+            .header(96)
+        {
             let mut total = 0;
             let _ = each_blob(&b, |_, v| {
                 total += v.len();

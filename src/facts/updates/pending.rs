@@ -722,11 +722,7 @@ pub fn parse_updateinfo(path: &str, text: &str) -> Result<Vec<AdvisoryPackage>, 
     let mut text_target: Option<&'static str> = None;
     let line_at = |pos: u64| -> u32 {
         let pos = usize::try_from(pos).unwrap_or(usize::MAX).min(text.len());
-        let n = text
-            .as_bytes()
-            .get(..pos)
-            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
-        u32::try_from(n + 1).unwrap_or(u32::MAX)
+        u32::try_from(crate::text::line_at(text, pos)).unwrap_or(u32::MAX)
     };
     loop {
         let pos = r.buffer_position();

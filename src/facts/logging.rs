@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::files::systemd_unit_enabled;
+use super::files::{IdNames, systemd_unit_enabled};
 use super::filesystem::dropin_files;
 use super::{Context, Fact, FactError, Source};
 use crate::rootfs::{Kind, RootFs};
@@ -141,6 +141,12 @@ pub struct LogFile {
     pub uid: u32,
     /// Owner gid.
     pub gid: u32,
+    /// Owner name from the image's /etc/passwd (absent when the uid has no entry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Group name from the image's /etc/group (absent when the gid has no entry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// auditd, journald and rsyslog configuration.
@@ -454,7 +460,7 @@ fn enabled(fs: &RootFs, unit: &str) -> Result<Fact<bool>, FactError> {
     })
 }
 
-fn list_logs(fs: &RootFs, dir: &str, out: &mut Vec<LogFile>, depth: u32) -> Result<(), FactError> {
+fn list_logs(fs: &RootFs, ids: &IdNames, dir: &str, out: &mut Vec<LogFile>, depth: u32) -> Result<(), FactError> {
     let entries = match fs.read_dir(dir) {
         Ok(Some(e)) => e,
         Ok(None) | Err(crate::rootfs::RootFsError::WrongKind { .. }) => return Ok(()),
@@ -476,8 +482,10 @@ fn list_logs(fs: &RootFs, dir: &str, out: &mut Vec<LogFile>, depth: u32) -> Resu
                 mode: format!("{:04o}", m.mode),
                 uid: m.uid,
                 gid: m.gid,
+                owner: ids.users.get(&m.uid).cloned(),
+                group: ids.groups.get(&m.gid).cloned(),
             }),
-            Kind::Directory if depth < 4 => list_logs(fs, &e.path, out, depth + 1)?,
+            Kind::Directory if depth < 4 => list_logs(fs, ids, &e.path, out, depth + 1)?,
             _ => {}
         }
     }
@@ -510,7 +518,7 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Logging, FactError> {
         }
     }
     let mut log_files = Vec::new();
-    list_logs(fs, "/var/log", &mut log_files, 0)?;
+    list_logs(fs, &IdNames::load(fs)?, "/var/log", &mut log_files, 0)?;
     Ok(Logging {
         auditd: Auditd {
             enabled: enabled(fs, "auditd.service")?,

@@ -1,6 +1,6 @@
 //! Filesystem hardening: kernel modules disabled in modprobe.d and loaded in /proc/modules, mount
-//! options of /tmp, /dev/shm, /var/tmp and the other CIS partitions, automounting, and the
-//! filesystem walk ([`walk`]).
+//! options of /tmp, /dev/shm, /var/tmp, the other CIS partitions and /boot, /opt, /srv, /usr,
+//! automounting, and the filesystem walk ([`walk`]).
 //!
 //! modprobe.d(5) semantics: `*.conf` files in /etc/modprobe.d, /run/modprobe.d,
 //! /usr/local/lib/modprobe.d, /usr/lib/modprobe.d and /lib/modprobe.d, a file in an earlier
@@ -68,7 +68,8 @@ pub const TRACKED_MODULES: &[&str] = &[
     "uvcvideo",
 ];
 
-/// Mount points reported (the CIS separate-partition list).
+/// Mount points reported: the CIS separate-partition list, then the other partitions
+/// ComplianceAsCode's STIG and ANSSI rules name (/boot, /boot/efi, /opt, /srv, /usr).
 pub const MOUNT_POINTS: &[&str] = &[
     "/tmp",
     "/dev/shm",
@@ -77,6 +78,11 @@ pub const MOUNT_POINTS: &[&str] = &[
     "/var/log",
     "/var/log/audit",
     "/home",
+    "/boot",
+    "/boot/efi",
+    "/opt",
+    "/srv",
+    "/usr",
 ];
 
 /// What modprobe would do with one module.

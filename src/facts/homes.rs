@@ -230,6 +230,19 @@ pub struct ShadowGroup {
     pub source: Source,
 }
 
+/// A system account with a shell one can log in with.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SystemShell {
+    /// Login name.
+    pub name: String,
+    /// UID.
+    pub uid: u32,
+    /// Login shell.
+    pub shell: String,
+    /// The passwd line.
+    pub source: Source,
+}
+
 /// Home directories, dot files, root's PATH, passwd/group consistency.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Homes {
@@ -237,6 +250,9 @@ pub struct Homes {
     pub uid_min: Fact<u32>,
     /// Interactive users (root first, then by passwd order).
     pub users: Vec<HomeUser>,
+    /// System accounts (UID below UID_MIN, or 65534) whose shell is neither nologin nor false;
+    /// root, sync, shutdown, halt and nfsnobody are left out, as CIS does.
+    pub system_accounts_with_shell: Vec<SystemShell>,
     /// Dot files in their homes.
     pub dot_files: Vec<DotFile>,
     /// Every entry root's PATH can contain.
@@ -258,8 +274,19 @@ pub struct Homes {
 
 /// Whether a passwd entry is an interactive account under the CIS definition.
 pub fn is_interactive(u: &PasswdEntry, uid_min: u32) -> bool {
-    let shell_ok = !(u.shell.ends_with("nologin") || u.shell.ends_with("false"));
-    shell_ok && (u.uid == 0 || (u.uid >= uid_min && u.uid != 65534))
+    has_login_shell(u) && (u.uid == 0 || (u.uid >= uid_min && u.uid != 65534))
+}
+
+/// Whether the shell lets one log in (anything but nologin and false).
+fn has_login_shell(u: &PasswdEntry) -> bool {
+    !(u.shell.ends_with("nologin") || u.shell.ends_with("false"))
+}
+
+/// A system account (UID below `uid_min`, or nobody's 65534) that has a login shell, except the
+/// accounts whose shell is their job (CIS 5.4.2.7's list: root, sync, shutdown, halt, nfsnobody).
+fn is_system_with_shell(u: &PasswdEntry, uid_min: u32) -> bool {
+    const EXEMPT: [&str; 5] = ["root", "sync", "shutdown", "halt", "nfsnobody"];
+    !EXEMPT.contains(&u.name.as_str()) && (u.uid < uid_min || u.uid == 65534) && has_login_shell(u)
 }
 
 /// Every entry of a value of duplicates keyed by `key`.
@@ -474,9 +501,20 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Homes, FactError> {
             .collect(),
         source: g.source.clone(),
     });
+    let system_accounts_with_shell = passwd
+        .iter()
+        .filter(|u| is_system_with_shell(u, uid_min.value))
+        .map(|u| SystemShell {
+            name: u.name.clone(),
+            uid: u.uid,
+            shell: u.shell.clone(),
+            source: u.source.clone(),
+        })
+        .collect();
     Ok(Homes {
         uid_min,
         users,
+        system_accounts_with_shell,
         dot_files,
         root_path,
         duplicate_uids: duplicates(&passwd, |u| u.uid.to_string(), |u| &u.name, |u| &u.source),
@@ -625,6 +663,24 @@ mod tests {
         )
         .unwrap();
         assert!(p.iter().all(|u| !is_interactive(u, 1000)));
+    }
+
+    #[test]
+    fn system_accounts_with_a_login_shell_are_those_below_uid_min_or_nobody() {
+        let p = parse_passwd(
+            "/etc/passwd",
+            "root:x:0:0:root:/root:/bin/bash\nsync:x:4:65534:sync:/bin:/bin/sync\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\nbackup:x:34:34::/var/backups:/bin/sh\nsvc:x:999:999::/srv:/bin/false\nnobody:x:65534:65534::/nonexistent:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\nlow:x:600:600::/home/low:/bin/bash\n",
+        )
+        .unwrap();
+        let names = |min| {
+            p.iter()
+                .filter(|u| is_system_with_shell(u, min))
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(1000), ["backup", "nobody", "low"]);
+        // UID_MIN 500 makes `low` a person.
+        assert_eq!(names(500), ["backup", "nobody"]);
     }
 
     #[test]

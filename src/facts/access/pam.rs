@@ -114,7 +114,8 @@ pub struct Pam {
     pub pwquality: BTreeMap<String, Fact<String>>,
     /// pam_faillock (or pam_tally2) is in every auth stack.
     pub faillock_enabled: Fact<bool>,
-    /// Effective faillock settings (`deny`, `unlock_time`, `fail_interval`, `even_deny_root`).
+    /// Effective faillock settings (`deny`, `unlock_time`, `fail_interval`, `even_deny_root`;
+    /// `root_unlock_time`, `audit`, `silent` … when set).
     pub faillock: BTreeMap<String, Fact<String>>,
     /// The hash pam_unix uses for new passwords (`sha512`, `yescrypt`, …), lowercase.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -438,7 +439,10 @@ pub fn collect(fs: &RootFs, login_defs: Option<&LoginDefs>) -> Result<Pam, FactE
     // Only the first auth stack's lines: system-auth and password-auth repeat the same arguments.
     if let Some(first) = auth_stacks.first() {
         for l in lines_of(&files, std::slice::from_ref(first), "auth", &fl_modules) {
-            fl.apply_args(l, &["even_deny_root"]);
+            fl.apply_args(
+                l,
+                &["even_deny_root", "audit", "silent", "no_log_info", "local_users_only"],
+            );
         }
     }
 

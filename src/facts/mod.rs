@@ -250,6 +250,15 @@ pub enum FactError {
         /// What is wrong, lowercase, no trailing period.
         msg: String,
     },
+    /// The rpm database at `path` could not be read.
+    #[error("{path}: {error}")]
+    RpmDb {
+        /// In-image path of the database (or of its write-ahead log).
+        path: String,
+        /// What is wrong.
+        #[source]
+        error: packages::rpm::RpmDbError,
+    },
     /// The input is unusable for another reason (e.g. an include loop, an invalid configuration).
     #[error("{0}")]
     Invalid(String),

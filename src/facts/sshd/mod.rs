@@ -187,9 +187,28 @@ pub struct ConnSpec {
     pub rdomain: Option<String>,
 }
 
+/// Why a `-C` connection spec was refused; the messages are sshd's own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnSpecError {
+    /// A field that is not `user=`, `host=`, `addr=`, `laddr=`, `lport=` or `rdomain=`.
+    #[error("invalid test mode specification {field}")]
+    Field {
+        /// The field as given.
+        field: String,
+    },
+    /// An `lport=` that is not a port number or service name.
+    #[error("invalid port '{port}' in test mode specification {field}")]
+    Port {
+        /// The value of `lport=`.
+        port: String,
+        /// The field as given.
+        field: String,
+    },
+}
+
 /// Parses a `-C` spec the way `parse_server_match_testspec` does: comma-separated `key=value`
 /// (user, host, addr, laddr, lport, rdomain); parsing stops at an empty field.
-pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
+pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, ConnSpecError> {
     let mut ci = ConnSpec::default();
     for p in spec.split(',') {
         if p.is_empty() {
@@ -208,10 +227,13 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
                     system::a2port(&v, &system::System::default())
                         .ok()
                         .flatten()
-                        .ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
+                        .ok_or_else(|| ConnSpecError::Port {
+                            port: v.clone(),
+                            field: p.to_owned(),
+                        })?,
                 );
             }
-            _ => return Err(format!("invalid test mode specification {p}")),
+            _ => return Err(ConnSpecError::Field { field: p.to_owned() }),
         }
     }
     Ok(ci)

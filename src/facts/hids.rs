@@ -442,10 +442,11 @@ fn collect_clamav(fs: &RootFs, ctx: &Context) -> Result<ClamAv, FactError> {
         .collect();
     names.sort_by(|a, b| a.name.cmp(&b.name));
     if names.len() > MAX_DATABASES {
-        return Err(FactError::Invalid(format!(
-            "more than {MAX_DATABASES} signature databases in {}: listing stopped",
-            database_dir.value
-        )));
+        return Err(FactError::Limit {
+            path: database_dir.value.clone(),
+            limit: MAX_DATABASES as u64,
+            what: "signature databases",
+        });
     }
     let mut daily: Option<(jiff::civil::Date, Source)> = None;
     for e in names {
@@ -626,6 +627,28 @@ mod tests {
         assert!(parse_cvd_header(b"ClamAV-VDB:x:notanumber:").is_err());
         assert!(parse_cvd_header(b"ClamAV-VDB:x:1:2:3:4:5:6:soon").is_err());
         assert!(parse_cvd_header(b"ClamAV-VDB:yesterday:1:2:3:4:5:6").is_err());
+    }
+
+    #[test]
+    fn malformed_cvd_headers_are_typed_errors() {
+        assert_eq!(parse_cvd_header(b"\x1f\x8bgzip"), Err(CvdError::NoHeader));
+        assert_eq!(parse_cvd_header(b"ClamAV-VDB:x:notanumber:"), Err(CvdError::NoVersion));
+        assert_eq!(
+            parse_cvd_header(b"ClamAV-VDB:x:1:2:3:4:5:6:soon"),
+            Err(CvdError::BuildTime {
+                value: "soon".into(),
+                expected: "number"
+            })
+        );
+        let e = parse_cvd_header(b"ClamAV-VDB:yesterday:1:2:3:4:5:6").unwrap_err();
+        assert_eq!(
+            e,
+            CvdError::BuildTime {
+                value: "yesterday".into(),
+                expected: "date"
+            }
+        );
+        assert_eq!(e.to_string(), "the build time \"yesterday\" is not a date");
     }
 
     #[test]

@@ -462,9 +462,11 @@ fn list_logs(fs: &RootFs, dir: &str, out: &mut Vec<LogFile>, depth: u32) -> Resu
     };
     for e in entries {
         if out.len() >= LOG_LIST_LIMIT {
-            return Err(FactError::Invalid(format!(
-                "more than {LOG_LIST_LIMIT} files under /var/log: listing stopped"
-            )));
+            return Err(FactError::Limit {
+                path: "/var/log".into(),
+                limit: LOG_LIST_LIMIT as u64,
+                what: "files under it",
+            });
         }
         let Some(m) = fs.symlink_metadata(&e.path)? else {
             continue;

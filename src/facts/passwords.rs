@@ -408,6 +408,24 @@ mod tests {
     }
 
     #[test]
+    fn hashes_above_the_bounds_are_typed_errors() {
+        assert_eq!(
+            cost_us("$6$rounds=999999999$salt$x"),
+            Err(HashError::RoundsAbove(999_999_999))
+        );
+        assert_eq!(
+            cost_us("$2b$31$abcdefghijklmnopqrstuu"),
+            Err(HashError::BcryptAbove(31))
+        );
+        assert_eq!(cost_us("$6$rounds=many$salt$x"), Err(HashError::Rounds));
+        assert_eq!(cost_us("$7$abc$def"), Err(HashError::Unsupported));
+        assert_eq!(
+            HashError::RoundsAbove(999_999_999).to_string(),
+            "rounds=999999999 is above the bound (100000)"
+        );
+    }
+
+    #[test]
     fn default_costs_get_the_whole_list_and_costlier_hashes_a_counted_part() {
         let of = candidates("ubuntu").len() as u64;
         for (what, h) in VECTORS {

@@ -175,12 +175,10 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
         Ok(())
     })?;
     if db.is_none() {
-        return Err(FactError::Invalid(format!(
-            "no rpm database found (looked for {})",
-            crate::facts::packages::rpm::database_paths()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(FactError::NoDatabase {
+            kind: "rpm",
+            looked: crate::facts::packages::rpm::database_paths().map(Into::into).collect(),
+        });
     }
     found.sort_by_key(|(hnum, _)| *hnum);
     let (mut items, mut none, mut checked) = (Vec::new(), Vec::new(), 0);

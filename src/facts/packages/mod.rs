@@ -357,10 +357,10 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Packages, FactError> {
         .chain(rpm::database_paths())
         .chain(["/lib/apk/db/installed"])
         .collect();
-    Err(FactError::Invalid(format!(
-        "no package database found (looked for {})",
-        looked.join(", ")
-    )))
+    Err(FactError::NoDatabase {
+        kind: "package",
+        looked: looked.into_iter().map(Into::into).collect(),
+    })
 }
 
 #[cfg(test)]

@@ -639,6 +639,61 @@ mod tests {
     }
 
     #[test]
+    fn damaged_headers_are_typed_errors_naming_the_tag() {
+        let b = header(&[(TAG_NAME, "bash"), (TAG_VERSION, "5.1.8")], None);
+        assert_eq!(parse_header(&b[..4]), Err(HeaderError::Short));
+        assert_eq!(
+            parse_header(&b[..b.len() - 1]),
+            Err(HeaderError::Truncated {
+                len: b.len() - 1,
+                need: b.len()
+            })
+        );
+        let mut far = b.clone();
+        far[16..20].copy_from_slice(&1000u32.to_be_bytes());
+        let e = parse_header(&far).unwrap_err();
+        assert_eq!(e, HeaderError::OutsideStore { tag: TAG_NAME });
+        assert_eq!(e.to_string(), "tag 1000 (NAME): values outside the data store");
+    }
+
+    #[test]
+    fn rpmdb_errors_say_which_database_and_which_header() {
+        // A header too short to hold its sizes, in an otherwise sound ndb database.
+        let db = crate::facts::packages::ndb::tests::db(1, &[(4, b"junk")]);
+        match read_ndb("/x/Packages.db", &db) {
+            Err(FactError::RpmDb {
+                path,
+                error:
+                    RpmDbError::Header {
+                        hnum: 4,
+                        error: HeaderError::Short,
+                    },
+            }) => assert_eq!(path, "/x/Packages.db"),
+            other => panic!("{other:?}"),
+        }
+        // A file that is no ndb database at all.
+        assert!(matches!(
+            read_ndb("/x/Packages.db", b"not a database"),
+            Err(FactError::RpmDb {
+                error: RpmDbError::Ndb(crate::facts::packages::ndb::NdbError::NotNdb),
+                ..
+            })
+        ));
+        // A header without NAME.
+        let db = crate::facts::packages::ndb::tests::db(1, &[(7, &header(&[(TAG_VERSION, "1")], None))]);
+        assert!(matches!(
+            read_ndb("/x/Packages.db", &db),
+            Err(FactError::RpmDb {
+                error: RpmDbError::Header {
+                    hnum: 7,
+                    error: HeaderError::Missing(_)
+                },
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn offsets_outside_the_store_are_errors() {
         let mut b = header(&[(TAG_NAME, "bash")], None);
         b[16..20].copy_from_slice(&1000u32.to_be_bytes());

@@ -264,14 +264,21 @@ fn check_version(d: &versions::Defaults) -> Option<String> {
 /// would on OpenSSH 9.2p1: same keywords, order and canonical values, one per line.
 pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>) -> Result<String, FactError> {
     let defaults = versions::select(version);
-    let cfg = load(fs, &defaults)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
+    let cfg = load(fs, &defaults)?.ok_or_else(|| FactError::Missing {
+        path: CONFIG_PATH.into(),
+        consequence: None,
+    })?;
     let (mut global, matched) = render::evaluate(&cfg, conn, &defaults)?;
     // sshd makes its start-up checks on the first pass, before -T's Match pass and the dump.
     if let Some(e) = startup::first_failure(&cfg, &global, &defaults) {
-        return Err(FactError::Invalid(match (&e.source.path, e.source.line) {
-            (Some(p), Some(l)) => format!("{p}:{l}: {}", e.value),
-            _ => e.value,
-        }));
+        return Err(match (e.source.path, e.source.line) {
+            (Some(path), Some(line)) => FactError::Parse {
+                path,
+                line,
+                msg: e.value,
+            },
+            _ => FactError::Invalid(e.value),
+        });
     }
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global, &defaults).map_err(FactError::Invalid)?;

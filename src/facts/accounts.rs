@@ -369,7 +369,10 @@ pub fn derive(users: Vec<User>, groups: Vec<Group>, shadow: Collected<Vec<Shadow
 pub fn collect(fs: &RootFs, ctx: &Context) -> Result<Accounts, FactError> {
     let passwd = fs
         .read_text_limited("/etc/passwd", LIMIT)?
-        .ok_or_else(|| FactError::Invalid("/etc/passwd does not exist".into()))?;
+        .ok_or_else(|| FactError::Missing {
+            path: "/etc/passwd".into(),
+            consequence: None,
+        })?;
     let users = parse_passwd("/etc/passwd", &passwd)?;
     let groups = match fs.read_text_limited("/etc/group", LIMIT)? {
         Some(t) => parse_group("/etc/group", &t)?,

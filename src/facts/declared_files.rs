@@ -158,7 +158,7 @@ fn one_file(fs: &RootFs, ids: &IdNames, path: &str, budget: &mut u64) -> Result<
     // A link is followed inside the root, as stat(1) would; a dangling one is reported as the link.
     let followed = if is_link { fs.metadata(path)? } else { None };
     let Some(meta) = followed.or(link) else {
-        return Err(FactError::Invalid(format!("{path} vanished while it was read")));
+        return Err(FactError::Vanished { path: path.into() });
     };
     let source = if is_link {
         let target = fs.read_link(path)?.unwrap_or_default();

@@ -115,9 +115,10 @@ fn nft_includes(text: &str) -> Vec<String> {
 
 fn nft_collect(fs: &RootFs, path: &str, depth: usize, out: &mut Vec<(String, Source)>) -> Result<bool, FactError> {
     if depth > INCLUDE_DEPTH {
-        return Err(FactError::Invalid(format!(
-            "{path}: includes nested deeper than {INCLUDE_DEPTH}"
-        )));
+        return Err(FactError::IncludeDepth {
+            path: path.into(),
+            depth: INCLUDE_DEPTH,
+        });
     }
     let Some(text) = fs.read_text(path)? else {
         return Ok(false);

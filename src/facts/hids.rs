@@ -332,17 +332,37 @@ pub fn parse_database_directory(text: &str) -> Option<(String, u32)> {
     found
 }
 
+/// Why a ClamAV database header could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CvdError {
+    /// The file does not start with `ClamAV-VDB:` (not a signature database, or a damaged one).
+    #[error("no ClamAV-VDB header")]
+    NoHeader,
+    /// The second field is not a version number.
+    #[error("the header has no version")]
+    NoVersion,
+    /// The build time (seconds since the epoch, or a date) does not parse.
+    #[error("the build time {value:?} is not a {expected}")]
+    BuildTime {
+        /// The field as found.
+        value: String,
+        /// `"number"` (seconds since the epoch) or `"date"`.
+        expected: &'static str,
+    },
+    /// The build time is a number outside the dates representable.
+    #[error("the build time {0} is out of range")]
+    OutOfRange(i64),
+}
+
 /// The (version, build date) in a ClamAV database header, or why it is not one.
-pub fn parse_cvd_header(head: &[u8]) -> Result<(u64, jiff::civil::Date), String> {
-    let rest = head
-        .strip_prefix(b"ClamAV-VDB:")
-        .ok_or_else(|| "no ClamAV-VDB header".to_owned())?;
+pub fn parse_cvd_header(head: &[u8]) -> Result<(u64, jiff::civil::Date), CvdError> {
+    let rest = head.strip_prefix(b"ClamAV-VDB:").ok_or(CvdError::NoHeader)?;
     let text = String::from_utf8_lossy(rest);
     let fields: Vec<&str> = text.split(':').collect();
     let version: u64 = fields
         .get(1)
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| "the header has no version".to_owned())?;
+        .ok_or(CvdError::NoVersion)?;
     // stime: seconds since the epoch, padded with spaces (and NULs in some builders).
     let stime = fields
         .get(7)
@@ -350,9 +370,12 @@ pub fn parse_cvd_header(head: &[u8]) -> Result<(u64, jiff::civil::Date), String>
         .filter(|s| !s.is_empty());
     let date = match stime {
         Some(s) => {
-            let secs: i64 = s.parse().map_err(|_| format!("the build time {s:?} is not a number"))?;
+            let secs: i64 = s.parse().map_err(|_| CvdError::BuildTime {
+                value: s.to_owned(),
+                expected: "number",
+            })?;
             jiff::Timestamp::from_second(secs)
-                .map_err(|e| format!("the build time {secs} is out of range: {e}"))?
+                .map_err(|_| CvdError::OutOfRange(secs))?
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .date()
         }
@@ -361,20 +384,34 @@ pub fn parse_cvd_header(head: &[u8]) -> Result<(u64, jiff::civil::Date), String>
             let t = fields.first().copied().unwrap_or_default();
             let w: Vec<&str> = t.split_whitespace().collect();
             let (Some(d), Some(m), Some(y)) = (w.first(), w.get(1), w.get(2)) else {
-                return Err(format!("the build time {t:?} is not a date"));
+                return Err(CvdError::BuildTime {
+                    value: t.to_owned(),
+                    expected: "date",
+                });
             };
             let month = [
                 "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
             ]
             .iter()
             .position(|n| n == m)
-            .ok_or_else(|| format!("the build time {t:?} is not a date"))?;
+            .ok_or_else(|| CvdError::BuildTime {
+                value: t.to_owned(),
+                expected: "date",
+            })?;
             let (d, y): (i8, i16) = (
-                d.parse().map_err(|_| format!("the build time {t:?} is not a date"))?,
-                y.parse().map_err(|_| format!("the build time {t:?} is not a date"))?,
+                d.parse().map_err(|_| CvdError::BuildTime {
+                    value: t.to_owned(),
+                    expected: "date",
+                })?,
+                y.parse().map_err(|_| CvdError::BuildTime {
+                    value: t.to_owned(),
+                    expected: "date",
+                })?,
             );
-            jiff::civil::Date::new(y, i8::try_from(month + 1).unwrap_or(1), d)
-                .map_err(|_| format!("the build time {t:?} is not a date"))?
+            jiff::civil::Date::new(y, i8::try_from(month + 1).unwrap_or(1), d).map_err(|_| CvdError::BuildTime {
+                value: t.to_owned(),
+                expected: "date",
+            })?
         }
     };
     Ok((version, date))
@@ -405,20 +442,21 @@ fn collect_clamav(fs: &RootFs, ctx: &Context) -> Result<ClamAv, FactError> {
         .collect();
     names.sort_by(|a, b| a.name.cmp(&b.name));
     if names.len() > MAX_DATABASES {
-        return Err(FactError::Invalid(format!(
-            "more than {MAX_DATABASES} signature databases in {}: listing stopped",
-            database_dir.value
-        )));
+        return Err(FactError::Limit {
+            path: database_dir.value.clone(),
+            limit: MAX_DATABASES as u64,
+            what: "signature databases",
+        });
     }
     let mut daily: Option<(jiff::civil::Date, Source)> = None;
     for e in names {
         let Some(head) = fs.read_head(&e.path, CVD_HEADER)? else {
             continue;
         };
-        let (version, built) = parse_cvd_header(&head).map_err(|msg| FactError::Parse {
+        let (version, built) = parse_cvd_header(&head).map_err(|error| FactError::Parse {
             path: e.path.clone(),
             line: 1,
-            msg,
+            msg: error.to_string(),
         })?;
         let source = Source {
             path: Some(e.path.clone()),
@@ -589,6 +627,28 @@ mod tests {
         assert!(parse_cvd_header(b"ClamAV-VDB:x:notanumber:").is_err());
         assert!(parse_cvd_header(b"ClamAV-VDB:x:1:2:3:4:5:6:soon").is_err());
         assert!(parse_cvd_header(b"ClamAV-VDB:yesterday:1:2:3:4:5:6").is_err());
+    }
+
+    #[test]
+    fn malformed_cvd_headers_are_typed_errors() {
+        assert_eq!(parse_cvd_header(b"\x1f\x8bgzip"), Err(CvdError::NoHeader));
+        assert_eq!(parse_cvd_header(b"ClamAV-VDB:x:notanumber:"), Err(CvdError::NoVersion));
+        assert_eq!(
+            parse_cvd_header(b"ClamAV-VDB:x:1:2:3:4:5:6:soon"),
+            Err(CvdError::BuildTime {
+                value: "soon".into(),
+                expected: "number"
+            })
+        );
+        let e = parse_cvd_header(b"ClamAV-VDB:yesterday:1:2:3:4:5:6").unwrap_err();
+        assert_eq!(
+            e,
+            CvdError::BuildTime {
+                value: "yesterday".into(),
+                expected: "date"
+            }
+        );
+        assert_eq!(e.to_string(), "the build time \"yesterday\" is not a date");
     }
 
     #[test]

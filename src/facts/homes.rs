@@ -66,9 +66,11 @@ fn entry_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
 
 fn bounded(path: &str, n: usize) -> Result<(), FactError> {
     if n > MAX_ENTRIES {
-        return Err(FactError::Invalid(format!(
-            "{path}: more than {MAX_ENTRIES} entries, refusing a partial answer"
-        )));
+        return Err(FactError::Limit {
+            path: path.into(),
+            limit: MAX_ENTRIES as u64,
+            what: "entries",
+        });
     }
     Ok(())
 }
@@ -360,7 +362,10 @@ fn mode_text(mode: u32) -> String {
 /// Reads passwd, group, the homes and root's PATH.
 pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Homes, FactError> {
     let Some(passwd_text) = fs.read_text("/etc/passwd")? else {
-        return Err(FactError::Invalid("/etc/passwd does not exist".into()));
+        return Err(FactError::Missing {
+            path: "/etc/passwd".into(),
+            consequence: None,
+        });
     };
     let passwd = parse_passwd("/etc/passwd", &passwd_text)?;
     let group = parse_group("/etc/group", &fs.read_text("/etc/group")?.unwrap_or_default())?;
@@ -396,18 +401,19 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Homes, FactError> {
         } else if let Some(m) = &dir {
             let entries = fs.read_dir(&u.home)?.unwrap_or_default();
             if entries.len() > MAX_ENTRIES {
-                return Err(FactError::Invalid(format!(
-                    "{}: more than {MAX_ENTRIES} entries, refusing a partial answer",
-                    u.home
-                )));
+                return Err(FactError::Limit {
+                    path: u.home.clone(),
+                    limit: MAX_ENTRIES as u64,
+                    what: "entries",
+                });
             }
             listed += entries.len();
             if listed > limits::HOME_ENTRIES_TOTAL {
-                return Err(FactError::Invalid(format!(
-                    "{}: the home directories of the interactive users hold more than {} entries together (imagegate's bound on them), refusing a partial answer",
-                    u.home,
-                    limits::HOME_ENTRIES_TOTAL
-                )));
+                return Err(FactError::Limit {
+                    path: u.home.clone(),
+                    limit: limits::HOME_ENTRIES_TOTAL as u64,
+                    what: "entries in the home directories of the interactive users together",
+                });
             }
             let first = dot_files.len();
             for e in entries.iter().filter(|e| e.name.starts_with('.')) {
@@ -627,14 +633,20 @@ mod tests {
         }
         std::fs::write(etc.join("passwd"), passwd).unwrap();
         let fs = RootFs::open(dir.path()).unwrap();
-        let e = collect(&fs, &ctx()).unwrap_err().to_string();
+        let e = collect(&fs, &ctx()).unwrap_err();
         assert_eq!(
-            e,
+            e.to_string(),
             format!(
-                "/home/u{}: the home directories of the interactive users hold more than {} entries together (imagegate's bound on them), refusing a partial answer",
+                "/home/u{}: more than {} entries in the home directories of the interactive users together, \
+                 refusing a partial answer",
                 homes - 1,
                 limits::HOME_ENTRIES_TOTAL
             )
+        );
+        assert!(
+            matches!(&e, FactError::Limit { path, limit, .. } if *path == format!("/home/u{}", homes - 1)
+                && *limit == limits::HOME_ENTRIES_TOTAL as u64),
+            "{e:?}"
         );
     }
 

@@ -468,9 +468,11 @@ fn list_logs(fs: &RootFs, ids: &IdNames, dir: &str, out: &mut Vec<LogFile>, dept
     };
     for e in entries {
         if out.len() >= LOG_LIST_LIMIT {
-            return Err(FactError::Invalid(format!(
-                "more than {LOG_LIST_LIMIT} files under /var/log: listing stopped"
-            )));
+            return Err(FactError::Limit {
+                path: "/var/log".into(),
+                limit: LOG_LIST_LIMIT as u64,
+                what: "files under it",
+            });
         }
         let Some(m) = fs.symlink_metadata(&e.path)? else {
             continue;

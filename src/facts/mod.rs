@@ -203,9 +203,10 @@ impl<T> Collected<T> {
     pub fn required(&self, what: &str) -> Result<&T, FactError> {
         match self {
             Collected::Ok(v) => Ok(v),
-            Collected::Unavailable { unavailable } => {
-                Err(FactError::Invalid(format!("{what}: {}", unavailable.reason)))
-            }
+            Collected::Unavailable { unavailable } => Err(FactError::Unavailable {
+                what: what.to_owned(),
+                reason: unavailable.reason.clone(),
+            }),
         }
     }
     /// An error marker.
@@ -266,6 +267,78 @@ pub enum FactError {
         line: u32,
         /// What is wrong, lowercase, no trailing period.
         msg: String,
+    },
+    /// The rpm database at `path` could not be read.
+    #[error("{path}: {error}")]
+    RpmDb {
+        /// In-image path of the database (or of its write-ahead log).
+        path: String,
+        /// What is wrong.
+        #[source]
+        error: packages::rpm::RpmDbError,
+    },
+    /// A file the fact cannot do without does not exist.
+    #[error("{path} does not exist{}", consequence.map(|c| format!(": {c}")).unwrap_or_default())]
+    Missing {
+        /// In-image path.
+        path: String,
+        /// What is unknown without it, when the path alone does not say.
+        consequence: Option<&'static str>,
+    },
+    /// A file listed a moment before was gone when read (the image changed under the scan).
+    #[error("{path} vanished during the scan")]
+    Vanished {
+        /// In-image path.
+        path: String,
+    },
+    /// A bound imagegate keeps on hostile input was reached: the answer would be partial.
+    #[error("{path}: more than {limit} {what}, refusing a partial answer")]
+    Limit {
+        /// In-image path of the file or directory that hit it.
+        path: String,
+        /// The bound.
+        limit: u64,
+        /// What was counted.
+        what: &'static str,
+    },
+    /// Includes nest deeper than the bound kept on them.
+    #[error("{path}: includes nest deeper than {depth} levels (an include loop?)")]
+    IncludeDepth {
+        /// The file whose include went past the bound.
+        path: String,
+        /// The bound.
+        depth: usize,
+    },
+    /// A file includes itself, directly or through others.
+    #[error("{path}: include loop")]
+    IncludeLoop {
+        /// The file included twice on one chain.
+        path: String,
+    },
+    /// No database of the kind looked for exists.
+    #[error("no {kind} database found (looked for {})", looked.join(", "))]
+    NoDatabase {
+        /// `"package"`, `"rpm"`.
+        kind: &'static str,
+        /// The in-image paths looked at.
+        looked: Vec<String>,
+    },
+    /// Data the image build should have left in the image (a package index, an updateinfo
+    /// cache) is not there: what is missing, and the command that creates it.
+    #[error("{what}: {remedy}")]
+    NotCached {
+        /// What is missing, with its path when it has one.
+        what: String,
+        /// What to run or configure in the image build.
+        remedy: &'static str,
+    },
+    /// A fact this one is derived from is unavailable.
+    #[error("{what}: {reason}")]
+    Unavailable {
+        /// What is needed.
+        what: String,
+        /// Why it is unavailable.
+        reason: String,
     },
     /// The input is unusable for another reason (e.g. an include loop, an invalid configuration).
     #[error("{0}")]

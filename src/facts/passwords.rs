@@ -89,14 +89,52 @@ struct Scheme {
     cost_us: u64,
 }
 
+/// Why a hash cannot be tried: its parameters are malformed or above the bounds that keep one
+/// verification cheap, or its scheme is not one verified here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    /// yescrypt with the optional fields p, t or g.
+    #[error("yescrypt with optional parameters is not tried")]
+    YescryptOptional,
+    /// yescrypt parameters that do not parse.
+    #[error("malformed yescrypt parameters")]
+    YescryptParams,
+    /// yescrypt above [`MAX_YESCRYPT_NR`] (or with parallelism).
+    #[error("yescrypt cost above the bound (64 MiB)")]
+    YescryptCost,
+    /// A `rounds=` that is not a number.
+    #[error("malformed rounds=")]
+    Rounds,
+    /// sha256crypt/sha512crypt rounds above [`MAX_SHA_ROUNDS`].
+    #[error("rounds={0} is above the bound ({MAX_SHA_ROUNDS})")]
+    RoundsAbove(u64),
+    /// A bcrypt cost that is not two digits.
+    #[error("malformed bcrypt cost")]
+    BcryptCost,
+    /// A bcrypt cost above [`MAX_BCRYPT_COST`].
+    #[error("bcrypt cost {0} is above the bound ({MAX_BCRYPT_COST})")]
+    BcryptAbove(u32),
+    /// A scheme with no verifier here.
+    #[error("this hash scheme cannot be verified here")]
+    Unsupported,
+    /// The hash itself does not parse (the verifier's message).
+    #[error("malformed {scheme}hash{}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Malformed {
+        /// `"yescrypt "` or empty.
+        scheme: &'static str,
+        /// The verifier's message, when it gives one.
+        detail: Option<String>,
+    },
+}
+
 /// The estimated cost of one verification of `hash`, in microseconds of one core, or why it
 /// cannot be tried.
-pub fn cost_us(hash: &str) -> Result<u64, String> {
+pub fn cost_us(hash: &str) -> Result<u64, HashError> {
     scheme(hash).map(|s| s.cost_us)
 }
 
 /// The verifier for `hash`, or why it cannot be tried.
-fn scheme(hash: &str) -> Result<Scheme, String> {
+fn scheme(hash: &str) -> Result<Scheme, HashError> {
     let crypt = |cost_us| {
         Ok(Scheme {
             yescrypt: false,
@@ -108,12 +146,12 @@ fn scheme(hash: &str) -> Result<Scheme, String> {
         // The base form `flavor Nlog2 r`; optional fields (p, t, g) can make one verification
         // arbitrarily long.
         if params.len() > 3 {
-            return Err("yescrypt with optional parameters is not tried".into());
+            return Err(HashError::YescryptOptional);
         }
-        let p: yescrypt::Params = params.parse().map_err(|_| "malformed yescrypt parameters".to_owned())?;
+        let p: yescrypt::Params = params.parse().map_err(|_| HashError::YescryptParams)?;
         let nr = p.n().saturating_mul(u64::from(p.r()));
         if nr > MAX_YESCRYPT_NR || p.p() > 1 {
-            return Err("yescrypt cost above the bound (64 MiB)".into());
+            return Err(HashError::YescryptCost);
         }
         // j9T (N·r = 2^17): about 70 ms.
         return Ok(Scheme {
@@ -128,9 +166,9 @@ fn scheme(hash: &str) -> Result<Scheme, String> {
                 .split('$')
                 .next()
                 .and_then(|n| n.parse().ok())
-                .ok_or("malformed rounds=")?;
+                .ok_or(HashError::Rounds)?;
             if rounds > MAX_SHA_ROUNDS {
-                return Err(format!("rounds={rounds} is above the bound ({MAX_SHA_ROUNDS})"));
+                return Err(HashError::RoundsAbove(rounds));
             }
         }
         // glibc clamps rounds to at least 1000; 5000 rounds of sha512crypt: about 3.5 ms.
@@ -144,9 +182,9 @@ fn scheme(hash: &str) -> Result<Scheme, String> {
             let cost: u32 = rest
                 .get(..2)
                 .and_then(|c| c.parse().ok())
-                .ok_or("malformed bcrypt cost")?;
+                .ok_or(HashError::BcryptCost)?;
             if cost > MAX_BCRYPT_COST {
-                return Err(format!("bcrypt cost {cost} is above the bound ({MAX_BCRYPT_COST})"));
+                return Err(HashError::BcryptAbove(cost));
             }
             // Cost 5: about 4 ms.
             return crypt(130 << cost);
@@ -155,22 +193,23 @@ fn scheme(hash: &str) -> Result<Scheme, String> {
     if super::accounts::hash_algorithm(hash) == Some("descrypt") {
         return crypt(10);
     }
-    Err("this hash scheme cannot be verified here".into())
+    Err(HashError::Unsupported)
 }
 
 /// Whether `password` matches `hash`; `Err` when the hash is malformed.
-fn verify(scheme: &Scheme, password: &str, hash: &str) -> Result<bool, String> {
+fn verify(scheme: &Scheme, password: &str, hash: &str) -> Result<bool, HashError> {
+    let malformed = |scheme, detail| HashError::Malformed { scheme, detail };
     match scheme.yescrypt {
         true => {
-            let h = PasswordHashRef::new(hash).map_err(|_| "malformed yescrypt hash".to_owned())?;
+            let h = PasswordHashRef::new(hash).map_err(|_| malformed("yescrypt ", None))?;
             match Yescrypt::default().verify_password(password.as_bytes(), h) {
                 Ok(()) => Ok(true),
                 Err(yescrypt::password_hash::Error::PasswordInvalid) => Ok(false),
-                Err(e) => Err(format!("malformed yescrypt hash ({e})")),
+                Err(e) => Err(malformed("yescrypt ", Some(e.to_string()))),
             }
         }
         false => {
-            let c = pwhash::unix::crypt(password, hash).map_err(|e| format!("malformed hash ({e})"))?;
+            let c = pwhash::unix::crypt(password, hash).map_err(|e| malformed("", Some(e.to_string())))?;
             Ok(c.len() == hash.len() && c.bytes().zip(hash.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0)
         }
     }
@@ -201,7 +240,13 @@ pub fn try_account(name: &str, hash: &str, budget_us: u64) -> Outcome {
     let of = list.len();
     let s = match scheme(hash) {
         Ok(s) => s,
-        Err(why) => return Outcome::Unchecked { why, tried: 0, of },
+        Err(why) => {
+            return Outcome::Unchecked {
+                why: why.to_string(),
+                tried: 0,
+                of,
+            };
+        }
     };
     let fit = usize::try_from(budget_us / s.cost_us.max(1))
         .unwrap_or(usize::MAX)
@@ -209,7 +254,7 @@ pub fn try_account(name: &str, hash: &str, budget_us: u64) -> Outcome {
     let tried = &list[..fit];
     let found = AtomicBool::new(false);
     // Each thread takes every other candidate; the first malformed-hash error wins.
-    let run = |offset: usize| -> Result<(), String> {
+    let run = |offset: usize| -> Result<(), HashError> {
         for c in tried.iter().skip(offset).step_by(2) {
             if found.load(Ordering::Relaxed) {
                 return Ok(());
@@ -226,7 +271,11 @@ pub fn try_account(name: &str, hash: &str, budget_us: u64) -> Outcome {
         return Outcome::Weak;
     }
     if let Err(why) = mine.and(other) {
-        return Outcome::Unchecked { why, tried: 0, of };
+        return Outcome::Unchecked {
+            why: why.to_string(),
+            tried: 0,
+            of,
+        };
     }
     if fit < of {
         return Outcome::Unchecked {
@@ -356,6 +405,24 @@ mod tests {
             let e = weak_passwords("/etc/shadow", &text, BUDGET_US).unwrap_err().to_string();
             assert!(e.contains("0 of"), "{h}: {e}");
         }
+    }
+
+    #[test]
+    fn hashes_above_the_bounds_are_typed_errors() {
+        assert_eq!(
+            cost_us("$6$rounds=999999999$salt$x"),
+            Err(HashError::RoundsAbove(999_999_999))
+        );
+        assert_eq!(
+            cost_us("$2b$31$abcdefghijklmnopqrstuu"),
+            Err(HashError::BcryptAbove(31))
+        );
+        assert_eq!(cost_us("$6$rounds=many$salt$x"), Err(HashError::Rounds));
+        assert_eq!(cost_us("$7$abc$def"), Err(HashError::Unsupported));
+        assert_eq!(
+            HashError::RoundsAbove(999_999_999).to_string(),
+            "rounds=999999999 is above the bound (100000)"
+        );
     }
 
     #[test]

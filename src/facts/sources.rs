@@ -540,9 +540,10 @@ fn apt_offered(fs: &RootFs, pkgs: &Packages, repos: &[Repository]) -> Result<Off
         }
     }
     if indexes.is_empty() {
-        return Err(FactError::Invalid(
-            "no apt package index for the configured sources: run apt-get update".into(),
-        ));
+        return Err(FactError::NotCached {
+            what: "no apt package index for the configured sources".into(),
+            remedy: "run apt-get update",
+        });
     }
     // name → (arch, version) offered
     let mut offered: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();

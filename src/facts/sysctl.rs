@@ -787,9 +787,11 @@ fn apply_plan(fs: &RootFs, plan: &Plan) -> Result<(Persisted, Vec<String>), Fact
         }
         persisted.apply(path, parse(&text));
         if persisted.globs.len() > GLOB_LIMIT {
-            return Err(FactError::Invalid(format!(
-                "{path}: more than {GLOB_LIMIT} glob assignments in the sysctl.d files applied (imagegate's bound on them; no real image comes near it)"
-            )));
+            return Err(FactError::Limit {
+                path: path.clone(),
+                limit: GLOB_LIMIT as u64,
+                what: "glob assignments in the sysctl.d files applied",
+            });
         }
     }
     Ok((persisted, masks))

@@ -768,7 +768,7 @@ fn judge(dir: &Path, real: &[Vec<RealView>], version: Option<&str>, n: usize) ->
             );
             let ours = match v.spec.as_deref().map(parse_conn_spec).transpose() {
                 Ok(conn) => render_sshd_t(&fs, version, conn.as_ref()).map_err(|e| e.to_string()),
-                Err(e) => Err(e),
+                Err(e) => Err(e.to_string()),
             };
             match (v.ok, ours) {
                 (true, Ok(o)) if o == v.out => {}

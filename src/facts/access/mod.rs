@@ -89,9 +89,11 @@ pub(crate) fn dir_files(fs: &RootFs, dir: &str) -> Result<Option<Vec<crate::root
         return Ok(None);
     };
     if entries.len() > MAX_DIR_ENTRIES {
-        return Err(FactError::Invalid(format!(
-            "{dir}: more than {MAX_DIR_ENTRIES} entries, refusing to read them all"
-        )));
+        return Err(FactError::Limit {
+            path: dir.into(),
+            limit: MAX_DIR_ENTRIES as u64,
+            what: "entries",
+        });
     }
     Ok(Some(entries))
 }

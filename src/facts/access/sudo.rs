@@ -324,13 +324,21 @@ fn read_file(
     defaults: &mut Vec<SudoDefault>,
     nopasswd: &mut Vec<NoPasswd>,
 ) -> Result<(), FactError> {
-    if depth > MAX_DEPTH || files.len() >= MAX_FILES {
-        return Err(FactError::Invalid(format!(
-            "{path}: sudoers includes nest deeper than {MAX_DEPTH} or exceed {MAX_FILES} files"
-        )));
+    if depth > MAX_DEPTH {
+        return Err(FactError::IncludeDepth {
+            path: path.into(),
+            depth: MAX_DEPTH,
+        });
+    }
+    if files.len() >= MAX_FILES {
+        return Err(FactError::Limit {
+            path: path.into(),
+            limit: MAX_FILES as u64,
+            what: "sudoers files read through includes",
+        });
     }
     if !stack.insert(path.to_owned()) {
-        return Err(FactError::Invalid(format!("{path}: sudoers include loop")));
+        return Err(FactError::IncludeLoop { path: path.into() });
     }
     // An include of a missing file is ignored by sudo with a warning; so do we.
     let Some(text) = fs.read_text(path)? else {

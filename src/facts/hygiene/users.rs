@@ -120,9 +120,10 @@ pub fn nologin_shell(shell: &str) -> bool {
 pub fn collect(fs: &RootFs, ctx: &Context) -> Result<(Vec<User>, Vec<Home>), FactError> {
     let path = "/etc/passwd";
     let Some(text) = fs.read_text(path)? else {
-        return Err(FactError::Invalid(
-            "/etc/passwd does not exist: accounts and their homes are unknown".into(),
-        ));
+        return Err(FactError::Missing {
+            path: path.into(),
+            consequence: Some("accounts and their homes are unknown"),
+        });
     };
     let entries = parse_passwd(path, &text)?;
     let shadow = fs

@@ -239,7 +239,7 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
         }
     })?;
     if found.is_none() {
-        return Err(FactError::Invalid(format!("{STATUS} vanished during the scan")));
+        return Err(FactError::Vanished { path: STATUS.into() });
     }
     if let Some(e) = failed {
         return Err(e);

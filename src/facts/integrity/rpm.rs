@@ -16,7 +16,7 @@
 //! `no_digests` with the reason. `gpg-pubkey` pseudo-packages have no files and are not listed.
 
 use super::{Algo, Item, NoDigests};
-use crate::facts::packages::rpm::{HeaderBlob as Header, TAG_NAME, TAG_RELEASE, TAG_VERSION};
+use crate::facts::packages::rpm::{HeaderBlob as Header, HeaderError, RpmDbError, TAG_NAME, TAG_RELEASE, TAG_VERSION};
 use crate::facts::{FactError, Source};
 use crate::rootfs::RootFs;
 
@@ -63,10 +63,11 @@ pub struct Files {
 }
 
 /// Parses the file list and digests of one header blob.
-pub fn parse_files(blob: &[u8]) -> Result<Files, String> {
+pub fn parse_files(blob: &[u8]) -> Result<Files, HeaderError> {
     let h = Header::new(blob)?;
-    let one =
-        |tag| -> Result<String, String> { Ok(h.strings(tag)?.and_then(|v| v.into_iter().next()).unwrap_or_default()) };
+    let one = |tag| -> Result<String, HeaderError> {
+        Ok(h.strings(tag)?.and_then(|v| v.into_iter().next()).unwrap_or_default())
+    };
     let mut f = Files {
         name: one(TAG_NAME)?,
         evr: format!("{}-{}", one(TAG_VERSION)?, one(TAG_RELEASE)?),
@@ -93,12 +94,11 @@ pub fn parse_files(blob: &[u8]) -> Result<Files, String> {
         Some(other) => Err(other),
     });
     if digests.len() != base.len() || idx.len() != base.len() {
-        return Err(format!(
-            "{} basenames, {} dirindexes, {} digests",
-            base.len(),
-            idx.len(),
-            digests.len()
-        ));
+        return Err(HeaderError::FileCounts {
+            basenames: base.len(),
+            dirindexes: idx.len(),
+            digests: digests.len(),
+        });
     }
     for (i, (name, digest)) in base.iter().zip(&digests).enumerate() {
         let fl = flags.get(i).copied().unwrap_or(0);
@@ -109,7 +109,7 @@ pub fn parse_files(blob: &[u8]) -> Result<Files, String> {
         let dir = idx
             .get(i)
             .and_then(|&d| dirs.get(d as usize))
-            .ok_or(format!("file {i}: directory index outside DIRNAMES"))?;
+            .ok_or(HeaderError::DirIndex(i))?;
         f.files.push(File {
             path: format!("{dir}{name}"),
             digest: digest.to_ascii_lowercase(),
@@ -132,7 +132,10 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
             line: None,
             note: Some(format!("Packages hnum {hnum}")),
         };
-        let f = parse_files(blob).map_err(|e| FactError::Invalid(format!("{path}: header {hnum}: {e}")))?;
+        let f = parse_files(blob).map_err(|error| FactError::RpmDb {
+            path: path.into(),
+            error: RpmDbError::Header { hnum, error },
+        })?;
         if !f.has_files {
             return Ok(());
         }
@@ -172,12 +175,10 @@ pub fn items(fs: &RootFs) -> Result<(Vec<Item>, Vec<NoDigests>, usize), FactErro
         Ok(())
     })?;
     if db.is_none() {
-        return Err(FactError::Invalid(format!(
-            "no rpm database found (looked for {})",
-            crate::facts::packages::rpm::database_paths()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(FactError::NoDatabase {
+            kind: "rpm",
+            looked: crate::facts::packages::rpm::database_paths().map(Into::into).collect(),
+        });
     }
     found.sort_by_key(|(hnum, _)| *hnum);
     let (mut items, mut none, mut checked) = (Vec::new(), Vec::new(), 0);

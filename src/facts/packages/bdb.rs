@@ -27,6 +27,67 @@
 //! (a second reference to it is an error), so the values assembled never add up to more than the
 //! file. Anything outside this subset is an error naming the page, never a skipped record.
 
+use super::WalkError;
+use crate::facts::FactError;
+
+/// Why a Berkeley DB `Packages` file could not be read: not a hash database, a meta page outside
+/// the subset read, or a damaged page (its number, and the record where one is known).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BdbError {
+    /// A btree database, which rpm never keeps its packages in.
+    #[error("a Berkeley DB btree, not the hash database rpm keeps its packages in")]
+    Btree,
+    /// No hash magic.
+    #[error("not a Berkeley DB hash database (no hash magic at byte 12)")]
+    NotHash,
+    /// The file ends inside the meta page.
+    #[error("meta page truncated")]
+    MetaTruncated,
+    /// A hash version rpm's Berkeley DB does not write.
+    #[error("hash version {0} (rpm's Berkeley DB writes 8 or 9)")]
+    Version(u32),
+    /// A page size Berkeley DB does not use.
+    #[error("page size {0} is not a power of two from 512 to 65536")]
+    PageSize(usize),
+    /// Checksummed pages (not read).
+    #[error("checksummed pages are not read")]
+    Checksummed,
+    /// An encrypted database.
+    #[error("encrypted database (algorithm {0})")]
+    Encrypted(u8),
+    /// Page 0 is of another type.
+    #[error("page 0 is not a hash meta page")]
+    NoMeta,
+    /// The meta page counts more pages than the file holds.
+    #[error("truncated: the meta page counts {counted} pages, the file holds {held} of {page_size} bytes")]
+    Truncated {
+        /// Pages the meta page counts.
+        counted: usize,
+        /// Whole pages in the file.
+        held: usize,
+        /// The page size.
+        page_size: usize,
+    },
+    /// A damaged page.
+    #[error("page {page}: {what}")]
+    Page {
+        /// The page number.
+        page: usize,
+        /// What is wrong with it.
+        what: String,
+    },
+    /// A damaged record on a page.
+    #[error("page {page}: record {hnum}: {what}")]
+    Record {
+        /// The page number.
+        page: usize,
+        /// The record's key (rpm's instance number).
+        hnum: u32,
+        /// What is wrong with it.
+        what: String,
+    },
+}
+
 /// A hash database's magic number.
 const HASH_MAGIC: u32 = 0x0006_1561;
 /// The bytes of a page header.
@@ -68,73 +129,82 @@ impl Order {
 
 /// Hands `f` every `(hnum, header blob)` of a Berkeley DB Packages file, in page order (the
 /// caller sorts by `hnum`); the first error, of the database or of `f`, ends the read. Errors
-/// are messages without the path (the caller adds it).
-pub fn each_blob(bytes: &[u8], mut f: impl FnMut(u32, &[u8]) -> Result<(), String>) -> Result<(), String> {
+/// do not name the path (the caller adds it).
+pub fn each_blob(
+    bytes: &[u8],
+    mut f: impl FnMut(u32, &[u8]) -> Result<(), FactError>,
+) -> Result<(), WalkError<BdbError>> {
+    let err = |e: BdbError| Err(WalkError::Damaged(e));
+    let page_err = |page: usize, what: String| WalkError::Damaged(BdbError::Page { page, what });
     let magic_le = bytes.get(12..16).map(|m| u32::from_le_bytes([m[0], m[1], m[2], m[3]]));
     let order = match magic_le {
         Some(HASH_MAGIC) => Order::Little,
         Some(m) if m.swap_bytes() == HASH_MAGIC => Order::Big,
         Some(0x0005_3162 | 0x6231_5300) => {
-            return Err("a Berkeley DB btree, not the hash database rpm keeps its packages in".into());
+            return err(BdbError::Btree);
         }
-        _ => return Err("not a Berkeley DB hash database (no hash magic at byte 12)".into()),
+        _ => return err(BdbError::NotHash),
     };
-    let meta = |at| order.u32(bytes, at).ok_or("meta page truncated");
+    let meta = |at| order.u32(bytes, at).ok_or(WalkError::Damaged(BdbError::MetaTruncated));
     let version = meta(16)?;
     let page_size = meta(20)? as usize;
     let last_page = meta(32)? as usize;
     if !(8..=10).contains(&version) {
-        return Err(format!("hash version {version} (rpm's Berkeley DB writes 8 or 9)"));
+        return err(BdbError::Version(version));
     }
     if !page_size.is_power_of_two() || !(512..=65536).contains(&page_size) {
-        return Err(format!("page size {page_size} is not a power of two from 512 to 65536"));
+        return err(BdbError::PageSize(page_size));
     }
     match (bytes.get(24), bytes.get(25), bytes.get(26)) {
         (Some(0), Some(&P_HASHMETA), Some(flags)) if flags & 1 == 0 => {}
-        (Some(0), Some(&P_HASHMETA), _) => return Err("checksummed pages are not read".into()),
-        (Some(&alg), Some(&P_HASHMETA), _) => return Err(format!("encrypted database (algorithm {alg})")),
-        _ => return Err("page 0 is not a hash meta page".into()),
+        (Some(0), Some(&P_HASHMETA), _) => return err(BdbError::Checksummed),
+        (Some(&alg), Some(&P_HASHMETA), _) => return err(BdbError::Encrypted(alg)),
+        _ => return err(BdbError::NoMeta),
     }
     let pages = bytes.len() / page_size;
     if last_page >= pages {
-        return Err(format!(
-            "truncated: the meta page counts {} pages, the file holds {pages} of {page_size} bytes",
-            last_page.saturating_add(1)
-        ));
+        return err(BdbError::Truncated {
+            counted: last_page.saturating_add(1),
+            held: pages,
+            page_size,
+        });
     }
     let page = |n: usize| bytes.get(n * page_size..(n + 1) * page_size);
     // Overflow pages already assembled into a value: each belongs to one chain.
     let mut claimed = vec![false; last_page + 1];
     let mut value = Vec::new();
     for n in 1..=last_page {
-        let p = page(n).ok_or_else(|| format!("page {n} outside the file"))?;
+        let p = page(n).ok_or_else(|| page_err(n, "outside the file".into()))?;
         let kind = p.get(25).copied().unwrap_or(P_INVALID);
         if kind != P_HASH && kind != P_HASH_UNSORTED {
             continue;
         }
         let entries = usize::from(order.u16(p, 20).unwrap_or(0));
         if entries % 2 != 0 {
-            return Err(format!(
-                "page {n}: odd number of items ({entries}): a key without its value"
+            return Err(page_err(
+                n,
+                format!("odd number of items ({entries}): a key without its value"),
             ));
         }
         let index_end = PAGE_HEADER + 2 * entries;
         if index_end > page_size {
-            return Err(format!(
-                "page {n}: {entries} items cannot fit a page of {page_size} bytes"
+            return Err(page_err(
+                n,
+                format!("{entries} items cannot fit a page of {page_size} bytes"),
             ));
         }
-        let item = |i: usize| -> Result<&[u8], String> {
+        let item = |i: usize| -> Result<&[u8], WalkError<BdbError>> {
             let at = |i: usize| order.u16(p, PAGE_HEADER + 2 * i).map(usize::from).unwrap_or(0);
             let start = at(i);
             let end = if i == 0 { page_size } else { at(i - 1) };
             if start < index_end || start >= end || end > page_size {
-                return Err(format!(
-                    "page {n}: item {i} at bytes {start}..{end} is outside the item area"
+                return Err(page_err(
+                    n,
+                    format!("item {i} at bytes {start}..{end} is outside the item area"),
                 ));
             }
             p.get(start..end)
-                .ok_or_else(|| format!("page {n}: item {i} outside the page"))
+                .ok_or_else(|| page_err(n, format!("item {i} outside the page")))
         };
         for pair in 0..entries / 2 {
             let key = item(2 * pair)?;
@@ -142,32 +212,31 @@ pub fn each_blob(bytes: &[u8], mut f: impl FnMut(u32, &[u8]) -> Result<(), Strin
             let hnum = match key {
                 [H_KEYDATA, k @ ..] if k.len() == 4 => order.u32(k, 0).unwrap_or(0),
                 [H_KEYDATA, k @ ..] => {
-                    return Err(format!("page {n}: a key of {} bytes (rpm's keys are 4)", k.len()));
+                    return Err(page_err(n, format!("a key of {} bytes (rpm's keys are 4)", k.len())));
                 }
-                [kind, ..] => return Err(format!("page {n}: key item of kind {kind}")),
-                [] => return Err(format!("page {n}: empty key item")),
+                [kind, ..] => return Err(page_err(n, format!("key item of kind {kind}"))),
+                [] => return Err(page_err(n, "empty key item".into())),
             };
+            let record_err = |what: String| WalkError::Damaged(BdbError::Record { page: n, hnum, what });
             let blob: &[u8] = match data {
                 [H_KEYDATA, v @ ..] => v,
                 [H_OFFPAGE, ..] => {
                     let (Some(first), Some(total)) = (order.u32(data, 4), order.u32(data, 8)) else {
-                        return Err(format!("page {n}: overflow reference of {} bytes", data.len()));
+                        return Err(page_err(n, format!("overflow reference of {} bytes", data.len())));
                     };
                     overflow(order, &page, &mut claimed, first as usize, total as usize, &mut value)
-                        .map_err(|e| format!("page {n}: record {hnum}: {e}"))?;
+                        .map_err(record_err)?;
                     &value
                 }
                 [H_DUPLICATE | H_OFFDUP, ..] => {
-                    return Err(format!(
-                        "page {n}: record {hnum} has duplicates (Packages has one value per key)"
-                    ));
+                    return Err(record_err("duplicates (Packages has one value per key)".into()));
                 }
-                [kind, ..] => return Err(format!("page {n}: record {hnum}: value item of kind {kind}")),
-                [] => return Err(format!("page {n}: record {hnum}: empty value item")),
+                [kind, ..] => return Err(record_err(format!("value item of kind {kind}"))),
+                [] => return Err(record_err("empty value item".into())),
             };
             // Record 0 is rpm's next-instance counter.
             if hnum != 0 {
-                f(hnum, blob)?;
+                f(hnum, blob).map_err(WalkError::Handler)?;
             }
         }
     }
@@ -276,7 +345,8 @@ mod tests {
         each_blob(bytes, |h, b| {
             out.push((h, b.to_vec()));
             Ok(())
-        })?;
+        })
+        .map_err(|e| e.to_string())?;
         Ok(out)
     }
 

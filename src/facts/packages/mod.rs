@@ -30,6 +30,28 @@ use serde::ser::SerializeMap;
 use super::{Context, FactError, Source};
 use crate::rootfs::RootFs;
 
+/// Why a walk over the records of an rpm Berkeley DB or ndb database ([`bdb::each_blob`],
+/// [`ndb::each_blob`]) stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError<D> {
+    /// The database is damaged or of another kind; `D` says where and how.
+    #[error(transparent)]
+    Damaged(D),
+    /// The handler of one record failed: its error, unchanged.
+    #[error(transparent)]
+    Handler(FactError),
+}
+
+impl<D> WalkError<D> {
+    /// The handler's error as it is, or the database's made one by `damaged` (which adds the path).
+    pub fn into_fact_error(self, damaged: impl FnOnce(D) -> FactError) -> FactError {
+        match self {
+            WalkError::Damaged(d) => damaged(d),
+            WalkError::Handler(e) => e,
+        }
+    }
+}
+
 /// The package database that was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -335,10 +357,10 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Packages, FactError> {
         .chain(rpm::database_paths())
         .chain(["/lib/apk/db/installed"])
         .collect();
-    Err(FactError::Invalid(format!(
-        "no package database found (looked for {})",
-        looked.join(", ")
-    )))
+    Err(FactError::NoDatabase {
+        kind: "package",
+        looked: looked.into_iter().map(Into::into).collect(),
+    })
 }
 
 #[cfg(test)]

@@ -23,6 +23,83 @@
 //! whole under the caller's bound, and since blobs may not overlap, the headers handed out never
 //! add up to more than the file.
 
+use super::WalkError;
+use crate::facts::FactError;
+
+/// Why an ndb `Packages.db` could not be read: not an ndb database, a damaged header, or a
+/// damaged slot or blob (its slot number, and the instance where one is known).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NdbError {
+    /// No `RpmP` magic.
+    #[error("not an rpm ndb package database (no RpmP magic at byte 0)")]
+    NotNdb,
+    /// The file ends inside the database header.
+    #[error("header truncated")]
+    HeaderTruncated,
+    /// A version rpm does not write.
+    #[error("ndb version {0} (rpm writes version 0)")]
+    Version(u32),
+    /// The file is not a whole number of blocks.
+    #[error("{0} bytes is not a whole number of {BLK_SIZE}-byte blocks (a truncated or damaged database)")]
+    PartialBlock(usize),
+    /// The slot pages the header counts do not fit the file.
+    #[error("the header counts {slotnpages} slot pages of {PAGE_SIZE} bytes; the file holds {len} bytes")]
+    SlotPages {
+        /// Slot pages counted.
+        slotnpages: usize,
+        /// The file's bytes.
+        len: usize,
+    },
+    /// A damaged slot.
+    #[error("slot {slot}: {what}")]
+    Slot {
+        /// The slot number.
+        slot: usize,
+        /// What is wrong with it.
+        what: String,
+    },
+    /// Two slots' blobs overlap.
+    #[error("slots {} and {} (instances {} and {}) overlap", slots.0, slots.1, instances.0, instances.1)]
+    Overlap {
+        /// The slot numbers.
+        slots: (usize, usize),
+        /// Their instances.
+        instances: (u32, u32),
+    },
+    /// Two slots hold one instance.
+    #[error("slots {} and {} both hold instance {instance}", slots.0, slots.1)]
+    SharedInstance {
+        /// The slot numbers.
+        slots: (usize, usize),
+        /// The instance.
+        instance: u32,
+    },
+    /// A blob that disagrees with its slot.
+    #[error("slot {slot} (instance {instance}): {what}")]
+    Blob {
+        /// The slot number.
+        slot: usize,
+        /// The slot's instance.
+        instance: u32,
+        /// What is wrong with the blob.
+        what: String,
+    },
+    /// A blob whose Adler-32 is not the recorded one: a torn write.
+    #[error(
+        "slot {slot} (instance {instance}): Adler-32 {recorded:08x} recorded, {computed:08x} computed (a torn write: `rpmdb --rebuilddb` on a copy)"
+    )]
+    Checksum {
+        /// The slot number.
+        slot: usize,
+        /// The slot's instance.
+        instance: u32,
+        /// The checksum in the blob's tail.
+        recorded: u32,
+        /// The checksum of the blob's bytes.
+        computed: u32,
+    },
+}
+
 /// Slot and block sizes, and the slot page size.
 const SLOT_SIZE: usize = 16;
 const BLK_SIZE: usize = 16;
@@ -68,32 +145,31 @@ struct Slot {
 
 /// Hands `f` every `(pkgidx, header blob)` of an ndb `Packages.db`, in the order of the blobs in
 /// the file (rpm's `rpm -qa` order; the caller sorts by instance); the first error, of the
-/// database or of `f`, ends the read. Errors are messages without the path (the caller adds it).
-pub fn each_blob(bytes: &[u8], mut f: impl FnMut(u32, &[u8]) -> Result<(), String>) -> Result<(), String> {
+/// database or of `f`, ends the read. Errors do not name the path (the caller adds it).
+pub fn each_blob(
+    bytes: &[u8],
+    mut f: impl FnMut(u32, &[u8]) -> Result<(), FactError>,
+) -> Result<(), WalkError<NdbError>> {
     if le32(bytes, 0) != Some(PKGDB_MAGIC) {
-        return Err("not an rpm ndb package database (no RpmP magic at byte 0)".into());
+        return Err(WalkError::Damaged(NdbError::NotNdb));
     }
-    let head = |at| le32(bytes, at).ok_or("header truncated");
+    let head = |at| le32(bytes, at).ok_or(WalkError::Damaged(NdbError::HeaderTruncated));
     let version = head(4)?;
     if version != 0 {
-        return Err(format!("ndb version {version} (rpm writes version 0)"));
+        return Err(WalkError::Damaged(NdbError::Version(version)));
     }
     let slotnpages = head(12)? as usize;
     if !bytes.len().is_multiple_of(BLK_SIZE) {
-        return Err(format!(
-            "{} bytes is not a whole number of {BLK_SIZE}-byte blocks (a truncated or damaged database)",
-            bytes.len()
-        ));
+        return Err(WalkError::Damaged(NdbError::PartialBlock(bytes.len())));
     }
     let slot_area = slotnpages
         .checked_mul(PAGE_SIZE)
         .filter(|&n| n >= PAGE_SIZE && n <= bytes.len())
-        .ok_or_else(|| {
-            format!(
-                "the header counts {slotnpages} slot pages of {PAGE_SIZE} bytes; the file holds {} bytes",
-                bytes.len()
-            )
-        })?;
+        .ok_or(WalkError::Damaged(NdbError::SlotPages {
+            slotnpages,
+            len: bytes.len(),
+        }))?;
+    let slot_err = |slot: usize, what: String| WalkError::Damaged(NdbError::Slot { slot, what });
     let fileblks = bytes.len() / BLK_SIZE;
     let minblkoff = slot_area / BLK_SIZE;
     let mut slots = Vec::new();
@@ -104,16 +180,19 @@ pub fn each_blob(bytes: &[u8], mut f: impl FnMut(u32, &[u8]) -> Result<(), Strin
     {
         let field = |at| le32(s, at).unwrap_or(0);
         if field(0) != SLOT_MAGIC {
-            return Err(format!("slot {slotno}: no Slot magic"));
+            return Err(slot_err(slotno, "no Slot magic".into()));
         }
         let (pkgidx, blkoff, blkcnt) = (field(4), field(8) as usize, field(12) as usize);
         if blkoff == 0 {
             continue;
         }
         if pkgidx == 0 || blkcnt == 0 || blkoff < minblkoff || blkoff.saturating_add(blkcnt) > fileblks {
-            return Err(format!(
-                "slot {slotno}: instance {pkgidx} at blocks {blkoff}+{blkcnt}, outside the blob area \
-                 (blocks {minblkoff}..{fileblks})"
+            return Err(slot_err(
+                slotno,
+                format!(
+                    "instance {pkgidx} at blocks {blkoff}+{blkcnt}, outside the blob area \
+                     (blocks {minblkoff}..{fileblks})"
+                ),
             ));
         }
         slots.push(Slot {
@@ -130,32 +209,37 @@ pub fn each_blob(bytes: &[u8], mut f: impl FnMut(u32, &[u8]) -> Result<(), Strin
         if let [a, b] = pair
             && a.blkoff + a.blkcnt > b.blkoff
         {
-            return Err(format!(
-                "slots {} and {} (instances {} and {}) overlap",
-                a.slotno, b.slotno, a.pkgidx, b.pkgidx
-            ));
+            return Err(WalkError::Damaged(NdbError::Overlap {
+                slots: (a.slotno, b.slotno),
+                instances: (a.pkgidx, b.pkgidx),
+            }));
         }
     }
     let mut seen: Vec<(u32, usize)> = slots.iter().map(|s| (s.pkgidx, s.slotno)).collect();
     seen.sort_unstable();
     if let Some(pair) = seen.windows(2).find(|p| p[0].0 == p[1].0) {
-        return Err(format!(
-            "slots {} and {} both hold instance {}",
-            pair[0].1, pair[1].1, pair[0].0
-        ));
+        return Err(WalkError::Damaged(NdbError::SharedInstance {
+            slots: (pair[0].1, pair[1].1),
+            instance: pair[0].0,
+        }));
     }
     for s in &slots {
         let blob = bytes
             .get(s.blkoff * BLK_SIZE..(s.blkoff + s.blkcnt) * BLK_SIZE)
-            .ok_or_else(|| format!("slot {}: blob outside the file", s.slotno))?;
-        f(s.pkgidx, read_blob(s, blob)?)?;
+            .ok_or_else(|| slot_err(s.slotno, "blob outside the file".into()))?;
+        let header = read_blob(s, blob).map_err(WalkError::Damaged)?;
+        f(s.pkgidx, header).map_err(WalkError::Handler)?;
     }
     Ok(())
 }
 
 /// The header inside one slot's blocks, checked as `rpmpkgReadBlob` and `rpmpkgVerifyblob` do.
-fn read_blob<'a>(s: &Slot, blob: &'a [u8]) -> Result<&'a [u8], String> {
-    let bad = |what: String| format!("slot {} (instance {}): {what}", s.slotno, s.pkgidx);
+fn read_blob<'a>(s: &Slot, blob: &'a [u8]) -> Result<&'a [u8], NdbError> {
+    let bad = |what: String| NdbError::Blob {
+        slot: s.slotno,
+        instance: s.pkgidx,
+        what,
+    };
     let field = |at| le32(blob, at).unwrap_or(0);
     if blob.len() < BLOBHEAD_SIZE + BLOBTAIL_SIZE {
         return Err(bad(format!("{} blocks cannot hold a blob", s.blkcnt)));
@@ -180,10 +264,12 @@ fn read_blob<'a>(s: &Slot, blob: &'a [u8]) -> Result<&'a [u8], String> {
     }
     let sum = adler32(&blob[..tail]);
     if field(tail) != sum {
-        return Err(bad(format!(
-            "Adler-32 {:08x} recorded, {sum:08x} computed (a torn write: `rpmdb --rebuilddb` on a copy)",
-            field(tail)
-        )));
+        return Err(NdbError::Checksum {
+            slot: s.slotno,
+            instance: s.pkgidx,
+            recorded: field(tail),
+            computed: sum,
+        });
     }
     blob.get(BLOBHEAD_SIZE..BLOBHEAD_SIZE + len)
         .ok_or_else(|| bad("header outside the blob".into()))
@@ -233,7 +319,8 @@ pub(crate) mod tests {
         each_blob(bytes, |h, b| {
             out.push((h, b.to_vec()));
             Ok(())
-        })?;
+        })
+        .map_err(|e| e.to_string())?;
         Ok(out)
     }
 

@@ -65,6 +65,124 @@ pub struct Header {
     pub sourcerpm: Option<String>,
 }
 
+/// Why an rpm header blob could not be read; the variants name the tag and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    /// Fewer than the 8 bytes of `il` and `dl`.
+    #[error("header shorter than 8 bytes")]
+    Short,
+    /// More index entries or data than rpm itself accepts (hdrchkTags / hdrchkData).
+    #[error("implausible header size (il={il}, dl={dl})")]
+    Implausible {
+        /// Index entries.
+        il: usize,
+        /// Data store bytes.
+        dl: usize,
+    },
+    /// The blob ends before the data store its sizes announce.
+    #[error("header truncated: {len} bytes, needs {need}")]
+    Truncated {
+        /// The blob's bytes.
+        len: usize,
+        /// The bytes its index and data store need.
+        need: usize,
+    },
+    /// An index entry lies outside the blob.
+    #[error("index entry outside the header")]
+    IndexOutside,
+    /// A tag holds another type than the one rpm writes for it.
+    #[error("tag {tag}{} has type {ty}, expected {expected}", tag_name(*tag))]
+    WrongType {
+        /// The tag.
+        tag: u32,
+        /// Its type in the header.
+        ty: u32,
+        /// The type expected.
+        expected: &'static str,
+    },
+    /// A tag's values start or end outside the data store.
+    #[error("tag {tag}{}: values outside the data store", tag_name(*tag))]
+    OutsideStore {
+        /// The tag.
+        tag: u32,
+    },
+    /// A tag counts more strings than its data store could hold.
+    #[error("tag {tag}{}: {count} strings cannot fit the data store", tag_name(*tag))]
+    TooManyStrings {
+        /// The tag.
+        tag: u32,
+        /// The count it gives.
+        count: usize,
+    },
+    /// A string runs to the end of the data store without its NUL.
+    #[error("tag {tag}{}: unterminated string", tag_name(*tag))]
+    Unterminated {
+        /// The tag.
+        tag: u32,
+    },
+    /// A tag every package has is absent.
+    #[error("no {0}")]
+    Missing(&'static str),
+    /// The file list's tags disagree in length.
+    #[error("{basenames} basenames, {dirindexes} dirindexes, {digests} digests")]
+    FileCounts {
+        /// BASENAMES.
+        basenames: usize,
+        /// DIRINDEXES.
+        dirindexes: usize,
+        /// FILEDIGESTS.
+        digests: usize,
+    },
+    /// A file's directory index points past DIRNAMES.
+    #[error("file {0}: directory index outside DIRNAMES")]
+    DirIndex(usize),
+}
+
+/// ` (NAME)` for the tags read here, for messages.
+fn tag_name(tag: u32) -> &'static str {
+    match tag {
+        TAG_NAME => " (NAME)",
+        TAG_VERSION => " (VERSION)",
+        TAG_RELEASE => " (RELEASE)",
+        TAG_EPOCH => " (EPOCH)",
+        TAG_ARCH => " (ARCH)",
+        TAG_SOURCERPM => " (SOURCERPM)",
+        _ => "",
+    }
+}
+
+/// Why the rpm database could not be read: its in-image path is in [`FactError::RpmDb`].
+#[derive(Debug, thiserror::Error)]
+pub enum RpmDbError {
+    /// One package's header is damaged.
+    #[error("header {hnum}: {error}")]
+    Header {
+        /// rpm's instance number of the package.
+        hnum: i64,
+        /// What is wrong with it.
+        #[source]
+        error: HeaderError,
+    },
+    /// The sqlite database file is not one.
+    #[error("not an sqlite database")]
+    NotSqlite,
+    /// The file does not fit in memory on this platform.
+    #[error("too large")]
+    TooLarge,
+    /// sqlite failed on the database.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A write-ahead log beside the database holds committed changes.
+    #[error("holds uncheckpointed rpmdb changes that an offline read would miss (scan a cleanly shut down image)")]
+    UncheckpointedWal,
+    /// The Berkeley DB `Packages` is damaged or of another kind.
+    #[error(transparent)]
+    Bdb(#[from] super::bdb::BdbError),
+    /// The ndb `Packages.db` is damaged.
+    #[error(transparent)]
+    Ndb(#[from] super::ndb::NdbError),
+}
+
 fn be32(b: &[u8], at: usize) -> Option<u32> {
     let s = b.get(at..at.checked_add(4)?)?;
     Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
@@ -80,17 +198,18 @@ pub(crate) struct HeaderBlob<'a> {
 }
 
 impl<'a> HeaderBlob<'a> {
-    pub(crate) fn new(blob: &'a [u8]) -> Result<Self, String> {
-        let il = be32(blob, 0).ok_or("header shorter than 8 bytes")? as usize;
-        let dl = be32(blob, 4).ok_or("header shorter than 8 bytes")? as usize;
+    pub(crate) fn new(blob: &'a [u8]) -> Result<Self, HeaderError> {
+        let il = be32(blob, 0).ok_or(HeaderError::Short)? as usize;
+        let dl = be32(blob, 4).ok_or(HeaderError::Short)? as usize;
         // rpm's own sanity limits (hdrchkTags / hdrchkData).
         if il > 0xffff || dl > 256 * 1024 * 1024 {
-            return Err(format!("implausible header size (il={il}, dl={dl})"));
+            return Err(HeaderError::Implausible { il, dl });
         }
         let start = 8 + il * 16;
-        let data = blob
-            .get(start..start + dl)
-            .ok_or_else(|| format!("header truncated: {} bytes, needs {}", blob.len(), start + dl))?;
+        let data = blob.get(start..start + dl).ok_or(HeaderError::Truncated {
+            len: blob.len(),
+            need: start + dl,
+        })?;
         Ok(HeaderBlob { blob, il, data })
     }
 
@@ -107,27 +226,28 @@ impl<'a> HeaderBlob<'a> {
         })
     }
 
-    pub(crate) fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, String> {
+    pub(crate) fn strings(&self, tag: u32) -> Result<Option<Vec<String>>, HeaderError> {
         let Some((ty, off, count)) = self.entry(tag) else {
             return Ok(None);
         };
         if !matches!(ty, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING) {
-            return Err(format!("tag {tag} has type {ty}, expected strings"));
+            return Err(HeaderError::WrongType {
+                tag,
+                ty,
+                expected: "strings",
+            });
         }
-        let mut rest = self
-            .data
-            .get(off..)
-            .ok_or(format!("tag {tag}: offset outside the data store"))?;
+        let mut rest = self.data.get(off..).ok_or(HeaderError::OutsideStore { tag })?;
         // Each string needs at least its NUL: a count larger than the store is hostile.
         if count > rest.len() {
-            return Err(format!("tag {tag}: {count} strings cannot fit the data store"));
+            return Err(HeaderError::TooManyStrings { tag, count });
         }
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
             let end = rest
                 .iter()
                 .position(|&b| b == 0)
-                .ok_or(format!("tag {tag}: unterminated string"))?;
+                .ok_or(HeaderError::Unterminated { tag })?;
             // File names among them are opened later: keep every byte (crate::names).
             out.push(crate::names::text(rest.get(..end).unwrap_or_default()).into_owned());
             rest = rest.get(end + 1..).unwrap_or_default();
@@ -135,19 +255,25 @@ impl<'a> HeaderBlob<'a> {
         Ok(Some(out))
     }
 
-    pub(crate) fn ints(&self, tag: u32) -> Result<Option<Vec<u32>>, String> {
+    pub(crate) fn ints(&self, tag: u32) -> Result<Option<Vec<u32>>, HeaderError> {
         let Some((ty, off, count)) = self.entry(tag) else {
             return Ok(None);
         };
         let width = match ty {
             TYPE_INT32 => 4,
             TYPE_CHAR | TYPE_INT8 => 1,
-            _ => return Err(format!("tag {tag} has type {ty}, expected integers")),
+            _ => {
+                return Err(HeaderError::WrongType {
+                    tag,
+                    ty,
+                    expected: "integers",
+                });
+            }
         };
         let bytes = count
             .checked_mul(width)
             .and_then(|n| self.data.get(off..off.checked_add(n)?))
-            .ok_or(format!("tag {tag}: values outside the data store"))?;
+            .ok_or(HeaderError::OutsideStore { tag })?;
         Ok(Some(if width == 4 {
             bytes
                 .chunks_exact(4)
@@ -160,11 +286,14 @@ impl<'a> HeaderBlob<'a> {
 }
 
 /// Parses an rpm header blob as stored in the rpmdb.
-pub fn parse_header(blob: &[u8]) -> Result<Header, String> {
+pub fn parse_header(blob: &[u8]) -> Result<Header, HeaderError> {
     let HeaderBlob { il, data, .. } = HeaderBlob::new(blob)?;
-    let string_at = |off: usize| -> Result<String, String> {
-        let rest = data.get(off..).ok_or("string offset outside the data store")?;
-        let end = rest.iter().position(|&b| b == 0).ok_or("unterminated string")?;
+    let string_at = |tag: u32, off: usize| -> Result<String, HeaderError> {
+        let rest = data.get(off..).ok_or(HeaderError::OutsideStore { tag })?;
+        let end = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(HeaderError::Unterminated { tag })?;
         Ok(crate::names::text(rest.get(..end).unwrap_or_default()).into_owned())
     };
     let mut h = Header::default();
@@ -173,13 +302,17 @@ pub fn parse_header(blob: &[u8]) -> Result<Header, String> {
         let (Some(tag), Some(ty), Some(off), Some(count)) =
             (be32(blob, e), be32(blob, e + 4), be32(blob, e + 8), be32(blob, e + 12))
         else {
-            return Err("index entry outside the header".into());
+            return Err(HeaderError::IndexOutside);
         };
         let off = off as usize;
-        let string = || -> Result<String, String> {
+        let string = || -> Result<String, HeaderError> {
             match ty {
-                TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING if count >= 1 => string_at(off),
-                _ => Err(format!("tag {tag} has type {ty}, expected a string")),
+                TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING if count >= 1 => string_at(tag, off),
+                _ => Err(HeaderError::WrongType {
+                    tag,
+                    ty,
+                    expected: "a string",
+                }),
             }
         };
         match tag {
@@ -190,9 +323,13 @@ pub fn parse_header(blob: &[u8]) -> Result<Header, String> {
             TAG_SOURCERPM => h.sourcerpm = Some(string()?),
             TAG_EPOCH => {
                 if ty != TYPE_INT32 || count < 1 {
-                    return Err(format!("EPOCH has type {ty}, expected int32"));
+                    return Err(HeaderError::WrongType {
+                        tag,
+                        ty,
+                        expected: "int32",
+                    });
                 }
-                h.epoch = Some(be32(data, off).ok_or("EPOCH value outside the data store")?);
+                h.epoch = Some(be32(data, off).ok_or(HeaderError::OutsideStore { tag })?);
             }
             _ => {}
         }
@@ -254,9 +391,10 @@ pub fn each_header(
                 let conn = conn?;
                 let wal = format!("{path}-wal");
                 if fs.metadata(&wal)?.is_some_and(|m| m.size > 0) {
-                    return Err(FactError::Invalid(format!(
-                        "{wal} holds uncheckpointed rpmdb changes that an offline read would miss (scan a cleanly shut down image)"
-                    )));
+                    return Err(FactError::RpmDb {
+                        path: wal,
+                        error: RpmDbError::UncheckpointedWal,
+                    });
                 }
                 each_row(path, &conn, |hnum, blob| f(path, hnum, blob))?;
                 return Ok(Some(path.to_owned()));
@@ -291,10 +429,13 @@ struct Records {
 
 impl Records {
     fn add(&mut self, path: &str, hnum: i64, blob: &[u8]) -> Result<(), FactError> {
-        let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
-        let h = parse_header(blob).map_err(|e| invalid(format!("header {hnum}: {e}")))?;
+        let damaged = |error| FactError::RpmDb {
+            path: path.into(),
+            error: RpmDbError::Header { hnum, error },
+        };
+        let h = parse_header(blob).map_err(damaged)?;
         let (Some(name), Some(version)) = (h.name, h.version) else {
-            return Err(invalid(format!("header {hnum}: no NAME or VERSION")));
+            return Err(damaged(HeaderError::Missing("NAME or VERSION")));
         };
         let mut evr = CompactString::default();
         if let Some(e) = h.epoch.filter(|e| *e > 0) {
@@ -345,18 +486,21 @@ impl Records {
 
 /// Opens an in-memory copy of the sqlite rpmdb, read from `r` straight into sqlite's memory.
 fn open_sqlite(path: &str, r: &mut dyn std::io::Read, size: u64) -> Result<Connection, FactError> {
-    let invalid = |msg: String| FactError::Invalid(format!("{path}: {msg}"));
+    let invalid = |error| FactError::RpmDb {
+        path: path.into(),
+        error,
+    };
     let mut head = [0u8; 100];
-    let len = usize::try_from(size).map_err(|_| invalid("too large".into()))?;
+    let len = usize::try_from(size).map_err(|_| invalid(RpmDbError::TooLarge))?;
     if len < head.len() || r.read_exact(&mut head).is_err() || !head.starts_with(b"SQLite format 3\0") {
-        return Err(invalid("not an sqlite database".into()));
+        return Err(invalid(RpmDbError::NotSqlite));
     }
     // WAL mode (file format bytes 18/19 = 2) cannot be opened in memory; the copy is ours.
     if head.get(18..20) == Some(&[2, 2]) {
         head[18] = 1;
         head[19] = 1;
     }
-    let sql = |e: rusqlite::Error| invalid(format!("sqlite: {e}"));
+    let sql = |e: rusqlite::Error| invalid(e.into());
     let mut conn =
         Connection::open_in_memory_with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(sql)?;
@@ -372,7 +516,10 @@ fn each_row(
     conn: &Connection,
     mut f: impl FnMut(i64, &[u8]) -> Result<(), FactError>,
 ) -> Result<(), FactError> {
-    let sql = |e: rusqlite::Error| FactError::Invalid(format!("{path}: sqlite: {e}"));
+    let sql = |e: rusqlite::Error| FactError::RpmDb {
+        path: path.into(),
+        error: e.into(),
+    };
     let mut stmt = conn
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
         .map_err(sql)?;
@@ -409,23 +556,15 @@ fn each_stored_blob(
     bytes: &[u8],
     mut f: impl FnMut(i64, &[u8]) -> Result<(), FactError>,
 ) -> Result<(), FactError> {
-    let mut failed = None;
-    let mut each = |hnum: u32, blob: &[u8]| {
-        f(i64::from(hnum), blob).map_err(|e| {
-            let msg = e.to_string();
-            failed = Some(e);
-            msg
-        })
+    let mut each = |hnum: u32, blob: &[u8]| f(i64::from(hnum), blob);
+    let damaged = |error| FactError::RpmDb {
+        path: path.into(),
+        error,
     };
-    let read = match format {
-        Format::Ndb => super::ndb::each_blob(bytes, &mut each),
-        _ => super::bdb::each_blob(bytes, &mut each),
-    };
-    read.map_err(|e| {
-        failed
-            .take()
-            .unwrap_or_else(|| FactError::Invalid(format!("{path}: {e}")))
-    })
+    match format {
+        Format::Ndb => super::ndb::each_blob(bytes, &mut each).map_err(|e| e.into_fact_error(|d| damaged(d.into()))),
+        _ => super::bdb::each_blob(bytes, &mut each).map_err(|e| e.into_fact_error(|d| damaged(d.into()))),
+    }
 }
 
 /// Reads the packages of a Berkeley DB rpmdb (`Packages`) held in memory (tests, fuzzing).
@@ -497,6 +636,61 @@ mod tests {
         for cut in 0..b.len() {
             assert!(parse_header(&b[..cut]).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn damaged_headers_are_typed_errors_naming_the_tag() {
+        let b = header(&[(TAG_NAME, "bash"), (TAG_VERSION, "5.1.8")], None);
+        assert_eq!(parse_header(&b[..4]), Err(HeaderError::Short));
+        assert_eq!(
+            parse_header(&b[..b.len() - 1]),
+            Err(HeaderError::Truncated {
+                len: b.len() - 1,
+                need: b.len()
+            })
+        );
+        let mut far = b.clone();
+        far[16..20].copy_from_slice(&1000u32.to_be_bytes());
+        let e = parse_header(&far).unwrap_err();
+        assert_eq!(e, HeaderError::OutsideStore { tag: TAG_NAME });
+        assert_eq!(e.to_string(), "tag 1000 (NAME): values outside the data store");
+    }
+
+    #[test]
+    fn rpmdb_errors_say_which_database_and_which_header() {
+        // A header too short to hold its sizes, in an otherwise sound ndb database.
+        let db = crate::facts::packages::ndb::tests::db(1, &[(4, b"junk")]);
+        match read_ndb("/x/Packages.db", &db) {
+            Err(FactError::RpmDb {
+                path,
+                error:
+                    RpmDbError::Header {
+                        hnum: 4,
+                        error: HeaderError::Short,
+                    },
+            }) => assert_eq!(path, "/x/Packages.db"),
+            other => panic!("{other:?}"),
+        }
+        // A file that is no ndb database at all.
+        assert!(matches!(
+            read_ndb("/x/Packages.db", b"not a database"),
+            Err(FactError::RpmDb {
+                error: RpmDbError::Ndb(crate::facts::packages::ndb::NdbError::NotNdb),
+                ..
+            })
+        ));
+        // A header without NAME.
+        let db = crate::facts::packages::ndb::tests::db(1, &[(7, &header(&[(TAG_VERSION, "1")], None))]);
+        assert!(matches!(
+            read_ndb("/x/Packages.db", &db),
+            Err(FactError::RpmDb {
+                error: RpmDbError::Header {
+                    hnum: 7,
+                    error: HeaderError::Missing(_)
+                },
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -187,9 +187,28 @@ pub struct ConnSpec {
     pub rdomain: Option<String>,
 }
 
+/// Why a `-C` connection spec was refused; the messages are sshd's own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnSpecError {
+    /// A field that is not `user=`, `host=`, `addr=`, `laddr=`, `lport=` or `rdomain=`.
+    #[error("invalid test mode specification {field}")]
+    Field {
+        /// The field as given.
+        field: String,
+    },
+    /// An `lport=` that is not a port number or service name.
+    #[error("invalid port '{port}' in test mode specification {field}")]
+    Port {
+        /// The value of `lport=`.
+        port: String,
+        /// The field as given.
+        field: String,
+    },
+}
+
 /// Parses a `-C` spec the way `parse_server_match_testspec` does: comma-separated `key=value`
 /// (user, host, addr, laddr, lport, rdomain); parsing stops at an empty field.
-pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
+pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, ConnSpecError> {
     let mut ci = ConnSpec::default();
     for p in spec.split(',') {
         if p.is_empty() {
@@ -208,10 +227,13 @@ pub fn parse_conn_spec(spec: &str) -> Result<ConnSpec, String> {
                     system::a2port(&v, &system::System::default())
                         .ok()
                         .flatten()
-                        .ok_or_else(|| format!("invalid port '{v}' in test mode specification {p}"))?,
+                        .ok_or_else(|| ConnSpecError::Port {
+                            port: v.clone(),
+                            field: p.to_owned(),
+                        })?,
                 );
             }
-            _ => return Err(format!("invalid test mode specification {p}")),
+            _ => return Err(ConnSpecError::Field { field: p.to_owned() }),
         }
     }
     Ok(ci)
@@ -242,14 +264,21 @@ fn check_version(d: &versions::Defaults) -> Option<String> {
 /// would on OpenSSH 9.2p1: same keywords, order and canonical values, one per line.
 pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>) -> Result<String, FactError> {
     let defaults = versions::select(version);
-    let cfg = load(fs, &defaults)?.ok_or_else(|| FactError::Invalid(format!("{CONFIG_PATH}: no such file")))?;
+    let cfg = load(fs, &defaults)?.ok_or_else(|| FactError::Missing {
+        path: CONFIG_PATH.into(),
+        consequence: None,
+    })?;
     let (mut global, matched) = render::evaluate(&cfg, conn, &defaults)?;
     // sshd makes its start-up checks on the first pass, before -T's Match pass and the dump.
     if let Some(e) = startup::first_failure(&cfg, &global, &defaults) {
-        return Err(FactError::Invalid(match (&e.source.path, e.source.line) {
-            (Some(p), Some(l)) => format!("{p}:{l}: {}", e.value),
-            _ => e.value,
-        }));
+        return Err(match (e.source.path, e.source.line) {
+            (Some(path), Some(line)) => FactError::Parse {
+                path,
+                line,
+                msg: e.value,
+            },
+            _ => FactError::Invalid(e.value),
+        });
     }
     render::overlay(&mut global, &matched);
     let lines = render::dump(&global, &defaults).map_err(FactError::Invalid)?;

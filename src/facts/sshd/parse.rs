@@ -387,14 +387,17 @@ fn parse_file(
     base: Option<usize>,
 ) -> Result<(), FactError> {
     if depth > MAX_DEPTH {
-        return Err(FactError::Invalid(format!(
-            "{path}: too many recursive configuration includes (more than {MAX_DEPTH} levels; an include loop?)"
-        )));
+        return Err(FactError::IncludeDepth {
+            path: path.into(),
+            depth: MAX_DEPTH,
+        });
     }
     if cfg.files.len() >= MAX_INCLUDED_FILES {
-        return Err(FactError::Invalid(format!(
-            "{path}: more than {MAX_INCLUDED_FILES} configuration files read through include (an include fan-out?)"
-        )));
+        return Err(FactError::Limit {
+            path: path.into(),
+            limit: MAX_INCLUDED_FILES as u64,
+            what: "configuration files read through include (an include fan-out?)",
+        });
     }
     cfg.bytes += text.len() as u64;
     if cfg.bytes > MAX_TREE_BYTES {
@@ -468,9 +471,11 @@ fn parse_file(
             continue;
         }
         if cfg.directives.len() >= MAX_DIRECTIVES {
-            return Err(FactError::Invalid(format!(
-                "{path}: more than {MAX_DIRECTIVES} directives after includes"
-            )));
+            return Err(FactError::Limit {
+                path: path.into(),
+                limit: MAX_DIRECTIVES as u64,
+                what: "directives after includes",
+            });
         }
         cfg.directives.push(Directive {
             keyword,

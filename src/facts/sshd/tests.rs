@@ -81,7 +81,10 @@ fn match_block_does_not_override_global_for_other_users() {
 #[test]
 fn include_loop_is_invalid_not_a_hang() {
     let (_d, fs) = tree(&[("/etc/ssh/sshd_config", "Include sshd_config\n")]);
-    assert!(matches!(collect_sshd(&fs, None), Err(FactError::Invalid(m)) if m.contains("recursive")));
+    assert!(matches!(
+        collect_sshd(&fs, None),
+        Err(FactError::IncludeDepth { path, .. }) if path == "/etc/ssh/sshd_config"
+    ));
 }
 
 #[test]
@@ -118,6 +121,23 @@ fn conn_spec_parsing() {
     assert_eq!(c.user.as_deref(), Some("alice"));
     assert_eq!(c.lport, Some(22));
     assert!(parse_conn_spec("colour=red").is_err());
+}
+
+#[test]
+fn conn_spec_typos_are_typed_errors_with_sshds_message() {
+    let e = parse_conn_spec("user=alice,colour=red").unwrap_err();
+    assert_eq!(
+        e,
+        ConnSpecError::Field {
+            field: "colour=red".into()
+        }
+    );
+    assert_eq!(e.to_string(), "invalid test mode specification colour=red");
+    // A key without `=` is no field either.
+    assert_eq!(
+        parse_conn_spec("user"),
+        Err(ConnSpecError::Field { field: "user".into() })
+    );
 }
 
 #[test]

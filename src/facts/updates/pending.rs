@@ -191,10 +191,10 @@ pub fn apk_cache_name(url: &str, arch: &str) -> String {
 fn apk(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, FactError> {
     let repos = apk_repositories(fs)?;
     if repos.is_empty() {
-        return Err(FactError::Invalid(format!(
-            "no apk repository in {APK_REPOSITORIES} or {APK_REPOSITORIES_D}/*.list: configure the Alpine repositories \
-             and run apk update so that pending updates can be judged"
-        )));
+        return Err(FactError::NotCached {
+            what: format!("no apk repository in {APK_REPOSITORIES} or {APK_REPOSITORIES_D}/*.list"),
+            remedy: "configure the Alpine repositories and run apk update so that pending updates can be judged",
+        });
     }
     let arch = match fs.read_text_limited("/etc/apk/arch", 4096)? {
         Some(a) if !a.trim().is_empty() => a.trim().to_owned(),
@@ -228,12 +228,13 @@ fn apk(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
         };
         let where_from = from.path.as_deref().unwrap_or(APK_REPOSITORIES);
         let line = from.line.unwrap_or(0);
-        let bytes = fs.read_bytes_limited(&path, FILE_LIMIT)?.ok_or_else(|| {
-            FactError::Invalid(format!(
-                "{url} ({where_from}:{line}) has no cached index {path}: run apk update in the image build and keep \
-                 its cache (no apk add --no-cache, no rm -rf /var/cache/apk) so that pending updates can be judged"
-            ))
-        })?;
+        let bytes = fs
+            .read_bytes_limited(&path, FILE_LIMIT)?
+            .ok_or_else(|| FactError::NotCached {
+                what: format!("{url} ({where_from}:{line}) has no cached index {path}"),
+                remedy: "run apk update in the image build and keep its cache (no apk add --no-cache, \
+                         no rm -rf /var/cache/apk) so that pending updates can be judged",
+            })?;
         let index = crate::facts::packages::apk::read_index(&path, &bytes, APK_INDEX_INFLATED)?;
         let got = fetched(fs, ctx, &path)?;
         let built = index.built.and_then(date_of_mtime).map(|d| {
@@ -289,7 +290,7 @@ pub fn read_index(fs: &RootFs, path: &str) -> Result<String, FactError> {
 pub fn read_index_limited(fs: &RootFs, path: &str, limit: u64) -> Result<String, FactError> {
     let bytes = fs
         .read_bytes_limited(path, FILE_LIMIT.min(limit))?
-        .ok_or_else(|| FactError::Invalid(format!("{path}: vanished during the scan")))?;
+        .ok_or_else(|| FactError::Vanished { path: path.into() })?;
     let inflated = if path.ends_with(".lz4") {
         inflate(path, lz4_flex::frame::FrameDecoder::new(bytes.as_slice()), limit)?
     } else if path.ends_with(".gz") {
@@ -334,7 +335,7 @@ pub fn index_lines(
         inflated: 0,
         lineno: 0,
     };
-    let vanished = || FactError::Invalid(format!("{path}: vanished during the scan"));
+    let vanished = || FactError::Vanished { path: path.into() };
     let compressed = [".lz4", ".gz"].iter().any(|e| path.ends_with(e));
     if let Some(ext) = [".xz", ".bz2", ".zst", ".zck", ".lzma"]
         .iter()
@@ -391,9 +392,11 @@ impl<F: FnMut(u32, &str) -> Result<(), FactError>> IndexFeed<'_, F> {
         let path = self.path;
         self.inflated += b.len() as u64;
         if self.inflated > INFLATED_LIMIT {
-            return Err(FactError::Invalid(format!(
-                "{path}: decompresses to more than {INFLATED_LIMIT} bytes"
-            )));
+            return Err(FactError::Limit {
+                path: path.into(),
+                limit: INFLATED_LIMIT,
+                what: "bytes decompressed",
+            });
         }
         self.budget.charge(path, b.len() as u64)?;
         if memchr::memchr(0, b).is_some() {
@@ -430,9 +433,11 @@ fn inflate(path: &str, r: impl Read, limit: u64) -> Result<Vec<u8>, FactError> {
         .read_to_end(&mut out)
         .map_err(|e| FactError::Invalid(format!("{path}: cannot decompress: {e}")))?;
     if out.len() as u64 > limit {
-        return Err(FactError::Invalid(format!(
-            "{path}: decompresses to more than {limit} bytes"
-        )));
+        return Err(FactError::Limit {
+            path: path.into(),
+            limit,
+            what: "bytes decompressed",
+        });
     }
     Ok(out)
 }
@@ -550,7 +555,10 @@ fn keep_newest(
 const RELEASE_FIELDS: &[&str] = &["suite", "codename", "label", "date"];
 
 fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, FactError> {
-    let no_index = || FactError::Invalid("no apt package index: run apt-get update".into());
+    let no_index = || FactError::NotCached {
+        what: "no apt package index".into(),
+        remedy: "run apt-get update",
+    };
     let entries = fs.read_dir(APT_LISTS)?.ok_or_else(no_index)?;
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     // Prefer InRelease over Release for the same prefix, as apt does.
@@ -654,9 +662,10 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             indexes.push(ipath);
         }
         if indexes.is_empty() {
-            return Err(FactError::Invalid(format!(
-                "{path}: the security suite {suite} has no Packages index in {APT_LISTS}: run apt-get update"
-            )));
+            return Err(FactError::NotCached {
+                what: format!("{path}: the security suite {suite} has no Packages index in {APT_LISTS}"),
+                remedy: "run apt-get update",
+            });
         }
         pockets.push(Pocket {
             name: suite,
@@ -667,10 +676,11 @@ fn apt(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
         });
     }
     if pockets.is_empty() {
-        return Err(FactError::Invalid(format!(
-            "no security suite among the apt lists in {APT_LISTS}: add the -security suite to the apt sources \
-             (/etc/apt/sources.list or sources.list.d) and run apt-get update"
-        )));
+        return Err(FactError::NotCached {
+            what: format!("no security suite among the apt lists in {APT_LISTS}"),
+            remedy: "add the -security suite to the apt sources (/etc/apt/sources.list or sources.list.d) \
+                     and run apt-get update",
+        });
     }
     Ok(finish("apt", ctx, newest, published, pockets, best))
 }
@@ -824,9 +834,10 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
         files.extend(fs.glob(pat)?);
     }
     if files.is_empty() {
-        return Err(FactError::Invalid(
-            "no dnf/yum updateinfo cached under /var/cache/dnf or /var/cache/yum: run dnf makecache".into(),
-        ));
+        return Err(FactError::NotCached {
+            what: "no dnf/yum updateinfo cached under /var/cache/dnf or /var/cache/yum".into(),
+            remedy: "run dnf makecache",
+        });
     }
     let mut pockets = Vec::new();
     let mut newest: Option<(jiff::civil::Date, Source)> = None;
@@ -884,9 +895,10 @@ fn dnf(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
         });
     }
     if pockets.is_empty() {
-        return Err(FactError::Invalid(
-            "no dnf/yum updateinfo under /var/cache/dnf or /var/cache/yum is a regular file: run dnf makecache".into(),
-        ));
+        return Err(FactError::NotCached {
+            what: "no dnf/yum updateinfo under /var/cache/dnf or /var/cache/yum is a regular file".into(),
+            remedy: "run dnf makecache",
+        });
     }
     Ok(finish("dnf", ctx, newest, published, pockets, best))
 }

@@ -19,6 +19,24 @@
 //! `imagegate rules coverage` shows; an item marked `cannot_decide` that a rule covers, a
 //! duplicate item id, and a rule of the profile citing an id the benchmark does not list are
 //! load errors, because each would make the coverage an auditor reads wrong.
+//!
+//! A benchmark generated from a ComplianceAsCode control file (DISA STIG, ANSSI BP-028) maps the
+//! other way: `reference = "ssg"`, and each item lists the ComplianceAsCode rules that implement
+//! it, which rules cite in `references.ssg`:
+//!
+//! ```toml
+//! [[item]]
+//! id = "RHEL-09-255045"
+//! title = "RHEL 9 must not permit direct logons to the root account using remote access via SSH."
+//! ssg = ["sshd_disable_root_login"]   # [] when the control names none
+//! ```
+//!
+//! A rule covers such an item when one of its `ssg` ids is listed. A profile declared with
+//! `from_benchmark = true` in `profiles.toml` takes its rules from its benchmark: exactly the
+//! rules one of whose `ssg` ids an item lists (a rule cannot name it in `profiles`). An item
+//! listing an id twice, an `ssg` list in a benchmark of another reference (or none in one of
+//! `ssg`), a `from_benchmark` profile without an `ssg` benchmark, and a rule naming a
+//! `from_benchmark` profile are load errors.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,6 +50,9 @@ pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedd
 
 /// The directory of a rule directory that holds benchmark files instead of rules.
 pub const DIR: &str = "benchmarks";
+
+/// The `reference` of a benchmark whose items list the ComplianceAsCode rules implementing them.
+pub const SSG: &str = "ssg";
 
 /// Why a scan cannot decide an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +93,8 @@ pub struct Item {
     pub title: String,
     /// Set when no scan can decide it.
     pub cannot_decide: Option<CannotDecide>,
+    /// The ComplianceAsCode rules that implement it (a benchmark with `reference = "ssg"`).
+    pub ssg: Option<Vec<String>>,
     /// 1-based line of its `[[item]]`.
     pub line: usize,
 }
@@ -113,6 +136,7 @@ struct RawItem {
     id: String,
     title: String,
     cannot_decide: Option<CannotDecide>,
+    ssg: Option<Vec<String>>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -161,10 +185,44 @@ pub fn parse(file: &str, text: &str) -> Result<Benchmark, RuleError> {
         if it.cannot_decide.as_ref().is_some_and(|c| c.why.trim().is_empty()) {
             return Err(err(line, format!("item {}: `cannot_decide` needs a `why`", it.id)));
         }
+        match (&it.ssg, h.reference == SSG) {
+            (Some(_), false) => {
+                return Err(err(
+                    line,
+                    format!(
+                        "item {}: `ssg` lists ComplianceAsCode rules only in a benchmark with reference = \"{SSG}\" (this one has {:?})",
+                        it.id, h.reference
+                    ),
+                ));
+            }
+            (None, true) => {
+                return Err(err(
+                    line,
+                    format!(
+                        "item {}: a benchmark with reference = \"{SSG}\" lists each item's ComplianceAsCode rules in `ssg` (an empty list when it has none)",
+                        it.id
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        let mut ids = BTreeSet::new();
+        for id in it.ssg.iter().flatten() {
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                return Err(err(
+                    line,
+                    format!("item {}: ssg id {id:?} is not a ComplianceAsCode rule id", it.id),
+                ));
+            }
+            if !ids.insert(id.as_str()) {
+                return Err(err(line, format!("item {}: ssg id {id} is listed twice", it.id)));
+            }
+        }
         items.push(Item {
             id: it.id,
             title: it.title,
             cannot_decide: it.cannot_decide,
+            ssg: it.ssg,
             line,
         });
     }
@@ -182,6 +240,28 @@ fn line_of_key(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| l.trim_start().starts_with(key))
         .map_or(1, |i| i + 1)
+}
+
+impl Item {
+    /// What a rule cites to cover it: its `ssg` ids, or else its own id.
+    fn keys(&self) -> Vec<&str> {
+        match &self.ssg {
+            Some(ids) => ids.iter().map(String::as_str).collect(),
+            None => vec![self.id.as_str()],
+        }
+    }
+}
+
+/// The rules that cover `item`, sorted, each once.
+fn covering<'a>(cov: &BTreeMap<&str, Vec<&'a str>>, item: &Item) -> Vec<&'a str> {
+    let by: BTreeSet<&str> = item
+        .keys()
+        .into_iter()
+        .filter_map(|k| cov.get(k))
+        .flatten()
+        .copied()
+        .collect();
+    by.into_iter().collect()
 }
 
 /// The item ids a rule cites under `reference`.
@@ -213,9 +293,73 @@ impl RuleSet {
         Ok(())
     }
 
-    /// Checks every benchmark against the rules: its profile is declared, no item marked
-    /// `cannot_decide` is covered, and no rule of the profile cites an id it does not list.
-    pub fn check_benchmarks(&self) -> Result<(), RuleError> {
+    /// Takes the rules of the `from_benchmark` profiles out of them again (before a source adds
+    /// rules, profiles or benchmarks; [`Self::check_benchmarks`] derives them anew).
+    pub(super) fn take_derived(&mut self) {
+        for (p, ids) in std::mem::take(&mut self.derived) {
+            for id in ids {
+                if let Some(r) = self.rules.get_mut(&id) {
+                    r.profiles.retain(|x| *x != p);
+                }
+            }
+        }
+    }
+
+    /// Gives each `from_benchmark` profile its rules: those one of whose `ssg` ids an item of
+    /// its benchmark lists.
+    fn derive_profiles(&mut self) -> Result<(), RuleError> {
+        self.take_derived();
+        let mut derived: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (name, p) in self.declared.iter().filter(|(_, p)| p.from_benchmark) {
+            let (file, line) = p.origin.rsplit_once(':').unwrap_or((&p.origin, "1"));
+            let err = |msg: String| RuleError::Parse {
+                file: file.to_owned(),
+                line: line.parse().unwrap_or(1),
+                msg: format!("profile {name}: {msg}"),
+            };
+            let Some(b) = self.benchmarks.get(name) else {
+                return Err(err(format!(
+                    "`from_benchmark`, but no benchmark describes it (a `{DIR}/{name}.toml` with profile = \"{name}\" and reference = \"{SSG}\")"
+                )));
+            };
+            if b.reference != SSG {
+                return Err(err(format!(
+                    "`from_benchmark` needs a benchmark whose items list their `ssg` rules, but {} has reference = {:?}",
+                    b.file, b.reference
+                )));
+            }
+            if let Some(r) = self.rules.values().find(|r| r.profiles.contains(name)) {
+                return Err(err(format!(
+                    "`from_benchmark` takes its rules from {}, but rule {} ({}) names it in `profiles`",
+                    b.file, r.id, r.origin
+                )));
+            }
+            let listed: BTreeSet<&str> = b.items.iter().flat_map(Item::keys).collect();
+            let ids = self
+                .rules
+                .values()
+                .filter(|r| cited(r, SSG).any(|id| listed.contains(id)))
+                .map(|r| r.id.clone())
+                .collect();
+            derived.insert(name.clone(), ids);
+        }
+        for (p, ids) in &derived {
+            for id in ids {
+                if let Some(r) = self.rules.get_mut(id) {
+                    r.profiles.push(p.clone());
+                }
+            }
+        }
+        self.derived = derived;
+        Ok(())
+    }
+
+    /// Derives the `from_benchmark` profiles, then checks every benchmark against the rules:
+    /// its profile is declared, no item marked `cannot_decide` is covered, and no rule of the
+    /// profile cites an id it does not list (for an `ssg` benchmark: every rule of the profile
+    /// has an `ssg` id some item lists).
+    pub fn check_benchmarks(&mut self) -> Result<(), RuleError> {
+        self.derive_profiles()?;
         for b in self.benchmarks.values() {
             if !self.declared.contains_key(&b.profile) {
                 return Err(RuleError::Parse {
@@ -227,23 +371,44 @@ impl RuleSet {
                     ),
                 });
             }
-            let listed: BTreeSet<&str> = b.items.iter().map(|i| i.id.as_str()).collect();
+            let listed: BTreeSet<&str> = b.items.iter().flat_map(Item::keys).collect();
             let cov = self.coverage_map(b);
             for rule in self.rules.values().filter(|r| r.profiles.contains(&b.profile)) {
-                if let Some(id) = cited(rule, &b.reference).find(|id| !listed.contains(id)) {
+                let unlisted = if b.reference == SSG {
+                    let ids: Vec<&str> = cited(rule, SSG).collect();
+                    (!ids.iter().any(|id| listed.contains(id))).then(|| {
+                        format!(
+                            "rule {}: is of profile {}, but no item of its benchmark ({}) lists its ssg ids ({})",
+                            rule.id,
+                            b.profile,
+                            b.file,
+                            if ids.is_empty() {
+                                "it has none".to_owned()
+                            } else {
+                                ids.join(" ")
+                            }
+                        )
+                    })
+                } else {
+                    cited(rule, &b.reference).find(|id| !listed.contains(id)).map(|id| {
+                        format!(
+                            "rule {}: references.{} cites {id:?}, which the benchmark of profile {} ({}) does not list",
+                            rule.id, b.reference, b.profile, b.file
+                        )
+                    })
+                };
+                if let Some(msg) = unlisted {
                     let (file, line) = rule.origin.rsplit_once(':').unwrap_or((&rule.origin, "1"));
                     return Err(RuleError::Parse {
                         file: file.to_owned(),
                         line: line.parse().unwrap_or(1),
-                        msg: format!(
-                            "rule {}: references.{} cites {id:?}, which the benchmark of profile {} ({}) does not list",
-                            rule.id, b.reference, b.profile, b.file
-                        ),
+                        msg,
                     });
                 }
             }
             for item in &b.items {
-                if let (Some(c), Some(by)) = (&item.cannot_decide, cov.get(item.id.as_str())) {
+                let by = covering(&cov, item);
+                if let (Some(c), false) = (&item.cannot_decide, by.is_empty()) {
                     return Err(RuleError::Parse {
                         file: b.file.clone(),
                         line: item.line,
@@ -260,7 +425,7 @@ impl RuleSet {
         Ok(())
     }
 
-    /// The rules of the benchmark's profile that cite each item id, sorted.
+    /// The rules of the benchmark's profile that cite each id (an item id, or an `ssg` id).
     fn coverage_map<'a>(&'a self, b: &Benchmark) -> BTreeMap<&'a str, Vec<&'a str>> {
         let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for rule in self.rules.values().filter(|r| r.profiles.contains(&b.profile)) {
@@ -280,10 +445,7 @@ impl RuleSet {
             .items
             .iter()
             .map(|i| {
-                let rules: Vec<String> = cov
-                    .get(i.id.as_str())
-                    .map(|v| v.iter().map(|s| (*s).to_owned()).collect())
-                    .unwrap_or_default();
+                let rules: Vec<String> = covering(&cov, i).into_iter().map(str::to_owned).collect();
                 let status = match (&i.cannot_decide, rules.is_empty()) {
                     (_, false) => ItemStatus::Covered,
                     (Some(c), true) if c.kind == Undecidable::Manual => ItemStatus::Manual,
@@ -301,6 +463,7 @@ impl RuleSet {
                     title: i.title.clone(),
                     status,
                     rules,
+                    ssg: i.ssg.clone().unwrap_or_default(),
                     why: i.cannot_decide.as_ref().map(|c| c.why.clone()),
                 }
             })
@@ -358,6 +521,10 @@ pub struct CoveredItem {
     pub status: ItemStatus,
     /// The rules that cover it, by id.
     pub rules: Vec<String>,
+    /// The ComplianceAsCode rules that implement it (a benchmark with `reference = "ssg"`):
+    /// for a gap, what imagegate lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssg: Vec<String>,
     /// Why a scan cannot decide it (manual and runtime items).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
@@ -407,7 +574,13 @@ impl Coverage {
             writeln!(out, "{:<width$}  {}", i.id, i.title)?;
             let detail = match i.status {
                 ItemStatus::Covered => format!("covered by {}", i.rules.join(", ")),
-                ItemStatus::NotCovered => "NOT COVERED: no rule of the profile decides it".to_owned(),
+                ItemStatus::NotCovered if i.ssg.is_empty() => {
+                    "NOT COVERED: no rule of the profile decides it".to_owned()
+                }
+                ItemStatus::NotCovered => format!(
+                    "NOT COVERED: no rule of the profile decides it (ComplianceAsCode: {})",
+                    i.ssg.join(", ")
+                ),
                 s => format!("cannot decide ({}): {}", s.as_str(), i.why.as_deref().unwrap_or("")),
             };
             writeln!(out, "{:<width$}  {detail}", "")?;

@@ -791,6 +791,279 @@ title = "five"
         }
     }
 
+    const DERIVED: &str =
+        "[profile.p]\ntitle = \"p\"\n[profile.q]\ntitle = \"q\"\n[profile.d]\ntitle = \"d\"\nfrom_benchmark = true\n";
+
+    /// Rules ssh.a (ssg x), ssh.b (none) and ssh.c (ssg y z) in profiles p and q.
+    fn ssg_rules() -> String {
+        RULES
+            .replacen(
+                "references = { cis = \"1.2\" }",
+                "references = { cis = \"1.2\", ssg = \"\" }",
+                1,
+            )
+            .replacen(
+                "references = { cis = \"9.9\" }",
+                "references = { cis = \"9.9\", ssg = \"y z\" }",
+                1,
+            )
+    }
+
+    const SSG_BENCH: &str = r#"[benchmark]
+profile = "d"
+title = "D"
+reference = "ssg"
+
+[[item]]
+id = "D-1"
+title = "one"
+ssg = ["x", "w"]
+
+[[item]]
+id = "D-2"
+title = "two"
+ssg = ["z"]
+
+[[item]]
+id = "D-3"
+title = "three"
+ssg = ["w"]
+
+[[item]]
+id = "D-4"
+title = "four"
+ssg = []
+cannot_decide = { kind = "manual", why = "a person" }
+"#;
+
+    fn derived(profiles: &str, rules: &str, bench: &str) -> Result<RuleSet, RuleError> {
+        let mut s = RuleSet::default();
+        s.add_source(
+            vec![
+                ("u/profiles.toml".into(), profiles.into()),
+                ("u/ssh.toml".into(), rules.into()),
+            ],
+            true,
+        )?;
+        s.add_benchmarks(vec![("u/benchmarks/d.toml".into(), bench.into())], true)?;
+        s.check_benchmarks()?;
+        Ok(s)
+    }
+
+    /// A derived profile has the rules one of whose ssg ids an item lists, an item is covered
+    /// by those whose ids it lists, and a gap names the ComplianceAsCode rules it lacks.
+    #[test]
+    fn a_profile_from_its_benchmark_takes_the_rules_its_items_name() {
+        let s = derived(DERIVED, &ssg_rules(), SSG_BENCH).unwrap();
+        let of = |p: &str| -> Vec<&str> {
+            s.rules
+                .values()
+                .filter(|r| r.profiles.iter().any(|x| x == p))
+                .map(|r| r.id.as_str())
+                .collect()
+        };
+        assert_eq!(of("d"), ["ssh.a", "ssh.c"]);
+        assert_eq!(s.rules["ssh.a"].profiles, ["p", "d"]);
+        assert_eq!(s.rules["ssh.b"].profiles, ["p", "q"]);
+        let c = s.coverage("d").unwrap();
+        let got: Vec<(&str, ItemStatus, Vec<&str>)> = c
+            .items
+            .iter()
+            .map(|i| (i.id.as_str(), i.status, i.rules.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("D-1", ItemStatus::Covered, vec!["ssh.a"]),
+                ("D-2", ItemStatus::Covered, vec!["ssh.c"]),
+                ("D-3", ItemStatus::NotCovered, vec![]),
+                ("D-4", ItemStatus::Manual, vec![]),
+            ]
+        );
+        let mut text = Vec::new();
+        c.write_text(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("D-3  three\n     NOT COVERED: no rule of the profile decides it (ComplianceAsCode: w)\n"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["items"][2]["ssg"], serde_json::json!(["w"]));
+        assert!(json["items"][3].get("ssg").is_none(), "{json}");
+
+        // A later source replacing ssh.c with one of another ssg id takes it out of d; deriving
+        // again gives every rule the profile once.
+        let mut s = s;
+        let c2 = ssg_rules()
+            .split("[[rule]]")
+            .nth(3)
+            .unwrap()
+            .replace("ssg = \"y z\"", "ssg = \"v\"");
+        s.add_source(vec![("v/ssh.toml".into(), format!("[[rule]]{c2}"))], true)
+            .unwrap();
+        s.check_benchmarks().unwrap();
+        s.check_benchmarks().unwrap();
+        assert_eq!(s.rules["ssh.a"].profiles, ["p", "d"]);
+        assert!(
+            s.rules
+                .values()
+                .filter(|r| r.profiles.iter().any(|p| p == "d"))
+                .map(|r| r.id.as_str())
+                .eq(["ssh.a"])
+        );
+        assert_eq!(s.coverage("d").unwrap().items[1].status, ItemStatus::NotCovered);
+    }
+
+    #[test]
+    fn inconsistent_derived_profiles_are_errors_at_their_line() {
+        let rules = ssg_rules();
+        for (profiles, rules, bench, file_line, want) in [
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("[\"x\", \"w\"]", "[\"x\", \"w\", \"x\"]"),
+                "u/benchmarks/d.toml:6:",
+                "item D-1: ssg id x is listed twice",
+            ),
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("[\"z\"]", "[\"z y\"]"),
+                "u/benchmarks/d.toml:11:",
+                "item D-2: ssg id \"z y\" is not a ComplianceAsCode rule id",
+            ),
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("ssg = [\"w\"]\n", ""),
+                "u/benchmarks/d.toml:16:",
+                "item D-3: a benchmark with reference = \"ssg\" lists each item's ComplianceAsCode rules in `ssg`",
+            ),
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                BENCH
+                    .replace("title = \"one\"", "title = \"one\"\nssg = [\"x\"]")
+                    .replace("\"p\"", "\"d\""),
+                "u/benchmarks/d.toml:6:",
+                "item 1.1: `ssg` lists ComplianceAsCode rules only in a benchmark with reference = \"ssg\" (this one has \"cis\")",
+            ),
+            // A derived profile whose benchmark maps by item id.
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                BENCH.replace("\"p\"", "\"d\""),
+                "u/profiles.toml:5:",
+                "profile d: `from_benchmark` needs a benchmark whose items list their `ssg` rules, but u/benchmarks/d.toml has reference = \"cis\"",
+            ),
+            // A derived profile without a benchmark.
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("profile = \"d\"", "profile = \"q\""),
+                "u/profiles.toml:5:",
+                "profile d: `from_benchmark`, but no benchmark describes it",
+            ),
+            // A rule naming a derived profile.
+            (
+                DERIVED.to_owned(),
+                rules.replacen("profiles = [\"p\", \"q\"]", "profiles = [\"p\", \"d\"]", 1),
+                SSG_BENCH.to_owned(),
+                "u/ssh.toml:12:",
+                "rule ssh.b: profile d takes its rules from its benchmark (`from_benchmark` in profiles.toml): drop it from `profiles`",
+            ),
+            // A manual item that a rule covers.
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("ssg = []", "ssg = [\"y\"]"),
+                "u/benchmarks/d.toml:21:",
+                "item D-4: marked cannot_decide (manual), but rule ssh.c covers it",
+            ),
+            // A rule of a non-derived profile with an ssg benchmark that lists none of its ids.
+            (
+                DERIVED.replace("from_benchmark = true\n", ""),
+                rules
+                    .replacen("profiles = [\"q\"]", "profiles = [\"q\", \"d\"]", 1)
+                    .replacen("profiles = [\"p\", \"q\"]", "profiles = [\"p\", \"q\", \"d\"]", 1),
+                SSG_BENCH.to_owned(),
+                "u/ssh.toml:12:",
+                "rule ssh.b: is of profile d, but no item of its benchmark (u/benchmarks/d.toml) lists its ssg ids (it has none)",
+            ),
+        ] {
+            let e = derived(&profiles, &rules, &bench).unwrap_err().to_string();
+            assert!(e.starts_with(file_line) && e.contains(want), "{e}");
+        }
+        // A later profiles.toml declaring a profile the rules already name `from_benchmark`.
+        let mut s = derived(DERIVED, &ssg_rules(), SSG_BENCH).unwrap();
+        let e = s
+            .add_source(
+                vec![(
+                    "v/profiles.toml".into(),
+                    "[profile.q]\ntitle = \"q\"\nfrom_benchmark = true\n".into(),
+                )],
+                true,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "v/profiles.toml:1: profile q: `from_benchmark` takes its rules from its benchmark, but rule ssh.b"
+            ),
+            "{e}"
+        );
+    }
+
+    /// Each shipped derived profile holds exactly the rules one of whose ssg ids an item of its
+    /// benchmark file lists, read here from the files with the TOML parser alone.
+    #[test]
+    fn shipped_derived_profiles_hold_the_rules_their_items_name() {
+        let set = RuleSet::embedded().unwrap();
+        let derived: Vec<&String> = set
+            .declared
+            .iter()
+            .filter(|(_, p)| p.from_benchmark)
+            .map(|(n, _)| n)
+            .collect();
+        assert!(derived.len() >= 6, "{derived:?}");
+        for name in derived {
+            let (_, text) = EMBEDDED
+                .iter()
+                .find(|(f, _)| f.ends_with(&format!("/{name}.toml")))
+                .unwrap_or_else(|| panic!("no benchmark file for {name}"));
+            let v: toml::Value = toml::from_str(text).unwrap();
+            let listed: BTreeSet<&str> = v["item"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|i| i["ssg"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()))
+                .collect();
+            let mut want = Vec::new();
+            for (_, rules) in super::super::load::EMBEDDED {
+                let v: toml::Value = toml::from_str(rules).unwrap();
+                for r in v.get("rule").and_then(|r| r.as_array()).into_iter().flatten() {
+                    let ssg = r
+                        .get("references")
+                        .and_then(|x| x.get("ssg"))
+                        .and_then(|x| x.as_str())
+                        .unwrap_or("");
+                    if ssg.split_whitespace().any(|s| listed.contains(s)) {
+                        want.push(r["id"].as_str().unwrap().to_owned());
+                    }
+                }
+            }
+            want.sort_unstable();
+            let got: Vec<&str> = set
+                .rules
+                .values()
+                .filter(|r| r.profiles.contains(name))
+                .map(|r| r.id.as_str())
+                .collect();
+            assert!(!got.is_empty(), "{name}");
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
     /// The shipped benchmarks load against the shipped rules, each names a declared profile and
     /// accounts for every item.
     #[test]

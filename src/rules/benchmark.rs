@@ -458,12 +458,21 @@ impl RuleSet {
                     ItemStatus::Runtime => &mut summary.runtime,
                     ItemStatus::NotCovered => &mut summary.not_covered,
                 } += 1;
+                let lacking = match (&i.ssg, rules.is_empty()) {
+                    (Some(ids), false) => ids
+                        .iter()
+                        .filter(|id| !cov.contains_key(id.as_str()))
+                        .cloned()
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 CoveredItem {
                     id: i.id.clone(),
                     title: i.title.clone(),
                     status,
                     rules,
                     ssg: i.ssg.clone().unwrap_or_default(),
+                    lacking,
                     why: i.cannot_decide.as_ref().map(|c| c.why.clone()),
                 }
             })
@@ -525,6 +534,10 @@ pub struct CoveredItem {
     /// for a gap, what imagegate lacks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ssg: Vec<String>,
+    /// Of a covered item's `ssg` rules, those no rule of the profile implements: the item is
+    /// covered in part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lacking: Vec<String>,
     /// Why a scan cannot decide it (manual and runtime items).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
@@ -584,6 +597,14 @@ impl Coverage {
                 s => format!("cannot decide ({}): {}", s.as_str(), i.why.as_deref().unwrap_or("")),
             };
             writeln!(out, "{:<width$}  {detail}", "")?;
+            if !i.lacking.is_empty() {
+                writeln!(
+                    out,
+                    "{:<width$}  in part: no rule implements ComplianceAsCode's {}",
+                    "",
+                    i.lacking.join(", ")
+                )?;
+            }
         }
         let s = &self.summary;
         writeln!(
@@ -887,7 +908,14 @@ cannot_decide = { kind = "manual", why = "a person" }
             text.contains("D-3  three\n     NOT COVERED: no rule of the profile decides it (ComplianceAsCode: w)\n"),
             "{text}"
         );
+        assert!(
+            text.contains("D-1  one\n     covered by ssh.a\n     in part: no rule implements ComplianceAsCode's w\n"),
+            "{text}"
+        );
+        assert!(text.contains("D-2  two\n     covered by ssh.c\n\n"), "{text}");
         let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["items"][0]["lacking"], serde_json::json!(["w"]));
+        assert!(json["items"][1].get("lacking").is_none(), "{json}");
         assert_eq!(json["items"][2]["ssg"], serde_json::json!(["w"]));
         assert!(json["items"][3].get("ssg").is_none(), "{json}");
 

@@ -82,6 +82,9 @@ pub fn import(file: &str, text: &str, rules: &RuleSet) -> Result<Import, ImportE
     let mut current: Option<String> = None;
     let mut set_value: Option<(usize, String, String)> = None;
     let mut saw_tailoring = false;
+    // The product of the data stream the tailoring file is for (`ssg-rhel9-ds.xml`): it tells
+    // apart the profiles of one XCCDF id (`stig`) for several products.
+    let mut product: Option<String> = None;
     let mut depth = 0usize;
     let mut r = Reader::from_str(text);
     loop {
@@ -105,20 +108,24 @@ pub fn import(file: &str, text: &str, rules: &RuleSet) -> Result<Import, ImportE
                 let a = |k: &str| attr(&e, k);
                 match name.as_ref() {
                     "Tailoring" => saw_tailoring = true,
+                    "benchmark" => product = a("href").as_deref().and_then(product_of),
                     "Profile" => {
                         let id = a("id").unwrap_or_default();
                         let name = profile_name(&id, rules, &profiles);
                         let mut c = Composed::default();
                         if let Some(base) = a("extends") {
-                            match rules
-                                .declared
-                                .iter()
-                                .find(|(_, p)| p.xccdf.iter().any(|x| base.strip_prefix(PROFILE_PREFIX) == Some(x)))
-                            {
-                                Some((n, _)) => c.extends.push(n.clone()),
-                                None => out.unmapped.push((
+                            match base_profiles(rules, &base, product.as_deref()).as_slice() {
+                                [n] => c.extends.push((*n).to_owned()),
+                                [] => out.unmapped.push((
                                     line,
                                     format!("profile {id} extends {base}, which no imagegate profile declares (`xccdf` in profiles.toml); the composed profile has no base"),
+                                )),
+                                several => out.unmapped.push((
+                                    line,
+                                    format!(
+                                        "profile {id} extends {base}, which imagegate profiles {} all declare, and the tailoring file's `benchmark` href names no product that picks one (ssg-<product>-ds.xml); the composed profile has no base",
+                                        several.join(", ")
+                                    ),
                                 )),
                             }
                         }
@@ -345,6 +352,43 @@ fn set_value_into(
     }
 }
 
+/// The product of a data stream's file name: `rhel9` for `/usr/share/xml/scap/ssg/content/ssg-rhel9-ds.xml`.
+fn product_of(href: &str) -> Option<String> {
+    let name = href.rsplit(['/', '\\']).next()?;
+    let product = name.strip_prefix("ssg-")?.split_once("-ds")?.0;
+    (!product.is_empty()).then(|| product.to_owned())
+}
+
+/// The imagegate profiles XCCDF profile `base` (with its prefix) stands for: those whose `xccdf`
+/// ids name it, as `stig` or for the tailoring's product as `rhel9:stig`. When `product` is known,
+/// a profile naming it for another product is not one of them; when one names it for `product`,
+/// only such profiles are.
+fn base_profiles<'a>(rules: &'a RuleSet, base: &str, product: Option<&str>) -> Vec<&'a str> {
+    let Some(id) = base.strip_prefix(PROFILE_PREFIX) else {
+        return Vec::new();
+    };
+    let names = |qualified: bool| -> Vec<&'a str> {
+        rules
+            .declared
+            .iter()
+            .filter(|(_, p)| {
+                p.xccdf.iter().any(|x| match (x.split_once(':'), product) {
+                    (None, _) => !qualified && x == id,
+                    (Some((prod, x)), Some(want)) => x == id && prod == want,
+                    (Some((_, x)), None) => !qualified && x == id,
+                })
+            })
+            .map(|(n, _)| n.as_str())
+            .collect()
+    };
+    let for_product = names(true);
+    if for_product.is_empty() {
+        names(false)
+    } else {
+        for_product
+    }
+}
+
 /// A kebab-case name for the composed profile of XCCDF profile `id`, distinct from the shipped
 /// profiles and from those already made.
 fn profile_name(id: &str, rules: &RuleSet, made: &BTreeMap<String, Composed>) -> String {
@@ -528,6 +572,52 @@ mod tests {
         let lines: Vec<usize> = got.unmapped.iter().map(|(l, _)| *l).collect();
         assert_eq!(lines, [9], "{:?}", got.unmapped);
         assert!(got.toml.contains("sshd_approved_ciphers = ["), "{}", got.toml);
+    }
+
+    /// `stig` is the XCCDF id of the STIG profile of every product: the tailoring file's
+    /// `benchmark` href picks the imagegate profile, and without one the base is reported, never
+    /// guessed.
+    #[test]
+    fn an_xccdf_profile_of_several_products_maps_by_the_data_stream() {
+        let rules = RuleSet::embedded().unwrap();
+        let tailoring = |href: &str, base: &str| {
+            format!(
+                "<?xml version=\"1.0\"?>\n<xccdf:Tailoring xmlns:xccdf=\"http://checklists.nist.gov/xccdf/1.2\" id=\"xccdf_t_tailoring_default\">\n{href}<xccdf:Profile id=\"{PROFILE_PREFIX}mine\" extends=\"{PROFILE_PREFIX}{base}\">\n</xccdf:Profile>\n</xccdf:Tailoring>\n"
+            )
+        };
+        let bench = |ds: &str| format!("<xccdf:benchmark href=\"/usr/share/xml/scap/ssg/content/{ds}\"/>\n");
+        for (href, base, want) in [
+            (bench("ssg-rhel9-ds.xml"), "stig", Some("stig-rhel9")),
+            (bench("ssg-rhel9-ds.xml"), "stig_gui", Some("stig-rhel9")),
+            (bench("ssg-ubuntu2204-ds.xml"), "stig", Some("stig-ubuntu2204")),
+            (
+                bench("ssg-debian12-ds.xml"),
+                "anssi_bp28_high",
+                Some("anssi-bp028-high"),
+            ),
+            (bench("ssg-debian12-ds.xml"), "cis_level1_server", Some("cis-l1-server")),
+            (bench("ssg-debian12-ds.xml"), "stig", None),
+            (String::new(), "stig", None),
+            (String::new(), "anssi_bp28_minimal", Some("anssi-bp028-minimal")),
+        ] {
+            let text = tailoring(&href, base);
+            let got = import("t.xml", &text, &rules).unwrap();
+            let t = crate::tailoring::Tailoring::parse("t.toml", &got.toml, &rules).unwrap();
+            match want {
+                Some(p) => {
+                    assert_eq!(t.profiles["mine"].extends, [p], "{text}");
+                    assert!(got.unmapped.is_empty(), "{:?}", got.unmapped);
+                }
+                None => {
+                    assert!(t.profiles["mine"].extends.is_empty(), "{text}");
+                    let line = if href.is_empty() { 3 } else { 4 };
+                    assert_eq!(got.unmapped.len(), 1, "{:?}", got.unmapped);
+                    assert_eq!(got.unmapped[0].0, line);
+                }
+            }
+        }
+        let e = import("t.xml", &tailoring("", "stig"), &rules).unwrap().unmapped;
+        assert!(e[0].1.contains("stig-rhel9, stig-ubuntu2204 all declare"), "{e:?}");
     }
 
     #[test]

@@ -19,6 +19,24 @@
 //! `imagegate rules coverage` shows; an item marked `cannot_decide` that a rule covers, a
 //! duplicate item id, and a rule of the profile citing an id the benchmark does not list are
 //! load errors, because each would make the coverage an auditor reads wrong.
+//!
+//! A benchmark generated from a ComplianceAsCode control file (DISA STIG, ANSSI BP-028) maps the
+//! other way: `reference = "ssg"`, and each item lists the ComplianceAsCode rules that implement
+//! it, which rules cite in `references.ssg`:
+//!
+//! ```toml
+//! [[item]]
+//! id = "RHEL-09-255045"
+//! title = "RHEL 9 must not permit direct logons to the root account using remote access via SSH."
+//! ssg = ["sshd_disable_root_login"]   # [] when the control names none
+//! ```
+//!
+//! A rule covers such an item when one of its `ssg` ids is listed. A profile declared with
+//! `from_benchmark = true` in `profiles.toml` takes its rules from its benchmark: exactly the
+//! rules one of whose `ssg` ids an item lists (a rule cannot name it in `profiles`). An item
+//! listing an id twice, an `ssg` list in a benchmark of another reference (or none in one of
+//! `ssg`), a `from_benchmark` profile without an `ssg` benchmark, and a rule naming a
+//! `from_benchmark` profile are load errors.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,6 +50,9 @@ pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedd
 
 /// The directory of a rule directory that holds benchmark files instead of rules.
 pub const DIR: &str = "benchmarks";
+
+/// The `reference` of a benchmark whose items list the ComplianceAsCode rules implementing them.
+pub const SSG: &str = "ssg";
 
 /// Why a scan cannot decide an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +93,8 @@ pub struct Item {
     pub title: String,
     /// Set when no scan can decide it.
     pub cannot_decide: Option<CannotDecide>,
+    /// The ComplianceAsCode rules that implement it (a benchmark with `reference = "ssg"`).
+    pub ssg: Option<Vec<String>>,
     /// 1-based line of its `[[item]]`.
     pub line: usize,
 }
@@ -113,6 +136,7 @@ struct RawItem {
     id: String,
     title: String,
     cannot_decide: Option<CannotDecide>,
+    ssg: Option<Vec<String>>,
 }
 
 /// Parses one benchmark file (its own consistency; [`RuleSet::check_benchmarks`] checks it
@@ -156,10 +180,44 @@ pub fn parse(file: &str, text: &str) -> Result<Benchmark, RuleError> {
         if it.cannot_decide.as_ref().is_some_and(|c| c.why.trim().is_empty()) {
             return Err(err(line, format!("item {}: `cannot_decide` needs a `why`", it.id)));
         }
+        match (&it.ssg, h.reference == SSG) {
+            (Some(_), false) => {
+                return Err(err(
+                    line,
+                    format!(
+                        "item {}: `ssg` lists ComplianceAsCode rules only in a benchmark with reference = \"{SSG}\" (this one has {:?})",
+                        it.id, h.reference
+                    ),
+                ));
+            }
+            (None, true) => {
+                return Err(err(
+                    line,
+                    format!(
+                        "item {}: a benchmark with reference = \"{SSG}\" lists each item's ComplianceAsCode rules in `ssg` (an empty list when it has none)",
+                        it.id
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        let mut ids = BTreeSet::new();
+        for id in it.ssg.iter().flatten() {
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                return Err(err(
+                    line,
+                    format!("item {}: ssg id {id:?} is not a ComplianceAsCode rule id", it.id),
+                ));
+            }
+            if !ids.insert(id.as_str()) {
+                return Err(err(line, format!("item {}: ssg id {id} is listed twice", it.id)));
+            }
+        }
         items.push(Item {
             id: it.id,
             title: it.title,
             cannot_decide: it.cannot_decide,
+            ssg: it.ssg,
             line,
         });
     }
@@ -177,6 +235,28 @@ fn line_of_key(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| l.trim_start().starts_with(key))
         .map_or(1, |i| i + 1)
+}
+
+impl Item {
+    /// What a rule cites to cover it: its `ssg` ids, or else its own id.
+    fn keys(&self) -> Vec<&str> {
+        match &self.ssg {
+            Some(ids) => ids.iter().map(String::as_str).collect(),
+            None => vec![self.id.as_str()],
+        }
+    }
+}
+
+/// The rules that cover `item`, sorted, each once.
+fn covering<'a>(cov: &BTreeMap<&str, Vec<&'a str>>, item: &Item) -> Vec<&'a str> {
+    let by: BTreeSet<&str> = item
+        .keys()
+        .into_iter()
+        .filter_map(|k| cov.get(k))
+        .flatten()
+        .copied()
+        .collect();
+    by.into_iter().collect()
 }
 
 /// The item ids a rule cites under `reference`.
@@ -208,9 +288,73 @@ impl RuleSet {
         Ok(())
     }
 
-    /// Checks every benchmark against the rules: its profile is declared, no item marked
-    /// `cannot_decide` is covered, and no rule of the profile cites an id it does not list.
-    pub fn check_benchmarks(&self) -> Result<(), RuleError> {
+    /// Takes the rules of the `from_benchmark` profiles out of them again (before a source adds
+    /// rules, profiles or benchmarks; [`Self::check_benchmarks`] derives them anew).
+    pub(super) fn take_derived(&mut self) {
+        for (p, ids) in std::mem::take(&mut self.derived) {
+            for id in ids {
+                if let Some(r) = self.rules.get_mut(&id) {
+                    r.profiles.retain(|x| *x != p);
+                }
+            }
+        }
+    }
+
+    /// Gives each `from_benchmark` profile its rules: those one of whose `ssg` ids an item of
+    /// its benchmark lists.
+    fn derive_profiles(&mut self) -> Result<(), RuleError> {
+        self.take_derived();
+        let mut derived: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (name, p) in self.declared.iter().filter(|(_, p)| p.from_benchmark) {
+            let (file, line) = p.origin.rsplit_once(':').unwrap_or((&p.origin, "1"));
+            let err = |msg: String| RuleError::Parse {
+                file: file.to_owned(),
+                line: line.parse().unwrap_or(1),
+                msg: format!("profile {name}: {msg}"),
+            };
+            let Some(b) = self.benchmarks.get(name) else {
+                return Err(err(format!(
+                    "`from_benchmark`, but no benchmark describes it (a `{DIR}/{name}.toml` with profile = \"{name}\" and reference = \"{SSG}\")"
+                )));
+            };
+            if b.reference != SSG {
+                return Err(err(format!(
+                    "`from_benchmark` needs a benchmark whose items list their `ssg` rules, but {} has reference = {:?}",
+                    b.file, b.reference
+                )));
+            }
+            if let Some(r) = self.rules.values().find(|r| r.profiles.contains(name)) {
+                return Err(err(format!(
+                    "`from_benchmark` takes its rules from {}, but rule {} ({}) names it in `profiles`",
+                    b.file, r.id, r.origin
+                )));
+            }
+            let listed: BTreeSet<&str> = b.items.iter().flat_map(Item::keys).collect();
+            let ids = self
+                .rules
+                .values()
+                .filter(|r| cited(r, SSG).any(|id| listed.contains(id)))
+                .map(|r| r.id.clone())
+                .collect();
+            derived.insert(name.clone(), ids);
+        }
+        for (p, ids) in &derived {
+            for id in ids {
+                if let Some(r) = self.rules.get_mut(id) {
+                    r.profiles.push(p.clone());
+                }
+            }
+        }
+        self.derived = derived;
+        Ok(())
+    }
+
+    /// Derives the `from_benchmark` profiles, then checks every benchmark against the rules:
+    /// its profile is declared, no item marked `cannot_decide` is covered, and no rule of the
+    /// profile cites an id it does not list (for an `ssg` benchmark: every rule of the profile
+    /// has an `ssg` id some item lists).
+    pub fn check_benchmarks(&mut self) -> Result<(), RuleError> {
+        self.derive_profiles()?;
         for b in self.benchmarks.values() {
             if !self.declared.contains_key(&b.profile) {
                 return Err(RuleError::Parse {
@@ -222,23 +366,44 @@ impl RuleSet {
                     ),
                 });
             }
-            let listed: BTreeSet<&str> = b.items.iter().map(|i| i.id.as_str()).collect();
+            let listed: BTreeSet<&str> = b.items.iter().flat_map(Item::keys).collect();
             let cov = self.coverage_map(b);
             for rule in self.rules.values().filter(|r| r.profiles.contains(&b.profile)) {
-                if let Some(id) = cited(rule, &b.reference).find(|id| !listed.contains(id)) {
+                let unlisted = if b.reference == SSG {
+                    let ids: Vec<&str> = cited(rule, SSG).collect();
+                    (!ids.iter().any(|id| listed.contains(id))).then(|| {
+                        format!(
+                            "rule {}: is of profile {}, but no item of its benchmark ({}) lists its ssg ids ({})",
+                            rule.id,
+                            b.profile,
+                            b.file,
+                            if ids.is_empty() {
+                                "it has none".to_owned()
+                            } else {
+                                ids.join(" ")
+                            }
+                        )
+                    })
+                } else {
+                    cited(rule, &b.reference).find(|id| !listed.contains(id)).map(|id| {
+                        format!(
+                            "rule {}: references.{} cites {id:?}, which the benchmark of profile {} ({}) does not list",
+                            rule.id, b.reference, b.profile, b.file
+                        )
+                    })
+                };
+                if let Some(msg) = unlisted {
                     let (file, line) = rule.origin.rsplit_once(':').unwrap_or((&rule.origin, "1"));
                     return Err(RuleError::Parse {
                         file: file.to_owned(),
                         line: line.parse().unwrap_or(1),
-                        msg: format!(
-                            "rule {}: references.{} cites {id:?}, which the benchmark of profile {} ({}) does not list",
-                            rule.id, b.reference, b.profile, b.file
-                        ),
+                        msg,
                     });
                 }
             }
             for item in &b.items {
-                if let (Some(c), Some(by)) = (&item.cannot_decide, cov.get(item.id.as_str())) {
+                let by = covering(&cov, item);
+                if let (Some(c), false) = (&item.cannot_decide, by.is_empty()) {
                     return Err(RuleError::Parse {
                         file: b.file.clone(),
                         line: item.line,
@@ -255,7 +420,7 @@ impl RuleSet {
         Ok(())
     }
 
-    /// The rules of the benchmark's profile that cite each item id, sorted.
+    /// The rules of the benchmark's profile that cite each id (an item id, or an `ssg` id).
     fn coverage_map<'a>(&'a self, b: &Benchmark) -> BTreeMap<&'a str, Vec<&'a str>> {
         let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for rule in self.rules.values().filter(|r| r.profiles.contains(&b.profile)) {
@@ -275,10 +440,7 @@ impl RuleSet {
             .items
             .iter()
             .map(|i| {
-                let rules: Vec<String> = cov
-                    .get(i.id.as_str())
-                    .map(|v| v.iter().map(|s| (*s).to_owned()).collect())
-                    .unwrap_or_default();
+                let rules: Vec<String> = covering(&cov, i).into_iter().map(str::to_owned).collect();
                 let status = match (&i.cannot_decide, rules.is_empty()) {
                     (_, false) => ItemStatus::Covered,
                     (Some(c), true) if c.kind == Undecidable::Manual => ItemStatus::Manual,
@@ -291,11 +453,21 @@ impl RuleSet {
                     ItemStatus::Runtime => &mut summary.runtime,
                     ItemStatus::NotCovered => &mut summary.not_covered,
                 } += 1;
+                let lacking = match (&i.ssg, rules.is_empty()) {
+                    (Some(ids), false) => ids
+                        .iter()
+                        .filter(|id| !cov.contains_key(id.as_str()))
+                        .cloned()
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 CoveredItem {
                     id: i.id.clone(),
                     title: i.title.clone(),
                     status,
                     rules,
+                    ssg: i.ssg.clone().unwrap_or_default(),
+                    lacking,
                     why: i.cannot_decide.as_ref().map(|c| c.why.clone()),
                 }
             })
@@ -353,6 +525,14 @@ pub struct CoveredItem {
     pub status: ItemStatus,
     /// The rules that cover it, by id.
     pub rules: Vec<String>,
+    /// The ComplianceAsCode rules that implement it (a benchmark with `reference = "ssg"`):
+    /// for a gap, what imagegate lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssg: Vec<String>,
+    /// Of a covered item's `ssg` rules, those no rule of the profile implements: the item is
+    /// covered in part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lacking: Vec<String>,
     /// Why a scan cannot decide it (manual and runtime items).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
@@ -402,10 +582,24 @@ impl Coverage {
             writeln!(out, "{:<width$}  {}", i.id, i.title)?;
             let detail = match i.status {
                 ItemStatus::Covered => format!("covered by {}", i.rules.join(", ")),
-                ItemStatus::NotCovered => "NOT COVERED: no rule of the profile decides it".to_owned(),
+                ItemStatus::NotCovered if i.ssg.is_empty() => {
+                    "NOT COVERED: no rule of the profile decides it".to_owned()
+                }
+                ItemStatus::NotCovered => format!(
+                    "NOT COVERED: no rule of the profile decides it (ComplianceAsCode: {})",
+                    i.ssg.join(", ")
+                ),
                 s => format!("cannot decide ({}): {}", s.as_str(), i.why.as_deref().unwrap_or("")),
             };
             writeln!(out, "{:<width$}  {detail}", "")?;
+            if !i.lacking.is_empty() {
+                writeln!(
+                    out,
+                    "{:<width$}  in part: no rule implements ComplianceAsCode's {}",
+                    "",
+                    i.lacking.join(", ")
+                )?;
+            }
         }
         let s = &self.summary;
         writeln!(
@@ -610,6 +804,286 @@ title = "five"
         ] {
             let e = set(&bench).unwrap_err().to_string();
             assert!(e.starts_with(file_line) && e.contains(want), "{e}");
+        }
+    }
+
+    const DERIVED: &str =
+        "[profile.p]\ntitle = \"p\"\n[profile.q]\ntitle = \"q\"\n[profile.d]\ntitle = \"d\"\nfrom_benchmark = true\n";
+
+    /// Rules ssh.a (ssg x), ssh.b (none) and ssh.c (ssg y z) in profiles p and q.
+    fn ssg_rules() -> String {
+        RULES
+            .replacen(
+                "references = { cis = \"1.2\" }",
+                "references = { cis = \"1.2\", ssg = \"\" }",
+                1,
+            )
+            .replacen(
+                "references = { cis = \"9.9\" }",
+                "references = { cis = \"9.9\", ssg = \"y z\" }",
+                1,
+            )
+    }
+
+    const SSG_BENCH: &str = r#"[benchmark]
+profile = "d"
+title = "D"
+reference = "ssg"
+
+[[item]]
+id = "D-1"
+title = "one"
+ssg = ["x", "w"]
+
+[[item]]
+id = "D-2"
+title = "two"
+ssg = ["z"]
+
+[[item]]
+id = "D-3"
+title = "three"
+ssg = ["w"]
+
+[[item]]
+id = "D-4"
+title = "four"
+ssg = []
+cannot_decide = { kind = "manual", why = "a person" }
+"#;
+
+    fn derived(profiles: &str, rules: &str, bench: &str) -> Result<RuleSet, RuleError> {
+        let mut s = RuleSet::default();
+        s.add_source(
+            vec![
+                ("u/profiles.toml".into(), profiles.into()),
+                ("u/ssh.toml".into(), rules.into()),
+            ],
+            true,
+        )?;
+        s.add_benchmarks(vec![("u/benchmarks/d.toml".into(), bench.into())], true)?;
+        s.check_benchmarks()?;
+        Ok(s)
+    }
+
+    /// A derived profile has the rules one of whose ssg ids an item lists, an item is covered
+    /// by those whose ids it lists, and a gap names the ComplianceAsCode rules it lacks.
+    #[test]
+    fn a_profile_from_its_benchmark_takes_the_rules_its_items_name() {
+        let s = derived(DERIVED, &ssg_rules(), SSG_BENCH).unwrap();
+        let of = |p: &str| -> Vec<&str> {
+            s.rules
+                .values()
+                .filter(|r| r.profiles.iter().any(|x| x == p))
+                .map(|r| r.id.as_str())
+                .collect()
+        };
+        assert_eq!(of("d"), ["ssh.a", "ssh.c"]);
+        assert_eq!(s.rules["ssh.a"].profiles, ["p", "d"]);
+        assert_eq!(s.rules["ssh.b"].profiles, ["p", "q"]);
+        let c = s.coverage("d").unwrap();
+        let got: Vec<(&str, ItemStatus, Vec<&str>)> = c
+            .items
+            .iter()
+            .map(|i| (i.id.as_str(), i.status, i.rules.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("D-1", ItemStatus::Covered, vec!["ssh.a"]),
+                ("D-2", ItemStatus::Covered, vec!["ssh.c"]),
+                ("D-3", ItemStatus::NotCovered, vec![]),
+                ("D-4", ItemStatus::Manual, vec![]),
+            ]
+        );
+        let mut text = Vec::new();
+        c.write_text(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("D-3  three\n     NOT COVERED: no rule of the profile decides it (ComplianceAsCode: w)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("D-1  one\n     covered by ssh.a\n     in part: no rule implements ComplianceAsCode's w\n"),
+            "{text}"
+        );
+        assert!(text.contains("D-2  two\n     covered by ssh.c\n\n"), "{text}");
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["items"][0]["lacking"], serde_json::json!(["w"]));
+        assert!(json["items"][1].get("lacking").is_none(), "{json}");
+        assert_eq!(json["items"][2]["ssg"], serde_json::json!(["w"]));
+        assert!(json["items"][3].get("ssg").is_none(), "{json}");
+
+        // A later source replacing ssh.c with one of another ssg id takes it out of d; deriving
+        // again gives every rule the profile once.
+        let mut s = s;
+        let c2 = ssg_rules()
+            .split("[[rule]]")
+            .nth(3)
+            .unwrap()
+            .replace("ssg = \"y z\"", "ssg = \"v\"");
+        s.add_source(vec![("v/ssh.toml".into(), format!("[[rule]]{c2}"))], true)
+            .unwrap();
+        s.check_benchmarks().unwrap();
+        s.check_benchmarks().unwrap();
+        assert_eq!(s.rules["ssh.a"].profiles, ["p", "d"]);
+        assert!(
+            s.rules
+                .values()
+                .filter(|r| r.profiles.iter().any(|p| p == "d"))
+                .map(|r| r.id.as_str())
+                .eq(["ssh.a"])
+        );
+        assert_eq!(s.coverage("d").unwrap().items[1].status, ItemStatus::NotCovered);
+    }
+
+    #[test]
+    fn inconsistent_derived_profiles_are_errors_at_their_line() {
+        let rules = ssg_rules();
+        for (profiles, rules, bench, file_line, want) in [
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("[\"x\", \"w\"]", "[\"x\", \"w\", \"x\"]"),
+                "u/benchmarks/d.toml:6:",
+                "item D-1: ssg id x is listed twice",
+            ),
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("[\"z\"]", "[\"z y\"]"),
+                "u/benchmarks/d.toml:11:",
+                "item D-2: ssg id \"z y\" is not a ComplianceAsCode rule id",
+            ),
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("ssg = [\"w\"]\n", ""),
+                "u/benchmarks/d.toml:16:",
+                "item D-3: a benchmark with reference = \"ssg\" lists each item's ComplianceAsCode rules in `ssg`",
+            ),
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                BENCH
+                    .replace("title = \"one\"", "title = \"one\"\nssg = [\"x\"]")
+                    .replace("\"p\"", "\"d\""),
+                "u/benchmarks/d.toml:6:",
+                "item 1.1: `ssg` lists ComplianceAsCode rules only in a benchmark with reference = \"ssg\" (this one has \"cis\")",
+            ),
+            // A derived profile whose benchmark maps by item id.
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                BENCH.replace("\"p\"", "\"d\""),
+                "u/profiles.toml:5:",
+                "profile d: `from_benchmark` needs a benchmark whose items list their `ssg` rules, but u/benchmarks/d.toml has reference = \"cis\"",
+            ),
+            // A derived profile without a benchmark.
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("profile = \"d\"", "profile = \"q\""),
+                "u/profiles.toml:5:",
+                "profile d: `from_benchmark`, but no benchmark describes it",
+            ),
+            // A rule naming a derived profile.
+            (
+                DERIVED.to_owned(),
+                rules.replacen("profiles = [\"p\", \"q\"]", "profiles = [\"p\", \"d\"]", 1),
+                SSG_BENCH.to_owned(),
+                "u/ssh.toml:12:",
+                "rule ssh.b: profile d takes its rules from its benchmark (`from_benchmark` in profiles.toml): drop it from `profiles`",
+            ),
+            // A manual item that a rule covers.
+            (
+                DERIVED.to_owned(),
+                rules.clone(),
+                SSG_BENCH.replace("ssg = []", "ssg = [\"y\"]"),
+                "u/benchmarks/d.toml:21:",
+                "item D-4: marked cannot_decide (manual), but rule ssh.c covers it",
+            ),
+            // A rule of a non-derived profile with an ssg benchmark that lists none of its ids.
+            (
+                DERIVED.replace("from_benchmark = true\n", ""),
+                rules
+                    .replacen("profiles = [\"q\"]", "profiles = [\"q\", \"d\"]", 1)
+                    .replacen("profiles = [\"p\", \"q\"]", "profiles = [\"p\", \"q\", \"d\"]", 1),
+                SSG_BENCH.to_owned(),
+                "u/ssh.toml:12:",
+                "rule ssh.b: is of profile d, but no item of its benchmark (u/benchmarks/d.toml) lists its ssg ids (it has none)",
+            ),
+        ] {
+            let e = derived(&profiles, &rules, &bench).unwrap_err().to_string();
+            assert!(e.starts_with(file_line) && e.contains(want), "{e}");
+        }
+        // A later profiles.toml declaring a profile the rules already name `from_benchmark`.
+        let mut s = derived(DERIVED, &ssg_rules(), SSG_BENCH).unwrap();
+        let e = s
+            .add_source(
+                vec![(
+                    "v/profiles.toml".into(),
+                    "[profile.q]\ntitle = \"q\"\nfrom_benchmark = true\n".into(),
+                )],
+                true,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "v/profiles.toml:1: profile q: `from_benchmark` takes its rules from its benchmark, but rule ssh.b"
+            ),
+            "{e}"
+        );
+    }
+
+    /// Each shipped derived profile holds exactly the rules one of whose ssg ids an item of its
+    /// benchmark file lists, read here from the files with the TOML parser alone.
+    #[test]
+    fn shipped_derived_profiles_hold_the_rules_their_items_name() {
+        let set = RuleSet::embedded().unwrap();
+        let derived: Vec<&String> = set
+            .declared
+            .iter()
+            .filter(|(_, p)| p.from_benchmark)
+            .map(|(n, _)| n)
+            .collect();
+        assert!(derived.len() >= 6, "{derived:?}");
+        for name in derived {
+            let (_, text) = EMBEDDED
+                .iter()
+                .find(|(f, _)| f.ends_with(&format!("/{name}.toml")))
+                .unwrap_or_else(|| panic!("no benchmark file for {name}"));
+            let v: toml::Value = toml::from_str(text).unwrap();
+            let listed: BTreeSet<&str> = v["item"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|i| i["ssg"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()))
+                .collect();
+            let mut want = Vec::new();
+            for (_, rules) in super::super::load::EMBEDDED {
+                let v: toml::Value = toml::from_str(rules).unwrap();
+                for r in v.get("rule").and_then(|r| r.as_array()).into_iter().flatten() {
+                    let ssg = r
+                        .get("references")
+                        .and_then(|x| x.get("ssg"))
+                        .and_then(|x| x.as_str())
+                        .unwrap_or("");
+                    if ssg.split_whitespace().any(|s| listed.contains(s)) {
+                        want.push(r["id"].as_str().unwrap().to_owned());
+                    }
+                }
+            }
+            want.sort_unstable();
+            let got: Vec<&str> = set
+                .rules
+                .values()
+                .filter(|r| r.profiles.contains(name))
+                .map(|r| r.id.as_str())
+                .collect();
+            assert!(!got.is_empty(), "{name}");
+            assert_eq!(got, want, "{name}");
         }
     }
 

@@ -125,6 +125,8 @@ struct RawProfile {
     vars: BTreeMap<String, toml::Value>,
     #[serde(default)]
     xccdf: Vec<String>,
+    #[serde(default)]
+    from_benchmark: bool,
 }
 
 /// A declared profile.
@@ -140,6 +142,9 @@ pub struct Profile {
     /// The ComplianceAsCode profiles it stands for (`cis_level1_server`): what `tailoring
     /// import` maps an XCCDF profile's `extends` to.
     pub xccdf: Vec<String>,
+    /// Its rules are those whose `ssg` reference an item of its benchmark lists, not those that
+    /// name it in `profiles` ([`super::benchmark`]).
+    pub from_benchmark: bool,
 }
 
 /// What a `profiles.toml` declares.
@@ -166,6 +171,9 @@ pub struct RuleSet {
     pub benchmarks: BTreeMap<String, super::benchmark::Benchmark>,
     /// Old variable names that still work, with a warning: old name → new name.
     pub renamed_vars: BTreeMap<String, String>,
+    /// The rules each profile declared `from_benchmark` took from its benchmark (the profile's
+    /// name is in their `profiles`), so that a later source can derive them again.
+    pub derived: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Parses a `profiles.toml`.
@@ -190,7 +198,12 @@ pub fn parse_profiles(file: &str, text: &str) -> Result<Declarations, RuleError>
         {
             return Err(err(format!("profile {name:?}: a profile name is kebab-case")));
         }
-        let RawProfile { title, vars, xccdf } = p.into_inner();
+        let RawProfile {
+            title,
+            vars,
+            xccdf,
+            from_benchmark,
+        } = p.into_inner();
         if title.trim().is_empty() {
             return Err(err(format!("profile {name}: `title` is empty")));
         }
@@ -206,6 +219,7 @@ pub fn parse_profiles(file: &str, text: &str) -> Result<Declarations, RuleError>
                 origin: format!("{file}:{line}"),
                 vars,
                 xccdf,
+                from_benchmark,
             },
         );
     }
@@ -451,8 +465,23 @@ impl RuleSet {
     pub(crate) fn add_source(&mut self, files: Vec<(String, String)>, replace: bool) -> Result<(), RuleError> {
         let is_profiles = |f: &str| std::path::Path::new(f).file_name().is_some_and(|n| n == PROFILES_FILE);
         let mut new_profiles = Vec::new();
+        // The profiles taken from benchmarks are derived again once the benchmarks are in.
+        self.take_derived();
         for (file, text) in files.iter().filter(|(f, _)| is_profiles(f)) {
             let d = parse_profiles(file, text)?;
+            for (name, p) in d.profiles.iter().filter(|(_, p)| p.from_benchmark) {
+                if let Some(r) = self.rules.values().find(|r| r.profiles.contains(name)) {
+                    let (file, line) = p.origin.rsplit_once(':').unwrap_or((&p.origin, "1"));
+                    return Err(RuleError::Parse {
+                        file: file.to_owned(),
+                        line: line.parse().unwrap_or(1),
+                        msg: format!(
+                            "profile {name}: `from_benchmark` takes its rules from its benchmark, but rule {} ({}) names it in `profiles`",
+                            r.id, r.origin
+                        ),
+                    });
+                }
+            }
             new_profiles.extend(d.profiles.keys().cloned());
             self.declared.extend(d.profiles);
             self.renamed_vars.extend(d.renamed_vars);
@@ -484,6 +513,21 @@ impl RuleSet {
                             "rule {}: unknown profile {p:?} ({hint}declared: {}; a new profile is declared in a `{PROFILES_FILE}` beside the rule files: `[profile.{p}]` with a `title`)",
                             rule.id,
                             known.join(", ")
+                        ),
+                    });
+                }
+                if let Some(p) = rule
+                    .profiles
+                    .iter()
+                    .find(|p| self.declared.get(*p).is_some_and(|d| d.from_benchmark))
+                {
+                    return Err(RuleError::Parse {
+                        file,
+                        line,
+                        msg: format!(
+                            "rule {}: profile {p} takes its rules from its benchmark (`from_benchmark` in {PROFILES_FILE}): drop it from `profiles`; the rule joins {p} when an item of {}/{p}.toml lists one of its `ssg` ids",
+                            rule.id,
+                            super::benchmark::DIR
                         ),
                     });
                 }

@@ -8,7 +8,14 @@ fn json(out: &std::process::Output) -> serde_json::Value {
 /// accounted for exactly once.
 #[test]
 fn rules_coverage_lists_every_item_in_text_and_json() {
-    for profile in ["cis-l1-server", "cis-l2-server"] {
+    for profile in [
+        "cis-l1-server",
+        "cis-l2-server",
+        "stig-rhel9",
+        "stig-ubuntu2204",
+        "anssi-bp028-minimal",
+        "anssi-bp028-high",
+    ] {
         let out = imagegate(&["rules", "coverage", profile, "--format", "json"]);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         let v = json(&out);
@@ -100,6 +107,71 @@ fn a_rules_directory_brings_its_benchmark() {
             err.contains(
                 "ssh.toml:1: rule ssh.mine: references.site cites \"A-3\", which the benchmark of profile site"
             ),
+            "{err}"
+        );
+    }
+}
+
+/// The coverage of a STIG profile, derived from its benchmark: each item with the rules whose ssg
+/// id it lists, and each gap with the ComplianceAsCode rules imagegate lacks.
+#[test]
+fn rules_coverage_of_a_derived_profile_snapshot() {
+    let text = imagegate(&["rules", "coverage", "stig-ubuntu2204"]);
+    assert_eq!(text.status.code(), Some(0), "{}", String::from_utf8_lossy(&text.stderr));
+    insta::assert_snapshot!("coverage-stig-ubuntu2204-text", String::from_utf8(text.stdout).unwrap());
+    let out = imagegate(&["rules", "coverage", "stig-ubuntu2204", "--format", "json"]);
+    insta::assert_json_snapshot!("coverage-stig-ubuntu2204-json", json(&out));
+}
+
+/// A `--rules` directory may declare a profile derived from its benchmark: a rule joins it by
+/// its `ssg` reference alone, and a rule naming it in `profiles` stops every command.
+#[test]
+fn a_rules_directory_brings_a_derived_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("profiles.toml"),
+        "[profile.site]\ntitle = \"site\"\n\n[profile.derived]\ntitle = \"d\"\nfrom_benchmark = true\n",
+    )
+    .unwrap();
+    let rule = |profiles: &str| {
+        format!(
+            "[[rule]]\nid = \"ssh.mine\"\ntitle = \"t\"\nseverity = \"low\"\nprofiles = [{profiles}]\nrationale = \"r\"\nremediation = \"m\"\nreferences = {{ ssg = \"sshd_disable_root_login\" }}\ncheck = {{ fact = \"sshd.effective.permitrootlogin\", eq = \"no\" }}\n"
+        )
+    };
+    std::fs::write(d.join("ssh.toml"), rule("\"site\"")).unwrap();
+    std::fs::create_dir(d.join("benchmarks")).unwrap();
+    std::fs::write(
+        d.join("benchmarks/derived.toml"),
+        "[benchmark]\nprofile = \"derived\"\ntitle = \"Derived\"\nreference = \"ssg\"\n\n[[item]]\nid = \"D-1\"\ntitle = \"root cannot log in\"\nssg = [\"sshd_disable_root_login\"]\n\n[[item]]\nid = \"D-2\"\ntitle = \"no telnet\"\nssg = [\"zz_site_only_check\"]\n",
+    )
+    .unwrap();
+    let rules = d.to_str().unwrap();
+    let out = imagegate(&["rules", "coverage", "derived", "--rules", rules]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The shipped rule with that ssg id joins as well as the directory's own.
+    assert!(
+        text.contains("D-1  root cannot log in\n     covered by ssh.mine, ssh.permit-root-login-disabled\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("NOT COVERED: no rule of the profile decides it (ComplianceAsCode: zz_site_only_check)"),
+        "{text}"
+    );
+    let list = imagegate(&["rules", "list", "--profile", "derived", "--rules", rules]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(list.contains("profile derived: 2 rules"), "{list}");
+    std::fs::write(d.join("ssh.toml"), rule("\"site\", \"derived\"")).unwrap();
+    for args in [
+        vec!["rules", "coverage", "derived", "--rules", rules],
+        vec!["rules", "validate", rules],
+    ] {
+        let out = imagegate(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("ssh.toml:1: rule ssh.mine: profile derived takes its rules from its benchmark"),
             "{err}"
         );
     }

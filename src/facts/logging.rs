@@ -31,6 +31,11 @@ use crate::rootfs::{Kind, RootFs};
 /// Most entries listed under /var/log before the listing is an error.
 pub const LOG_LIST_LIMIT: usize = 20_000;
 
+/// Deepest directory level under /var/log that is listed (/var/log is level 0). A directory
+/// deeper than this is an error, never skipped: the rules over log files would otherwise pass on
+/// files they never saw.
+pub const LOG_DEPTH_LIMIT: u32 = 8;
+
 /// auditd.conf defaults (auditd.conf(5), audit 3.x).
 const AUDITD_DEFAULTS: &[(&str, &str)] = &[
     ("max_log_file", "8"),
@@ -487,7 +492,14 @@ fn list_logs(fs: &RootFs, ids: &IdNames, dir: &str, out: &mut Vec<LogFile>, dept
                 owner: ids.users.get(&m.uid).cloned(),
                 group: ids.groups.get(&m.gid).cloned(),
             }),
-            Kind::Directory if depth < 4 => list_logs(fs, ids, &e.path, out, depth + 1)?,
+            Kind::Directory if depth < LOG_DEPTH_LIMIT => list_logs(fs, ids, &e.path, out, depth + 1)?,
+            Kind::Directory => {
+                return Err(FactError::Limit {
+                    path: e.path.clone(),
+                    limit: u64::from(LOG_DEPTH_LIMIT),
+                    what: "directory levels under /var/log",
+                });
+            }
             _ => {}
         }
     }
@@ -544,6 +556,35 @@ pub fn collect(fs: &RootFs, _ctx: &Context) -> Result<Logging, FactError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Log files at every listed depth are seen, and a directory below the last listed level is
+    /// an error naming it, never a silent skip (the file-permission rules would pass unseen files).
+    #[test]
+    fn log_files_are_listed_to_the_depth_limit_and_deeper_is_an_error() {
+        let depth = LOG_DEPTH_LIMIT as usize;
+        let dir = |levels: usize| {
+            let mut p = "/var/log".to_owned();
+            for i in 1..=levels {
+                p.push_str(&format!("/d{i}"));
+            }
+            p
+        };
+        let deepest = format!("{}/app.log", dir(depth));
+        let (_t, fs) = crate::testing::tree(&[("/var/log/syslog", "x"), (deepest.as_str(), "x")]);
+        let mut out = Vec::new();
+        list_logs(&fs, &IdNames::default(), "/var/log", &mut out, 0).expect("within the limit");
+        let mut paths: Vec<&str> = out.iter().map(|f| f.path.as_str()).collect();
+        paths.sort_unstable();
+        assert_eq!(paths, [deepest.as_str(), "/var/log/syslog"]);
+
+        let too_deep = format!("{}/app.log", dir(depth + 1));
+        let (_t, fs) = crate::testing::tree(&[(too_deep.as_str(), "x")]);
+        let e = list_logs(&fs, &IdNames::default(), "/var/log", &mut Vec::new(), 0).unwrap_err();
+        assert!(
+            matches!(&e, FactError::Limit { path, .. } if *path == dir(depth + 1)),
+            "{e}"
+        );
+    }
 
     #[test]
     fn auditd_conf_keys_and_action_values_are_case_insensitive() {

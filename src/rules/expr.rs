@@ -921,7 +921,8 @@ impl<'a> Eval<'a> {
                             self.evidence.push(ev);
                             // The items that broke a list test, each at the line of the whole.
                             for (i, v) in std::mem::take(&mut self.offenders) {
-                                self.evidence.push(Evidence::value(format!("{}[{i}]", name()), v, source.clone()));
+                                self.evidence
+                                    .push(Evidence::value(format!("{}[{i}]", name()), v, source.clone()));
                             }
                         }
                         self.offenders.clear();

@@ -208,9 +208,16 @@ def first_sentence(s):
 def convert(value, default):
     """The XCCDF value `value` as the type of imagegate's default `default`, or None."""
     if isinstance(default, list):
+        # XCCDF writes a list value comma-separated (sshd_approved_ciphers), as tailoring import
+        # reads it; a one-word value (var_password_hashing_algorithm) is a list of one.
         item = default[0] if default else ""
-        c = convert(value, item)
-        return None if c is None else [c]
+        out = []
+        for part in str(value).split(","):
+            c = convert(part.strip(), item)
+            if c is None or c == "":
+                return None
+            out.append(c)
+        return out
     if isinstance(default, bool):
         return {"true": True, "false": False}.get(str(value).lower())
     if isinstance(default, int):

@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 use imagegate::facts::packages::dpkg::parse_stanzas;
-use imagegate::facts::pending::{parse_release_date, strip_clearsign};
+use imagegate::facts::updates::pending::{parse_release_date, strip_clearsign};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         }
         1 => {
             let text = String::from_utf8_lossy(rest);
-            let _ = imagegate::facts::pending::parse_updateinfo("/var/cache/dnf/x/repodata/updateinfo.xml", &text);
+            let _ = imagegate::facts::updates::pending::parse_updateinfo("/var/cache/dnf/x/repodata/updateinfo.xml", &text);
         }
         _ => {
             let text = String::from_utf8_lossy(rest);

@@ -340,6 +340,35 @@ pub enum FactError {
         /// Why it is unavailable.
         reason: String,
     },
+    /// A compressed file could not be decompressed (corrupt or truncated).
+    #[error("{path}: cannot decompress: {error}")]
+    Decompress {
+        /// In-image path.
+        path: String,
+        /// The compression format: `"gzip"`, `"lz4"`.
+        codec: &'static str,
+        /// What the decoder reported.
+        #[source]
+        error: std::io::Error,
+    },
+    /// A file is compressed in a format imagegate does not read.
+    #[error("{path}: {codec} compression is not supported ({reads})")]
+    UnsupportedCompression {
+        /// In-image path.
+        path: String,
+        /// The file name extension that names the format (`".xz"`).
+        codec: &'static str,
+        /// What imagegate reads instead, for the message.
+        reads: &'static str,
+    },
+    /// A file that must be text holds a NUL byte.
+    #[error("{path}: binary data in a text {what}")]
+    Binary {
+        /// In-image path.
+        path: String,
+        /// What the file is (`"index"`).
+        what: &'static str,
+    },
     /// The input is unusable for another reason (e.g. an include loop, an invalid configuration).
     #[error("{0}")]
     Invalid(String),

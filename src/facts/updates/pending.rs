@@ -300,7 +300,7 @@ pub fn read_index_limited(fs: &RootFs, path: &str, limit: u64) -> Result<String,
     {
         return Err(FactError::UnsupportedCompression {
             path: path.into(),
-            codec: *ext,
+            codec: ext,
             reads: "imagegate reads plain, .gz and .lz4 indexes",
         });
     } else {
@@ -347,7 +347,7 @@ pub fn index_lines(
     {
         return Err(FactError::UnsupportedCompression {
             path: path.into(),
-            codec: *ext,
+            codec: ext,
             reads: "imagegate reads plain, .gz and .lz4 indexes",
         });
     }

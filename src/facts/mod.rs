@@ -369,6 +369,9 @@ pub enum FactError {
         /// What the file is (`"index"`).
         what: &'static str,
     },
+    /// A release's lifecycle could not be judged.
+    #[error(transparent)]
+    Lifecycle(#[from] lifecycle::LifecycleError),
     /// The input is unusable for another reason (e.g. an include loop, an invalid configuration).
     #[error("{0}")]
     Invalid(String),

@@ -369,6 +369,21 @@ pub enum FactError {
         /// What the file is (`"index"`).
         what: &'static str,
     },
+    /// The filesystem walk failed part-way: nothing beyond the entries visited was checked.
+    #[error("the filesystem walk stopped after {entries} entries: {error}: nothing beyond it was checked")]
+    WalkStopped {
+        /// Entries visited before the failure.
+        entries: u64,
+        /// What failed.
+        #[source]
+        error: RootFsError,
+    },
+    /// The filesystem walk reached its bound on entries (`--walk-limit`).
+    #[error("walk stopped after {entries} entries (the walk limit): the filesystem was not fully checked")]
+    WalkLimit {
+        /// The entries visited, the bound.
+        entries: u64,
+    },
     /// A release's lifecycle could not be judged.
     #[error(transparent)]
     Lifecycle(#[from] lifecycle::LifecycleError),

@@ -384,6 +384,13 @@ pub enum FactError {
         /// The entries visited, the bound.
         entries: u64,
     },
+    /// sshd would refuse the configuration, where no file and line decide it (located refusals
+    /// are [`FactError::Parse`]): what sshd reports.
+    #[error("{msg}")]
+    SshdRejects {
+        /// sshd's message, or what sshd checks.
+        msg: String,
+    },
     /// A release's lifecycle could not be judged.
     #[error(transparent)]
     Lifecycle(#[from] lifecycle::LifecycleError),

@@ -391,6 +391,14 @@ pub enum FactError {
         /// sshd's message, or what sshd checks.
         msg: String,
     },
+    /// A path declared in the rule data (`declared_files`) is not one imagegate can look up.
+    #[error("declared file {key:?}: {why}")]
+    DeclaredPath {
+        /// The path as declared.
+        key: String,
+        /// What is wrong with it and what to write instead.
+        why: &'static str,
+    },
     /// A release's lifecycle could not be judged.
     #[error(transparent)]
     Lifecycle(#[from] lifecycle::LifecycleError),

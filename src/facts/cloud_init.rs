@@ -240,9 +240,10 @@ pub fn collect(fs: &RootFs, _ctx: &Context, packages: Option<&Packages>) -> Resu
 
     if packages.is_none() && version.is_none() {
         // Principle 1: an unreadable package database must not read as "cloud-init absent".
-        return Err(FactError::Invalid(
-            "cannot tell whether cloud-init is installed: the package database is unavailable and no cloudinit/version.py was found".into(),
-        ));
+        return Err(FactError::Unavailable {
+            what: "whether cloud-init is installed".into(),
+            reason: "the package database is unavailable and no cloudinit/version.py was found".into(),
+        });
     }
 
     // Configuration, later files first-class winners (cloud.cfg.d over cloud.cfg, later names over

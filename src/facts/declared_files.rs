@@ -113,14 +113,16 @@ pub fn collect(fs: &RootFs, ctx: &Context) -> Result<DeclaredFiles, FactError> {
 
 fn declared(fs: &RootFs, ids: &IdNames, key: &str, budget: &mut u64) -> Result<Declared, FactError> {
     if !key.starts_with('/') {
-        return Err(FactError::Invalid(format!(
-            "declared file {key:?}: a declared path must be absolute (start with /)"
-        )));
+        return Err(FactError::DeclaredPath {
+            key: key.into(),
+            why: "a declared path must be absolute (start with /)",
+        });
     }
     if key.contains("**") {
-        return Err(FactError::Invalid(format!(
-            "declared file {key:?}: `**` is not supported; a glob matches within one directory level per component"
-        )));
+        return Err(FactError::DeclaredPath {
+            key: key.into(),
+            why: "`**` is not supported; a glob matches within one directory level per component",
+        });
     }
     let glob = has_glob_meta(key);
     let paths = if glob {

@@ -122,9 +122,74 @@ pub struct Row {
     pub source: String,
 }
 
+/// Why a release's lifecycle could not be judged.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    /// The table is not valid TOML of the expected shape (the message names the line).
+    #[error("the lifecycle table does not parse: {0}")]
+    Table(#[source] Box<toml::de::Error>),
+    /// A date in the table is not a calendar date.
+    #[error("the lifecycle table has a bad date {date}: {error}")]
+    BadDate {
+        /// The date as written.
+        date: String,
+        /// Why it is not a date.
+        #[source]
+        error: jiff::Error,
+    },
+    /// The days from `--as-of` to a date in the table cannot be counted.
+    #[error("days from {as_of} to {date}: {error}")]
+    Days {
+        /// The scan's "today".
+        as_of: jiff::civil::Date,
+        /// The table's date.
+        date: jiff::civil::Date,
+        /// Why the span failed.
+        #[source]
+        error: jiff::Error,
+    },
+    /// os-release names no VERSION_ID, so no row can be looked up.
+    #[error("{path} has no VERSION_ID: the release cannot be looked up")]
+    NoVersionId {
+        /// In-image path of the os-release file.
+        path: String,
+    },
+    /// The table lists no release of the distribution.
+    #[error("release {id} {version} is not in the lifecycle table (as of {as_of}): imagegate knows no release of {id}")]
+    UnknownDistribution {
+        /// os-release ID.
+        id: String,
+        /// os-release VERSION_ID.
+        version: String,
+        /// The table's review date.
+        as_of: String,
+    },
+    /// The release is newer than every row of its distribution.
+    #[error(
+        "release {id} {version} is newer than every {id} release in the lifecycle table (as of {as_of}, newest \
+         {newest}): the table is older than the image; use a newer imagegate"
+    )]
+    NewerThanTable {
+        /// os-release ID.
+        id: String,
+        /// os-release VERSION_ID.
+        version: String,
+        /// The table's review date.
+        as_of: String,
+        /// The newest release of `id` in the table.
+        newest: String,
+    },
+    /// A row neither ends nor is a development release.
+    #[error("the lifecycle table's row {row} has no eol and is not a development release")]
+    RowWithoutEol {
+        /// The row, `id version`.
+        row: String,
+    },
+}
+
 /// Parses the table.
 pub fn parse_table(text: &str) -> Result<Table, FactError> {
-    toml::from_str(text).map_err(|e| FactError::Invalid(format!("the lifecycle table does not parse: {e}")))
+    toml::from_str(text).map_err(|e| LifecycleError::Table(Box::new(e)).into())
 }
 
 /// The shipped table's `as_of` (the date it was last reviewed), for `imagegate --version`;
@@ -134,9 +199,13 @@ pub fn table_as_of() -> Option<String> {
 }
 
 fn date(d: &toml::value::Datetime) -> Result<jiff::civil::Date, FactError> {
-    d.to_string()
-        .parse()
-        .map_err(|e| FactError::Invalid(format!("the lifecycle table has a bad date {d}: {e}")))
+    d.to_string().parse().map_err(|error| {
+        LifecycleError::BadDate {
+            date: d.to_string(),
+            error,
+        }
+        .into()
+    })
 }
 
 /// The candidate versions for a VERSION_ID, most specific first: `3.20.3`, `3.20`, `3`.
@@ -230,7 +299,11 @@ pub fn evaluate(ctx: &Context, os: &OsRelease, table: &Table, pro: Option<Fact<b
         Ok(i64::from(
             ctx.as_of
                 .until(d)
-                .map_err(|e| FactError::Invalid(e.to_string()))?
+                .map_err(|error| LifecycleError::Days {
+                    as_of: ctx.as_of,
+                    date: d,
+                    error,
+                })?
                 .get_days(),
         ))
     };
@@ -256,24 +329,25 @@ pub fn evaluate(ctx: &Context, os: &OsRelease, table: &Table, pro: Option<Fact<b
         return Ok(unsupported(String::new(), name.to_owned(), why));
     }
     let Some(version) = os.version_id.as_ref() else {
-        return Err(FactError::Invalid(format!(
-            "{} has no VERSION_ID: the release cannot be looked up",
-            os.path
-        )));
+        return Err(LifecycleError::NoVersionId { path: os.path.clone() }.into());
     };
     let Some(row) = lookup(table, id, &version.value, name) else {
         let known: Vec<&Row> = table.release.iter().filter(|r| r.id == id).collect();
         let newest = known.iter().max_by_key(|r| numeric(&r.version));
         return match newest {
-            None => Err(FactError::Invalid(format!(
-                "release {id} {} is not in the lifecycle table (as of {}): imagegate knows no release of {id}",
-                version.value, table.as_of
-            ))),
-            Some(n) if numeric(&version.value) > numeric(&n.version) => Err(FactError::Invalid(format!(
-                "release {id} {} is newer than every {id} release in the lifecycle table (as of {}, newest {}): \
-                 the table is older than the image; use a newer imagegate",
-                version.value, table.as_of, n.version
-            ))),
+            None => Err(LifecycleError::UnknownDistribution {
+                id: id.to_owned(),
+                version: version.value.clone(),
+                as_of: table.as_of.to_string(),
+            }
+            .into()),
+            Some(n) if numeric(&version.value) > numeric(&n.version) => Err(LifecycleError::NewerThanTable {
+                id: id.to_owned(),
+                version: version.value.clone(),
+                as_of: table.as_of.to_string(),
+                newest: n.version.clone(),
+            }
+            .into()),
             Some(n) => Ok(unsupported(
                 String::new(),
                 name.to_owned(),
@@ -300,9 +374,7 @@ pub fn evaluate(ctx: &Context, os: &OsRelease, table: &Table, pro: Option<Fact<b
         return Ok(l);
     }
     let Some(free_eol) = row.eol.as_ref() else {
-        return Err(FactError::Invalid(format!(
-            "the lifecycle table's row {matched} has no eol and is not a development release"
-        )));
+        return Err(LifecycleError::RowWithoutEol { row: matched }.into());
     };
     let mut eol = date(free_eol)?;
     let mut phase = row.phase.clone().unwrap_or_else(|| "standard".into());
@@ -479,10 +551,16 @@ mod tests {
             "{:?}",
             l.eol
         );
-        let e = eval("ID=ubuntu\nVERSION_ID=40.04\n", "2026-01-01", None)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("the table is older than the image"), "{e}");
+        let e = eval("ID=ubuntu\nVERSION_ID=40.04\n", "2026-01-01", None).unwrap_err();
+        assert!(
+            matches!(&e, FactError::Lifecycle(LifecycleError::NewerThanTable { newest, .. }) if !newest.is_empty()),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .contains("the table is older than the image; use a newer imagegate"),
+            "{e}"
+        );
         // Every release the issue found missing is there now.
         for (os, matched) in [
             ("ID=alpine\nVERSION_ID=3.16.9\n", "alpine 3.16"),

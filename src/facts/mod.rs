@@ -340,6 +340,68 @@ pub enum FactError {
         /// Why it is unavailable.
         reason: String,
     },
+    /// A compressed file could not be decompressed (corrupt or truncated).
+    #[error("{path}: cannot decompress: {error}")]
+    Decompress {
+        /// In-image path.
+        path: String,
+        /// The compression format: `"gzip"`, `"lz4"`.
+        codec: &'static str,
+        /// What the decoder reported.
+        #[source]
+        error: std::io::Error,
+    },
+    /// A file is compressed in a format imagegate does not read.
+    #[error("{path}: {codec} compression is not supported ({reads})")]
+    UnsupportedCompression {
+        /// In-image path.
+        path: String,
+        /// The file name extension that names the format (`".xz"`).
+        codec: &'static str,
+        /// What imagegate reads instead, for the message.
+        reads: &'static str,
+    },
+    /// A file that must be text holds a NUL byte.
+    #[error("{path}: binary data in a text {what}")]
+    Binary {
+        /// In-image path.
+        path: String,
+        /// What the file is (`"index"`).
+        what: &'static str,
+    },
+    /// The filesystem walk failed part-way: nothing beyond the entries visited was checked.
+    #[error("the filesystem walk stopped after {entries} entries: {error}: nothing beyond it was checked")]
+    WalkStopped {
+        /// Entries visited before the failure.
+        entries: u64,
+        /// What failed.
+        #[source]
+        error: RootFsError,
+    },
+    /// The filesystem walk reached its bound on entries (`--walk-limit`).
+    #[error("walk stopped after {entries} entries (the walk limit): the filesystem was not fully checked")]
+    WalkLimit {
+        /// The entries visited, the bound.
+        entries: u64,
+    },
+    /// sshd would refuse the configuration, where no file and line decide it (located refusals
+    /// are [`FactError::Parse`]): what sshd reports.
+    #[error("{msg}")]
+    SshdRejects {
+        /// sshd's message, or what sshd checks.
+        msg: String,
+    },
+    /// A path declared in the rule data (`declared_files`) is not one imagegate can look up.
+    #[error("declared file {key:?}: {why}")]
+    DeclaredPath {
+        /// The path as declared.
+        key: String,
+        /// What is wrong with it and what to write instead.
+        why: &'static str,
+    },
+    /// A release's lifecycle could not be judged.
+    #[error(transparent)]
+    Lifecycle(#[from] lifecycle::LifecycleError),
     /// The input is unusable for another reason (e.g. an include loop, an invalid configuration).
     #[error("{0}")]
     Invalid(String),

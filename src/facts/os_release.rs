@@ -47,9 +47,10 @@ pub fn collect(fs: &RootFs) -> Result<OsRelease, FactError> {
             return Ok(parse(path, &text));
         }
     }
-    Err(FactError::Invalid(
-        "neither /etc/os-release nor /usr/lib/os-release exists".into(),
-    ))
+    Err(FactError::Missing {
+        path: "/etc/os-release".into(),
+        consequence: Some("neither does /usr/lib/os-release: the distribution is unknown"),
+    })
 }
 
 /// Parses os-release text read from `path`.

@@ -62,7 +62,7 @@ pub fn collect(fs: &RootFs) -> Result<Banners, FactError> {
     // leaves the banners unjudged (an error), never a pass that did not look for the ID.
     let id = match super::super::os_release::collect(fs) {
         Ok(os) => os.id.map(|f| f.value),
-        Err(FactError::Invalid(_)) => None,
+        Err(FactError::Missing { .. }) => None,
         Err(e) => return Err(e),
     };
     let mut out = BTreeMap::new();
@@ -107,6 +107,29 @@ mod tests {
         assert!(found["/etc/issue"].mentions_os);
         // Before, the error was dropped, the ID never looked for, and the banner rule passed.
         assert!(root_with_issue(None).is_err());
+    }
+
+    /// No os-release at all is the typed `Missing` of os-release, which leaves only the escapes to
+    /// look for: the banners are still read.
+    #[test]
+    fn no_os_release_still_reads_the_banners() {
+        #![allow(clippy::disallowed_methods)]
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/issue"), "\\S \\r\n").unwrap();
+        let fs = RootFs::open(dir.path()).unwrap();
+        let e = crate::facts::os_release::collect(&fs).unwrap_err();
+        assert!(
+            matches!(&e, FactError::Missing { path, .. } if path == "/etc/os-release"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "/etc/os-release does not exist: neither does /usr/lib/os-release: the distribution is unknown"
+        );
+        let found = collect(&fs).unwrap();
+        assert!(found["/etc/issue"].present);
+        assert!(found["/etc/issue"].mentions_os);
     }
 
     #[test]

@@ -599,16 +599,13 @@ pub fn walk_offenders(fs: &RootFs, opts: &WalkOptions) -> Result<WalkReport, Fac
         ..crate::rootfs::WalkOptions::default()
     };
     let end = fs.walk("/", &walk_opts, &mut visit);
-    let end = end.map_err(|e| {
-        FactError::Invalid(format!(
-            "the filesystem walk stopped after {entries} entries: {e}: nothing beyond it was checked"
-        ))
-    })?;
+    let end = end.map_err(|error| FactError::WalkStopped { entries, error })?;
     match end {
-        None => Err(FactError::Invalid("the root directory is missing".into())),
-        Some(WalkEnd::LimitReached(n)) => Err(FactError::Invalid(format!(
-            "walk stopped after {n} entries (the walk limit): the filesystem was not fully checked"
-        ))),
+        None => Err(FactError::Missing {
+            path: "/".into(),
+            consequence: Some("the root directory is missing, no filesystem can be walked"),
+        }),
+        Some(WalkEnd::LimitReached(entries)) => Err(FactError::WalkLimit { entries }),
         Some(WalkEnd::Complete(n)) => {
             // Listing order differs from one filesystem to another: report in path order, the
             // root's own filesystem first.

@@ -277,11 +277,11 @@ pub fn render_sshd_t(fs: &RootFs, version: Option<&str>, conn: Option<&ConnSpec>
                 line,
                 msg: e.value,
             },
-            _ => FactError::Invalid(e.value),
+            _ => FactError::SshdRejects { msg: e.value },
         });
     }
     render::overlay(&mut global, &matched);
-    let lines = render::dump(&global, &defaults).map_err(FactError::Invalid)?;
+    let lines = render::dump(&global, &defaults).map_err(|msg| FactError::SshdRejects { msg })?;
     Ok(render::to_text(&lines))
 }
 
@@ -381,7 +381,7 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
     let (mut global, matched) = render::evaluate(&cfg, None, &defaults)?;
     let startup_error = startup::first_failure(&cfg, &global, &defaults);
     render::overlay(&mut global, &matched);
-    let lines = render::dump(&global, &defaults).map_err(FactError::Invalid)?;
+    let lines = render::dump(&global, &defaults).map_err(|msg| FactError::SshdRejects { msg })?;
     let mut effective = BTreeMap::new();
     for (kw, (values, slot)) in render::by_keyword(&lines) {
         effective.insert(kw.to_owned(), to_fact(kw, values, slot.as_ref(), &defaults.note));
@@ -398,12 +398,12 @@ pub fn collect_sshd(fs: &RootFs, version: Option<&str>) -> Result<Sshd, FactErro
                 // decides start-up, has validated it as sshd does. It sets nothing here.
                 if keywords::apply(&mut o, kw, d, true, &cfg.sys, &defaults).is_err() {
                     keywords::apply(&mut keywords::Opts::new(), kw, d, false, &cfg.sys, &defaults)
-                        .map_err(|m| FactError::Invalid(format!("{}: {m}", d.source)))?;
+                        .map_err(|m| render::invalid(d, m))?;
                 }
             }
         }
         let mut settings = BTreeMap::new();
-        let block_lines = render::dump_block(&o, &defaults).map_err(FactError::Invalid)?;
+        let block_lines = render::dump_block(&o, &defaults).map_err(|msg| FactError::SshdRejects { msg })?;
         for (kw, (values, slot)) in render::by_keyword(&block_lines) {
             let Some(slot) = slot else { continue };
             let fact = to_fact(kw, values, Some(&slot), &defaults.note);

@@ -401,10 +401,11 @@ fn parse_file(
     }
     cfg.bytes += text.len() as u64;
     if cfg.bytes > MAX_TREE_BYTES {
-        return Err(FactError::Invalid(format!(
-            "{path}: the sshd configuration and the files it includes exceed {} MiB in all, counting a file each time it is included (the bound on the include tree's size)",
-            MAX_TREE_BYTES >> 20
-        )));
+        return Err(FactError::Limit {
+            path: path.into(),
+            limit: MAX_TREE_BYTES,
+            what: "bytes in the sshd configuration and the files it includes (a file counted each time it is included)",
+        });
     }
     cfg.files.push(path.to_owned());
     // A Match inside an included file ends with that file: the includer's state is restored.
@@ -643,10 +644,15 @@ mod tests {
         let fs = RootFs::open(dir.path()).unwrap();
         assert!(load(&fs, "/etc/ssh/sshd_config", true).is_ok());
         std::fs::write(ssh.join("sshd_config"), "Include big.conf\n".repeat(n + 1)).unwrap();
-        let e = load(&fs, "/etc/ssh/sshd_config", true).unwrap_err().to_string();
+        let e = load(&fs, "/etc/ssh/sshd_config", true).unwrap_err();
         assert!(
-            e.starts_with("/etc/ssh/big.conf: ") && e.contains("bound on the include tree's size"),
-            "{e}"
+            matches!(&e, FactError::Limit { path, limit: MAX_TREE_BYTES, .. } if path == "/etc/ssh/big.conf"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "/etc/ssh/big.conf: more than 67108864 bytes in the sshd configuration and the files it includes \
+             (a file counted each time it is included), refusing a partial answer"
         );
     }
 

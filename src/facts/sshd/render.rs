@@ -373,14 +373,15 @@ fn block_active(cfg: &Config, b: usize, ci: Option<&ConnSpec>) -> Result<bool, S
     Ok(result)
 }
 
-fn invalid(d: &super::parse::Directive, msg: String) -> FactError {
+/// sshd's refusal of directive `d`: at its file and line when it has them.
+pub(super) fn invalid(d: &super::parse::Directive, msg: String) -> FactError {
     match (&d.source.path, d.source.line) {
         (Some(p), Some(l)) => FactError::Parse {
             path: p.clone(),
             line: l,
             msg,
         },
-        _ => FactError::Invalid(msg),
+        _ => FactError::SshdRejects { msg },
     }
 }
 
@@ -436,7 +437,7 @@ pub(super) fn evaluate(cfg: &Config, ci: Option<&ConnSpec>, build: &Defaults) ->
             .get(b)
             .cloned()
             .unwrap_or(Ok(false))
-            .map_err(FactError::Invalid)?;
+            .map_err(|msg| FactError::SshdRejects { msg })?;
         if !active && !kw.in_match {
             continue;
         }

@@ -202,10 +202,9 @@ fn apk(fs: &RootFs, ctx: &Context, pkgs: &Packages) -> Result<PendingUpdates, Fa
             .get("apk-tools")
             .and_then(|p| p.arch.as_deref())
             .map(str::to_owned)
-            .ok_or_else(|| {
-                FactError::Invalid(
-                    "no /etc/apk/arch and no apk-tools package: the root's apk architecture is unknown".into(),
-                )
+            .ok_or_else(|| FactError::Unavailable {
+                what: "the root's apk architecture".into(),
+                reason: "/etc/apk/arch is absent or empty and no apk-tools package is installed".into(),
             })?,
     };
     let cache = if fs
@@ -292,21 +291,26 @@ pub fn read_index_limited(fs: &RootFs, path: &str, limit: u64) -> Result<String,
         .read_bytes_limited(path, FILE_LIMIT.min(limit))?
         .ok_or_else(|| FactError::Vanished { path: path.into() })?;
     let inflated = if path.ends_with(".lz4") {
-        inflate(path, lz4_flex::frame::FrameDecoder::new(bytes.as_slice()), limit)?
+        inflate(path, "lz4", lz4_flex::frame::FrameDecoder::new(bytes.as_slice()), limit)?
     } else if path.ends_with(".gz") {
-        inflate(path, flate2::read::GzDecoder::new(bytes.as_slice()), limit)?
+        inflate(path, "gzip", flate2::read::GzDecoder::new(bytes.as_slice()), limit)?
     } else if let Some(ext) = [".xz", ".bz2", ".zst", ".zck", ".lzma"]
         .iter()
         .find(|e| path.ends_with(**e))
     {
-        return Err(FactError::Invalid(format!(
-            "{path}: {ext} compression is not supported (imagegate reads plain, .gz and .lz4 indexes)"
-        )));
+        return Err(FactError::UnsupportedCompression {
+            path: path.into(),
+            codec: ext,
+            reads: "imagegate reads plain, .gz and .lz4 indexes",
+        });
     } else {
         bytes
     };
     if inflated.contains(&0) {
-        return Err(FactError::Invalid(format!("{path}: binary data in a text index")));
+        return Err(FactError::Binary {
+            path: path.into(),
+            what: "index",
+        });
     }
     Ok(text_of(inflated))
 }
@@ -341,9 +345,11 @@ pub fn index_lines(
         .iter()
         .find(|e| path.ends_with(**e))
     {
-        return Err(FactError::Invalid(format!(
-            "{path}: {ext} compression is not supported (imagegate reads plain, .gz and .lz4 indexes)"
-        )));
+        return Err(FactError::UnsupportedCompression {
+            path: path.into(),
+            codec: ext,
+            reads: "imagegate reads plain, .gz and .lz4 indexes",
+        });
     }
     if compressed {
         let bytes = fs.read_bytes_limited(path, FILE_LIMIT)?.ok_or_else(vanished)?;
@@ -358,7 +364,13 @@ pub fn index_lines(
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(FactError::Invalid(format!("{path}: cannot decompress: {e}"))),
+                Err(error) => {
+                    return Err(FactError::Decompress {
+                        path: path.into(),
+                        codec: if path.ends_with(".lz4") { "lz4" } else { "gzip" },
+                        error,
+                    });
+                }
             };
             feed.bytes(buf.get(..n).unwrap_or_default())?;
         }
@@ -400,7 +412,10 @@ impl<F: FnMut(u32, &str) -> Result<(), FactError>> IndexFeed<'_, F> {
         }
         self.budget.charge(path, b.len() as u64)?;
         if memchr::memchr(0, b).is_some() {
-            return Err(FactError::Invalid(format!("{path}: binary data in a text index")));
+            return Err(FactError::Binary {
+                path: path.into(),
+                what: "index",
+            });
         }
         let mut result = Ok(());
         let (line, lineno) = (&mut self.line, &mut self.lineno);
@@ -427,11 +442,15 @@ fn feed_lines(
     Ok(())
 }
 
-fn inflate(path: &str, r: impl Read, limit: u64) -> Result<Vec<u8>, FactError> {
+fn inflate(path: &str, codec: &'static str, r: impl Read, limit: u64) -> Result<Vec<u8>, FactError> {
     let mut out = Vec::new();
     r.take(limit + 1)
         .read_to_end(&mut out)
-        .map_err(|e| FactError::Invalid(format!("{path}: cannot decompress: {e}")))?;
+        .map_err(|error| FactError::Decompress {
+            path: path.into(),
+            codec,
+            error,
+        })?;
     if out.len() as u64 > limit {
         return Err(FactError::Limit {
             path: path.into(),
@@ -970,6 +989,7 @@ mod tests {
         let (_d, fs) = index_root("Packages", b"Package: a\n\0\n");
         let e = index_lines(&fs, "/Packages", &mut index_budget(), |_, _| Ok(())).unwrap_err();
         assert_eq!(e.to_string(), "/Packages: binary data in a text index");
+        assert!(matches!(e, FactError::Binary { what: "index", .. }));
     }
 
     /// Reading an index costs linear time in its inflated size, also for one long line.
@@ -1055,18 +1075,23 @@ mod tests {
         let bytes = enc.finish().unwrap();
         let out = inflate(
             "/x.lz4",
+            "lz4",
             lz4_flex::frame::FrameDecoder::new(bytes.as_slice()),
             INFLATED_LIMIT,
         )
         .unwrap();
         assert_eq!(out, b"Package: a\nVersion: 1\n");
+        let e = inflate(
+            "/x.lz4",
+            "lz4",
+            lz4_flex::frame::FrameDecoder::new(&b"garbage"[..]),
+            INFLATED_LIMIT,
+        )
+        .unwrap_err();
         assert!(
-            inflate(
-                "/x.lz4",
-                lz4_flex::frame::FrameDecoder::new(&b"garbage"[..]),
-                INFLATED_LIMIT
-            )
-            .is_err()
+            matches!(&e, FactError::Decompress { path, codec: "lz4", .. } if path == "/x.lz4"),
+            "{e:?}"
         );
+        assert!(e.to_string().starts_with("/x.lz4: cannot decompress: "), "{e}");
     }
 }
